@@ -1,0 +1,102 @@
+"""The ``regulars`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, SettingsError, load_settings, require_token
+
+log = logging.getLogger("regulars")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regulars", description="Regulars: a shop's customer-group bot.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (long polling) with BOT_TOKEN")
+    demo = sub.add_parser("demo", help="offline demo: the real bot against the local Bot API emulator")
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply all migrations")
+    export = sub.add_parser("export", help="CSV export to stdout")
+    export.add_argument("what", choices=["members", "ledger"])
+    sub.add_parser("doctor", help="check the ledger invariants; non-zero exit if any fails")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.command == "run" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(quiet=args.quiet))
+        settings = load_settings()
+        if args.command == "run":
+            token = require_token(settings)
+            _upgrade(settings)
+            return asyncio.run(_run(settings, token))
+        if args.command == "db":
+            _upgrade(settings)
+            print(f"Database is up to date ({_describe(settings.database_url)}).")
+            return 0
+        if args.command == "export":
+            from bot.tools import export_csv
+
+            _upgrade(settings)
+            return asyncio.run(export_csv(settings.database_url, args.what, sys.stdout))
+        if args.command == "doctor":
+            from bot.tools import doctor
+
+            _upgrade(settings)
+            return asyncio.run(doctor(settings.database_url, sys.stdout))
+    except SettingsError as exc:
+        print(f"regulars: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def _describe(url: str) -> str:
+    return url.split("@")[-1] if "@" in url else url
+
+
+def _upgrade(settings: Settings) -> None:
+    from bot.db.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        raise SettingsError(f"Setting DATABASE_URL: cannot open or migrate the database "
+                            f"({_describe(settings.database_url)}): {exc}") from None
+
+
+async def _run(settings: Settings, token: str) -> int:
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.factory import create_app, create_bot, create_dispatcher, running
+
+    bot = create_bot(settings, token)
+    app = create_app(settings, bot)
+    dp = create_dispatcher(app)
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        await bot.session.close()
+        raise SettingsError("Setting BOT_TOKEN is invalid: Telegram rejected it (Unauthorized)") from None
+    log.info("starting @%s (time zone %s, database %s)", me.username, settings.timezone,
+             _describe(settings.database_url))
+    async with running(app, bot):
+        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=True)
+    await bot.session.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

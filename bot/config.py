@@ -1,0 +1,87 @@
+"""Settings, read once by the entry point from the environment and an optional ``.env``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///regulars.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str | None = None
+    owner_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    timezone: str = "Asia/Shanghai"
+    default_language: Literal["zh", "en"] = "zh"
+    group_reply_window: float = Field(default=3.0, ge=0.05, le=60.0)
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            try:
+                return tuple(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("must be a comma-separated list of numeric Telegram user ids") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (example: Asia/Shanghai)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SettingsError(Exception):
+    """One clear line naming the setting that is missing or malformed."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Setting {name} is invalid: {msg}") from None
+
+
+def require_token(settings: Settings) -> str:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise SettingsError("Setting BOT_TOKEN is missing: get one from @BotFather and set BOT_TOKEN=...")
+    token = settings.bot_token.get_secret_value().strip()
+    head, _, tail = token.partition(":")
+    if not head.isdigit() or not tail:
+        raise SettingsError("Setting BOT_TOKEN is invalid: expected the form 123456789:AA... from @BotFather")
+    return token

@@ -1,0 +1,81 @@
+"""In-memory knowledge the bot needs on every update: roles, registered groups, seen profiles.
+
+Loaded from the database at start and refreshed after changes (and every ``ttl`` seconds, so
+several replicas converge). Writes always go to the database first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Database
+
+from bot.services import groups as group_service
+from bot.services import people
+from bot.services.people import Profile
+from games.types import Role
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    chat_id: int
+    title: str
+    label: str
+    language: str | None
+
+
+class Directory:
+    def __init__(self, owner_ids: tuple[int, ...], *, ttl: float = 30.0) -> None:
+        self.owner_ids = frozenset(owner_ids)
+        self.ttl = ttl
+        self._staff: set[int] = set()
+        self._groups: dict[int, GroupInfo] = {}
+        self._profiles: dict[int, Profile] = {}
+        self._memberships: set[tuple[int, int]] = set()
+        self._loaded_at = float("-inf")
+
+    @property
+    def stale(self) -> bool:
+        return time.monotonic() - self._loaded_at > self.ttl
+
+    async def load(self, session: AsyncSession) -> None:
+        self._staff = await people.staff_ids(session)
+        self._groups = {
+            g.chat_id: GroupInfo(g.chat_id, g.title, g.label, g.language)
+            for g in await group_service.active_groups(session)
+        }
+        self._loaded_at = time.monotonic()
+
+    async def reload(self, db: Database) -> None:
+        async with db.session() as session:
+            await self.load(session)
+        self._memberships.clear()
+
+    def role(self, user_id: int) -> Role:
+        if user_id in self.owner_ids:
+            return Role.OWNER
+        if user_id in self._staff:
+            return Role.STAFF
+        return Role.CUSTOMER
+
+    def staff_and_owners(self) -> set[int]:
+        return set(self._staff) | set(self.owner_ids)
+
+    def group(self, chat_id: int) -> GroupInfo | None:
+        return self._groups.get(chat_id)
+
+    def needs_saving(self, profile: Profile, group_id: int | None) -> bool:
+        if self._profiles.get(profile.id) != profile:
+            return True
+        return group_id is not None and (group_id, profile.id) not in self._memberships
+
+    def saved(self, profile: Profile, group_id: int | None) -> None:
+        if len(self._profiles) > 200_000:
+            self._profiles.clear()
+            self._memberships.clear()
+        self._profiles[profile.id] = profile
+        if group_id is not None:
+            self._memberships.add((group_id, profile.id))

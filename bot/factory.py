@@ -1,0 +1,96 @@
+"""One place that wires the bot: settings → database, texts, sender, dispatcher, scheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import LinkPreviewOptions
+
+from bot.app import App
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.directory import Directory
+from bot.middlewares import ContextMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.sender import GroupCoalescer, RateLimiter, RateLimitMiddleware, Sender
+from bot.services import groups as group_service
+from bot.texts import Texts
+from handlers import get_routers
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings, token: str, *, session: BaseSession | None = None,
+               limiter: RateLimiter | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_url) if settings.telegram_api_url else None,
+        )
+    session.middleware(RateLimitMiddleware(limiter or RateLimiter()))
+    return Bot(token, session=session, default=DefaultBotProperties(
+        parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True),
+    ))
+
+
+def create_app(settings: Settings, bot: Bot, *, db: Database | None = None, clock: Clock | None = None,
+               texts: Texts | None = None) -> App:
+    db = db or Database(settings.database_url)
+    directory = Directory(settings.owner_ids)
+    app_holder: list[App] = []
+
+    async def chat_unavailable(chat_id: int) -> None:
+        if chat_id < 0 and app_holder:
+            async with db.session() as session:
+                await group_service.set_active(session, chat_id, False)
+            await directory.reload(db)
+
+    sender = Sender(bot, on_chat_unavailable=chat_unavailable)
+    app = App(
+        settings=settings, clock=clock or SystemClock(), db=db, texts=texts or Texts(), sender=sender,
+        coalescer=GroupCoalescer(sender, window=settings.group_reply_window), directory=directory,
+    )
+    app_holder.append(app)
+    return app
+
+
+def create_dispatcher(app: App) -> Dispatcher:
+    dp = Dispatcher(app=app)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(ThrottleMiddleware())
+    for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
+        observer.outer_middleware(ContextMiddleware())
+        observer.middleware(TransactionMiddleware())
+    dp.include_routers(*get_routers())
+    return dp
+
+
+@asynccontextmanager
+async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterator[None]:
+    """Start-up and shut-down around polling: caches, command menus, scheduler, flushes."""
+    from bot.commands import set_all_commands
+    from scheduler.jobs import bind
+    from scheduler.setup import create_scheduler, register_jobs
+
+    await app.directory.reload(app.db)
+    await set_all_commands(bot, app)
+    sched = None
+    if scheduler:
+        sched = create_scheduler(app)
+        sched.start()
+        await register_jobs(app)
+    try:
+        yield
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+            bind(app, None)
+        await app.coalescer.close()
+        await app.db.close()

@@ -1,0 +1,152 @@
+## Regulars — 简体中文文本。所有用户可见的句子都在这里（以及 en.ftl）。
+## 变量由 bot/texts.py 做 HTML 转义；这里的标记是 Telegram HTML。
+
+## 通用
+throttled = 操作太频繁啦，请过几秒再试。
+error-generic = 抱歉，我们这边出了点问题，请稍后再试。
+button-expired = 这个按钮已失效。
+unknown-command = 我不认识命令 { $command }。发送 /help 查看我能做什么。
+private-hint = 发送 /checkin 完成今日签到，/me 查看积分，/help 查看全部功能。
+bot-added = 大家好！请店铺工作人员在这里发送 /setup，把本群设为店铺群。
+group-not-registered = 本群还没有设置。店铺工作人员：请把我设为管理员并发送 /setup。
+
+## 开始与帮助
+start = 你好 { $name }！我是店铺小助手：每天签到、攒积分、看排行榜。
+help-customer =
+    <b>你可以</b>
+    /checkin — 今日签到（也可以点签到按钮，或直接说“签到”）
+    /me — 我的积分、连续签到和最近明细
+    /top — 排行榜
+    /help — 本帮助
+help-staff =
+    <b>工作人员工具</b>（在我担任管理员的群里）
+    /setup [标签] — 登记本群（标签如 vip、deals）
+    /checkin_config base=5 streak7=20 post=09:00 — 签到奖励和每日签到帖时间
+    /checkin_post — 立即发布签到按钮
+help-owner =
+    <b>店主工具</b>
+    /staff add|remove ID、@用户名 或回复某人的消息 — 管理工作人员
+    /staff list — 工作人员名单
+help-group = 每天点签到按钮或发送 /checkin 即可领积分。/me 查看积分，/top 查看排行榜。私聊我了解更多。
+
+## 命令菜单说明
+cmd-start = 开始使用
+cmd-checkin = 今日签到
+cmd-me = 我的积分
+cmd-top = 排行榜
+cmd-help = 帮助
+cmd-staff = 管理工作人员（店主）
+cmd-setup = 登记本群（工作人员）
+cmd-checkin_config = 签到奖励设置（工作人员）
+cmd-checkin_post = 发布签到按钮（工作人员）
+
+## 签到
+checkin-button = ✅ 签到
+checkin-post =
+    <b>每日签到</b> 📅
+    点下面的按钮完成今日签到：{ $base } 积分，连续签到另有奖励（{ $bonuses }）。
+checkin-popup = ✅ 签到成功！+{ $points } 积分{ $bonus ->
+        [0] {""}
+       *[other] （连签奖励 +{ $bonus }）
+    }。已连续签到 { $streak } 天，余额 { $balance }。
+checkin-already-popup = 今天已经签到过啦，明天再来！
+checkin-already-private = 今天已经签到过啦，明天再来！
+checkin-done =
+    ✅ 今日签到成功：<b>+{ $points }</b> 积分{ $bonus ->
+        [0] {""}
+       *[other] （含连签奖励 +{ $bonus }）
+    }。
+    已连续签到 { $streak } 天 · 余额 <b>{ $balance }</b>
+checkin-summary =
+    <b>签到播报</b>（{ $count } 人）
+    { $lines }
+checkin-line = ✅ { $name } +{ $points} · 连签 { $streak } 天
+checkin-line-bonus = 🎉 { $name } +{ $points }（奖励 +{ $bonus }）· 连签 { $streak } 天
+checkin-line-already = ☑️ { $name } 今天已签到
+checkin-already = 今天已经签到过了。
+
+## 积分
+me-line = { $name }：{ $balance } 积分 · 连签 { $streak } 天
+me-card =
+    <b>{ $name }</b>
+    余额：<b>{ $balance }</b> 积分（累计获得 { $lifetime }）
+    连续签到：{ $streak } 天 · 签到次数：{ $total } · 今天：{ $today }
+
+    <b>{ $month } 签到日历</b>
+    <code>{ $calendar }</code>
+
+    <b>最近明细</b>
+    { $entries }
+me-today-yes = 已签到 ✅
+me-today-no = 还没签到 — 发送 /checkin
+me-no-entries = 还没有明细 — 签到即可获得第一笔积分。
+me-entry = { $date } { $amount } { $reason }
+reason-checkin = 签到
+reason-grant = 工作人员发放
+reason-deduct = 工作人员扣除
+reason-welcome = 进群福利
+reason-vote = 投票奖励
+reason-game = 游戏奖品
+reason-red_packet = 红包
+reason-purchase = 交易积分
+reason-referral = 邀请奖励
+reason-redemption = 积分兑换
+reason-refund = 退回
+top-board =
+    <b>排行榜 — { $scope }</b>
+
+    <b>连续签到</b>
+    { $checkins }
+
+    <b>积分</b>
+    { $points }
+top-scope-shop = 全店
+top-empty = 还没有人上榜 — 快来争第一！
+top-checkin-row = { $rank }. { $name } — { $value } 天（共签到 { $extra } 次）
+top-points-row = { $rank }. { $name } — { $value } 积分
+
+## 工作人员
+staff-only = 抱歉，只有店铺工作人员可以使用这个命令。
+owner-only = 抱歉，只有店主可以使用这个命令。
+staff-group-only = 请在对应的店铺群里发送这个命令。
+staff-usage =
+    用法：
+    /staff add 123456789（或 @用户名，或回复对方的消息）
+    /staff remove 123456789
+    /staff list
+staff-unknown-user = 找不到这个人（{ $arg }）。请使用对方的数字 Telegram ID、我见过的 @用户名，或回复对方的消息。
+staff-added = { $name }（{ $id }）已成为工作人员。
+staff-already = { $name }（{ $id }）已经是工作人员了。
+staff-removed = { $name }（{ $id }）已不再是工作人员。
+staff-not-staff = { $name }（{ $id }）本来就不是工作人员。
+staff-list = <b>工作人员</b>（{ $count }）
+    { $rows }
+staff-list-row = • { $name }（{ $id }）
+staff-list-empty = 还没有工作人员。店主可以用 /staff add 添加。
+setup-bad-label = 标签“{ $label }”无效：最多 32 个字母、数字、- 或 _（例如 vip、deals）。
+setup-need-admin = 请先把我设为本群管理员，然后再发送 /setup。
+setup-done =
+    ✅ <b>{ $title }</b> 已设为店铺群（标签：{ $label }）。
+    { $rules }
+    用 /checkin_config 修改签到奖励，用 /checkin_post 发布签到按钮。
+setup-updated =
+    ✅ <b>{ $title }</b> 已更新（标签：{ $label }）。
+    { $rules }
+config-summary = 签到：每天 { $base } 积分；连签奖励：{ $bonuses }；每日签到帖：{ $post }。
+config-bonus = 每连续 { $period } 天 +{ $points }
+config-no-bonus = 无
+config-post-off = 关闭
+config-usage =
+    { $rules }
+    用法：/checkin_config base=5 streak7=20 streak30=100 post=09:00
+    base = 每次签到积分（0–1000）；streakN=P = 每连续第 N 天奖励 P（N 为 2–365，P=0 表示删除）；post=HH:MM 或 post=off 设置每日签到帖（店铺时间）。
+config-error =
+    无法理解“{ $item }”，设置未更改。
+    { $rules }
+    用法：/checkin_config base=5 streak7=20 streak30=100 post=09:00
+config-saved = ✅ 已保存。{ $rules }
+
+## 领域错误
+error-insufficient-points = 积分不足：你现在有 { $balance } 积分。
+error-invalid-amount = 这个数额无效。
+error-config = 设置无效：{ $detail }

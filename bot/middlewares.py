@@ -1,0 +1,114 @@
+"""Update middlewares: throttling, who-is-who, one transaction per update, delivery after commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
+from aiogram.types import User as TgUser
+
+from bot.app import App
+from bot.outbox import Outbox
+from bot.services.people import Profile, upsert_user
+from bot.texts import Translator, language_for
+from games.checkin import local_day
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """Drops a user's flood (more than ``rate`` updates per ``per`` seconds), telling them once."""
+
+    def __init__(self, rate: int = 8, per: float = 4.0, max_users: int = 100_000) -> None:
+        self.rate = rate
+        self.per = per
+        self.max_users = max_users
+        self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
+
+    def _allow(self, user_id: int) -> tuple[bool, bool]:
+        now = time.monotonic()
+        tokens, stamp, warned = self._buckets.pop(user_id, (float(self.rate), now, False))
+        tokens = min(float(self.rate), tokens + (now - stamp) * self.rate / self.per)
+        if tokens >= 1:
+            self._buckets[user_id] = (tokens - 1, now, False)
+            allowed, warn = True, False
+        else:
+            self._buckets[user_id] = (tokens, now, True)
+            allowed, warn = False, not warned
+        if len(self._buckets) > self.max_users:
+            self._buckets.popitem(last=False)
+        return allowed, warn
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: TgUser | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        allowed, warn = self._allow(user.id)
+        if allowed:
+            return await handler(event, data)
+        app: App = data["app"]
+        lang = language_for(user.language_code, app.settings.default_language)
+        if isinstance(event, CallbackQuery):
+            await app.sender.answer_callback(event.id, app.texts(lang, "throttled"), show_alert=False)
+        elif warn and isinstance(event, Message) and event.chat.type == "private":
+            await app.sender.send_message(event.chat.id, app.texts(lang, "throttled"))
+        log.info("throttled user %s", user.id)
+        return None
+
+
+def _profile(user: TgUser) -> Profile:
+    return Profile(user.id, user.first_name or "", user.last_name, user.username, user.language_code, user.is_bot)
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Who is speaking, where, in which language; saves new or changed profiles (cached)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app: App = data["app"]
+        user: TgUser | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        now = app.clock.now()
+        if app.directory.stale:
+            async with app.db.session() as session:
+                await app.directory.load(session)
+        group = app.directory.group(chat.id) if chat is not None and chat.type != "private" else None
+        data["now"] = now
+        data["today"] = local_day(now, app.settings.tz)
+        data["group"] = group
+        group_lang = language_for(group.language if group else None, app.settings.default_language)
+        data["group_"] = Translator(app.texts, group_lang)
+        if user is None:
+            data["_"] = data["group_"]
+            return await handler(event, data)
+        profile = _profile(user)
+        group_id = group.chat_id if group else None
+        if not user.is_bot and app.directory.needs_saving(profile, group_id):
+            await app.db.run(lambda s: upsert_user(s, profile, now, group_id))
+            app.directory.saved(profile, group_id)
+        data["profile"] = profile
+        data["role"] = app.directory.role(user.id)
+        data["_"] = Translator(app.texts, language_for(user.language_code, app.settings.default_language))
+        return await handler(event, data)
+
+
+class TransactionMiddleware(BaseMiddleware):
+    """One database session and transaction per update; replies go out after the commit."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app: App = data["app"]
+        out = Outbox(callback_id=event.id if isinstance(event, CallbackQuery) else None)
+        data["out"] = out
+        try:
+            async with app.db.session() as session:
+                data["session"] = session
+                result = await handler(event, data)
+        finally:
+            data.pop("session", None)
+        await out.deliver(app.sender, app.coalescer)
+        return result

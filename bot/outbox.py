@@ -1,0 +1,78 @@
+"""What a handler wants to say, delivered only after its transaction has committed.
+
+Handlers never talk to Telegram while holding a database transaction (a rate-limited send can
+wait seconds), and never announce points that a failed commit took back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.sender import GroupCoalescer, Sender
+
+
+@dataclass
+class _Message:
+    chat_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+    reply_to: int | None = None
+
+
+@dataclass
+class _Line:
+    chat_id: int
+    topic: str
+    item: Any
+    render: Callable[[list[Any]], str]
+
+
+@dataclass
+class Outbox:
+    callback_id: str | None = None
+    _callback: tuple[str | None, bool] | None = None
+    _messages: list[_Message] = field(default_factory=list)
+    _lines: list[_Line] = field(default_factory=list)
+    _after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the update's transaction has committed (e.g. reload caches)."""
+        self._after.append(action)
+
+    def message(
+        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None,
+        reply_to: int | None = None,
+    ) -> None:
+        self._messages.append(_Message(chat_id, text, reply_markup, reply_to))
+
+    def popup(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the update's callback query (exactly once, at delivery)."""
+        self._callback = (text, alert)
+
+    def group_line(self, chat_id: int, topic: str, item: Any, render: Callable[[list[Any]], str]) -> None:
+        """Add one line to a coalesced group message (one message per window, not per member)."""
+        self._lines.append(_Line(chat_id, topic, item, render))
+
+    @property
+    def empty(self) -> bool:
+        return not (self._messages or self._lines or self._callback)
+
+    async def deliver(self, sender: Sender, coalescer: GroupCoalescer) -> None:
+        for action in self._after:
+            await action()
+        self._after.clear()
+        if self.callback_id is not None:
+            text, alert = self._callback or (None, False)
+            await sender.answer_callback(self.callback_id, text, show_alert=alert)
+            self.callback_id = None
+        for line in self._lines:
+            coalescer.add(line.chat_id, line.topic, line.item, line.render)
+        for msg in self._messages:
+            await sender.send_message(msg.chat_id, msg.text, reply_markup=msg.reply_markup,
+                                      reply_to_message_id=msg.reply_to)
+        self._messages.clear()
+        self._lines.clear()

@@ -1,0 +1,137 @@
+"""The points ledger: every change of points is an entry, written in the caller's transaction.
+
+Two statements per movement, both conditional, so concurrency cannot break the invariants:
+the balance moves with ``balance = balance + :amount WHERE balance + :amount >= 0`` and the
+entry is inserted under a unique idempotency key. A repeated key returns the first result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import LedgerEntry, Member
+from bot.services.sql import insert_for
+from games.errors import InsufficientPoints
+from games.points import Reason, validate_amount
+
+LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
+MEMBERS = Member.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Movement:
+    entry_id: int
+    amount: int
+    balance_after: int
+    duplicate: bool = False
+
+
+async def ensure_member(session: AsyncSession, user_id: int, now: datetime) -> None:
+    stmt = insert_for(session, MEMBERS).values(user_id=user_id, balance=0, lifetime_points=0, streak=0,
+                                               checkins_total=0, created_at=now)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+
+
+async def find_by_key(session: AsyncSession, key: str) -> Movement | None:
+    row = (await session.execute(
+        select(LEDGER.c.id, LEDGER.c.amount, LEDGER.c.balance_after).where(LEDGER.c.idempotency_key == key)
+    )).first()
+    return None if row is None else Movement(row.id, row.amount, row.balance_after, duplicate=True)
+
+
+async def move(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    amount: int,
+    reason: Reason,
+    key: str,
+    now: datetime,
+    ref: str | None = None,
+    actor_id: int | None = None,
+    check_key: bool = True,
+) -> Movement:
+    """Credit (amount > 0) or debit (amount < 0) a member, exactly once per ``key``.
+
+    Raises InsufficientPoints, before writing anything, if a debit would go below zero.
+    ``check_key=False`` skips the look-up when the caller already holds a stronger guarantee
+    (e.g. it just inserted the unique check-in row); the unique index still backs it up.
+    """
+    validate_amount(amount)
+    if check_key:
+        existing = await find_by_key(session, key)
+        if existing is not None:
+            return existing
+    if amount > 0:
+        await ensure_member(session, user_id, now)
+    earned = max(amount, 0)
+    balance_after = (await session.execute(
+        update(MEMBERS)
+        .where(MEMBERS.c.user_id == user_id, MEMBERS.c.balance + amount >= 0)
+        .values(balance=MEMBERS.c.balance + amount, lifetime_points=MEMBERS.c.lifetime_points + earned)
+        .returning(MEMBERS.c.balance)
+    )).scalar_one_or_none()
+    if balance_after is None:
+        balance = (await session.execute(
+            select(MEMBERS.c.balance).where(MEMBERS.c.user_id == user_id)
+        )).scalar_one_or_none() or 0
+        raise InsufficientPoints(balance=balance, needed=-amount)
+    entry_id = (await session.execute(
+        LEDGER.insert().values(user_id=user_id, amount=amount, balance_after=balance_after, reason=str(reason),
+                               ref=ref, idempotency_key=key, actor_id=actor_id, created_at=now)
+        .returning(LEDGER.c.id)
+    )).scalar_one()
+    return Movement(entry_id, amount, balance_after)
+
+
+async def balance_of(session: AsyncSession, user_id: int) -> int:
+    value = (await session.execute(select(MEMBERS.c.balance).where(MEMBERS.c.user_id == user_id))).scalar()
+    return int(value or 0)
+
+
+async def recent(session: AsyncSession, user_id: int, limit: int = 5) -> list[LedgerEntry]:
+    rows = await session.execute(
+        select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    )
+    return list(rows.scalars())
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    user_id: int
+    problem: str
+
+
+async def audit(session: AsyncSession) -> list[Discrepancy]:
+    """Check the ledger invariants; an empty list means the books balance."""
+    problems: list[Discrepancy] = []
+    sums = dict((await session.execute(
+        select(LEDGER.c.user_id, func.coalesce(func.sum(LEDGER.c.amount), 0)).group_by(LEDGER.c.user_id)
+    )).all())
+    members = (await session.execute(select(MEMBERS.c.user_id, MEMBERS.c.balance))).all()
+    for user_id, balance in members:
+        total = int(sums.pop(user_id, 0))
+        if balance < 0:
+            problems.append(Discrepancy(user_id, f"negative balance {balance}"))
+        if balance != total:
+            problems.append(Discrepancy(user_id, f"balance {balance} != sum of entries {total}"))
+    for user_id, total in sums.items():
+        problems.append(Discrepancy(user_id, f"entries sum to {total} but there is no member row"))
+    # Every entry's balance_after must equal the running sum of that member's entries.
+    running: dict[int, int] = {}
+    rows = await session.stream(
+        select(LEDGER.c.id, LEDGER.c.user_id, LEDGER.c.amount, LEDGER.c.balance_after)
+        .order_by(LEDGER.c.user_id, LEDGER.c.id)
+    )
+    flagged: set[int] = set()
+    async for entry_id, user_id, amount, balance_after in rows:
+        running[user_id] = running.get(user_id, 0) + amount
+        if running[user_id] != balance_after and user_id not in flagged:
+            flagged.add(user_id)
+            problems.append(Discrepancy(user_id, f"entry {entry_id}: balance_after {balance_after} "
+                                                 f"!= running sum {running[user_id]}"))
+    return problems

@@ -1,0 +1,88 @@
+"""Telegram users, group membership, staff and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import AuditEntry, GroupMember, Staff, User
+from bot.services.sql import insert_for
+
+USERS = User.__table__  # type: ignore[attr-defined]
+GROUP_MEMBERS = GroupMember.__table__  # type: ignore[attr-defined]
+STAFF = Staff.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the bot knows of a Telegram user from the update itself."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+    is_bot: bool
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or str(self.id)
+
+
+async def upsert_user(session: AsyncSession, p: Profile, now: datetime, group_id: int | None = None) -> None:
+    stmt = insert_for(session, USERS).values(
+        id=p.id, first_name=p.first_name, last_name=p.last_name, username=p.username,
+        language_code=p.language_code, is_bot=p.is_bot, first_seen_at=now, updated_at=now,
+    )
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_={"first_name": stmt.excluded.first_name, "last_name": stmt.excluded.last_name,
+              "username": stmt.excluded.username, "language_code": stmt.excluded.language_code,
+              "updated_at": stmt.excluded.updated_at},
+    ))
+    if group_id is not None:
+        await add_to_group(session, group_id, p.id, now)
+
+
+async def add_to_group(session: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
+    stmt = insert_for(session, GROUP_MEMBERS).values(chat_id=chat_id, user_id=user_id, first_seen_at=now)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id", "user_id"]))
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def find_user_by_username(session: AsyncSession, username: str) -> User | None:
+    name = username.lstrip("@")
+    rows = await session.execute(select(User).where(User.username == name))  # type: ignore[arg-type]
+    return rows.scalars().first()
+
+
+async def staff_ids(session: AsyncSession) -> set[int]:
+    return set((await session.execute(select(STAFF.c.user_id))).scalars())
+
+
+async def add_staff(session: AsyncSession, user_id: int, by: int, now: datetime) -> bool:
+    stmt = insert_for(session, STAFF).values(user_id=user_id, added_by=by, added_at=now)
+    result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def remove_staff(session: AsyncSession, user_id: int) -> bool:
+    result = await session.execute(delete(STAFF).where(STAFF.c.user_id == user_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_audit(
+    session: AsyncSession, *, actor_id: int, action: str, now: datetime,
+    chat_id: int | None = None, target: str | None = None, details: str | None = None,
+) -> None:
+    await session.execute(AUDIT.insert().values(
+        actor_id=actor_id, action=action, chat_id=chat_id, target=target,
+        details=(details or "")[:1024] or None, created_at=now,
+    ))

@@ -1,0 +1,31 @@
+"""Domain errors. Each carries a stable ``key`` that the text layer turns into a sentence."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. ``key`` names the text shown to the user; ``params`` fill it in."""
+
+    key = "error-generic"
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.key, params)
+        self.params = params
+
+
+class InsufficientPoints(DomainError):
+    key = "error-insufficient-points"
+
+
+class InvalidAmount(DomainError):
+    key = "error-invalid-amount"
+
+
+class AlreadyCheckedIn(DomainError):
+    key = "checkin-already"
+
+
+class ConfigError(DomainError):
+    """A staff configuration string could not be parsed; ``params['detail']`` says where."""
+
+    key = "error-config"

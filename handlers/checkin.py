@@ -1,0 +1,88 @@
+"""Daily check-in (签到): the button on the daily post, /checkin, and the words 签到 / check in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.app import App
+from bot.directory import GroupInfo
+from bot.outbox import Outbox
+from bot.services.checkin import CheckinResult, check_in
+from bot.services.people import Profile
+from bot.texts import Markup, Translator
+from games.errors import AlreadyCheckedIn
+from handlers.keyboards import CheckinCb
+
+router = Router(name="checkin")
+
+CHECKIN_WORDS = frozenset({"签到", "打卡", "check in", "check-in", "checkin"})
+
+
+@dataclass(frozen=True)
+class _Line:
+    name: str
+    result: CheckinResult | None  # None: already checked in today
+
+
+def _render(group_: Translator, lines: list[_Line]) -> str:
+    rows = []
+    for line in lines:
+        if line.result is None:
+            rows.append(group_("checkin-line-already", name=line.name))
+        elif line.result.bonus:
+            rows.append(group_("checkin-line-bonus", name=line.name, points=line.result.points,
+                               streak=line.result.streak, bonus=line.result.bonus))
+        else:
+            rows.append(group_("checkin-line", name=line.name, points=line.result.points,
+                               streak=line.result.streak))
+    return group_("checkin-summary", count=len(lines), lines=Markup("\n".join(rows)))
+
+
+async def _check_in(app: App, profile: Profile, group: GroupInfo | None, today: date, now: datetime
+                    ) -> CheckinResult | None:
+    try:
+        return await app.db.run(partial(
+            check_in, user_id=profile.id, chat_id=group.chat_id if group else None, today=today, now=now,
+        ))
+    except AlreadyCheckedIn:
+        return None
+
+
+@router.message(Command("checkin"))
+@router.message(F.text.func(lambda text: text.strip().lower() in CHECKIN_WORDS))
+async def checkin_message(
+    message: Message, app: App, out: Outbox, _: Translator, group_: Translator,
+    profile: Profile, group: GroupInfo | None, today: date, now: datetime,
+) -> None:
+    if message.chat.type == "private":
+        result = await _check_in(app, profile, None, today, now)
+        if result is None:
+            out.message(message.chat.id, _("checkin-already-private"))
+        else:
+            out.message(message.chat.id, _("checkin-done", points=result.points, base=result.base,
+                                           bonus=result.bonus, streak=result.streak, balance=result.balance))
+        return
+    if group is None:
+        out.group_line(message.chat.id, "not-registered", None, lambda _items: group_("group-not-registered"))
+        return
+    result = await _check_in(app, profile, group, today, now)
+    out.group_line(message.chat.id, "checkin", _Line(profile.display_name, result), partial(_render, group_))
+
+
+@router.callback_query(CheckinCb.filter())
+async def checkin_button(
+    query: CallbackQuery, app: App, out: Outbox, _: Translator,
+    profile: Profile, group: GroupInfo | None, today: date, now: datetime,
+) -> None:
+    result = await _check_in(app, profile, group, today, now)
+    if result is None:
+        out.popup(_("checkin-already-popup"))
+    else:
+        out.popup(_("checkin-popup", points=result.points, bonus=result.bonus, streak=result.streak,
+                    balance=result.balance), alert=bool(result.bonus))

@@ -1,0 +1,27 @@
+"""What nobody else handled: stale buttons, unknown commands and chatter in private chat."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.outbox import Outbox
+from bot.texts import Translator
+
+router = Router(name="fallback")
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery, out: Outbox, _: Translator) -> None:
+    out.popup(_("button-expired"))
+
+
+@router.message(F.chat.type == "private", F.text.startswith("/"))
+async def unknown_command(message: Message, out: Outbox, _: Translator) -> None:
+    command = (message.text or "").split()[0]
+    out.message(message.chat.id, _("unknown-command", command=command))
+
+
+@router.message(F.chat.type == "private")
+async def chatter(message: Message, out: Outbox, _: Translator) -> None:
+    out.message(message.chat.id, _("private-hint"))

@@ -1,0 +1,81 @@
+"""/me and /top."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.directory import GroupInfo
+from bot.outbox import Outbox
+from bot.services.checkin import Ranked, member_card, top_checkins, top_points
+from bot.services.people import Profile
+from bot.texts import Markup, Translator
+from games.checkin import month_grid
+
+router = Router(name="points")
+
+
+def _calendar(_: Translator, today: date, days: set[date]) -> str:
+    rows = []
+    for week in month_grid(today.year, today.month, days):
+        rows.append(" ".join("  " if cell is None else ("✅" if cell[1] else f"{cell[0]:02d}") for cell in week))
+    return "\n".join(rows)
+
+
+@router.message(Command("me"))
+async def me(
+    message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
+    profile: Profile, today: date,
+) -> None:
+    card = await member_card(session, profile.id, today)
+    if message.chat.type != "private":
+        line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
+        out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines))
+        return
+    entries = [
+        _("me-entry", amount=f"{amount:+d}", reason=_(f"reason-{reason}"),
+          date=created.astimezone(app.settings.tz).strftime("%m-%d %H:%M"))
+        for amount, reason, created in card.recent
+    ]
+    out.message(message.chat.id, _(
+        "me-card", name=profile.display_name, balance=card.balance, lifetime=card.lifetime_points,
+        streak=card.streak, total=card.checkins_total,
+        today=_("me-today-yes") if card.checked_in_today else _("me-today-no"),
+        month=today.strftime("%Y-%m"), calendar=Markup(_calendar(_, today, card.month_days)),
+        entries=Markup("\n".join(entries) if entries else _("me-no-entries")),
+    ))
+
+
+def _board(_: Translator, rows: list[Ranked], key: str) -> str:
+    if not rows:
+        return _("top-empty")
+    return "\n".join(_(key, rank=i, name=r.name, value=r.value, extra=r.extra) for i, r in enumerate(rows, 1))
+
+
+@router.message(Command("top"))
+async def top(
+    message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
+    group: GroupInfo | None, today: date,
+) -> None:
+    in_group = message.chat.type != "private"
+    if in_group and group is None:
+        out.group_line(message.chat.id, "not-registered", None, lambda _items: group_("group-not-registered"))
+        return
+    t = group_ if in_group else _
+    chat_id = group.chat_id if group else None
+    text = t(
+        "top-board",
+        scope=group.title if group else t("top-scope-shop"),
+        checkins=Markup(_board(t, await top_checkins(session, chat_id, today), "top-checkin-row")),
+        points=Markup(_board(t, await top_points(session, chat_id), "top-points-row")),
+    )
+    if in_group:
+        # However many members ask at once, the group gets one fresh board per window.
+        out.group_line(message.chat.id, "top", text, lambda texts: texts[-1])
+    else:
+        out.message(message.chat.id, text)

@@ -1,0 +1,185 @@
+"""Staff tools: /staff (owners), /setup, /checkin_config, /checkin_post — and a polite no to customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.directory import GroupInfo
+from bot.outbox import Outbox
+from bot.services import groups as group_service
+from bot.services import people
+from bot.services.people import Profile
+from bot.texts import Markup, Translator
+from games.checkin import CheckinRules, parse_config
+from games.errors import ConfigError
+from games.types import Role
+from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
+from handlers.keyboards import checkin_keyboard
+from scheduler.setup import schedule_group_jobs
+
+router = Router(name="staff")
+
+OWNER_COMMANDS = ("staff",)
+STAFF_COMMANDS = ("setup", "checkin_config", "checkin_post")
+LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _reply(out: Outbox, message: Message, text: str) -> None:
+    out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
+
+
+@router.message(Command(*OWNER_COMMANDS), ~IsOwner())
+@router.message(Command(*STAFF_COMMANDS), ~IsStaff())
+async def refuse(message: Message, out: Outbox, _: Translator, role: Role) -> None:
+    key = "owner-only" if role.is_staff else "staff-only"
+    _reply(out, message, _(key))
+
+
+def _rules_summary(_: Translator, rules: CheckinRules) -> str:
+    bonuses = Markup(", ".join(_("config-bonus", period=n, points=p) for n, p in sorted(rules.bonuses.items())))
+    return _("config-summary", base=rules.base, bonuses=bonuses or _("config-no-bonus"),
+             post=rules.post_time.strftime("%H:%M") if rules.post_time else _("config-post-off"))
+
+
+# ---- /staff add|remove|list (owners) ---------------------------------------------------------
+
+async def _resolve_target(session: AsyncSession, message: Message, arg: str | None) -> tuple[int, str] | None:
+    if message.reply_to_message and message.reply_to_message.from_user and not arg:
+        target = message.reply_to_message.from_user
+        return target.id, target.full_name
+    if not arg:
+        return None
+    if arg.lstrip("-").isdigit():
+        user = await people.get_user(session, int(arg))
+        return int(arg), (user.first_name if user else arg)
+    if arg.startswith("@"):
+        user = await people.find_user_by_username(session, arg)
+        if user is not None:
+            return user.id, user.first_name
+    return None
+
+
+@router.message(Command("staff"), IsOwner())
+async def staff_command(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    parts = (command.args or "").split()
+    action = parts[0].lower() if parts else ""
+    if action == "list":
+        ids = sorted(await people.staff_ids(session))
+        names = []
+        for uid in ids:
+            user = await people.get_user(session, uid)
+            names.append(_("staff-list-row", name=user.first_name if user else str(uid), id=uid))
+        _reply(out, message, _("staff-list", count=len(ids), rows=Markup("\n".join(names)) if names else _("staff-list-empty")))
+        return
+    if action not in ("add", "remove"):
+        _reply(out, message, _("staff-usage"))
+        return
+    target = await _resolve_target(session, message, parts[1] if len(parts) > 1 else None)
+    if target is None:
+        _reply(out, message, _("staff-unknown-user", arg=parts[1] if len(parts) > 1 else ""))
+        return
+    user_id, name = target
+    if action == "add":
+        changed = await people.add_staff(session, user_id, profile.id, now)
+        key = "staff-added" if changed else "staff-already"
+    else:
+        changed = await people.remove_staff(session, user_id)
+        key = "staff-removed" if changed else "staff-not-staff"
+    if changed:
+        await people.record_audit(session, actor_id=profile.id, action=f"staff.{action}", now=now,
+                                  target=str(user_id))
+        out.after_commit(lambda: app.directory.reload(app.db))
+    _reply(out, message, _(key, name=name, id=user_id))
+
+
+# ---- group set-up (staff, in a group) -----------------------------------------------------------
+
+@router.message(Command("setup"), IsStaff(), F.chat.type.in_(GROUP_TYPES))
+async def setup(
+    message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    label = (command.args or "general").strip().lower()
+    if len(label) > 32 or not set(label) <= LABEL_CHARS:
+        _reply(out, message, _("setup-bad-label", label=label))
+        return
+    try:
+        me = await bot.get_chat_member(message.chat.id, bot.id)
+        is_admin = me.status in ("administrator", "creator")
+    except TelegramAPIError:
+        is_admin = False
+    if not is_admin:
+        _reply(out, message, _("setup-need-admin"))
+        return
+    title = message.chat.title or str(message.chat.id)
+    new = await group_service.register(session, chat_id=message.chat.id, title=title, label=label,
+                                       by=profile.id, now=now)
+    await people.record_audit(session, actor_id=profile.id, action="group.setup", now=now,
+                              chat_id=message.chat.id, details=f"label={label}")
+    await people.add_to_group(session, message.chat.id, profile.id, now)
+    group = await group_service.get_group(session, message.chat.id)
+    assert group is not None
+    out.after_commit(lambda: app.directory.reload(app.db))
+    _reply(out, message, _("setup-done" if new else "setup-updated", title=title, label=label,
+                           rules=_rules_summary(_, group_service.rules_of(group))))
+
+
+@router.message(Command(*STAFF_COMMANDS[1:]), IsStaff(), F.chat.type == "private")
+async def group_only(message: Message, out: Outbox, _: Translator) -> None:
+    _reply(out, message, _("staff-group-only"))
+
+
+@router.message(Command("checkin_config"), IsStaff())
+async def checkin_config(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
+) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    row = await group_service.get_group(session, group.chat_id)
+    assert row is not None
+    current = group_service.rules_of(row)
+    if not command.args:
+        _reply(out, message, _("config-usage", rules=_rules_summary(_, current)))
+        return
+    try:
+        rules = parse_config(command.args, current)
+    except ConfigError as exc:
+        _reply(out, message, _("config-error", item=str(exc.params.get("detail", "")),
+                               rules=_rules_summary(_, current)))
+        return
+    await group_service.save_rules(session, group.chat_id, rules)
+    await people.record_audit(session, actor_id=profile.id, action="checkin.config", now=now,
+                              chat_id=group.chat_id, details=command.args)
+    out.after_commit(lambda: schedule_group_jobs(app, group.chat_id, rules.post_time))
+    _reply(out, message, _("config-saved", rules=_rules_summary(_, rules)))
+
+
+@router.message(Command("checkin_post"), IsStaff())
+async def checkin_post(
+    message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
+    group: GroupInfo | None,
+) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    row = await group_service.get_group(session, group.chat_id)
+    assert row is not None
+    out.message(group.chat_id, checkin_post_text(group_, group_service.rules_of(row)),
+                reply_markup=checkin_keyboard(group_))
+
+
+def checkin_post_text(group_: Translator, rules: CheckinRules) -> str:
+    bonuses = Markup(", ".join(group_("config-bonus", period=n, points=p) for n, p in sorted(rules.bonuses.items())))
+    return group_("checkin-post", base=rules.base, bonuses=bonuses or group_("config-no-bonus"))
