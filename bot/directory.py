@@ -6,17 +6,20 @@ several replicas converge). Writes always go to the database first.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
-
 from bot.services import groups as group_service
 from bot.services import people
 from bot.services.people import Profile
 from games.types import Role
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Directory:
         self._profiles: dict[int, Profile] = {}
         self._memberships: set[tuple[int, int]] = set()
         self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
     @property
     def stale(self) -> bool:
@@ -50,9 +55,28 @@ class Directory:
         self._loaded_at = time.monotonic()
 
     async def reload(self, db: Database) -> None:
-        async with db.session() as session:
-            await self.load(session)
-        self._memberships.clear()
+        async with self._lock:
+            async with db.reader() as session:
+                await self.load(session)
+            self._memberships.clear()
+
+    async def ensure_fresh(self, db: Database) -> None:
+        """Load once before first use; later, refresh in the background when stale (one at a time)."""
+        if self._loaded_at == float("-inf"):
+            async with self._lock:
+                if self._loaded_at == float("-inf"):
+                    async with db.reader() as session:
+                        await self.load(session)
+            return
+        if self.stale and (self._refresh is None or self._refresh.done()):
+            self._loaded_at = time.monotonic()  # one refresh per ttl, however many updates arrive
+            self._refresh = asyncio.create_task(self._background_reload(db))
+
+    async def _background_reload(self, db: Database) -> None:
+        try:
+            await self.reload(db)
+        except Exception:
+            log.exception("directory refresh failed; keeping the cached roles and groups")
 
     def role(self, user_id: int) -> Role:
         if user_id in self.owner_ids:

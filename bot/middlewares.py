@@ -14,7 +14,7 @@ from aiogram.types import User as TgUser
 
 from bot.app import App
 from bot.outbox import Outbox
-from bot.services.people import Profile, upsert_user
+from bot.services.people import PROFILE_OP, Profile, SeenProfile
 from bot.texts import Translator, language_for
 from games.checkin import local_day
 
@@ -74,9 +74,7 @@ class ContextMiddleware(BaseMiddleware):
         user: TgUser | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         now = app.clock.now()
-        if app.directory.stale:
-            async with app.db.session() as session:
-                await app.directory.load(session)
+        await app.directory.ensure_fresh(app.db)
         group = app.directory.group(chat.id) if chat is not None and chat.type != "private" else None
         data["now"] = now
         data["today"] = local_day(now, app.settings.tz)
@@ -89,7 +87,7 @@ class ContextMiddleware(BaseMiddleware):
         profile = _profile(user)
         group_id = group.chat_id if group else None
         if not user.is_bot and app.directory.needs_saving(profile, group_id):
-            await app.db.run(lambda s: upsert_user(s, profile, now, group_id))
+            await app.db.submit(PROFILE_OP, SeenProfile(profile, now, group_id))
             app.directory.saved(profile, group_id)
         data["profile"] = profile
         data["role"] = app.directory.role(user.id)

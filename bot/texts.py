@@ -45,7 +45,7 @@ class Texts:
             self._bundles[lang] = bundle
 
     def keys(self, lang: Lang) -> set[str]:
-        return set(self._bundles[lang]._messages)  # noqa: SLF001 - fluent exposes no public listing
+        return set(self._bundles[lang]._messages)
 
     def has(self, lang: Lang, key: str) -> bool:
         return self._bundles[lang].has_message(key)

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
-from bot.services.checkin import CheckinResult, check_in
+from bot.services.checkin import CHECKIN_OP, CheckinRequest, CheckinResult
 from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.errors import AlreadyCheckedIn
@@ -47,9 +47,8 @@ def _render(group_: Translator, lines: list[_Line]) -> str:
 async def _check_in(app: App, profile: Profile, group: GroupInfo | None, today: date, now: datetime
                     ) -> CheckinResult | None:
     try:
-        return await app.db.run(partial(
-            check_in, user_id=profile.id, chat_id=group.chat_id if group else None, today=today, now=now,
-        ))
+        return await app.db.submit(CHECKIN_OP, CheckinRequest(profile.id, group.chat_id if group else None,
+                                                              today, now))
     except AlreadyCheckedIn:
         return None
 

@@ -79,7 +79,8 @@ async def staff_command(
         for uid in ids:
             user = await people.get_user(session, uid)
             names.append(_("staff-list-row", name=user.first_name if user else str(uid), id=uid))
-        _reply(out, message, _("staff-list", count=len(ids), rows=Markup("\n".join(names)) if names else _("staff-list-empty")))
+        rows = Markup("\n".join(names)) if names else _("staff-list-empty")
+        _reply(out, message, _("staff-list", count=len(ids), rows=rows))
         return
     if action not in ("add", "remove"):
         _reply(out, message, _("staff-usage"))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -20,14 +20,20 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from games.errors import DomainError
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+I = TypeVar("I", contravariant=True)  # noqa: E741
+R = TypeVar("R", covariant=True)
 Work = Callable[[AsyncSession], Awaitable[T]]
 
 MAX_BATCH = 256
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5, read_only: bool = False) -> AsyncEngine:
+    """An engine; on SQLite ``read_only`` gives deferred (snapshot) transactions that never take
+    the write lock, otherwise every transaction starts with ``BEGIN IMMEDIATE``."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
 
@@ -40,20 +46,44 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.execute("PRAGMA foreign_keys=ON")
+            if read_only:
+                cur.execute("PRAGMA query_only=ON")
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
 
 
+class BulkOp(Protocol[I, R]):
+    """A kind of write that the group committer can apply to many items in a few statements.
+
+    ``bulk`` returns one outcome per item, in order: a result, or the DomainError that refused
+    that item (refusals write nothing). If ``bulk`` raises instead — a constraint race with another
+    process, say — the batch is rolled back and every item is re-run through ``single`` in a
+    transaction of its own, which must be correct under any concurrency on its own.
+    """
+
+    async def bulk(self, session: AsyncSession, items: list[I]) -> list[R | DomainError]: ...
+
+    async def single(self, session: AsyncSession, item: I) -> R: ...
+
+
 @dataclass
 class _Job:
-    work: Work[Any]
+    work: Work[Any] | None
+    op: BulkOp[Any, Any] | None = None
+    item: Any = None
     future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    async def alone(self, session: AsyncSession) -> Any:
+        if self.op is not None:
+            return await self.op.single(session, self.item)
+        assert self.work is not None
+        return await self.work(session)
 
 
 class Database:
@@ -73,14 +103,19 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._queue: asyncio.Queue[_Job] | None = None
+        # Reads on SQLite get their own connections with deferred transactions: in WAL mode a
+        # reader sees a consistent snapshot and never waits for (or blocks) the writer.
+        self.read_engine = create_engine(url, pool_size=pool_size, read_only=True) if self.is_sqlite \
+            else self.engine
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._queue: asyncio.Queue[_Job | None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self.batches = 0
         self.batched_jobs = 0
 
     @property
     def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+        return self.url.startswith("sqlite")
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -93,65 +128,100 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction (a consistent snapshot); writing in it fails on SQLite."""
+        async with self.read_sessionmaker() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
     async def run(self, work: Work[T]) -> T:
         """Run ``work`` in a group-committed transaction and return its result after commit."""
+        return await self._submit(_Job(work))  # type: ignore[no-any-return]
+
+    async def submit(self, op: BulkOp[Any, T], item: Any) -> T:
+        """Queue ``item`` for a bulk operation, group-committed with other items of the same op."""
+        return await self._submit(_Job(None, op, item))  # type: ignore[no-any-return]
+
+    async def _submit(self, job: _Job) -> Any:
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._loop(), name="db-group-committer")
-        job = _Job(work)
         self._queue.put_nowait(job)
-        return await job.future  # type: ignore[no-any-return]
+        return await job.future
 
     async def _loop(self) -> None:
         assert self._queue is not None
-        while True:
+        stopping = False
+        while not stopping:
             first = await self._queue.get()
+            if first is None:
+                break
             jobs = [first]
             while len(jobs) < MAX_BATCH and not self._queue.empty():
-                jobs.append(self._queue.get_nowait())
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    stopping = True
+                    break
+                jobs.append(nxt)
             try:
                 await self._run_batch(jobs)
-            except Exception:  # pragma: no cover - _run_batch settles every future itself
+            except Exception as exc:  # pragma: no cover - _run_batch settles every future itself
                 log.exception("group committer batch crashed")
+                for job in jobs:
+                    _settle(job, False, exc)
 
     async def _run_batch(self, jobs: list[_Job]) -> None:
         self.batches += 1
         self.batched_jobs += len(jobs)
         if len(jobs) > 1:
-            results: list[tuple[bool, Any]] = []
+            outcomes: list[Any] = []
             try:
                 async with self.sessionmaker() as session:
                     async with session.begin():
-                        for job in jobs:
-                            results.append(await self._attempt(job, session))
+                        for segment in _segments(jobs):
+                            outcomes.extend(await self._segment(segment, session))
             except (DBAPIError, IntegrityError) as exc:
                 log.info("batch of %d rolled back (%s); re-running one by one", len(jobs), type(exc).__name__)
             except Exception:
                 log.exception("batch of %d failed; re-running one by one", len(jobs))
             else:
-                for job, (ok, value) in zip(jobs, results, strict=True):
-                    _settle(job, ok, value)
+                ordered = [job for segment in _segments(jobs) for job in segment]
+                for job, outcome in zip(ordered, outcomes, strict=True):
+                    _settle(job, not isinstance(outcome, DomainError), outcome)
                 return
         for job in jobs:
             await self._run_alone(job)
 
     @staticmethod
-    async def _attempt(job: _Job, session: AsyncSession) -> tuple[bool, Any]:
-        from games.errors import DomainError
-
+    async def _segment(segment: list[_Job], session: AsyncSession) -> list[Any]:
+        op = segment[0].op
+        if op is not None:
+            outcomes = await op.bulk(session, [job.item for job in segment])
+            if len(outcomes) != len(segment):
+                raise RuntimeError(f"{type(op).__name__}.bulk returned {len(outcomes)} outcomes "
+                                   f"for {len(segment)} items")
+            return outcomes
+        assert segment[0].work is not None
         try:
-            return True, await job.work(session)
+            return [await segment[0].work(session)]
         except DomainError as exc:
             # Domain refusals happen before any write by contract, so the batch stays valid.
-            return False, exc
+            return [exc]
 
     async def _run_alone(self, job: _Job) -> None:
         for attempt in range(3):
             try:
                 async with self.sessionmaker() as session:
                     async with session.begin():
-                        ok, value = await self._attempt(job, session)
-                _settle(job, ok, value)
+                        try:
+                            value = await job.alone(session)
+                        except DomainError as refusal:
+                            _settle(job, False, refusal)
+                            return
+                _settle(job, True, value)
                 return
             except Exception as exc:
                 if attempt < 2 and _is_transient(exc):
@@ -161,18 +231,32 @@ class Database:
                 return
 
     async def close(self) -> None:
-        if self._worker is not None:
-            assert self._queue is not None
-            while not self._queue.empty():
-                await asyncio.sleep(0.01)
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
+        """Finish every queued write, stop the committer, release the connections."""
+        if self._worker is not None and self._queue is not None:
+            self._queue.put_nowait(None)
+            await self._worker
             self._worker = None
             self._queue = None
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def _segments(jobs: list[_Job]) -> list[list[_Job]]:
+    """Jobs of the same bulk op form one segment (in order of first appearance); any other job
+    stands alone. Reordering inside a batch is safe: every job in it was submitted while all the
+    others were still pending, so none can depend on another's effects."""
+    by_op: dict[int, list[_Job]] = {}
+    segments: list[list[_Job]] = []
+    for job in jobs:
+        if job.op is None:
+            segments.append([job])
+        elif id(job.op) in by_op:
+            by_op[id(job.op)].append(job)
+        else:
+            by_op[id(job.op)] = [job]
+            segments.append(by_op[id(job.op)])
+    return segments
 
 
 def _settle(job: _Job, ok: bool, value: Any) -> None:

@@ -48,6 +48,45 @@ async def upsert_user(session: AsyncSession, p: Profile, now: datetime, group_id
         await add_to_group(session, group_id, p.id, now)
 
 
+@dataclass(frozen=True)
+class SeenProfile:
+    profile: Profile
+    now: datetime
+    group_id: int | None
+
+
+class ProfileOp:
+    """Profile upserts in bulk for the group committer (a stampede of new members)."""
+
+    async def single(self, session: AsyncSession, item: SeenProfile) -> None:
+        await upsert_user(session, item.profile, item.now, item.group_id)
+
+    async def bulk(self, session: AsyncSession, items: list[SeenProfile]) -> list[None]:
+        latest = {item.profile.id: item for item in items}  # one row per user per statement
+        stmt = insert_for(session, USERS).values([
+            {"id": i.profile.id, "first_name": i.profile.first_name, "last_name": i.profile.last_name,
+             "username": i.profile.username, "language_code": i.profile.language_code,
+             "is_bot": i.profile.is_bot, "first_seen_at": i.now, "updated_at": i.now}
+            for i in latest.values()
+        ])
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"first_name": stmt.excluded.first_name, "last_name": stmt.excluded.last_name,
+                  "username": stmt.excluded.username, "language_code": stmt.excluded.language_code,
+                  "updated_at": stmt.excluded.updated_at},
+        ))
+        memberships = {(i.group_id, i.profile.id): i.now for i in items if i.group_id is not None}
+        if memberships:
+            await session.execute(insert_for(session, GROUP_MEMBERS).values([
+                {"chat_id": chat_id, "user_id": user_id, "first_seen_at": now}
+                for (chat_id, user_id), now in memberships.items()
+            ]).on_conflict_do_nothing(index_elements=["chat_id", "user_id"]))
+        return [None] * len(items)
+
+
+PROFILE_OP = ProfileOp()
+
+
 async def add_to_group(session: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
     stmt = insert_for(session, GROUP_MEMBERS).values(chat_id=chat_id, user_id=user_id, first_seen_at=now)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id", "user_id"]))

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 00:46:23.886640
+Revises: (none)
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.db.models  # noqa: F401 - column types referenced below
-
+import bot.db.models
 
 revision = '0001'
 down_revision = None

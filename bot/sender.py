@@ -1,0 +1,847 @@
+"""The one rate-aware path for all outgoing Telegram traffic.
+
+Telegram's limits are part of correctness, so every API call the bot makes goes
+through :class:`RateLimitMiddleware` (registered on ``bot.session``), which consults
+one shared :class:`RateLimiter`:
+
+* about 30 messages per second overall (sliding one-second window);
+* 20 messages per minute per group, sends and edits alike (sliding 60 s window);
+* about one message per second per private chat (token bucket with a small burst);
+* a 429 ``retry_after`` blocks the offending chat until it has passed.
+
+Only methods that post into a chat are limited; everything else (answering callback
+queries, getters, deletes, ``getUpdates``...) passes straight through and is never
+queued behind sends.
+
+Handlers and jobs talk to :class:`Sender`, which never raises Telegram or network
+errors into its caller, and busy groups get their chatter batched by
+:class:`GroupCoalescer`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.methods import Response, TelegramMethod
+
+__all__ = [
+    "ChatId",
+    "GroupCoalescer",
+    "RateLimitMiddleware",
+    "RateLimiter",
+    "Sender",
+    "chunk_items",
+    "is_group_chat",
+    "setup_rate_limiting",
+]
+
+logger = logging.getLogger(__name__)
+
+ChatId = int | str
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+MonotonicFn = Callable[[], float]
+SleepFn = Callable[[float], Awaitable[None]]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Never sleep for less than this when a limit is still in force: floating-point
+# rounding can leave a waiter a hair short of its slot, and it must make progress.
+_MIN_SLEEP: Final[float] = 0.001
+# Sweep idle per-chat state every this many acquisitions.
+_GC_EVERY: Final[int] = 1024
+
+
+def _normalize_chat(chat_id: ChatId | None) -> ChatId | None:
+    """``-100123`` and ``"-100123"`` are the same chat; usernames compare case-insensitively."""
+    if chat_id is None or isinstance(chat_id, int):
+        return chat_id
+    text = chat_id.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return text.lower()
+
+
+def is_group_chat(chat_id: ChatId) -> bool:
+    """Groups, supergroups and channels have negative ids or are addressed as ``@username``."""
+    key = _normalize_chat(chat_id)
+    if isinstance(key, int):
+        return key < 0
+    return True  # "@username" (or any other non-numeric handle): a public group or channel
+
+
+# --------------------------------------------------------------------------- limiter
+
+
+@dataclass(eq=False)
+class _ChatState:
+    is_group: bool
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pending: int = 0  # callers inside acquire() for this chat (waiting or about to record)
+    blocked_until: float = float("-inf")  # 429 penalty
+    sent: deque[float] = field(default_factory=deque)  # groups: send times inside the window
+    tokens: float = 0.0  # private chats: token bucket
+    updated: float = 0.0
+
+
+class RateLimiter:
+    """Waits until a send to a chat is allowed under every Telegram limit, then records it.
+
+    Waiters for one chat are served first-in first-out and never hold up other chats;
+    only the global limit is shared (also FIFO among chats that are otherwise ready).
+    Pure asyncio: time and sleeping are injected so tests can run in virtual time.
+    """
+
+    def __init__(
+        self,
+        *,
+        global_per_second: int = 30,
+        group_per_minute: int = 20,
+        private_per_second: float = 1.0,
+        private_burst: int = 3,
+        monotonic: MonotonicFn = time.monotonic,
+        sleep: SleepFn = asyncio.sleep,
+    ) -> None:
+        if global_per_second < 1 or group_per_minute < 1 or private_burst < 1:
+            raise ValueError("limits must be at least 1")
+        if private_per_second <= 0:
+            raise ValueError("private_per_second must be positive")
+        self.global_per_second = global_per_second
+        self.group_per_minute = group_per_minute
+        self.private_per_second = float(private_per_second)
+        self.private_burst = private_burst
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._global_window = 1.0
+        self._group_window = 60.0
+        self._global_sent: deque[float] = deque()
+        self._global_blocked_until = float("-inf")
+        self._global_lock = asyncio.Lock()
+        self._chats: dict[ChatId, _ChatState] = {}
+        self._acquired = 0
+
+    # -- public API
+
+    async def acquire(self, chat_id: ChatId | None) -> None:
+        """Wait until a message may be sent to ``chat_id`` (None: global limit only); record it."""
+        key = _normalize_chat(chat_id)
+        if key is None:
+            async with self._global_lock:
+                await self._wait_global()
+                self._record_global(self._monotonic())
+            self._after_acquire()
+            return
+
+        state = self._state(key)
+        state.pending += 1
+        try:
+            async with state.lock:
+                while True:
+                    wait = self._chat_wait(state, self._monotonic())
+                    if wait > 0:
+                        await self._sleep(max(wait, _MIN_SLEEP))
+                        continue
+                    async with self._global_lock:
+                        await self._wait_global()
+                        now = self._monotonic()
+                        # A 429 may have arrived while we queued for a global slot.
+                        if self._chat_wait(state, now) > 0:
+                            continue
+                        self._record_global(now)
+                        self._record_chat(state, now)
+                        break
+        finally:
+            state.pending -= 1
+        self._after_acquire()
+
+    def penalize(self, chat_id: ChatId | None, retry_after: float) -> None:
+        """After a 429: block ``chat_id`` (everything if None) until now + ``retry_after``."""
+        until = self._monotonic() + max(0.0, float(retry_after))
+        key = _normalize_chat(chat_id)
+        if key is None:
+            self._global_blocked_until = max(self._global_blocked_until, until)
+            logger.warning("rate limiter: all sends blocked for %.1fs", retry_after)
+            return
+        state = self._state(key)
+        state.blocked_until = max(state.blocked_until, until)
+        logger.warning("rate limiter: chat %s blocked for %.1fs", key, retry_after)
+
+    def wait_estimate(self, chat_id: ChatId | None) -> float:
+        """Seconds until a new send to ``chat_id`` would be allowed (behind those already queued)."""
+        now = self._monotonic()
+        global_wait = self._global_wait(now)
+        key = _normalize_chat(chat_id)
+        state = self._chats.get(key) if key is not None else None
+        if state is None:
+            return global_wait
+        return max(global_wait, self._chat_wait(state, now, ahead=state.pending))
+
+    # -- internals
+
+    def _state(self, key: ChatId) -> _ChatState:
+        state = self._chats.get(key)
+        if state is None:
+            state = _ChatState(is_group=is_group_chat(key))
+            if not state.is_group:
+                state.tokens = float(self.private_burst)
+                state.updated = self._monotonic()
+            self._chats[key] = state
+        return state
+
+    async def _wait_global(self) -> None:
+        while True:
+            wait = self._global_wait(self._monotonic())
+            if wait <= 0:
+                return
+            await self._sleep(max(wait, _MIN_SLEEP))
+
+    def _global_wait(self, now: float) -> float:
+        sent = self._global_sent
+        horizon = now - self._global_window
+        while sent and sent[0] <= horizon:
+            sent.popleft()
+        wait = self._global_blocked_until - now
+        if len(sent) >= self.global_per_second:
+            wait = max(wait, sent[-self.global_per_second] + self._global_window - now)
+        return max(wait, 0.0)
+
+    def _record_global(self, now: float) -> None:
+        self._global_sent.append(now)
+
+    def _tokens_at(self, state: _ChatState, at: float) -> float:
+        elapsed = max(0.0, at - state.updated)
+        return min(float(self.private_burst), state.tokens + elapsed * self.private_per_second)
+
+    def _chat_wait(self, state: _ChatState, now: float, *, ahead: int = 0) -> float:
+        """Seconds until the send after ``ahead`` already-queued ones may go to this chat."""
+        start = max(now, state.blocked_until)
+        if state.is_group:
+            sent = state.sent
+            horizon = now - self._group_window
+            while sent and sent[0] <= horizon:
+                sent.popleft()
+            limit = self.group_per_minute
+            if not ahead:
+                at = start
+                if len(sent) >= limit:
+                    at = max(at, sent[-limit] + self._group_window)
+                return at - now
+            times = list(sent)
+            at = start
+            for _ in range(ahead + 1):
+                if len(times) >= limit:
+                    at = max(at, times[-limit] + self._group_window)
+                times.append(at)
+            return at - now
+        tokens = self._tokens_at(state, start)
+        at = start
+        for i in range(ahead + 1):
+            if tokens < 1.0:
+                at += (1.0 - tokens) / self.private_per_second
+                tokens = 1.0
+            if i < ahead:
+                tokens -= 1.0
+        return at - now
+
+    def _record_chat(self, state: _ChatState, now: float) -> None:
+        if state.is_group:
+            state.sent.append(now)
+        else:
+            state.tokens = self._tokens_at(state, now) - 1.0
+            state.updated = now
+
+    def _after_acquire(self) -> None:
+        self._acquired += 1
+        if self._acquired % _GC_EVERY == 0:
+            self._collect_idle()
+
+    def _collect_idle(self) -> None:
+        """Forget chats with nothing in force, so state does not grow with every chat ever seen."""
+        now = self._monotonic()
+        idle: list[ChatId] = []
+        for key, state in self._chats.items():
+            if state.pending or state.lock.locked() or state.blocked_until > now:
+                continue
+            if state.is_group:
+                self._chat_wait(state, now)  # prunes the window
+                if not state.sent:
+                    idle.append(key)
+            elif self._tokens_at(state, now) >= self.private_burst:
+                idle.append(key)
+        for key in idle:
+            del self._chats[key]
+
+
+# ------------------------------------------------------------------------ middleware
+
+# Methods that post (or change) a message in a chat, by Bot API name. Everything else
+# passes straight through the middleware.
+RATE_LIMITED_METHODS: Final[frozenset[str]] = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendAudio",
+        "sendDocument",
+        "sendVideo",
+        "sendAnimation",
+        "sendVoice",
+        "sendVideoNote",
+        "sendPaidMedia",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendChecklist",
+        "sendDice",
+        "sendSticker",
+        "sendInvoice",
+        "sendGame",
+        "sendLivePhoto",
+        "sendRichMessage",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+        "editMessageLiveLocation",
+        "editMessageChecklist",
+        "stopMessageLiveLocation",
+        "stopPoll",
+        "editEphemeralMessageText",
+        "editEphemeralMessageCaption",
+        "editEphemeralMessageMedia",
+        "editEphemeralMessageReplyMarkup",
+    }
+)
+
+
+def _rate_limit_target(method: TelegramMethod[Any]) -> tuple[bool, ChatId | None, int]:
+    """(is limited, chat to charge or None for global-only, number of messages it posts)."""
+    name = getattr(method, "__api_method__", "")
+    if name not in RATE_LIMITED_METHODS:
+        return False, None, 0
+    chat_id = getattr(method, "chat_id", None)
+    if not isinstance(chat_id, int | str):
+        chat_id = None  # edits of inline messages: no chat, global limit only
+    weight = 1
+    if name == "sendMediaGroup":
+        weight = max(1, len(getattr(method, "media", None) or ()))
+    return True, chat_id, weight
+
+
+class RateLimitMiddleware(BaseRequestMiddleware):
+    """Session middleware: throttles chat posts through a :class:`RateLimiter` and retries.
+
+    * ``TelegramRetryAfter``: the chat is penalized and the call retried once the
+      penalty has passed, at most ``max_retry_after`` times, then the error is re-raised.
+    * ``TelegramServerError`` (5xx) / ``TelegramNetworkError``: retried with exponential
+      backoff and jitter (``backoff_base * 2**n``), at most ``max_error_retries`` times.
+    * Anything else propagates at once. Methods that do not post into a chat (answering
+      callback queries, getters, deletes...) are passed straight through, untouched.
+    """
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        *,
+        max_retry_after: int = 5,
+        max_error_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        sleep: SleepFn | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.limiter = limiter
+        self.max_retry_after = max_retry_after
+        self.max_error_retries = max_error_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._sleep: SleepFn = sleep if sleep is not None else limiter._sleep
+        self._jitter = jitter
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before error retry number ``attempt`` (0-based): base·2ⁿ, jittered ±25 %."""
+        delay = min(self.backoff_max, self.backoff_base * (2**attempt))
+        return delay * (0.75 + 0.5 * self._jitter())
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        limited, chat_id, weight = _rate_limit_target(method)
+        if not limited:
+            return await make_request(bot, method)
+
+        name = type(method).__name__
+        flood_retries = 0
+        error_retries = 0
+        while True:
+            for _ in range(weight):
+                await self.limiter.acquire(chat_id)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if flood_retries >= self.max_retry_after:
+                    logger.error(
+                        "%s to chat %s: still flood-limited after %d retries, giving up",
+                        name,
+                        chat_id,
+                        flood_retries,
+                    )
+                    raise
+                flood_retries += 1
+                logger.warning(
+                    "%s to chat %s: 429, retry %d/%d in %ss",
+                    name,
+                    chat_id,
+                    flood_retries,
+                    self.max_retry_after,
+                    exc.retry_after,
+                )
+                if chat_id is None:
+                    # Inline-message edit: no chat to block, and one inline message's flood
+                    # control must not stop the whole bot. Just wait it out here.
+                    await self._sleep(float(exc.retry_after))
+                else:
+                    # acquire() waits the penalty out (and holds back other sends to the chat).
+                    self.limiter.penalize(chat_id, exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                if isinstance(exc, TelegramEntityTooLarge) or error_retries >= self.max_error_retries:
+                    raise
+                delay = self.backoff(error_retries)
+                error_retries += 1
+                logger.warning(
+                    "%s to chat %s failed (%s: %s), retry %d/%d in %.2fs",
+                    name,
+                    chat_id,
+                    type(exc).__name__,
+                    exc.message,
+                    error_retries,
+                    self.max_error_retries,
+                    delay,
+                )
+                await self._sleep(delay)
+
+
+def setup_rate_limiting(bot: Bot, limiter: RateLimiter | None = None) -> RateLimiter:
+    """Register a :class:`RateLimitMiddleware` on ``bot.session`` (once) and return its limiter."""
+    for middleware in bot.session.middleware:
+        if isinstance(middleware, RateLimitMiddleware):
+            return middleware.limiter
+    limiter = limiter if limiter is not None else RateLimiter()
+    bot.session.middleware(RateLimitMiddleware(limiter))
+    return limiter
+
+
+# ---------------------------------------------------------------------------- sender
+
+_NOT_MODIFIED: Final[str] = "message is not modified"
+_CHAT_GONE: Final[tuple[str, ...]] = ("chat not found",)
+_NO_PREVIEW: Final[LinkPreviewOptions] = LinkPreviewOptions(is_disabled=True)
+
+
+class Sender:
+    """The facade handlers and jobs use to talk to Telegram.
+
+    Its methods never raise Telegram or network errors: failures are logged with
+    context and reported as ``None`` / ``False``. When Telegram says the chat is gone
+    for us (bot kicked, user blocked the bot, chat not found) ``on_chat_unavailable``
+    is called with the chat id so the app can mark the chat.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        on_chat_unavailable: Callable[[int], Awaitable[None]] | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.bot = bot
+        self.on_chat_unavailable = on_chat_unavailable
+        if limiter is None:
+            for middleware in bot.session.middleware:
+                if isinstance(middleware, RateLimitMiddleware):
+                    limiter = middleware.limiter
+                    break
+        self.limiter: RateLimiter | None = limiter
+
+    async def send_message(
+        self,
+        chat_id: ChatId,
+        text: str,
+        *,
+        reply_markup: ReplyMarkup | None = None,
+        parse_mode: str | None = "HTML",
+        reply_to_message_id: int | None = None,
+        disable_notification: bool | None = None,
+        link_preview: bool = False,
+    ) -> Message | None:
+        ok, message = await self._guard(
+            "sendMessage",
+            chat_id,
+            lambda: self.bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=parse_mode,
+                reply_markup=reply_markup,
+                reply_parameters=_reply_to(reply_to_message_id),
+                disable_notification=disable_notification,
+                link_preview_options=None if link_preview else _NO_PREVIEW,
+            ),
+        )
+        return message if ok else None
+
+    async def send_photo(
+        self,
+        chat_id: ChatId,
+        photo: str | InputFile,
+        *,
+        caption: str | None = None,
+        reply_markup: ReplyMarkup | None = None,
+        parse_mode: str | None = "HTML",
+        reply_to_message_id: int | None = None,
+        disable_notification: bool | None = None,
+    ) -> Message | None:
+        ok, message = await self._guard(
+            "sendPhoto",
+            chat_id,
+            lambda: self.bot.send_photo(
+                chat_id=chat_id,
+                photo=photo,
+                caption=caption,
+                parse_mode=parse_mode,
+                reply_markup=reply_markup,
+                reply_parameters=_reply_to(reply_to_message_id),
+                disable_notification=disable_notification,
+            ),
+        )
+        return message if ok else None
+
+    async def edit_text(
+        self,
+        chat_id: ChatId,
+        message_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        parse_mode: str | None = "HTML",
+    ) -> bool:
+        ok, _ = await self._guard(
+            "editMessageText",
+            chat_id,
+            lambda: self.bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=text,
+                parse_mode=parse_mode,
+                reply_markup=reply_markup,
+                link_preview_options=_NO_PREVIEW,
+            ),
+            not_modified_ok=True,
+        )
+        return ok
+
+    async def edit_reply_markup(
+        self,
+        chat_id: ChatId,
+        message_id: int,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        ok, _ = await self._guard(
+            "editMessageReplyMarkup",
+            chat_id,
+            lambda: self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
+            ),
+            not_modified_ok=True,
+        )
+        return ok
+
+    async def delete(self, chat_id: ChatId, message_id: int) -> bool:
+        ok, result = await self._guard(
+            "deleteMessage",
+            chat_id,
+            lambda: self.bot.delete_message(chat_id=chat_id, message_id=message_id),
+        )
+        return ok and bool(result)
+
+    async def answer_callback(
+        self, callback_query_id: str, text: str | None = None, *, show_alert: bool = False
+    ) -> bool:
+        ok, result = await self._guard(
+            "answerCallbackQuery",
+            None,
+            lambda: self.bot.answer_callback_query(
+                callback_query_id=callback_query_id, text=text, show_alert=show_alert
+            ),
+        )
+        return ok and bool(result)
+
+    async def _guard(
+        self,
+        action: str,
+        chat_id: ChatId | None,
+        call: Callable[[], Awaitable[R]],
+        *,
+        not_modified_ok: bool = False,
+    ) -> tuple[bool, R | None]:
+        """Run ``call``; turn every Telegram/network failure into ``(False, None)``."""
+        try:
+            return True, await call()
+        except TelegramForbiddenError as exc:
+            logger.info("%s to chat %s forbidden: %s", action, chat_id, exc.message)
+            await self._chat_unavailable(chat_id)
+        except TelegramMigrateToChat as exc:
+            logger.warning(
+                "%s to chat %s: group migrated to supergroup %s", action, chat_id, exc.migrate_to_chat_id
+            )
+        except TelegramBadRequest as exc:
+            description = exc.message.lower()
+            if not_modified_ok and _NOT_MODIFIED in description:
+                logger.debug("%s in chat %s: message not modified", action, chat_id)
+                return True, None
+            logger.warning("%s to chat %s rejected: %s", action, chat_id, exc.message)
+            if any(marker in description for marker in _CHAT_GONE):
+                await self._chat_unavailable(chat_id)
+        except TelegramAPIError as exc:
+            logger.warning("%s to chat %s failed (%s): %s", action, chat_id, type(exc).__name__, exc.message)
+        except AiogramError as exc:  # e.g. an undecodable response
+            logger.warning("%s to chat %s failed (%s): %s", action, chat_id, type(exc).__name__, exc)
+        return False, None
+
+    async def _chat_unavailable(self, chat_id: ChatId | None) -> None:
+        key = _normalize_chat(chat_id)
+        if self.on_chat_unavailable is None or not isinstance(key, int):
+            return
+        try:
+            await self.on_chat_unavailable(key)
+        except Exception:
+            logger.exception("on_chat_unavailable(%s) failed", key)
+
+
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
+
+
+# ------------------------------------------------------------------------- coalescer
+
+
+def chunk_items(items: Sequence[T], render: Callable[[list[T]], str], max_chars: int) -> list[list[T]]:
+    """Split ``items`` into consecutive runs whose rendering fits ``max_chars``.
+
+    Each run is as long as possible (binary search on the run length, so ``render`` is
+    called O(log n) times per run, always on sub-lists). A single item that alone
+    renders longer than ``max_chars`` gets a run of its own; nothing is ever dropped.
+    Assumes the rendered length grows with the number of items.
+    """
+    items = list(items)
+    if not items:
+        return []
+    if len(render(items)) <= max_chars:
+        return [items]
+    chunks: list[list[T]] = []
+    start = 0
+    while start < len(items):
+        lo, hi = 1, len(items) - start  # lo always fits (or is a lone oversize item)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if len(render(items[start : start + mid])) <= max_chars:
+                lo = mid
+            else:
+                hi = mid - 1
+        chunks.append(items[start : start + lo])
+        start += lo
+    return chunks
+
+
+@dataclass(eq=False)
+class _Batch:
+    items: list[Any] = field(default_factory=list)
+    render: Callable[[list[Any]], str] | None = None
+    first_added: float = 0.0
+    timer: asyncio.Task[None] | None = None  # set only while the timer is still sleeping
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class GroupCoalescer:
+    """Batches a busy group's chatter: at most one message per ``window`` per (chat, topic).
+
+    The first item for a (chat, topic) starts a timer of ``window`` seconds (longer if
+    the limiter says the chat cannot take a message sooner); at the end, ``render`` of
+    the collected items becomes the message, split into consecutive chunks if it would
+    exceed ``max_chars``. Items added while a batch is being sent go into the next one.
+    Items are never dropped and keep their order.
+    """
+
+    def __init__(
+        self,
+        sender: Sender,
+        *,
+        window: float = 3.0,
+        max_chars: int = 4000,
+        monotonic: MonotonicFn = time.monotonic,
+        sleep: SleepFn = asyncio.sleep,
+        disable_notification: bool | None = None,
+    ) -> None:
+        self.sender = sender
+        self.window = window
+        self.max_chars = max_chars
+        self.disable_notification = disable_notification
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._batches: dict[tuple[int, str], _Batch] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str]) -> None:
+        """Queue ``item``; it will be sent with the rest of its (chat, topic) batch."""
+        key = (chat_id, topic)
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = _Batch()
+        if not batch.items:
+            batch.first_added = self._monotonic()
+        batch.items.append(item)
+        batch.render = render
+        if batch.timer is None:
+            self._start_timer(key, batch)
+
+    def pending(self, chat_id: int | None = None) -> int:
+        """How many items are waiting (for one chat, or overall)."""
+        return sum(
+            len(batch.items)
+            for (chat, _), batch in self._batches.items()
+            if chat_id is None or chat == chat_id
+        )
+
+    async def flush(self, chat_id: int | None = None) -> None:
+        """Send what is queued now (for one chat, or all) and wait for delivery."""
+        keys = [key for key in self._batches if chat_id is None or key[0] == chat_id]
+        for key in keys:
+            self._cancel_timer(self._batches[key])
+        await asyncio.gather(*(self._flush_key(key) for key in keys))
+
+    async def close(self) -> None:
+        """Flush everything, cancel timers and wait for in-flight sends (shutdown)."""
+        await self.flush()
+        for batch in self._batches.values():
+            self._cancel_timer(batch)
+        tasks = [task for task in self._tasks if task is not asyncio.current_task()]
+        if tasks:
+            await asyncio.wait(tasks)
+        # Anything added while we were waiting still has to go out.
+        if any(batch.items for batch in self._batches.values()):
+            await self.close()
+
+    # -- internals
+
+    def _start_timer(self, key: tuple[int, str], batch: _Batch) -> None:
+        delay = self.window
+        if self.sender.limiter is not None:
+            delay = max(delay, self.sender.limiter.wait_estimate(key[0]))
+        task = asyncio.get_running_loop().create_task(self._timer(key, batch, delay))
+        batch.timer = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _cancel_timer(self, batch: _Batch) -> None:
+        if batch.timer is not None:
+            batch.timer.cancel()
+            batch.timer = None
+
+    async def _timer(self, key: tuple[int, str], batch: _Batch, delay: float) -> None:
+        await self._sleep(delay)
+        if batch.timer is asyncio.current_task():
+            batch.timer = None
+        try:
+            await self._flush_key(key)
+        except Exception:
+            logger.exception("coalescer: flushing %r for chat %s failed", key[1], key[0])
+
+    async def _flush_key(self, key: tuple[int, str]) -> None:
+        batch = self._batches.get(key)
+        if batch is None:
+            return
+        async with batch.lock:
+            items, render = batch.items, batch.render
+            if not items or render is None:
+                return
+            batch.items = []
+            waited = self._monotonic() - batch.first_added
+            chat_id, topic = key
+            try:
+                chunks = chunk_items(items, render, self.max_chars)
+            except Exception:
+                logger.exception(
+                    "coalescer: rendering %d %r items for chat %s failed", len(items), topic, chat_id
+                )
+                return
+            logger.debug(
+                "coalescer: %d %r items for chat %s after %.1fs in %d message(s)",
+                len(items),
+                topic,
+                chat_id,
+                waited,
+                len(chunks),
+            )
+            for chunk in chunks:
+                try:
+                    text = render(chunk)
+                except Exception:
+                    logger.exception("coalescer: rendering %r items for chat %s failed", topic, chat_id)
+                    continue
+                if len(text) > self.max_chars:
+                    logger.warning(
+                        "coalescer: a single %r item for chat %s renders to %d chars (> %d)",
+                        topic,
+                        chat_id,
+                        len(text),
+                        self.max_chars,
+                    )
+                await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
+            if batch.items and batch.timer is None:
+                self._start_timer(key, batch)
+            elif not batch.items and batch.timer is None and self._batches.get(key) is batch:
+                del self._batches[key]
