@@ -10,11 +10,21 @@ import html
 from pathlib import Path
 from typing import Literal
 
+from babel import Locale
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime.types import FluentInt
 
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = ("en", "zh")
 LOCALES_DIR = Path(__file__).with_name("locales")
+
+
+class _Int(FluentInt):
+    """An integer formatted as ``1,234`` without Babel's (slow) pattern machinery; plural
+    selection (``[one]``/``*[other]``) still works because it is a Fluent number."""
+
+    def format(self, locale: Locale) -> str:
+        return f"{int(self):,}"
 
 
 class Markup(str):
@@ -63,6 +73,8 @@ class Texts:
                 safe[name] = escape(value)
             elif value is None:
                 safe[name] = ""
+            elif isinstance(value, int) and not isinstance(value, bool):
+                safe[name] = _Int(value)
             else:
                 safe[name] = value
         text, errors = bundle.format_pattern(message.value, safe)  # type: ignore[arg-type]

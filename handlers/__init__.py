@@ -1,4 +1,7 @@
-"""Routers, one per feature; their order is fixed here."""
+"""Routers, one per feature; their order is fixed here.
+
+Each call builds fresh routers, so several dispatchers can live in one process (tests, bench).
+"""
 
 from __future__ import annotations
 
@@ -8,5 +11,4 @@ from handlers import checkin, errors, fallback, membership, points, staff, start
 
 
 def get_routers() -> list[Router]:
-    return [errors.router, start.router, staff.router, checkin.router, points.router, membership.router,
-            fallback.router]
+    return [module.create_router() for module in (errors, start, staff, checkin, points, membership, fallback)]

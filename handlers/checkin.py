@@ -19,8 +19,6 @@ from bot.texts import Markup, Translator
 from games.errors import AlreadyCheckedIn
 from handlers.keyboards import CheckinCb
 
-router = Router(name="checkin")
-
 CHECKIN_WORDS = frozenset({"签到", "打卡", "check in", "check-in", "checkin"})
 
 
@@ -53,8 +51,6 @@ async def _check_in(app: App, profile: Profile, group: GroupInfo | None, today: 
         return None
 
 
-@router.message(Command("checkin"))
-@router.message(F.text.func(lambda text: text.strip().lower() in CHECKIN_WORDS))
 async def checkin_message(
     message: Message, app: App, out: Outbox, _: Translator, group_: Translator,
     profile: Profile, group: GroupInfo | None, today: date, now: datetime,
@@ -74,7 +70,6 @@ async def checkin_message(
     out.group_line(message.chat.id, "checkin", _Line(profile.display_name, result), partial(_render, group_))
 
 
-@router.callback_query(CheckinCb.filter())
 async def checkin_button(
     query: CallbackQuery, app: App, out: Outbox, _: Translator,
     profile: Profile, group: GroupInfo | None, today: date, now: datetime,
@@ -85,3 +80,11 @@ async def checkin_button(
     else:
         out.popup(_("checkin-popup", points=result.points, bonus=result.bonus, streak=result.streak,
                     balance=result.balance), alert=bool(result.bonus))
+
+
+def create_router() -> Router:
+    router = Router(name="checkin")
+    router.message.register(checkin_message, Command("checkin"))
+    router.message.register(checkin_message, F.text.func(lambda text: text.strip().lower() in CHECKIN_WORDS))
+    router.callback_query.register(checkin_button, CheckinCb.filter())
+    return router

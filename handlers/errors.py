@@ -11,10 +11,8 @@ from bot.app import App
 from bot.texts import language_for
 
 log = logging.getLogger(__name__)
-router = Router(name="errors")
 
 
-@router.errors()
 async def on_error(event: ErrorEvent, app: App) -> bool:
     update = event.update
     log.error("update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
@@ -31,3 +29,9 @@ async def on_error(event: ErrorEvent, app: App) -> bool:
         app.coalescer.add(message.chat.id, "error", None,
                           lambda _items: app.texts(app.settings.default_language, "error-generic"))
     return True
+
+
+def create_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -8,20 +8,23 @@ from aiogram.types import CallbackQuery, Message
 from bot.outbox import Outbox
 from bot.texts import Translator
 
-router = Router(name="fallback")
 
-
-@router.callback_query()
 async def stale_button(query: CallbackQuery, out: Outbox, _: Translator) -> None:
     out.popup(_("button-expired"))
 
 
-@router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message, out: Outbox, _: Translator) -> None:
     command = (message.text or "").split()[0]
     out.message(message.chat.id, _("unknown-command", command=command))
 
 
-@router.message(F.chat.type == "private")
 async def chatter(message: Message, out: Outbox, _: Translator) -> None:
     out.message(message.chat.id, _("private-hint"))
+
+
+def create_router() -> Router:
+    router = Router(name="fallback")
+    router.callback_query.register(stale_button)
+    router.message.register(unknown_command, F.chat.type == "private", F.text.startswith("/"))
+    router.message.register(chatter, F.chat.type == "private")
+    return router

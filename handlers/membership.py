@@ -11,12 +11,9 @@ from bot.outbox import Outbox
 from bot.services import groups as group_service
 from bot.texts import Translator
 
-router = Router(name="membership")
-
 PRESENT = frozenset({"member", "administrator", "creator", "restricted"})
 
 
-@router.my_chat_member()
 async def bot_membership(event: ChatMemberUpdated, app: App, session: AsyncSession, out: Outbox,
                          group_: Translator) -> None:
     if event.chat.type == "private":
@@ -28,3 +25,9 @@ async def bot_membership(event: ChatMemberUpdated, app: App, session: AsyncSessi
     elif was and not now_in:
         await group_service.set_active(session, event.chat.id, False)
         out.after_commit(lambda: app.directory.reload(app.db))
+
+
+def create_router() -> Router:
+    router = Router(name="membership")
+    router.my_chat_member.register(bot_membership)
+    return router

@@ -17,8 +17,6 @@ from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.checkin import month_grid
 
-router = Router(name="points")
-
 
 def _calendar(_: Translator, today: date, days: set[date]) -> str:
     rows = []
@@ -27,7 +25,6 @@ def _calendar(_: Translator, today: date, days: set[date]) -> str:
     return "\n".join(rows)
 
 
-@router.message(Command("me"))
 async def me(
     message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
     profile: Profile, today: date,
@@ -57,7 +54,6 @@ def _board(_: Translator, rows: list[Ranked], key: str) -> str:
     return "\n".join(_(key, rank=i, name=r.name, value=r.value, extra=r.extra) for i, r in enumerate(rows, 1))
 
 
-@router.message(Command("top"))
 async def top(
     message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
     group: GroupInfo | None, today: date,
@@ -79,3 +75,10 @@ async def top(
         out.group_line(message.chat.id, "top", text, lambda texts: texts[-1])
     else:
         out.message(message.chat.id, text)
+
+
+def create_router() -> Router:
+    router = Router(name="points")
+    router.message.register(me, Command("me"))
+    router.message.register(top, Command("top"))
+    return router

@@ -24,8 +24,6 @@ from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
 from handlers.keyboards import checkin_keyboard
 from scheduler.setup import schedule_group_jobs
 
-router = Router(name="staff")
-
 OWNER_COMMANDS = ("staff",)
 STAFF_COMMANDS = ("setup", "checkin_config", "checkin_post")
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -35,8 +33,6 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
     out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
 
 
-@router.message(Command(*OWNER_COMMANDS), ~IsOwner())
-@router.message(Command(*STAFF_COMMANDS), ~IsStaff())
 async def refuse(message: Message, out: Outbox, _: Translator, role: Role) -> None:
     key = "owner-only" if role.is_staff else "staff-only"
     _reply(out, message, _(key))
@@ -66,7 +62,6 @@ async def _resolve_target(session: AsyncSession, message: Message, arg: str | No
     return None
 
 
-@router.message(Command("staff"), IsOwner())
 async def staff_command(
     message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, now: datetime,
@@ -105,7 +100,6 @@ async def staff_command(
 
 # ---- group set-up (staff, in a group) -----------------------------------------------------------
 
-@router.message(Command("setup"), IsStaff(), F.chat.type.in_(GROUP_TYPES))
 async def setup(
     message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, now: datetime,
@@ -135,12 +129,10 @@ async def setup(
                            rules=_rules_summary(_, group_service.rules_of(group))))
 
 
-@router.message(Command(*STAFF_COMMANDS[1:]), IsStaff(), F.chat.type == "private")
 async def group_only(message: Message, out: Outbox, _: Translator) -> None:
     _reply(out, message, _("staff-group-only"))
 
 
-@router.message(Command("checkin_config"), IsStaff())
 async def checkin_config(
     message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
@@ -167,7 +159,6 @@ async def checkin_config(
     _reply(out, message, _("config-saved", rules=_rules_summary(_, rules)))
 
 
-@router.message(Command("checkin_post"), IsStaff())
 async def checkin_post(
     message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
     group: GroupInfo | None,
@@ -184,3 +175,15 @@ async def checkin_post(
 def checkin_post_text(group_: Translator, rules: CheckinRules) -> str:
     bonuses = Markup(", ".join(group_("config-bonus", period=n, points=p) for n, p in sorted(rules.bonuses.items())))
     return group_("checkin-post", base=rules.base, bonuses=bonuses or group_("config-no-bonus"))
+
+
+def create_router() -> Router:
+    router = Router(name="staff")
+    router.message.register(refuse, Command(*OWNER_COMMANDS), ~IsOwner())
+    router.message.register(refuse, Command(*STAFF_COMMANDS), ~IsStaff())
+    router.message.register(staff_command, Command("staff"), IsOwner())
+    router.message.register(setup, Command("setup"), IsStaff(), F.chat.type.in_(GROUP_TYPES))
+    router.message.register(group_only, Command(*STAFF_COMMANDS[1:]), IsStaff(), F.chat.type == "private")
+    router.message.register(checkin_config, Command("checkin_config"), IsStaff())
+    router.message.register(checkin_post, Command("checkin_post"), IsStaff())
+    return router

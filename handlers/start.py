@@ -11,8 +11,6 @@ from bot.services.people import Profile
 from bot.texts import Translator
 from games.types import Role
 
-router = Router(name="start")
-
 
 def help_text(_: Translator, role: Role) -> str:
     parts = [_("help-customer")]
@@ -23,7 +21,6 @@ def help_text(_: Translator, role: Role) -> str:
     return "\n\n".join(parts)
 
 
-@router.message(CommandStart())
 async def start(message: Message, out: Outbox, _: Translator, group_: Translator, profile: Profile,
                 role: Role) -> None:
     if message.chat.type != "private":
@@ -32,10 +29,16 @@ async def start(message: Message, out: Outbox, _: Translator, group_: Translator
     out.message(message.chat.id, _("start", name=profile.first_name) + "\n\n" + help_text(_, role))
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, out: Outbox, _: Translator, group_: Translator, role: Role) -> None:
     if message.chat.type != "private":
         # One help message per window however many members ask.
         out.group_line(message.chat.id, "help", None, lambda _items: group_("help-group"))
         return
     out.message(message.chat.id, help_text(_, role))
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    return router

@@ -28,7 +28,7 @@ I = TypeVar("I", contravariant=True)  # noqa: E741
 R = TypeVar("R", covariant=True)
 Work = Callable[[AsyncSession], Awaitable[T]]
 
-MAX_BATCH = 256
+MAX_BATCH = 1000
 
 
 def create_engine(url: str, *, pool_size: int = 5, read_only: bool = False) -> AsyncEngine:
@@ -123,9 +123,11 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
+                if session.in_transaction():
+                    await session.commit()
             except BaseException:
-                await session.rollback()
+                if session.in_transaction():
+                    await session.rollback()
                 raise
 
     @asynccontextmanager

@@ -102,6 +102,13 @@ class CheckinOp:
 
     async def bulk(self, session: AsyncSession, items: list[CheckinRequest]) -> list[CheckinResult | DomainError]:
         user_ids = sorted({i.user_id for i in items})
+        # Make sure every member row exists, then read them all under a lock: from here on this
+        # transaction's view of these members is authoritative until it commits.
+        await session.execute(
+            insert_for(session, MEMBERS).on_conflict_do_nothing(index_elements=["user_id"]),
+            [{"user_id": uid, "balance": 0, "lifetime_points": 0, "streak": 0, "checkins_total": 0,
+              "created_at": items[0].now} for uid in user_ids],
+        )
         query = select(MEMBERS.c.user_id, MEMBERS.c.streak, MEMBERS.c.last_checkin_day, MEMBERS.c.balance) \
             .where(MEMBERS.c.user_id.in_(user_ids))
         if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -114,7 +121,6 @@ class CheckinOp:
             g.chat_id: rules_of(g)
             for g in (await session.execute(select(Group).where(Group.chat_id.in_(chat_ids)))).scalars()  # type: ignore[attr-defined]
         } if chat_ids else {}
-        new_members = [uid for uid in user_ids if uid not in state]
         outcomes: list[CheckinResult | DomainError] = []
         checkin_rows: list[dict[str, object]] = []
         member_rows: list[dict[str, object]] = []
@@ -143,18 +149,8 @@ class CheckinOp:
                 })
             outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus,
                                           balance))
-        if new_members:
-            now = items[0].now
-            inserted = await session.execute(
-                insert_for(session, MEMBERS).values([
-                    {"user_id": uid, "balance": 0, "lifetime_points": 0, "streak": 0, "checkins_total": 0,
-                     "created_at": now} for uid in new_members
-                ]).on_conflict_do_nothing(index_elements=["user_id"])
-            )
-            if inserted.rowcount != len(new_members):  # type: ignore[attr-defined]
-                raise BatchRace("a member row appeared concurrently")
         if checkin_rows:
-            await session.execute(CHECKINS.insert().values(checkin_rows))
+            await session.execute(CHECKINS.insert(), checkin_rows)
             await session.execute(
                 update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid")).values(
                     streak=bindparam("new_streak"), last_checkin_day=bindparam("new_day"),
@@ -165,12 +161,8 @@ class CheckinOp:
                 member_rows,
             )
         if ledger_rows:
-            await session.execute(LEDGER.insert().values(ledger_rows))
+            await session.execute(LEDGER.insert(), ledger_rows)
         return outcomes
-
-
-class BatchRace(Exception):
-    """Another process changed what a bulk operation had read; the batch must be re-run alone."""
 
 
 CHECKIN_OP = CheckinOp()

@@ -63,24 +63,26 @@ class ProfileOp:
 
     async def bulk(self, session: AsyncSession, items: list[SeenProfile]) -> list[None]:
         latest = {item.profile.id: item for item in items}  # one row per user per statement
-        stmt = insert_for(session, USERS).values([
-            {"id": i.profile.id, "first_name": i.profile.first_name, "last_name": i.profile.last_name,
-             "username": i.profile.username, "language_code": i.profile.language_code,
-             "is_bot": i.profile.is_bot, "first_seen_at": i.now, "updated_at": i.now}
-            for i in latest.values()
-        ])
-        await session.execute(stmt.on_conflict_do_update(
-            index_elements=["id"],
-            set_={"first_name": stmt.excluded.first_name, "last_name": stmt.excluded.last_name,
-                  "username": stmt.excluded.username, "language_code": stmt.excluded.language_code,
-                  "updated_at": stmt.excluded.updated_at},
-        ))
+        stmt = insert_for(session, USERS)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["id"],
+                set_={"first_name": stmt.excluded.first_name, "last_name": stmt.excluded.last_name,
+                      "username": stmt.excluded.username, "language_code": stmt.excluded.language_code,
+                      "updated_at": stmt.excluded.updated_at},
+            ),
+            [{"id": i.profile.id, "first_name": i.profile.first_name, "last_name": i.profile.last_name,
+              "username": i.profile.username, "language_code": i.profile.language_code,
+              "is_bot": i.profile.is_bot, "first_seen_at": i.now, "updated_at": i.now}
+             for i in latest.values()],
+        )
         memberships = {(i.group_id, i.profile.id): i.now for i in items if i.group_id is not None}
         if memberships:
-            await session.execute(insert_for(session, GROUP_MEMBERS).values([
-                {"chat_id": chat_id, "user_id": user_id, "first_seen_at": now}
-                for (chat_id, user_id), now in memberships.items()
-            ]).on_conflict_do_nothing(index_elements=["chat_id", "user_id"]))
+            await session.execute(
+                insert_for(session, GROUP_MEMBERS).on_conflict_do_nothing(index_elements=["chat_id", "user_id"]),
+                [{"chat_id": chat_id, "user_id": user_id, "first_seen_at": now}
+                 for (chat_id, user_id), now in memberships.items()],
+            )
         return [None] * len(items)
 
 
