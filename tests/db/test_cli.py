@@ -1,0 +1,85 @@
+"""The operator commands, called in-process: db upgrade, export, doctor, and start-up errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "shop.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    return path
+
+
+def _seed(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.executescript("""
+        INSERT INTO users VALUES (1, 'Ann', NULL, 'ann', 'en', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+        INSERT INTO members VALUES (1, 15, 15, 2, '2026-01-02', 2, '2026-01-01 00:00:00');
+        INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at)
+          VALUES (1, 5, 5, 'checkin', 'day:2026-01-01', 'checkin:1:2026-01-01', NULL, '2026-01-01 01:00:00'),
+                 (1, 10, 15, 'checkin', 'day:2026-01-02', 'checkin:1:2026-01-02', NULL, '2026-01-02 01:00:00');
+    """)
+    con.commit()
+    con.close()
+
+
+def test_db_upgrade_creates_the_schema(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    tables = {r[0] for r in sqlite3.connect(sqlite_env).execute("select name from sqlite_master where type='table'")}
+    assert {"users", "members", "ledger", "checkins", "groups", "staff", "audit_log", "alembic_version"} <= tables
+    assert main(["db", "upgrade"]) == 0  # idempotent
+
+
+def test_export_and_doctor(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    _seed(sqlite_env)
+    capsys.readouterr()
+    assert main(["export", "members"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [rows[0]] and rows[0]["first_name"] == "Ann" and rows[0]["balance"] == "15"
+    assert main(["export", "ledger"]) == 0
+    ledger = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["amount"] for r in ledger] == ["5", "10"]
+    assert main(["doctor"]) == 0
+    assert "ledger OK" in capsys.readouterr().out
+    con = sqlite3.connect(sqlite_env)
+    con.execute("UPDATE members SET balance = 99 WHERE user_id = 1")
+    con.commit()
+    con.close()
+    assert main(["doctor"]) == 1
+    report = capsys.readouterr().out
+    assert "ledger FAILED" in report and "member 1" in report and "99" in report
+
+
+def test_run_without_a_token_says_so_in_one_line(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("regulars: Setting BOT_TOKEN is missing") and "\n" not in err
+
+
+def test_bad_setting_stops_any_command(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TIMEZONE", "Nowhere/Land")
+    assert main(["doctor"]) == 2
+    err = capsys.readouterr().err
+    assert "TIMEZONE" in err and "Traceback" not in err
+
+
+def test_unreachable_database_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/missing/dir/x.db")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "DATABASE_URL" in err and "Traceback" not in err
