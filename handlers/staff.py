@@ -19,7 +19,6 @@ from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
-from games.types import Role
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
 from handlers.keyboards import checkin_keyboard
 from scheduler.setup import schedule_group_jobs
@@ -33,9 +32,8 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
     out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
 
 
-async def refuse(message: Message, out: Outbox, _: Translator, role: Role) -> None:
-    key = "owner-only" if role.is_staff else "staff-only"
-    _reply(out, message, _(key))
+async def refuse(message: Message, command: CommandObject, out: Outbox, _: Translator) -> None:
+    _reply(out, message, _("owner-only" if command.command in OWNER_COMMANDS else "staff-only"))
 
 
 def _rules_summary(_: Translator, rules: CheckinRules) -> str:

@@ -43,7 +43,7 @@ async def check_in(
     Safe to run concurrently and twice: the unique (user_id, day) row is the single arbiter,
     and the ledger entry carries the key ``checkin:<user>:<day>``.
     """
-    group = await session.get(Group, chat_id) if chat_id is not None else None
+    group = await session.get(Group, chat_id) if chat_id is not None else await main_group(session)
     day_rules = rules_of(group) if group is not None else rules.CheckinRules()
     member = (await session.execute(
         select(MEMBERS.c.streak, MEMBERS.c.last_checkin_day).where(MEMBERS.c.user_id == user_id)
@@ -77,6 +77,14 @@ async def check_in(
     else:
         balance = await ledger.balance_of(session, user_id)
     return CheckinResult(today, outcome.streak, outcome.reward.base, outcome.reward.bonus, balance)
+
+
+async def main_group(session: AsyncSession) -> Group | None:
+    """The shop's first registered active group: its rules apply to check-ins in private chat."""
+    rows = await session.execute(
+        select(Group).where(Group.active == True).order_by(Group.registered_at, Group.chat_id).limit(1)  # type: ignore[arg-type]  # noqa: E712
+    )
+    return rows.scalars().first()
 
 
 @dataclass(frozen=True)
@@ -121,13 +129,20 @@ class CheckinOp:
             g.chat_id: rules_of(g)
             for g in (await session.execute(select(Group).where(Group.chat_id.in_(chat_ids)))).scalars()  # type: ignore[attr-defined]
         } if chat_ids else {}
+        private_rules = rules.CheckinRules()
+        if any(i.chat_id is None for i in items):
+            main = await main_group(session)
+            private_rules = rules_of(main) if main is not None else rules.CheckinRules()
         outcomes: list[CheckinResult | DomainError] = []
         checkin_rows: list[dict[str, object]] = []
         member_rows: list[dict[str, object]] = []
         ledger_rows: list[dict[str, object]] = []
         for item in items:
             streak, last_day, balance = state.get(item.user_id, (0, None, 0))
-            day_rules = group_rules.get(item.chat_id, rules.CheckinRules()) if item.chat_id else rules.CheckinRules()
+            if item.chat_id is None:
+                day_rules = private_rules
+            else:
+                day_rules = group_rules.get(item.chat_id, rules.CheckinRules())
             try:
                 outcome = rules.check_in(day_rules, last_day, streak, item.today)
             except AlreadyCheckedIn as refusal:

@@ -1,0 +1,165 @@
+"""``regulars demo``: the real bot, offline, against the bundled Bot API emulator.
+
+A scripted shop owner registers a group and configures check-in; three customers check in over
+three simulated days (one breaks her streak), try a staff command, read /me and /top. Everything
+goes over HTTP through aiogram's own session and long polling, exactly as in production; only
+Telegram is replaced by the emulator and the calendar by a manual clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.clock import ManualClock
+from bot.config import Settings, load_settings
+from bot.db.migrate import upgrade
+from bot.emulator import BotAPIEmulator
+from bot.factory import create_app, create_bot, create_dispatcher, running
+from bot.services.ledger import audit
+from handlers.keyboards import CheckinCb
+from scheduler import jobs
+
+TOKEN = "777000:DEMO-TOKEN"
+START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+_TAG = re.compile(r"</?[a-z][^>]*>")
+
+
+class Narrator:
+    """Prints the conversation as people would see it."""
+
+    def __init__(self, out: TextIO, names: dict[int, str], quiet: bool) -> None:
+        self.out = out
+        self.names = names
+        self.quiet = quiet
+
+    def say(self, line: str) -> None:
+        if not self.quiet:
+            print(line, file=self.out, flush=True)
+
+    def chat(self, chat_id: int) -> str:
+        return self.names.get(chat_id, str(chat_id))
+
+    def event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "user_message":
+            self.say(f"  👤 {event['from_name']} → {self.chat(event['chat_id'])}: {event['text']}")
+        elif kind == "button":
+            self.say(f"  👤 {event['from_name']} taps [{event.get('button', event['data'])}]")
+        elif kind in ("bot_message", "bot_edit"):
+            text = html.unescape(_TAG.sub("", event.get("text") or ""))
+            buttons = event.get("buttons") or []
+            suffix = f"   [{' | '.join(buttons)}]" if buttons else ""
+            head = f"  🤖 → {self.chat(event['chat_id'])}:"
+            body = text.replace("\n", "\n" + " " * 6)
+            self.say(f"{head} {body}{suffix}" if "\n" not in text else f"{head}\n      {body}{suffix}")
+        elif kind == "callback_answer" and event.get("text"):
+            self.say(f"  💬 popup for {event.get('to_name', '?')}: {event['text']}")
+
+
+async def run_demo(*, quiet: bool = False, out: TextIO = sys.stdout, window: float = 0.3) -> int:
+    with tempfile.TemporaryDirectory(prefix="regulars-demo-") as tmp:
+        return await _run(Path(tmp) / "demo.db", quiet=quiet, out=out, window=window)
+
+
+async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int:
+    url = f"sqlite+aiosqlite:///{db_path}"
+    await asyncio.to_thread(upgrade, url)
+    async with BotAPIEmulator(token=TOKEN, bot_username="regulars_demo_bot", bot_first_name="Regulars",
+                              enforce_limits=True) as emu:
+        owner = emu.create_user("Mia", username="mia_shop", language_code="en")
+        alice = emu.create_user("Alice", username="alice", language_code="en")
+        bob = emu.create_user("Bob <&> Co", language_code="en")
+        ming = emu.create_user("小明", language_code="zh-hans")
+        group = emu.create_group("Tea Lovers VIP", members=[alice, bob, ming], admins=[owner], bot_is_admin=True)
+        names = {group.id: "group “Tea Lovers VIP”", owner.id: "Mia (private)", alice.id: "Alice (private)",
+                 bob.id: "Bob (private)", ming.id: "小明 (private)"}
+        narrator = Narrator(out, names, quiet)
+        emu.on_event(narrator.event)
+
+        settings: Settings = load_settings(
+            bot_token=TOKEN, database_url=url, telegram_api_url=emu.base_url, owner_ids=str(owner.id),
+            timezone="Asia/Shanghai", default_language="en", group_reply_window=window,
+        )
+        clock = ManualClock(START)
+        bot = create_bot(settings, TOKEN)
+        app = create_app(settings, bot, clock=clock)
+        dp = create_dispatcher(app)
+        async with running(app, bot):
+            jobs.bind(app, jobs.current_scheduler())
+            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+            try:
+                await _scene(emu, narrator, clock, app, group.id, owner, alice, bob, ming, window)
+            finally:
+                await dp.stop_polling()
+                await polling
+            async with app.db.session() as session:
+                problems = await audit(session)
+        await bot.session.close()
+    violations = len(emu.rate_violations)
+    print(f"Demo finished: ledger {'balanced' if not problems else 'BROKEN'}, "
+          f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
+    return 0 if not problems and violations == 0 else 1
+
+
+async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
+                 owner: Any, alice: Any, bob: Any, ming: Any, window: float) -> None:
+    settle = window * 2 + 0.3
+
+    async def said(user: Any, text: str, chat: int | None = None, replies: int = 1) -> None:
+        target = chat if chat is not None else user.id
+        before = len(emu.sent(target))
+        emu.user_sends(user, text, chat=emu.chat(target) if chat is not None else None)
+        await emu.wait_sent(target, count=before + replies, timeout=10)
+
+    async def tap(user: Any, message_id: int) -> None:
+        cq = emu.press_button(user, message_id, emu.chat(group_id), CheckinCb().pack())
+        await emu.wait_callback_answer(cq, timeout=10)
+
+    async def day(label: str, advance: timedelta) -> int:
+        clock.advance(advance)
+        n.say(f"\n── {label}: {clock.now().astimezone(app.settings.tz):%A %d %B, %H:%M} (shop time) ──")
+        before = len(emu.sent(group_id))
+        await jobs.post_checkin(group_id)  # the scheduler's 09:00 job
+        await jobs.post_checkin(group_id)  # firing twice posts once
+        posts = await emu.wait_sent(group_id, count=before + 1, timeout=10)
+        return posts[-1].message_id
+
+    n.say("── Set-up ──")
+    await said(owner, "/start")
+    await said(owner, "/setup vip", chat=group_id)
+    await said(owner, "/checkin_config base=5 streak3=10 post=09:00", chat=group_id)
+    await said(bob, "/setup", chat=group_id)
+
+    post = await day("Day 1", timedelta(minutes=30))
+    await tap(alice, post)
+    await tap(bob, post)
+    emu.user_sends(ming, "签到", chat=emu.chat(group_id))
+    await asyncio.sleep(settle)
+    await tap(alice, post)  # a second tap the same day
+
+    post = await day("Day 2", timedelta(days=1))
+    await tap(alice, post)
+    await tap(bob, post)
+    await tap(ming, post)
+
+    post = await day("Day 3", timedelta(days=1))
+    await tap(alice, post)  # third day in a row: streak bonus
+    await tap(bob, post)
+
+    post = await day("Day 5 (小明 skipped a day)", timedelta(days=2))
+    await tap(ming, post)  # the streak starts again
+    await tap(alice, post)
+
+    n.say("\n── Looking at points ──")
+    await said(alice, "/me")
+    await said(ming, "/me")
+    emu.user_sends(bob, "/top", chat=emu.chat(group_id))
+    await asyncio.sleep(settle)
+
