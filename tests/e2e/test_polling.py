@@ -1,0 +1,116 @@
+"""End to end: the real bot polling the emulator over HTTP, with Telegram's limits enforced."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.db.models import Checkin, LedgerEntry
+from bot.demo import run_demo
+from bot.services import ledger
+from handlers.keyboards import CheckinCb
+from tests.harness import Harness, harness
+
+
+@asynccontextmanager
+async def polling(db_url: str) -> AsyncIterator[Harness]:
+    async with harness(db_url, limits=True) as h:
+        task = asyncio.create_task(h.dp.start_polling(h.bot, handle_signals=False, polling_timeout=1))
+        try:
+            yield h
+        finally:
+            await h.dp.stop_polling()
+            await task
+
+
+async def _setup(h: Harness) -> int:
+    before = len(h.emu.sent(h.group.id))
+    h.emu.user_sends(h.owner, "/setup vip", chat=h.group)
+    await h.emu.wait_sent(h.group.id, before + 1)
+    h.emu.user_sends(h.owner, "/checkin_post", chat=h.group)
+    posts = await h.emu.wait_sent(h.group.id, before + 2)
+    return posts[-1].message_id
+
+
+async def test_200_members_tap_check_in_at_once(db_url: str) -> None:
+    async with polling(db_url) as h:
+        post = await _setup(h)
+        members = [h.emu.create_user(f"Member {i}", language_code="zh-CN" if i % 3 else "en") for i in range(200)]
+        for m in members:
+            h.emu.add_member(h.group, m)
+        taps = [h.emu.press_button(m, post, h.group, CheckinCb().pack()) for m in members]
+        # Some members also type in the group; their replies must be coalesced, not flood it.
+        for m in members[:40]:
+            h.emu.user_sends(m, "签到", chat=h.group)
+        answers = await asyncio.gather(*(h.emu.wait_callback_answer(t, timeout=30) for t in taps))
+        assert all(a["text"] for a in answers)
+        assert sum("+5" in (a["text"] or "") for a in answers) == 200
+        await h.app.coalescer.flush()
+        async with h.app.db.session() as session:
+            assert (await session.execute(select(func.count()).select_from(Checkin))).scalar() == 200
+            assert (await session.execute(select(func.sum(LedgerEntry.amount)))).scalar() == 1000
+            assert await ledger.audit(session) == []
+        group_messages = h.emu.sent(h.group.id)
+        assert 3 <= len(group_messages) <= 8  # set-up, post, and a few coalesced summaries
+        assert sum((m.text or "").count("今天已签到") + (m.text or "").count("already checked in")
+                   for m in group_messages) == 40
+        assert h.emu.rate_violations == []
+
+
+async def test_a_duplicated_update_is_credited_once(db_url: str) -> None:
+    async with polling(db_url) as h:
+        post = await _setup(h)
+        ann = h.emu.create_user("Ann", language_code="en")
+        cq = h.emu.press_button(ann, post, h.group, CheckinCb().pack())
+        first = await h.emu.wait_callback_answer(cq)
+        assert "+5" in first["text"]
+        h.emu.push_update(dict(h.emu.last_update))  # Telegram delivers the very same update again
+        # The bot handles it (and tries to answer the already answered query, which Telegram refuses).
+        await h.emu.wait_until(lambda: any(c.method == "answerCallbackQuery" and not c.ok for c in h.emu.calls))
+        async with h.app.db.session() as session:
+            assert await ledger.balance_of(session, ann.id) == 5
+            assert (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar() == 1
+
+
+async def test_private_replies_respect_one_message_per_second(db_url: str) -> None:
+    async with polling(db_url) as h:
+        ann = h.emu.create_user("Ann", language_code="en")
+        for _ in range(5):
+            h.emu.user_sends(ann, "/me")
+        await h.emu.wait_sent(ann.id, 5, timeout=15)
+        assert h.emu.rate_violations == []
+        times = [m.t for m in h.emu.sent(ann.id)]
+        assert times[-1] - times[0] >= 1.5  # a burst of 3, then about one per second
+
+
+async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    assert await run_demo(out=out) == 0
+    text = out.getvalue()
+    assert "ledger balanced" in text and "0 Telegram rate-limit violations" in text
+    assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
+
+
+async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) -> None:
+    async with polling(db_url) as h:
+        post = await _setup(h)
+        ann = h.emu.create_user("Ann", language_code="en")
+
+        async def tap() -> str:
+            return str((await h.emu.wait_callback_answer(
+                h.emu.press_button(ann, post, h.group, CheckinCb().pack())))["text"])
+
+        h.clock.set(h.clock.now().replace(hour=15, minute=59, second=30))  # 23:59:30 in Shanghai
+        assert "Streak: 1 day" in await tap()
+        assert "already" in await tap()
+        h.clock.advance(timedelta(minutes=1))  # 00:00:30 the next local day, same UTC day
+        assert "Streak: 2 days" in await tap()
+        h.clock.advance(timedelta(days=2))  # a whole local day missed
+        assert "Streak: 1 day" in await tap()
+        async with h.app.db.session() as session:
+            assert await ledger.balance_of(session, ann.id) == 15

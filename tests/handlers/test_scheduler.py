@@ -1,0 +1,64 @@
+"""The daily check-in post: scheduled from the database, posted once per local day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.factory import create_app, create_bot, create_dispatcher, running
+from scheduler import jobs
+from scheduler.setup import checkin_post_job_id
+from tests.harness import Harness, harness
+
+
+async def test_config_schedules_reschedules_and_removes_the_daily_post(db_url: str) -> None:
+    async with harness(db_url) as h:
+        jobs.bind(h.app, None)
+        from scheduler.setup import create_scheduler
+
+        scheduler = create_scheduler(h.app)
+        scheduler.start(paused=True)
+        try:
+            await h.setup_group()
+            await h.say(h.owner, "/checkin_config post=09:30", chat=h.group)
+            job = scheduler.get_job(checkin_post_job_id(h.group.id))
+            assert job is not None and job.func_ref == "scheduler.jobs:post_checkin" and job.args == (h.group.id,)
+            assert isinstance(job.trigger, CronTrigger) and "hour='9'" in str(job.trigger)
+            assert "minute='30'" in str(job.trigger) and job.misfire_grace_time >= 3600
+            await h.say(h.owner, "/checkin_config post=20:00", chat=h.group)
+            assert "hour='20'" in str(scheduler.get_job(checkin_post_job_id(h.group.id)).trigger)  # type: ignore[union-attr]
+            await h.say(h.owner, "/checkin_config post=off", chat=h.group)
+            assert scheduler.get_job(checkin_post_job_id(h.group.id)) is None
+        finally:
+            scheduler.shutdown(wait=False)
+
+
+async def test_the_post_goes_out_once_per_local_day(h: Harness) -> None:
+    jobs.bind(h.app, None)
+    await h.setup_group()
+    before = len(h.emu.sent(h.group.id))
+    assert await jobs.post_checkin(h.group.id) is True
+    assert await jobs.post_checkin(h.group.id) is False  # fired twice (restart, second replica)
+    posts = h.emu.sent(h.group.id)[before:]
+    assert len(posts) == 1 and posts[0].button_labels() == ["✅ Check in"]
+    h.clock.advance(timedelta(days=1))
+    assert await jobs.post_checkin(h.group.id) is True
+    assert await jobs.post_checkin(-42) is False  # not a registered group
+
+
+async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.setup_group()
+        await h.say(h.owner, "/checkin_config post=08:15", chat=h.group)
+        settings, clock = h.app.settings, h.app.clock
+    # A fresh process (same database): start-up registers the job again.
+    bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+    app = create_app(settings, bot, clock=clock)
+    create_dispatcher(app)
+    try:
+        async with running(app, bot):
+            job = jobs.current_scheduler().get_job(checkin_post_job_id(h.group.id))  # type: ignore[union-attr]
+            assert job is not None and "minute='15'" in str(job.trigger)
+    finally:
+        await bot.session.close()
