@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db.engine import Database
 from bot.db.models import LedgerEntry, Member, User
@@ -46,8 +46,8 @@ async def doctor(url: str, out: TextIO) -> int:
     try:
         async with db.session() as session:
             problems = await audit(session)
-            members = len((await session.execute(select(Member.user_id))).all())
-            entries = len((await session.execute(select(LedgerEntry.id))).all())
+            members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
+            entries = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
     finally:
         await db.close()
     if not problems:

@@ -45,7 +45,10 @@ checkin-button = ✅ Check in
 checkin-post =
     <b>Daily check-in</b> 📅
     Tap the button to check in for today: { $base } points, plus streak bonuses ({ $bonuses }).
-checkin-popup = ✅ Checked in! +{ $points } points{ $bonus ->
+checkin-popup = ✅ Checked in! +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }{ $bonus ->
         [0] {""}
        *[other] {" "}(streak bonus +{ $bonus })
     }. Streak: { $streak } { $streak ->
@@ -55,7 +58,10 @@ checkin-popup = ✅ Checked in! +{ $points } points{ $bonus ->
 checkin-already-popup = You have already checked in today. Come back tomorrow!
 checkin-already-private = You have already checked in today. Come back tomorrow!
 checkin-done =
-    ✅ Checked in for today: <b>+{ $points }</b> points{ $bonus ->
+    ✅ Checked in for today: <b>+{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    }{ $bonus ->
         [0] {""}
        *[other] {" "}(including a streak bonus of +{ $bonus })
     }.
@@ -72,7 +78,10 @@ checkin-line-already = ☑️ { $name } already checked in today
 checkin-already = You have already checked in today.
 
 ## Points
-me-line = { $name }: { $balance } points · streak { $streak }
+me-line = { $name }: { $balance } { $balance ->
+        [one] point
+       *[other] points
+    } · streak { $streak }
 me-card =
     <b>{ $name }</b>
     Balance: <b>{ $balance }</b> points (earned in total: { $lifetime })
@@ -112,7 +121,10 @@ top-checkin-row = { $rank }. { $name } — { $value } { $value ->
         [one] day
        *[other] days
     } ({ $extra } check-ins)
-top-points-row = { $rank }. { $name } — { $value } points
+top-points-row = { $rank }. { $name } — { $value } { $value ->
+        [one] point
+       *[other] points
+    }
 
 ## Staff
 staff-only = Sorry, only shop staff can use that command.
