@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import sys
 import tempfile
 import time
@@ -133,6 +134,7 @@ async def main() -> int:
     print(f"    check-in: answered {rp_ans}/{n}  {summary(rp_lat)}")
     print(f"  {check}")
     print(f"  ratio to ceiling (burst taps/s): {r_rate / c_rate:.2f}   (targets: ratio >= 0.3, p99 < 1000 ms)")
+    print(f"  peak memory (whole process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     ok = rb_ans == n and rp_ans == n
     return 0 if ok else 1
 
