@@ -32,8 +32,13 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
     out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
 
 
-async def refuse(message: Message, command: CommandObject, out: Outbox, _: Translator) -> None:
-    _reply(out, message, _("owner-only" if command.command in OWNER_COMMANDS else "staff-only"))
+async def refuse(message: Message, command: CommandObject, out: Outbox, _: Translator, group_: Translator) -> None:
+    key = "owner-only" if command.command in OWNER_COMMANDS else "staff-only"
+    if message.chat.type == "private":
+        out.message(message.chat.id, _(key))
+    else:
+        # However many customers try, the group gets one refusal per window.
+        out.group_line(message.chat.id, key, None, lambda _items: group_(key))
 
 
 def _rules_summary(_: Translator, rules: CheckinRules) -> str:
