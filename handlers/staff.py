@@ -186,7 +186,7 @@ def create_router() -> Router:
     router.message.register(refuse, Command(*STAFF_COMMANDS), ~IsStaff())
     router.message.register(staff_command, Command("staff"), IsOwner())
     router.message.register(setup, Command("setup"), IsStaff(), F.chat.type.in_(GROUP_TYPES))
-    router.message.register(group_only, Command(*STAFF_COMMANDS[1:]), IsStaff(), F.chat.type == "private")
+    router.message.register(group_only, Command(*STAFF_COMMANDS), IsStaff(), F.chat.type == "private")
     router.message.register(checkin_config, Command("checkin_config"), IsStaff())
     router.message.register(checkin_post, Command("checkin_post"), IsStaff())
     return router
