@@ -55,7 +55,7 @@ async def _resolve_target(session: AsyncSession, message: Message, arg: str | No
         return target.id, target.full_name
     if not arg:
         return None
-    if arg.lstrip("-").isdigit():
+    if arg.isdigit() and int(arg) > 0:
         user = await people.get_user(session, int(arg))
         return int(arg), (user.first_name if user else arg)
     if arg.startswith("@"):

@@ -34,8 +34,9 @@ async def test_owner_adds_and_removes_staff(h: Harness) -> None:
 async def test_staff_command_usage_and_unknown_people(h: Harness) -> None:
     await h.say(h.owner, "/staff")
     assert "Usage" in h.texts_to(h.owner.id)[-1]
-    await h.say(h.owner, "/staff add @nobody")
-    assert "can't find" in h.texts_to(h.owner.id)[-1]
+    for bad in ("/staff add @nobody", "/staff add -100123", "/staff add 0", "/staff remove x1"):
+        await h.say(h.owner, bad)
+        assert "can't find" in h.texts_to(h.owner.id)[-1]
 
 
 async def test_help_depends_on_the_role(h: Harness) -> None:
