@@ -6,11 +6,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-BOT_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?")
+BOT_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?")
+
+MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
+PRESENT = frozenset({"creator", "administrator", "member", "restricted"})
 
 
-@dataclass
+@dataclass(eq=False)
 class EmuUser:
+    """A Telegram user. ``started_bot`` turns true with the user's first private message to the bot."""
+
     id: int
     first_name: str
     last_name: str | None = None
@@ -18,12 +23,14 @@ class EmuUser:
     language_code: str | None = "en"
     is_bot: bool = False
     started_bot: bool = False
+    blocked_bot: bool = False
 
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
     def to_dict(self) -> dict[str, Any]:
+        """The Bot API ``User`` object."""
         data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         if self.last_name:
             data["last_name"] = self.last_name
@@ -34,20 +41,31 @@ class EmuUser:
         return data
 
 
-@dataclass
+@dataclass(eq=False)
 class EmuChat:
+    """A chat: ``private`` (id == the user's id), ``group``, ``supergroup`` or ``channel``."""
+
     id: int
-    type: str  # private | group | supergroup | channel
+    type: str
     title: str | None = None
     user: EmuUser | None = None  # the other side of a private chat
-    members: dict[int, str] = field(default_factory=dict)  # user id -> status
+    username: str | None = None
+    members: dict[int, str] = field(default_factory=dict)  # user id -> ChatMember status
     bot_status: str = "member"
 
     @property
     def is_group(self) -> bool:
         return self.type in ("group", "supergroup")
 
+    @property
+    def bot_present(self) -> bool:
+        return self.type == "private" or self.bot_status in PRESENT
+
+    def status_of(self, user_id: int) -> str:
+        return self.members.get(user_id, "left")
+
     def to_dict(self) -> dict[str, Any]:
+        """The Bot API ``Chat`` object."""
         if self.type == "private" and self.user is not None:
             data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.user.first_name}
             if self.user.last_name:
@@ -55,12 +73,20 @@ class EmuChat:
             if self.user.username:
                 data["username"] = self.user.username
             return data
-        return {"id": self.id, "type": self.type, "title": self.title or ""}
+        data = {"id": self.id, "type": self.type, "title": self.title or ""}
+        if self.username:
+            data["username"] = self.username
+        return data
 
 
 @dataclass
 class StoredMessage:
-    """A message in a chat, as it stands now (edits applied)."""
+    """A message in a chat as it stands now (edits applied); also what ``emu.sent()`` lists.
+
+    ``text``/``caption`` are exactly what the bot sent (HTML markup included when it used
+    ``parse_mode="HTML"``); ``plain`` and ``entities`` are what Telegram made of it, as returned
+    to the bot and shown to users.
+    """
 
     chat_id: int
     message_id: int
@@ -78,45 +104,84 @@ class StoredMessage:
     edited: int = 0
     t: float = 0.0
     method: str = "sendMessage"
+    plain: str | None = None
+    entities: list[dict[str, Any]] | None = None
 
-    def to_dict(self, chat: EmuChat) -> dict[str, Any]:
-        data: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": chat.to_dict(),
-                                "from": self.sender}
+    @property
+    def shown(self) -> str:
+        """The text or caption as a user sees it (markup applied, entities decoded)."""
+        if self.plain is not None:
+            return self.plain
+        return self.text if self.text is not None else (self.caption or "")
+
+    def to_dict(self, chat: EmuChat, *, reply_to: StoredMessage | None = None) -> dict[str, Any]:
+        """The Bot API ``Message`` object."""
+        data: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": chat.to_dict()}
+        if chat.type == "channel" and self.from_bot:
+            data["sender_chat"] = chat.to_dict()
+        else:
+            data["from"] = self.sender
+        shown = self.plain if self.plain is not None else (self.text if self.text is not None else self.caption)
         if self.text is not None:
-            data["text"] = self.text
-            command = BOT_COMMAND.match(self.text)
-            if command:
-                data["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
-        if self.caption is not None:
-            data["caption"] = self.caption
+            data["text"] = shown
+            if self.entities:
+                data["entities"] = self.entities
         if self.photo is not None:
-            data["photo"] = [{"file_id": self.photo, "file_unique_id": self.photo[-12:], "width": 800,
-                              "height": 800}]
+            data["photo"] = [
+                {"file_id": f"{self.photo}-s", "file_unique_id": f"{self.photo[-10:]}s", "width": 90, "height": 90},
+                {"file_id": self.photo, "file_unique_id": self.photo[-12:], "width": 800, "height": 800},
+            ]
+        if self.caption is not None:
+            data["caption"] = shown
+            if self.entities:
+                data["caption_entities"] = self.entities
         if self.poll is not None:
             data["poll"] = self.poll
-        if self.reply_markup is not None:
+        if self.reply_markup is not None and self.reply_markup.get("inline_keyboard"):
             data["reply_markup"] = self.reply_markup
         if self.edited:
             data["edit_date"] = self.edited
+        if reply_to is not None and not reply_to.deleted:
+            data["reply_to_message"] = reply_to.to_dict(chat)
         return data
 
     def button_labels(self) -> list[str]:
+        return [button.get("text", "") for button in self.buttons()]
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline keyboard's buttons, row after row."""
         rows = (self.reply_markup or {}).get("inline_keyboard") or []
-        return [button.get("text", "") for row in rows for button in row]
+        return [button for row in rows for button in row]
+
+
+SentMessage = StoredMessage
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file that came as a multipart part (its bytes are not kept)."""
+
+    filename: str
+    size: int
 
 
 @dataclass(frozen=True)
 class ApiCall:
+    """One request the bot made: ``params`` are decoded (JSON fields parsed)."""
+
     method: str
     params: dict[str, Any]
     t: float
     ok: bool
     error_code: int | None = None
     description: str | None = None
+    result: Any = None
 
 
 @dataclass(frozen=True)
 class RateViolation:
+    """A request that broke one of Telegram's limits (``rule`` says which)."""
+
     method: str
     chat_id: int | None
     t: float

@@ -1,0 +1,966 @@
+"""What Telegram knows and does for one bot: the world, the updates it is owed, the Bot API methods.
+
+:class:`TelegramState` holds users, chats and messages, turns what users do into updates, and
+answers Bot API calls (``call(method, params)``) with Telegram's results and errors, flood limits
+included. It knows nothing of HTTP: :class:`bot.emulator.server.BotAPIEmulator` serves it, long
+polling included, to the real bot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import logging
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.emulator.html_check import HtmlError, parse_html
+from bot.emulator.limits import RateWatch
+from bot.emulator.world import (
+    BOT_COMMAND,
+    MEMBER_STATUSES,
+    PRESENT,
+    ApiCall,
+    EmuChat,
+    EmuUser,
+    RateViolation,
+    StoredMessage,
+    UploadedFile,
+)
+
+log = logging.getLogger(__name__)
+
+Params = dict[str, Any]
+Event = dict[str, Any]
+Handler = Callable[[Params], Any]
+
+# Fields aiogram sends as JSON strings (every object- or list-valued parameter of the Bot API).
+JSON_FIELDS = frozenset({
+    "reply_markup", "reply_parameters", "link_preview_options", "entities", "caption_entities", "commands",
+    "scope", "allowed_updates", "options", "question_entities", "explanation_entities", "permissions",
+    "menu_button", "media", "message_ids", "reaction", "results", "input_message_content", "prices",
+    "rights", "suggested_post_parameters", "text_entities", "button",
+})
+# Update types delivered when the bot never asked for specific ones (or asked for []).
+DEFAULT_UPDATES = frozenset({
+    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
+    "business_message", "edited_business_message", "deleted_business_messages", "inline_query",
+    "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "purchased_paid_media",
+    "poll", "poll_answer", "my_chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
+})
+# An inline button must do something.
+BUTTON_ACTIONS = frozenset({
+    "callback_data", "url", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat", "callback_game", "pay", "web_app", "copy_text",
+})
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+CALLBACK_TTL = 15.0
+NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
+                "as a current content and reply markup of the message")
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                "can_change_info", "can_invite_users", "can_pin_messages", "can_post_messages",
+                "can_edit_messages", "can_send_welcome_messages")
+RESTRICTED_RIGHTS = ("can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+                     "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+                     "can_send_other_messages", "can_add_web_page_previews", "can_react_to_messages", "can_edit_tag",
+                     "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics")
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status ``code``, Telegram's ``description`` and optional ``parameters``."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def bad_request(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+def bool_param(params: Params, key: str, default: bool = False) -> bool:
+    value = params.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("true", "1")
+
+
+def int_param(params: Params, key: str, default: int | None = None) -> int:
+    value = params.get(key)
+    if value is None or value == "":
+        if default is None:
+            raise bad_request(f"{key} is empty")
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"invalid {key} specified") from None
+
+
+@dataclasses.dataclass
+class _Queued:
+    update: dict[str, Any]
+    delivered: bool = False
+
+    @property
+    def kind(self) -> str:
+        return next((key for key in self.update if key != "update_id"), "")
+
+
+class TelegramState:
+    """The Bot API of one bot, with the world around it (no HTTP: see ``BotAPIEmulator``).
+
+    ``privacy_mode=True`` delivers only what a bot with privacy mode on receives in groups where it
+    is not an administrator: commands, and replies to its own messages.
+    """
+
+    def __init__(self, *, token: str = "123456:TEST-TOKEN", bot_username: str = "regulars_bot",
+                 bot_first_name: str = "Regulars", enforce_limits: bool = False, privacy_mode: bool = False) -> None:
+        head, _, _ = token.partition(":")
+        if not head.isdigit():
+            raise ValueError("token must look like 123456:SECRET")
+        self.token = token
+        self.bot_id = int(head)
+        self.bot_username = bot_username
+        self.bot_user: dict[str, Any] = {
+            "id": self.bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username,
+            "can_join_groups": True, "can_read_all_group_messages": not privacy_mode,
+            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False,
+        }
+        self.enforce_limits = enforce_limits
+        self.privacy_mode = privacy_mode
+        # The world.
+        self.users: dict[int, EmuUser] = {}
+        self.chats: dict[int, EmuChat] = {}
+        self.invite_links: dict[str, dict[str, Any]] = {}
+        self.polls: dict[str, dict[str, Any]] = {}
+        # What happened.
+        self.calls: list[ApiCall] = []
+        self.edits: list[StoredMessage] = []
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.rate_violations: list[RateViolation] = []
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.join_request_decisions: list[tuple[int, int, str]] = []
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.last_update: dict[str, Any] = {}
+        self._messages: dict[int, dict[int, StoredMessage]] = defaultdict(dict)
+        self._sent: list[StoredMessage] = []
+        self._sent_by_chat: dict[int, list[StoredMessage]] = defaultdict(list)
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._user_ids = itertools.count(1001)
+        self._chat_numbers = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._poll_ids = itertools.count(1)
+        self._file_ids: dict[str, str] = {}
+        self._poll_votes: dict[str, dict[int, list[int]]] = {}
+        self._pending_joins: set[tuple[int, int]] = set()
+        self._open_callbacks: dict[str, tuple[float, int]] = {}  # id -> (pressed at, user id)
+        # Updates not yet confirmed by the bot, and the types it asked for.
+        self._queue: list[_Queued] = []
+        self._allowed: frozenset[str] = DEFAULT_UPDATES
+        self._limits = RateWatch()
+        self._listeners: list[Callable[[Event], None]] = []
+        self._handlers: dict[str, Handler] = {
+            name.removeprefix("_api_"): getattr(self, name) for name in dir(self) if name.startswith("_api_")
+        }
+
+    def call(self, method: str, params: Params) -> Any:
+        """Answer the Bot API ``method`` (any case) with ``params``; raises :class:`ApiError`."""
+        handler = self._handlers.get(method.lower())
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        return handler(params)
+
+    def _changed(self, *, new_update: bool = False) -> None:
+        """Hook: the state changed (``new_update``: an update was queued). The server wakes its waiters."""
+
+    # ---- world building ---------------------------------------------------------------------------
+
+    def create_user(self, first_name: str, last_name: str | None = None, username: str | None = None,
+                    language_code: str | None = "en", *, is_bot: bool = False) -> EmuUser:
+        """A new user (ids count up from 1001) and their private chat with the bot."""
+        user = EmuUser(next(self._user_ids), first_name, last_name, username, language_code, is_bot)
+        self.users[user.id] = user
+        self.chats[user.id] = EmuChat(user.id, "private", user=user)
+        return user
+
+    def create_group(self, title: str, members: Iterable[EmuUser] = (), admins: Iterable[EmuUser] = (),
+                     bot_is_admin: bool = True, *, owner: EmuUser | None = None, username: str | None = None,
+                     supergroup: bool = True) -> EmuChat:
+        """A supergroup (id -1001000000001, -1001000000002…) with the bot in it; ``supergroup=False``
+        makes a basic group (id -100000001…)."""
+        number = next(self._chat_numbers)
+        chat_id = -(1001000000000 + number) if supergroup else -(100000000 + number)
+        chat = EmuChat(chat_id, "supergroup" if supergroup else "group", title=title, username=username,
+                       bot_status="administrator" if bot_is_admin else "member")
+        for user in members:
+            chat.members[user.id] = "member"
+        for user in admins:
+            chat.members[user.id] = "administrator"
+        if owner is not None:
+            chat.members[owner.id] = "creator"
+        self.chats[chat_id] = chat
+        return chat
+
+    def create_channel(self, title: str, members: Iterable[EmuUser] = (), *, username: str | None = None,
+                       bot_is_admin: bool = True, owner: EmuUser | None = None) -> EmuChat:
+        """A channel (id -1002000000001…); the bot posts in it only as an administrator."""
+        chat_id = -(1002000000000 + next(self._chat_numbers))
+        chat = EmuChat(chat_id, "channel", title=title, username=username,
+                       bot_status="administrator" if bot_is_admin else "member")
+        for user in members:
+            chat.members[user.id] = "member"
+        if owner is not None:
+            chat.members[owner.id] = "creator"
+        self.chats[chat_id] = chat
+        return chat
+
+    def add_member(self, chat: EmuChat, user: EmuUser, status: str = "member") -> None:
+        """Set ``user``'s status in ``chat``: member, administrator, creator, restricted, left or kicked."""
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"unknown chat member status {status!r}")
+        if chat.type == "private":
+            raise ValueError("private chats have no members to add")
+        chat.members[user.id] = status
+
+    def set_bot_admin(self, chat: EmuChat, admin: bool) -> None:
+        """Promote or demote the bot (silently: no my_chat_member update; see push_my_chat_member)."""
+        chat.bot_status = "administrator" if admin else "member"
+
+    def chat(self, chat_id: int) -> EmuChat:
+        return self.chats[chat_id]
+
+    def user(self, user_id: int) -> EmuUser:
+        return self.users[user_id]
+
+    def on_event(self, callback: Callable[[Event], None]) -> None:
+        """Call ``callback(event)`` for every user action and everything the bot says.
+
+        Event types: user_message, button, join_request, poll_answer, my_chat_member, bot_message,
+        bot_edit, bot_edit_markup, bot_delete, callback_answer, join_decision.
+        """
+        self._listeners.append(callback)
+
+    # ---- pushing updates (what users do) ----------------------------------------------------------
+
+    def push_update(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates. An ``update_id`` already in ``raw`` is kept (Telegram
+        delivering the same update twice); otherwise the next id is assigned."""
+        update = dict(raw)
+        if "update_id" not in update:
+            update["update_id"] = next(self._update_ids)
+        self._queue.append(_Queued(update))
+        self.last_update = update
+        self._changed(new_update=True)
+        return update
+
+    def user_sends(self, user: EmuUser, text: str, chat: EmuChat | None = None,
+                   reply_to_message_id: int | None = None) -> dict[str, Any]:
+        """``user`` writes ``text`` in ``chat`` (None: their private chat with the bot); returns the update.
+
+        A private message marks the user as having started the bot. A message the bot would not
+        receive (a group it is not in; privacy mode) is stored in the chat but not delivered.
+        """
+        target = chat or self.chats[user.id]
+        if target.type == "channel":
+            raise ValueError("users do not write in channels")
+        if target.type == "private":
+            if target.id != user.id:
+                raise ValueError("a user writes only in their own private chat with the bot")
+            user.started_bot = True
+            if user.blocked_bot:
+                self.user_blocks_bot(user, blocked=False)
+        else:
+            status = target.status_of(user.id)
+            if status in ("kicked", "restricted"):
+                raise ValueError(f"{user.full_name} is {status} in {target.title} and cannot write there")
+            if status == "left":
+                target.members[user.id] = "member"
+        reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
+        entities = None
+        command = BOT_COMMAND.match(text)
+        if command:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        message = self._store(target, user.to_dict(), text=text, plain=text, entities=entities,
+                              reply_to=reply_to_message_id)
+        self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
+                    "message_id": message.message_id, "text": text})
+        update = {"message": message.to_dict(target, reply_to=reply_to)}
+        if not self._bot_receives(target, text, reply_to):
+            log.debug("not delivered to the bot: %r in %s", text, target.id)
+            return {"update_id": next(self._update_ids), **update}
+        return self.push_update(update)
+
+    def press_button(self, user: EmuUser, message_id: int, chat: EmuChat, data: str) -> str:
+        """``user`` taps an inline button with callback ``data`` under the bot's message; returns the
+        callback query id (answer it within 15 s, once)."""
+        message = self._messages[chat.id].get(message_id)
+        if message is None or message.deleted:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        if not message.from_bot:
+            raise ValueError(f"message {message_id} in chat {chat.id} is not the bot's")
+        cq_id = f"{self.bot_id}{next(self._callback_ids):010d}"
+        self._open_callbacks[cq_id] = (time.monotonic(), user.id)
+        label = next((b.get("text", "") for b in message.buttons() if b.get("callback_data") == data), data)
+        self._emit({"type": "button", "from_name": user.full_name, "user_id": user.id, "chat_id": chat.id,
+                    "message_id": message_id, "data": data, "button": label})
+        reply_to = self._messages[chat.id].get(message.reply_to) if message.reply_to is not None else None
+        self.push_update({"callback_query": {
+            "id": cq_id, "from": user.to_dict(), "chat_instance": str(abs(chat.id) * 7 + self.bot_id), "data": data,
+            "message": message.to_dict(chat, reply_to=reply_to),
+        }})
+        return cq_id
+
+    def push_join_request(self, user: EmuUser, chat: EmuChat, invite_link: str | None = None) -> dict[str, Any]:
+        """``user`` asks to join ``chat`` (through ``invite_link`` if given); the bot may approve or decline."""
+        request: dict[str, Any] = {"chat": chat.to_dict(), "from": user.to_dict(), "user_chat_id": user.id,
+                                   "date": int(time.time())}
+        if invite_link is not None:
+            request["invite_link"] = self.invite_links.get(invite_link) or {
+                "invite_link": invite_link, "creator": self.bot_user, "creates_join_request": True,
+                "is_primary": False, "is_revoked": False}
+        self._pending_joins.add((chat.id, user.id))
+        self._emit({"type": "join_request", "from_name": user.full_name, "user_id": user.id, "chat_id": chat.id})
+        return self.push_update({"chat_join_request": request})
+
+    def push_poll_answer(self, user: EmuUser, poll_id: str, option_ids: list[int]) -> dict[str, Any]:
+        """``user`` votes (an empty list retracts the vote) in the bot's poll ``poll_id``."""
+        poll = self.polls.get(poll_id)
+        persistent: list[str] = []
+        if poll is not None:
+            if poll["is_closed"]:
+                raise ValueError(f"poll {poll_id} is closed")
+            options = poll["options"]
+            if any(not 0 <= i < len(options) for i in option_ids):
+                raise ValueError(f"poll {poll_id} has {len(options)} options")
+            persistent = [options[i]["persistent_id"] for i in option_ids]
+            votes = self._poll_votes.setdefault(poll_id, {})
+            for i in votes.pop(user.id, []):
+                options[i]["voter_count"] -= 1
+            for i in option_ids:
+                options[i]["voter_count"] += 1
+            if option_ids:
+                votes[user.id] = list(option_ids)
+            poll["total_voter_count"] = len(votes)
+        self._emit({"type": "poll_answer", "from_name": user.full_name, "user_id": user.id, "poll_id": poll_id,
+                    "option_ids": list(option_ids)})
+        return self.push_update({"poll_answer": {"poll_id": poll_id, "user": user.to_dict(),
+                                                 "option_ids": list(option_ids),
+                                                 "option_persistent_ids": persistent}})
+
+    def push_my_chat_member(self, chat: EmuChat, new_status: str, by: EmuUser | None = None) -> dict[str, Any]:
+        """The bot's own status in ``chat`` changes (added, promoted, removed…) and it is told so."""
+        if new_status not in MEMBER_STATUSES - {"creator"}:
+            raise ValueError(f"the bot cannot become {new_status!r}")
+        old = chat.bot_status
+        chat.bot_status = new_status
+        actor = by.to_dict() if by is not None else self._someone_in(chat)
+        self._emit({"type": "my_chat_member", "chat_id": chat.id, "old": old, "new": new_status})
+        return self.push_update({"my_chat_member": {
+            "chat": chat.to_dict(), "from": actor, "date": int(time.time()),
+            "old_chat_member": self._member_dict(self.bot_user, old),
+            "new_chat_member": self._member_dict(self.bot_user, new_status),
+        }})
+
+    def user_blocks_bot(self, user: EmuUser, blocked: bool = True) -> dict[str, Any]:
+        """``user`` blocks (or unblocks) the bot: sends to them then fail with 403."""
+        user.blocked_bot = blocked
+        chat = self.chats[user.id]
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        return self.push_update({"my_chat_member": {
+            "chat": chat.to_dict(), "from": user.to_dict(), "date": int(time.time()),
+            "old_chat_member": self._member_dict(self.bot_user, old),
+            "new_chat_member": self._member_dict(self.bot_user, new),
+        }})
+
+    # ---- inspection --------------------------------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, method: str | None = None) -> list[StoredMessage]:
+        """Every message the bot sent (as it stands now, deleted ones included), oldest first."""
+        found = self._sent if chat_id is None else self._sent_by_chat.get(chat_id, [])
+        if method is not None:
+            return [m for m in found if m.method == method]
+        return list(found)
+
+    def messages(self, chat_id: int) -> list[StoredMessage]:
+        """The chat as users see it now: everyone's messages, edits applied, deleted ones gone."""
+        return [m for m in self._messages.get(chat_id, {}).values() if not m.deleted]
+
+    def message(self, chat_id: int, message_id: int) -> StoredMessage:
+        return self._messages[chat_id][message_id]
+
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """The updates queued for the bot and not yet confirmed, oldest first."""
+        return [queued.update for queued in self._queue]
+
+    # ---- helpers -----------------------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("emulator event listener failed")
+
+    def _someone_in(self, chat: EmuChat) -> dict[str, Any]:
+        for status in ("creator", "administrator", "member"):
+            for user_id, user_status in chat.members.items():
+                if user_status == status and user_id in self.users:
+                    return self.users[user_id].to_dict()
+        if chat.user is not None:
+            return chat.user.to_dict()
+        return {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+
+    def _bot_receives(self, chat: EmuChat, text: str, reply_to: StoredMessage | None) -> bool:
+        if chat.type == "private":
+            return True
+        if not chat.bot_present:
+            return False
+        if not self.privacy_mode or chat.bot_status in ("administrator", "creator"):
+            return True
+        command = BOT_COMMAND.match(text)
+        if command and (command.group(1) is None or command.group(1)[1:].lower() == self.bot_username.lower()):
+            return True
+        return reply_to is not None and reply_to.from_bot
+
+    def _chat_id(self, params: Params) -> int:
+        value = params.get("chat_id")
+        if value is None or value == "":
+            raise bad_request("chat_id is empty")
+        text = str(value)
+        if text.startswith("@"):
+            name = text[1:].lower()
+            for chat in self.chats.values():
+                if chat.username and chat.username.lower() == name and chat.type != "private":
+                    return chat.id
+            raise bad_request("chat not found")
+        try:
+            return int(text)
+        except ValueError:
+            raise bad_request("chat not found") from None
+
+    def _target(self, params: Params, *, posting: bool = True) -> EmuChat:
+        """The chat addressed by ``chat_id``, refused the way Telegram refuses it."""
+        chat = self.chats.get(self._chat_id(params))
+        if chat is None:
+            raise bad_request("chat not found")
+        if chat.type == "private":
+            if posting and chat.user is not None:
+                if chat.user.blocked_bot:
+                    raise ApiError(403, "Forbidden: bot was blocked by the user")
+                if not chat.user.started_bot:
+                    raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            return chat
+        if chat.bot_status == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+        if chat.bot_status == "left":
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+        if posting and chat.type == "channel" and chat.bot_status != "administrator":
+            raise bad_request("need administrator rights in the channel chat")
+        return chat
+
+    def _admin_target(self, params: Params, what: str) -> EmuChat:
+        chat = self._target(params, posting=False)
+        if chat.type == "private":
+            raise bad_request("chat member status can't be changed in private chats")
+        if chat.bot_status not in ("administrator", "creator"):
+            raise bad_request(f"not enough rights to {what}")
+        return chat
+
+    def _store(self, chat: EmuChat, sender: dict[str, Any], *, from_bot: bool = False, **fields: Any
+               ) -> StoredMessage:
+        message = StoredMessage(chat_id=chat.id, message_id=next(self._message_ids[chat.id]), date=int(time.time()),
+                                sender=sender, from_bot=from_bot, t=time.monotonic(), **fields)
+        self._messages[chat.id][message.message_id] = message
+        if from_bot:
+            self._sent.append(message)
+            self._sent_by_chat[chat.id].append(message)
+        return message
+
+    def _bot_message(self, params: Params) -> tuple[EmuChat, StoredMessage]:
+        """The bot's message addressed by chat_id and message_id, for an edit."""
+        if params.get("inline_message_id"):
+            raise bad_request("MESSAGE_ID_INVALID")
+        chat = self._target(params)
+        message = self._messages[chat.id].get(int_param(params, "message_id"))
+        if message is None or message.deleted:
+            raise bad_request("message to edit not found")
+        if not message.from_bot:
+            raise bad_request("message can't be edited")
+        return chat, message
+
+    def _render(self, params: Params, key: str, *, what: str, limit: int) -> tuple[str, list[dict[str, Any]]]:
+        """``(plain text, entities)`` of a text or caption, checked like Telegram checks it."""
+        text = params.get(key)
+        text = "" if text is None else str(text)
+        parse_mode = str(params.get("parse_mode") or "")
+        explicit = params.get(f"{key}_entities" if key == "caption" else "entities")
+        if explicit:
+            plain, entities = text, list(explicit)
+        elif parse_mode.upper() == "HTML":
+            try:
+                plain, entities = parse_html(text)
+            except HtmlError as exc:
+                raise bad_request(f"can't parse entities: {exc}") from None
+        else:
+            plain, entities = text.strip(), []
+        if not plain and key == "text":
+            raise bad_request(f"{what} is empty")
+        if len(plain) > limit:
+            raise bad_request("message is too long" if key == "text" else f"{what} is too long")
+        return plain, self._resolve_mentions(entities)
+
+    def _resolve_mentions(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``<a href="tg://user?id=N">`` becomes a text_mention of user N, as on Telegram."""
+        for i, entity in enumerate(entities):
+            url = entity.get("url", "")
+            if entity.get("type") == "text_link" and url.startswith("tg://user?id="):
+                user_id = url.removeprefix("tg://user?id=")
+                user = self.users.get(int(user_id)) if user_id.isdigit() else None
+                if user is not None:
+                    entities[i] = {"type": "text_mention", "offset": entity["offset"], "length": entity["length"],
+                                   "user": user.to_dict()}
+        return entities
+
+    @staticmethod
+    def _markup(params: Params) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise bad_request("can't parse reply keyboard markup JSON object")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                    raise bad_request("BUTTON_DATA_INVALID")
+                if not BUTTON_ACTIONS & button.keys():
+                    raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the "
+                                      "inline keyboard")
+        return markup
+
+    def _limit(self, method: str, chat: EmuChat) -> None:
+        """Check and count a post into ``chat`` against the flood limits."""
+        now = time.monotonic()
+        is_group = chat.is_group
+        chat_id: int | None = chat.id if chat.type != "channel" else None
+        excess = self._limits.check(chat_id, is_group, now)
+        if excess is not None:
+            self.rate_violations.append(RateViolation(method, chat.id, now, excess.rule))
+            log.debug("rate limit: %s to %s breaks %s", method, chat.id, excess.rule)
+            if self.enforce_limits:
+                seconds = excess.retry_after
+                raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        self._limits.record(chat_id, is_group, now)
+
+    def _bot_sent(self, chat: EmuChat, message: StoredMessage, kind: str = "bot_message") -> None:
+        self._emit({"type": kind, "chat_id": chat.id, "message_id": message.message_id,
+                    "text": message.text if message.text is not None else message.caption,
+                    "buttons": message.button_labels()})
+
+    def _member_dict(self, user: dict[str, Any], status: str) -> dict[str, Any]:
+        """The Bot API ``ChatMember`` object for ``status``."""
+        if status == "administrator":
+            rights = dict.fromkeys(ADMIN_RIGHTS, True)
+            return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
+                    "can_promote_members": False, "can_post_stories": False, "can_edit_stories": False,
+                    "can_delete_stories": False, **rights}
+        if status == "creator":
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if status == "kicked":
+            return {"status": "kicked", "user": user, "until_date": 0}
+        if status == "restricted":
+            return {"status": "restricted", "user": user, "is_member": True, "until_date": 0,
+                    **dict.fromkeys(RESTRICTED_RIGHTS, False)}
+        return {"status": status, "user": user}
+
+    def _file_id(self, source: Any, params: Params) -> str:
+        """A file_id for a file sent as a file_id, a URL, or an upload (``attach://name`` or the field itself)."""
+        if isinstance(source, str) and source.startswith("attach://"):
+            source = params.get(source.removeprefix("attach://"))
+            if not isinstance(source, UploadedFile):
+                raise bad_request("wrong file identifier/HTTP URL specified")
+        if isinstance(source, UploadedFile):
+            return f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
+        if not source:
+            raise bad_request("there is no photo in the request")
+        key = str(source)
+        if key not in self._file_ids:
+            self._file_ids[key] = key if not key.startswith(("http://", "https://")) else (
+                f"AgACAgIAAxkBAAI{secrets.token_hex(10)}")
+        return self._file_ids[key]
+
+    # ---- Bot API: the bot and updates ---------------------------------------------------------------
+
+    def _api_getme(self, params: Params) -> Any:
+        return self.bot_user
+
+    def _api_logout(self, params: Params) -> Any:
+        return True
+
+    def _api_close(self, params: Params) -> Any:
+        return True
+
+    def _api_deletewebhook(self, params: Params) -> Any:
+        if bool_param(params, "drop_pending_updates"):
+            self._queue.clear()
+        return True
+
+    def _api_getwebhookinfo(self, params: Params) -> Any:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._queue)}
+
+    def _confirm(self, offset: int) -> None:
+        """Forget the updates the bot confirmed: those delivered with an id below ``offset``.
+
+        An update pushed again with an old id (a duplicate) is still delivered once.
+        """
+        if offset < 0:
+            self._queue = self._queue[offset:]
+        elif offset > 0:
+            self._queue = [q for q in self._queue if not (q.delivered and q.update["update_id"] < offset)]
+
+    def _take(self, limit: int) -> list[dict[str, Any]]:
+        batch: list[dict[str, Any]] = []
+        kept: list[_Queued] = []
+        for queued in self._queue:
+            if queued.kind not in self._allowed:
+                log.debug("dropped a %s update: not in allowed_updates", queued.kind)
+                continue
+            kept.append(queued)
+            if len(batch) < limit:
+                queued.delivered = True
+                batch.append(queued.update)
+        self._queue = kept
+        return batch
+
+    # ---- Bot API: messages ----------------------------------------------------------------------------
+
+    def _send(self, method: str, params: Params, **fields: Any) -> Any:
+        chat = self._target(params)
+        reply_to_id = int_param(params, "reply_to_message_id", 0)
+        reply_parameters = params.get("reply_parameters")
+        if isinstance(reply_parameters, dict):
+            reply_to_id = int_param(reply_parameters, "message_id")
+            if reply_parameters.get("chat_id") not in (None, chat.id, str(chat.id)):
+                raise bad_request("replying to messages in other chats is not supported here")
+        reply_to: StoredMessage | None = None
+        if reply_to_id:
+            reply_to = self._messages[chat.id].get(reply_to_id)
+            if reply_to is not None and reply_to.deleted:
+                reply_to = None
+            allow = isinstance(reply_parameters, dict) and reply_parameters.get("allow_sending_without_reply")
+            if reply_to is None and not (allow or bool_param(params, "allow_sending_without_reply")):
+                raise bad_request("message to be replied not found")
+        markup = self._markup(params)
+        self._limit(method, chat)
+        message = self._store(chat, self.bot_user, from_bot=True, reply_markup=markup,
+                              parse_mode=params.get("parse_mode"), reply_to=reply_to.message_id if reply_to else None,
+                              method=method, **fields)
+        self._bot_sent(chat, message)
+        return message.to_dict(chat, reply_to=reply_to)
+
+    def _api_sendmessage(self, params: Params) -> Any:
+        plain, entities = self._render(params, "text", what="message text", limit=MAX_TEXT)
+        return self._send("sendMessage", params, text=str(params["text"]), plain=plain, entities=entities)
+
+    def _api_sendphoto(self, params: Params) -> Any:
+        caption, plain, entities = self._caption(params)
+        file_id = self._file_id(params.get("photo"), params)
+        return self._send("sendPhoto", params, caption=caption, plain=plain, entities=entities, photo=file_id)
+
+    def _caption(self, params: Params) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+        """``(caption as sent, as shown, entities)``; all empty when there is no caption."""
+        if not params.get("caption"):
+            return None, None, []
+        plain, entities = self._render(params, "caption", what="message caption", limit=MAX_CAPTION)
+        if not plain:
+            return None, None, []
+        return str(params["caption"]), plain, entities
+
+    def _api_sendpoll(self, params: Params) -> Any:
+        question = str(params.get("question") or "").strip()
+        if not question:
+            raise bad_request("poll question must be non-empty")
+        if len(question) > 300:
+            raise bad_request("poll question length must not exceed 300")
+        options = [o if isinstance(o, str) else str(o.get("text", "")) for o in params.get("options") or []]
+        if len(options) < 2:
+            raise bad_request("poll must have at least 2 option")
+        if len(options) > 12:
+            raise bad_request("poll can't have more than 12 options")
+        if any(not o.strip() or len(o) > 100 for o in options):
+            raise bad_request("poll options length must not exceed 100")
+        poll_id = str(5_000_000_000_000_000_000 + next(self._poll_ids))
+        poll = {"id": poll_id, "question": question,
+                "options": [{"persistent_id": str(i), "text": text, "voter_count": 0}
+                            for i, text in enumerate(options)],
+                "total_voter_count": 0, "is_closed": bool_param(params, "is_closed"),
+                "is_anonymous": bool_param(params, "is_anonymous", True), "type": str(params.get("type") or "regular"),
+                "allows_multiple_answers": bool_param(params, "allows_multiple_answers"),
+                "allows_revoting": True, "members_only": False}
+        result = self._send("sendPoll", params, poll=poll)
+        self.polls[poll_id] = poll
+        return result
+
+    def _api_stoppoll(self, params: Params) -> Any:
+        chat = self._target(params)
+        message = self._messages[chat.id].get(int_param(params, "message_id"))
+        if message is None or message.deleted or message.poll is None:
+            raise bad_request("message with poll to stop not found")
+        if not message.from_bot:
+            raise bad_request("poll can't be stopped")
+        if message.poll["is_closed"]:
+            raise bad_request("poll has already been closed")
+        self._limit("stopPoll", chat)
+        message.poll["is_closed"] = True
+        if "reply_markup" in params:
+            message.reply_markup = self._markup(params)
+        return message.poll
+
+    def _api_editmessagetext(self, params: Params) -> Any:
+        chat, message = self._bot_message(params)
+        if message.text is None:
+            raise bad_request("there is no text in the message to edit")
+        plain, entities = self._render(params, "text", what="message text", limit=MAX_TEXT)
+        markup = self._markup(params)
+        if plain == message.plain and entities == (message.entities or []) and markup == message.reply_markup:
+            raise bad_request(NOT_MODIFIED)
+        self._limit("editMessageText", chat)
+        self._edit(message, text=str(params["text"]), plain=plain, entities=entities, reply_markup=markup,
+                   parse_mode=params.get("parse_mode"))
+        self._bot_sent(chat, message, "bot_edit")
+        return self._message_dict(chat, message)
+
+    def _api_editmessagecaption(self, params: Params) -> Any:
+        chat, message = self._bot_message(params)
+        if message.photo is None:
+            raise bad_request("there is no caption in the message to edit")
+        caption, plain, entities = self._caption(params)
+        markup = self._markup(params)
+        if plain == message.plain and entities == (message.entities or []) and markup == message.reply_markup:
+            raise bad_request(NOT_MODIFIED)
+        self._limit("editMessageCaption", chat)
+        self._edit(message, caption=caption, plain=plain, entities=entities, reply_markup=markup,
+                   parse_mode=params.get("parse_mode"))
+        self._bot_sent(chat, message, "bot_edit")
+        return self._message_dict(chat, message)
+
+    def _api_editmessagereplymarkup(self, params: Params) -> Any:
+        chat, message = self._bot_message(params)
+        markup = self._markup(params)
+        if markup == message.reply_markup or (not markup and not message.reply_markup):
+            raise bad_request(NOT_MODIFIED)
+        self._limit("editMessageReplyMarkup", chat)
+        self._edit(message, reply_markup=markup)
+        self._bot_sent(chat, message, "bot_edit_markup")
+        return self._message_dict(chat, message)
+
+    def _edit(self, message: StoredMessage, **changes: Any) -> None:
+        for key, value in changes.items():
+            setattr(message, key, value)
+        message.edited = int(time.time())
+        self.edits.append(dataclasses.replace(message))
+
+    def _message_dict(self, chat: EmuChat, message: StoredMessage) -> dict[str, Any]:
+        reply_to = self._messages[chat.id].get(message.reply_to) if message.reply_to is not None else None
+        return message.to_dict(chat, reply_to=reply_to)
+
+    def _api_deletemessage(self, params: Params) -> Any:
+        chat = self._target(params, posting=False)
+        message = self._messages[chat.id].get(int_param(params, "message_id"))
+        if message is None or message.deleted:
+            raise bad_request("message to delete not found")
+        if chat.type != "private" and not message.from_bot and chat.bot_status != "administrator":
+            raise bad_request("message can't be deleted")
+        message.deleted = True
+        self._emit({"type": "bot_delete", "chat_id": chat.id, "message_id": message.message_id})
+        return True
+
+    def _api_answercallbackquery(self, params: Params) -> Any:
+        cq_id = str(params.get("callback_query_id") or "")
+        opened = self._open_callbacks.pop(cq_id, None)
+        if opened is None or time.monotonic() - opened[0] > CALLBACK_TTL:
+            raise bad_request(QUERY_TOO_OLD)
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise bad_request("MESSAGE_TOO_LONG")
+        answer = {"text": text, "show_alert": bool_param(params, "show_alert"), "url": params.get("url"),
+                  "cache_time": int_param(params, "cache_time", 0), "user_id": opened[1], "t": time.monotonic()}
+        self.callback_answers[cq_id] = answer
+        user = self.users.get(opened[1])
+        self._emit({"type": "callback_answer", "to_name": user.full_name if user else "?", "user_id": opened[1],
+                    "callback_query_id": cq_id, "text": text, "show_alert": answer["show_alert"]})
+        return True
+
+    # ---- Bot API: chats and members -----------------------------------------------------------------
+
+    def _api_getchat(self, params: Params) -> Any:
+        chat = self._target(params, posting=False)
+        return {**chat.to_dict(), "accent_color_id": abs(chat.id) % 7, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                        "premium_subscription": False, "gifts_from_channels": False}}
+
+    def _api_getchatmember(self, params: Params) -> Any:
+        chat = self._target(params, posting=False)
+        user_id = int_param(params, "user_id")
+        if user_id == self.bot_id:
+            return self._member_dict(self.bot_user, "member" if chat.type == "private" else chat.bot_status)
+        user = self.users.get(user_id)
+        if user is None:
+            raise bad_request("PARTICIPANT_ID_INVALID")
+        if chat.type == "private":
+            if user_id != chat.id:
+                raise bad_request("user not found")
+            return self._member_dict(user.to_dict(), "member")
+        return self._member_dict(user.to_dict(), chat.status_of(user_id))
+
+    def _api_getchatadministrators(self, params: Params) -> Any:
+        chat = self._target(params, posting=False)
+        if chat.type == "private":
+            raise bad_request("there are no administrators in the private chat")
+        admins = [self._member_dict(self.users[uid].to_dict(), status) for uid, status in chat.members.items()
+                  if status in ("creator", "administrator") and uid in self.users]
+        if chat.bot_status == "administrator":
+            admins.append(self._member_dict(self.bot_user, "administrator"))
+        return admins
+
+    def _api_getchatmembercount(self, params: Params) -> Any:
+        chat = self._target(params, posting=False)
+        if chat.type == "private":
+            return 2
+        present = sum(1 for status in chat.members.values() if status in PRESENT)
+        return present + (1 if chat.bot_present else 0)
+
+    def _join_decision(self, params: Params, decision: str) -> Any:
+        chat = self._admin_target(params, "manage chat join requests")
+        user_id = int_param(params, "user_id")
+        if (chat.id, user_id) not in self._pending_joins:
+            if chat.status_of(user_id) in PRESENT:
+                raise bad_request("USER_ALREADY_PARTICIPANT")
+            raise bad_request("HIDE_REQUESTER_MISSING")
+        self._pending_joins.discard((chat.id, user_id))
+        self.join_request_decisions.append((chat.id, user_id, decision))
+        if decision == "approved":
+            chat.members[user_id] = "member"
+        self._emit({"type": "join_decision", "chat_id": chat.id, "user_id": user_id, "decision": decision})
+        return True
+
+    def _api_approvechatjoinrequest(self, params: Params) -> Any:
+        return self._join_decision(params, "approved")
+
+    def _api_declinechatjoinrequest(self, params: Params) -> Any:
+        return self._join_decision(params, "declined")
+
+    def _api_createchatinvitelink(self, params: Params) -> Any:
+        self._admin_target(params, "manage chat invite link")
+        creates = bool_param(params, "creates_join_request")
+        member_limit = int_param(params, "member_limit", 0)
+        if creates and member_limit:
+            raise bad_request("member limit can't be specified for links requiring administrator approval")
+        if member_limit and not 1 <= member_limit <= 99999:
+            raise bad_request("USAGE_LIMIT_INVALID")
+        expire_date = int_param(params, "expire_date", 0)
+        if expire_date and expire_date <= time.time():
+            raise bad_request("EXPIRE_DATE_INVALID")
+        name = params.get("name")
+        if name is not None and len(str(name)) > 32:
+            raise bad_request("invite link name is too long")
+        link: dict[str, Any] = {"invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}",
+                                "creator": self.bot_user, "creates_join_request": creates, "is_primary": False,
+                                "is_revoked": False}
+        if name:
+            link["name"] = str(name)
+        if expire_date:
+            link["expire_date"] = expire_date
+        if member_limit:
+            link["member_limit"] = member_limit
+        if creates:
+            link["pending_join_request_count"] = 0
+        self.invite_links[link["invite_link"]] = link
+        return link
+
+    def _api_revokechatinvitelink(self, params: Params) -> Any:
+        self._admin_target(params, "manage chat invite link")
+        link = self.invite_links.get(str(params.get("invite_link") or ""))
+        if link is None:
+            raise bad_request("INVITE_HASH_EXPIRED")
+        link["is_revoked"] = True
+        return link
+
+    def _api_banchatmember(self, params: Params) -> Any:
+        chat = self._admin_target(params, "restrict/unrestrict chat member")
+        user_id = int_param(params, "user_id")
+        if user_id == self.bot_id:
+            raise bad_request("can't restrict self")
+        status = chat.status_of(user_id)
+        if status == "creator":
+            raise bad_request("can't remove chat owner")
+        if status == "administrator":
+            raise bad_request("user is an administrator of the chat")
+        chat.members[user_id] = "kicked"
+        self._pending_joins.discard((chat.id, user_id))
+        return True
+
+    def _api_unbanchatmember(self, params: Params) -> Any:
+        chat = self._admin_target(params, "restrict/unrestrict chat member")
+        user_id = int_param(params, "user_id")
+        status = chat.status_of(user_id)
+        if status == "creator":
+            raise bad_request("can't remove chat owner")
+        if status == "administrator":
+            raise bad_request("user is an administrator of the chat")
+        if status == "kicked" or not bool_param(params, "only_if_banned"):
+            # Without only_if_banned Telegram also removes a current member: afterwards, they are out.
+            chat.members[user_id] = "left"
+        return True
+
+    # ---- Bot API: commands and menu -----------------------------------------------------------------
+
+    @staticmethod
+    def _scope_key(params: Params) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+
+    def _api_setmycommands(self, params: Params) -> Any:
+        commands = params.get("commands") or []
+        if len(commands) > 100:
+            raise bad_request("too many commands specified")
+        for command in commands:
+            name = str(command.get("command", "")).removeprefix("/")
+            if not (1 <= len(name) <= 32) or not name.replace("_", "").isalnum() or not name.isascii():
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._scope_key(params)] = [
+            {"command": str(c["command"]).removeprefix("/").lower(), "description": str(c["description"])}
+            for c in commands]
+        return True
+
+    def _api_deletemycommands(self, params: Params) -> Any:
+        self.commands.pop(self._scope_key(params), None)
+        return True
+
+    def _api_getmycommands(self, params: Params) -> Any:
+        return self.commands.get(self._scope_key(params), [])
+
+    def _api_setchatmenubutton(self, params: Params) -> Any:
+        chat_id = int_param(params, "chat_id", 0) or None
+        self.menu_buttons[chat_id] = params.get("menu_button") or {"type": "default"}
+        return True
+
+    def _api_getchatmenubutton(self, params: Params) -> Any:
+        chat_id = int_param(params, "chat_id", 0) or None
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
