@@ -66,6 +66,16 @@ def _profile(user: TgUser) -> Profile:
     return Profile(user.id, user.first_name or "", user.last_name, user.username, user.language_code, user.is_bot)
 
 
+TELEGRAM_SERVICE_ID = 777000  # forwards from a linked channel arrive "from" this account
+
+
+def _not_a_person(message: Message, user: TgUser) -> bool:
+    """Messages sent as a chat (anonymous admins, channels), automatic channel forwards, and
+    other bots: none of them is a customer, so none of them earns or spends anything."""
+    return (message.sender_chat is not None or bool(message.is_automatic_forward) or user.is_bot
+            or user.id == TELEGRAM_SERVICE_ID)
+
+
 class ContextMiddleware(BaseMiddleware):
     """Who is speaking, where, in which language; saves new or changed profiles (cached)."""
 
@@ -84,6 +94,13 @@ class ContextMiddleware(BaseMiddleware):
         if user is None:
             data["_"] = data["group_"]
             return await handler(event, data)
+        if isinstance(event, Message) and _not_a_person(event, user):
+            if event.sender_chat is not None and event.sender_chat.id == event.chat.id \
+                    and (event.text or "").startswith("/"):
+                # An anonymous group admin: we cannot tell who they are, so we cannot check the role.
+                await app.sender.send_message(event.chat.id, data["group_"]("anonymous-admin"),
+                                              reply_to_message_id=event.message_id)
+            return None
         profile = _profile(user)
         group_id = group.chat_id if group else None
         if not user.is_bot and app.directory.needs_saving(profile, group_id):

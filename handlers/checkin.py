@@ -22,6 +22,13 @@ from handlers.keyboards import CheckinCb
 CHECKIN_WORDS = frozenset({"签到", "打卡", "check in", "check-in", "checkin"})
 
 
+def is_checkin_word(text: str | None) -> bool:
+    """签到 / 打卡 / check in, with or without trailing punctuation ("签到！", "check in!")."""
+    if not text or len(text) > 20:
+        return False
+    return text.strip().rstrip("!！。.~～ ").strip().lower() in CHECKIN_WORDS
+
+
 @dataclass(frozen=True)
 class _Line:
     name: str
@@ -74,6 +81,10 @@ async def checkin_button(
     query: CallbackQuery, app: App, out: Outbox, _: Translator,
     profile: Profile, group: GroupInfo | None, today: date, now: datetime,
 ) -> None:
+    in_group = query.message is not None and query.message.chat.type != "private"
+    if in_group and group is None:
+        out.popup(_("group-not-registered"), alert=True)
+        return
     result = await _check_in(app, profile, group, today, now)
     if result is None:
         out.popup(_("checkin-already-popup"))
@@ -85,6 +96,6 @@ async def checkin_button(
 def create_router() -> Router:
     router = Router(name="checkin")
     router.message.register(checkin_message, Command("checkin"))
-    router.message.register(checkin_message, F.text.func(lambda text: text.strip().lower() in CHECKIN_WORDS))
+    router.message.register(checkin_message, F.text.func(is_checkin_word))
     router.callback_query.register(checkin_button, CheckinCb.filter())
     return router

@@ -8,6 +8,7 @@ button-expired = This button is no longer active.
 unknown-command = I don't know the command { $command }. Send /help to see what I can do.
 private-hint = Send /checkin to check in for today, /me for your points, or /help for everything else.
 bot-added = Hello! A shop staff member can now run /setup here to turn this group into a shop group.
+anonymous-admin = Anonymous admins cannot run my commands: I cannot tell who you are. Turn off "Remain anonymous" in your admin rights, or message me in private.
 group-not-registered = This group is not set up yet. Shop staff: make me an admin and send /setup.
 
 ## Start and help

@@ -8,6 +8,7 @@ button-expired = 这个按钮已失效。
 unknown-command = 我不认识命令 { $command }。发送 /help 查看我能做什么。
 private-hint = 发送 /checkin 完成今日签到，/me 查看积分，/help 查看全部功能。
 bot-added = 大家好！请店铺工作人员在这里发送 /setup，把本群设为店铺群。
+anonymous-admin = 匿名管理员无法使用我的命令：我无法确认你的身份。请在管理员权限中关闭“保持匿名”，或私聊我。
 group-not-registered = 本群还没有设置。店铺工作人员：请把我设为管理员并发送 /setup。
 
 ## 开始与帮助

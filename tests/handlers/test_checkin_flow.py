@@ -176,3 +176,77 @@ async def test_unregistered_group_gets_a_hint(h: Harness) -> None:
     await h.say(ann, "/checkin", chat=h.group)
     assert "not set up yet" in h.texts_to(h.group.id)[-1]
     assert await _count(h, Checkin) == 0
+
+
+def _raw_group_message(h: Harness, user: object, **fields: object) -> dict[str, object]:
+    """A group message that is not plain text (a sticker, a service message, …)."""
+    update = h.emu.user_sends(user, "placeholder", chat=h.group)  # type: ignore[arg-type]
+    message = dict(update["message"])
+    message.pop("text", None)
+    message.pop("entities", None)
+    message.update(fields)
+    return {"update_id": update["update_id"] + 10_000, "message": message}
+
+
+async def test_non_text_messages_are_ignored_without_errors(h: Harness) -> None:
+    await h.setup_group()
+    dan = h.emu.create_user("Dan", language_code="en")
+    h.emu.add_member(h.group, dan)
+    before = len(h.emu.sent(h.group.id))
+    await h.feed(_raw_group_message(h, dan, sticker={"file_id": "s1", "file_unique_id": "u1", "type": "regular",
+                                                     "width": 512, "height": 512, "is_animated": False,
+                                                     "is_video": False}))
+    await h.feed(_raw_group_message(h, dan, new_chat_members=[h.emu.create_user("Eve").to_dict()]))
+    await h.feed(_raw_group_message(h, dan, photo=[{"file_id": "p", "file_unique_id": "pu", "width": 1,
+                                                    "height": 1}], caption="签到"))
+    await h.settle()
+    assert len(h.emu.sent(h.group.id)) == before
+    assert await _balance(h, dan.id) == 0
+
+
+async def test_check_in_words_with_punctuation(h: Harness) -> None:
+    await h.setup_group()
+    dan = h.emu.create_user("Dan", language_code="en")
+    h.emu.add_member(h.group, dan)
+    await h.say(dan, "签到！", chat=h.group)
+    assert await _balance(h, dan.id) == 5
+
+
+async def test_bots_channels_and_anonymous_admins_earn_nothing(h: Harness) -> None:
+    await h.setup_group()
+    robot = h.emu.create_user("Robo", is_bot=True)
+    h.emu.add_member(h.group, robot)
+    await h.say(robot, "签到", chat=h.group)
+    channel = {"id": -100777, "type": "channel", "title": "Shop channel"}
+    forward = h.emu.user_sends(h.owner, "placeholder", chat=h.group)
+    forward = {"update_id": forward["update_id"] + 10_000,
+               "message": {**forward["message"], "text": "签到", "sender_chat": channel,
+                           "is_automatic_forward": True, "from": {"id": 777000, "is_bot": False,
+                                                                   "first_name": "Telegram"}}}
+    await h.feed(forward)
+    anon = h.emu.user_sends(h.owner, "placeholder", chat=h.group)
+    anon = {"update_id": anon["update_id"] + 20_000,
+            "message": {**anon["message"], "text": "/checkin_post",
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 13}],
+                        "sender_chat": {"id": h.group.id, "type": "supergroup", "title": "Tea Lovers"},
+                        "from": {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                                 "username": "GroupAnonymousBot"}}}
+    await h.feed(anon)
+    await h.settle()
+    assert await _count(h, Checkin) == 0
+    assert "Remain anonymous" in h.texts_to(h.group.id)[-1]
+
+
+async def test_button_in_an_unregistered_group_credits_nothing(h: Harness) -> None:
+    await h.setup_group()
+    post = await _post(h)
+    async with h.app.db.session() as session:
+        group = await session.get(Group, h.group.id)
+        assert group is not None
+        group.active = False
+    await h.app.directory.reload(h.app.db)
+    dan = h.emu.create_user("Dan", language_code="en")
+    h.emu.add_member(h.group, dan)
+    answer = await h.tap(dan, post)
+    assert "not set up" in answer["text"]
+    assert await _balance(h, dan.id) == 0
