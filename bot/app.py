@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
+from bot.packets import Debouncer, PacketBoard
 from bot.sender import GroupCoalescer, Sender
 from bot.texts import Texts
+from games.redpacket import RandomSource
 
 
 @dataclass
@@ -21,3 +24,7 @@ class App:
     sender: Sender
     coalescer: GroupCoalescer
     directory: Directory
+    packets: PacketBoard = field(default_factory=PacketBoard)
+    debouncer: Debouncer = field(default_factory=Debouncer)
+    # Red-packet splits: a cryptographically secure source in production, seeded in tests.
+    rng: RandomSource = field(default_factory=secrets.SystemRandom)

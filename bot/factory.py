@@ -80,6 +80,7 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterato
     from scheduler.setup import create_scheduler, register_jobs
 
     await app.directory.reload(app.db)
+    await app.packets.load(app)
     await set_all_commands(bot, app)
     sched = None
     if scheduler:
@@ -92,5 +93,6 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterato
         if sched is not None:
             sched.shutdown(wait=False)
             bind(app, None)
+        await app.debouncer.close()
         await app.coalescer.close()
         await app.db.close()

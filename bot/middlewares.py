@@ -49,10 +49,12 @@ class ThrottleMiddleware(BaseMiddleware):
         user: TgUser | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
+        app: App = data["app"]
+        if app.directory.role(user.id).is_staff:  # staff at work are not a flood
+            return await handler(event, data)
         allowed, warn = self._allow(user.id)
         if allowed:
             return await handler(event, data)
-        app: App = data["app"]
         lang = language_for(user.language_code, app.settings.default_language)
         if isinstance(event, CallbackQuery):
             await app.sender.answer_callback(event.id, app.texts(lang, "throttled"), show_alert=False)

@@ -6,6 +6,7 @@ wait seconds), and never announce points that a failed commit took back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.sender import GroupCoalescer, Sender
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,9 +65,6 @@ class Outbox:
         return not (self._messages or self._lines or self._callback)
 
     async def deliver(self, sender: Sender, coalescer: GroupCoalescer) -> None:
-        for action in self._after:
-            await action()
-        self._after.clear()
         if self.callback_id is not None:
             text, alert = self._callback or (None, False)
             await sender.answer_callback(self.callback_id, text, show_alert=alert)
@@ -76,3 +76,9 @@ class Outbox:
                                       reply_to_message_id=msg.reply_to)
         self._messages.clear()
         self._lines.clear()
+        after, self._after = self._after, []
+        for action in after:
+            try:
+                await action()
+            except Exception:
+                log.exception("after-commit action failed")

@@ -8,7 +8,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from bot.db.engine import Database
-from bot.db.models import LedgerEntry, Member, User
+from bot.db.models import LedgerEntry, Member, RedPacket, User
 from bot.services.ledger import audit
 
 
@@ -42,19 +42,30 @@ async def export_csv(url: str, what: str, out: TextIO) -> int:
 
 
 async def doctor(url: str, out: TextIO) -> int:
+    from bot.services.redpackets import accounting
+
     db = Database(url)
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             problems = await audit(session)
+            packet_problems = await accounting(session)
             members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
             entries = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
+            packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
     finally:
         await db.close()
     if not problems:
         print(f"ledger OK: {members} members, {entries} entries, every balance equals the sum of its "
               "entries and none is negative", file=out)
-        return 0
-    print(f"ledger FAILED: {len(problems)} problem(s)", file=out)
-    for p in problems:
-        print(f"  member {p.user_id}: {p.problem}", file=out)
-    return 1
+    else:
+        print(f"ledger FAILED: {len(problems)} problem(s)", file=out)
+        for p in problems:
+            print(f"  member {p.user_id}: {p.problem}", file=out)
+    if not packet_problems:
+        print(f"red packets OK: {packets} packets, each funded = grabbed + refunded + still open, "
+              "in the packets, their shares and the ledger", file=out)
+    else:
+        print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
+        for problem in packet_problems:
+            print(f"  {problem}", file=out)
+    return 1 if problems or packet_problems else 0

@@ -24,6 +24,7 @@ class Reason(StrEnum):
     REFERRAL = "referral"
     REDEMPTION = "redemption"
     REFUND = "refund"
+    BUDGET = "budget"
 
 
 def validate_amount(amount: int) -> int:

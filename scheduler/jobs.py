@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import JobRun
+from bot.db.models import JobRun, RedPacket
 from bot.services import groups as group_service
 from bot.services.sql import insert_for
 from bot.texts import Translator, language_for
@@ -64,3 +66,109 @@ async def post_checkin(chat_id: int) -> bool:
     group_ = Translator(app.texts, lang)
     await app.sender.send_message(chat_id, checkin_post_text(group_, rules), reply_markup=checkin_keyboard(group_))
     return True
+
+
+# ---- red packets ------------------------------------------------------------------------------
+
+async def sweep_packets() -> int:
+    """Refund every open packet whose time is up (each once, whichever process gets there first)."""
+    from bot import packets
+    from bot.services import redpackets
+    from games.redpacket import Expired
+
+    app = _require_app()
+    now = app.clock.now()
+    async with app.db.reader() as session:
+        due = await redpackets.due(session, now)
+    expired = 0
+    for packet_id in due:
+        async with app.db.session() as session:
+            refund = await redpackets.expire(session, packet_id, now)
+        if refund is None:
+            continue
+        expired += 1
+        app.packets.close(packet_id, Expired())
+        packets.schedule_refresh(app, packet_id)
+        log.info("red packet %s expired; %s points refunded", packet_id, refund)
+    return expired
+
+
+async def drop_packet(schedule_id: int) -> bool:
+    """Make today's packet of a scheduled drop, once per slot, and post it."""
+    from bot import packets
+    from bot.services import ledger, redpackets
+    from bot.services.people import record_audit
+    from games.errors import InsufficientPoints
+
+    app = _require_app()
+    now = app.clock.now()
+    today = local_day(now, app.settings.tz)
+    async with app.db.session() as session:
+        row = await session.get(redpackets.RedPacketSchedule, schedule_id)
+        if row is None or not row.active:
+            return False
+        group = await group_service.get_group(session, row.chat_id)
+        if group is None or not group.active:
+            return False
+        drop = redpackets.spec_of(row)
+        if drop.every.value == "once" and drop.on != today:
+            return False
+        try:
+            created = await redpackets.create_packet(
+                session, chat_id=row.chat_id, funder_id=ledger.SHOP_ACCOUNT, actor_id=row.created_by,
+                spec=drop.spec, source_key=redpackets.slot_key(schedule_id, today), now=now, rng=app.rng,
+                schedule_id=schedule_id,
+            )
+        except InsufficientPoints as short:
+            balance = int(short.params.get("balance", 0))  # type: ignore[call-overload]
+            created = None
+        else:
+            if created.new:
+                await record_audit(session, actor_id=row.created_by, action="redpacket.drop", now=now,
+                                   chat_id=row.chat_id, target=f"rp:{created.packet.id}",
+                                   details=f"schedule {schedule_id}")
+            if drop.every.value == "once":
+                row.active = False
+    if created is None:
+        log.warning("scheduled red packet %s skipped: shop budget %s < %s", schedule_id, balance, drop.spec.total)
+        lang = language_for(None, app.settings.default_language)
+        await app.sender.send_message(row.created_by, app.texts(lang, "rps-skipped", id=schedule_id,
+                                                                 balance=balance, total=drop.spec.total))
+        return False
+    if not created.new:
+        log.info("scheduled red packet %s for %s already made", schedule_id, today)
+        return False
+    assert created.packet.id is not None
+    await packets.post(app, created.packet.id)
+    return True
+
+
+async def reconcile_packets(grace: timedelta) -> None:
+    """At start-up: refund what expired while the bot was down, make drops missed within ``grace``,
+    and post packets that were created but never posted (a crash between the two)."""
+    from bot import packets
+    from bot.services import redpackets
+    from games import redpacket as packet_rules
+
+    app = _require_app()
+    await sweep_packets()
+    now = app.clock.now()
+    today = local_day(now, app.settings.tz)
+    async with app.db.reader() as session:
+        drops = await redpackets.schedules(session)
+        made = set((await session.execute(
+            select(RedPacket.source_key).where(RedPacket.source_key.in_(  # type: ignore[attr-defined]
+                [redpackets.slot_key(d.id or 0, today) for d in drops]))
+        )).scalars()) if drops else set()
+        unposted = [p.id for p in await redpackets.open_packets(session) if p.message_id is None]
+    for row in drops:
+        assert row.id is not None
+        local = packet_rules.drop_at(redpackets.spec_of(row), today)
+        if local is None or redpackets.slot_key(row.id, today) in made:
+            continue
+        moment = local.replace(tzinfo=app.settings.tz)
+        if moment <= now <= moment + grace:
+            await drop_packet(row.id)
+    for packet_id in unposted:
+        if packet_id is not None:
+            await packets.post(app, packet_id)

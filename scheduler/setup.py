@@ -8,16 +8,21 @@ they survive restarts. Each job claims its run in the database, so a job that fi
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from games import redpacket as packet_rules
 from scheduler import jobs
 
 if TYPE_CHECKING:
     from bot.app import App
+
+PACKET_SWEEP_SECONDS = 30
 
 MISFIRE_GRACE_SECONDS = 3 * 3600
 
@@ -54,10 +59,50 @@ async def schedule_group_jobs(app: App, chat_id: int, post_time: time | None) ->
     )
 
 
+def drop_job_id(schedule_id: int) -> str:
+    return f"redpacket-drop:{schedule_id}"
+
+
+async def schedule_drop(app: App, schedule_id: int, drop: packet_rules.DropSchedule) -> None:
+    """(Re)schedule a red-packet drop: a daily cron at local HH:MM, or one date trigger."""
+    scheduler = jobs.current_scheduler()
+    if scheduler is None:
+        return
+    if drop.every is packet_rules.Every.DAILY:
+        trigger: CronTrigger | DateTrigger = CronTrigger(hour=drop.at.hour, minute=drop.at.minute,
+                                                         timezone=app.settings.tz)
+    else:
+        assert drop.on is not None
+        run_at = datetime.combine(drop.on, drop.at, tzinfo=app.settings.tz)
+        if run_at + timedelta(seconds=MISFIRE_GRACE_SECONDS) < app.clock.now():
+            return
+        trigger = DateTrigger(run_date=run_at, timezone=app.settings.tz)
+    scheduler.add_job("scheduler.jobs:drop_packet", trigger=trigger, args=[schedule_id],
+                      id=drop_job_id(schedule_id), replace_existing=True)
+
+
+async def unschedule_drop(schedule_id: int) -> None:
+    scheduler = jobs.current_scheduler()
+    if scheduler is not None and scheduler.get_job(drop_job_id(schedule_id)) is not None:
+        scheduler.remove_job(drop_job_id(schedule_id))
+
+
 async def register_jobs(app: App) -> None:
     from bot.services import groups as group_service
+    from bot.services import redpackets
 
-    async with app.db.session() as session:
+    async with app.db.reader() as session:
         groups = await group_service.active_groups(session)
+        drops = await redpackets.schedules(session)
     for group in groups:
         await schedule_group_jobs(app, group.chat_id, group_service.rules_of(group).post_time)
+    for row in drops:
+        assert row.id is not None
+        await schedule_drop(app, row.id, redpackets.spec_of(row))
+    scheduler = jobs.current_scheduler()
+    if scheduler is not None:
+        scheduler.add_job("scheduler.jobs:sweep_packets", trigger=IntervalTrigger(seconds=PACKET_SWEEP_SECONDS),
+                          id="redpacket-sweep", replace_existing=True)
+    # A bot that was down catches up now: expired packets are refunded, drops missed within the
+    # grace time are made, packets created but never posted are posted.
+    await jobs.reconcile_packets(grace=timedelta(seconds=MISFIRE_GRACE_SECONDS))

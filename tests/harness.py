@@ -44,6 +44,7 @@ class Harness:
     async def settle(self) -> None:
         """Deliver coalesced group messages now."""
         await self.app.coalescer.flush()
+        await self.app.debouncer.flush()
 
     async def say(self, user: Any, text: str, chat: Any = None) -> dict[str, Any]:
         update = self.emu.user_sends(user, text, chat=chat)

@@ -187,4 +187,74 @@ class JobRun(SQLModel, table=True):
     ran_at: datetime = Field(sa_column=_utc())
 
 
+class RedPacket(SQLModel, table=True):
+    """A pot of points split into shares at creation; see bot/services/redpackets.py for why."""
+
+    __tablename__ = "red_packets"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_red_packets_source_key"),
+        CheckConstraint("shares >= 1 AND total >= shares", name="shares_fit_total"),
+        CheckConstraint("grabbed_count >= 0 AND grabbed_count <= shares", name="grabs_within_shares"),
+        CheckConstraint("grabbed_amount >= 0 AND refunded >= 0 AND grabbed_amount + refunded <= total",
+                        name="money_within_total"),
+        CheckConstraint("status IN ('open', 'empty', 'expired')", name="status_known"),
+        Index("ix_red_packets_status_expires_at", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    funder_id: int = Field(sa_column=_bigint(ForeignKey("members.user_id")))
+    created_by: int = Field(sa_column=_bigint())
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))
+    shares: int = Field(sa_column=Column(Integer, nullable=False))
+    split: str = Field(sa_column=Column(String(8), nullable=False))
+    password: str | None = Field(default=None, sa_column=Column(String(64)))
+    eligibility: str = Field(default="all", sa_column=Column(String(16), nullable=False, default="all"))
+    grabbed_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    grabbed_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    refunded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    status: str = Field(default="open", sa_column=Column(String(8), nullable=False, default="open"))
+    source_key: str = Field(sa_column=Column(String(160), nullable=False))
+    schedule_id: int | None = Field(default=None, sa_column=Column(Integer))
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class RedPacketShare(SQLModel, table=True):
+    """One pre-split share; ``user_id`` is set by the grab that takes it, once."""
+
+    __tablename__ = "red_packet_shares"
+    __table_args__ = (
+        UniqueConstraint("packet_id", "user_id", name="uq_red_packet_shares_packet_user"),
+        CheckConstraint("amount >= 1", name="amount_positive"),
+    )
+
+    packet_id: int = Field(sa_column=Column(Integer, ForeignKey("red_packets.id"), primary_key=True,
+                                            autoincrement=False))
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    user_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("members.user_id")))
+    grabbed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class RedPacketSchedule(SQLModel, table=True):
+    """A scheduled drop: daily at a time, or once at a date and time (local to the shop)."""
+
+    __tablename__ = "red_packet_schedules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    every: str = Field(sa_column=Column(String(8), nullable=False))
+    at: str = Field(sa_column=Column(String(5), nullable=False))
+    on: date | None = Field(default=None, sa_column=Column(Date))
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))
+    shares: int = Field(sa_column=Column(Integer, nullable=False))
+    options: str = Field(sa_column=Column(String(160), nullable=False))
+    active: bool = True
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
 metadata = SQLModel.metadata

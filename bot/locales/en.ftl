@@ -172,3 +172,56 @@ config-saved = ✅ Saved. { $rules }
 error-insufficient-points = Not enough points: you have { $balance }.
 error-invalid-amount = That amount is not valid.
 error-config = That setting is not valid: { $detail }
+
+## Red packets
+rp-usage = Usage: <code>/redpacket TOTAL SHARES [lucky|equal] [pw=PASSWORD] [for=all|before] [expires=30m|12h|2d]</code>
+    e.g. <code>/redpacket 500 20</code> (500 points in 20 lucky shares). Staff packets are paid from the shop budget, members' from their own points.
+rp-group-only = Send red packets in the shop group, where members can grab them.
+rp-error-usage = Please give the total points and the number of shares.
+rp-error-numbers = Total and shares must be whole numbers of at least 1.
+rp-error-more-shares-than-points = { $shares } shares need at least { $shares } points (1 each), but the total is { $total }.
+rp-error-too-big = That is too big: at most { $max_shares } shares and { $max_total } points per packet.
+rp-error-option = I do not know the option “{ $option }”.
+rp-error-expiry = Expiry “{ $value }” is not valid: use minutes, hours or days, from 1m to 7d (e.g. 30m, 12h, 2d).
+rp-error-password = The password must be 1 to { $max } characters and must not start with /.
+rp-error-schedule = “{ $value }” is not a valid schedule.
+rp-budget-short = The shop budget has { $balance } points, not enough for { $total }. An owner can top it up with <code>/budget add POINTS</code>.
+rp-balance-short = You have { $balance } points, not enough for a { $total }-point packet.
+rp-button = 🧧 Grab
+rp-from-shop = the shop
+rp-split-lucky = lucky split
+rp-split-equal = equal split
+rp-head = 🧧 <b>Red packet</b> from { $funder }: { $total } points in { $shares } shares ({ $split })
+rp-progress = { $grabbed }/{ $shares } grabbed · { $left } points left
+rp-password-hint = Type <code>{ $password }</code> in this group to grab a share.
+rp-eligibility-before = For members who were here before this packet was sent.
+rp-until = Open until { $until }.
+rp-all-grabbed = All { $shares } shares grabbed!
+rp-expired-note = Expired with { $grabbed }/{ $shares } grabbed; { $refund } points returned to { $funder }.
+rp-luckiest = 🏆 Luckiest: { $name } with { $amount } points
+rp-grabber-row = { $name }: { $amount }
+rp-grabbers-more = … and { $count } more
+rp-grabbed = 🧧 You grabbed { $amount } points! Balance: { $balance }.
+rp-grabbed-last = 🧧 You grabbed { $amount } points, the last share! Balance: { $balance }.
+rp-gone = All gone: every share has been grabbed.
+rp-already = You already grabbed { $amount } points from this packet.
+rp-not-eligible = This packet is for members who were in the group before it was sent.
+rp-expired = This red packet has expired.
+rp-no-such-packet = This red packet does not exist here.
+rp-line-grabbed = 🧧 { $name } grabbed { $amount } points
+rp-line-not-eligible = { $name }: this packet is for members who were here before it was sent.
+budget-show = The shop budget has { $balance } points (staff red packets are paid from it).
+budget-usage = Usage: <code>/budget</code> to see the shop budget, <code>/budget add POINTS</code> (owners) to top it up.
+budget-bad-amount = “{ $value }” is not a valid amount: use a whole number from 1 to { $max }.
+budget-added = Added { $amount } points to the shop budget. It now has { $balance }.
+rps-usage = Usage: <code>/redpacket_schedule daily HH:MM TOTAL SHARES [options]</code>, <code>/redpacket_schedule once YYYY-MM-DD HH:MM TOTAL SHARES [options]</code>, <code>/redpacket_schedule list</code>, <code>/redpacket_schedule cancel ID</code>
+rps-daily = daily at { $at }
+rps-once = on { $on } at { $at }
+rps-row = #{ $id }: { $when }, { $total } points in { $shares } shares ({ $options })
+rps-list = Scheduled red packets in this group: { $count }
+    { $rows }
+rps-none = none yet.
+rps-added = Scheduled red packet #{ $id }: { $when }, { $total } points in { $shares } shares, paid from the shop budget.
+rps-cancelled = Scheduled red packet #{ $id } cancelled.
+rps-unknown = There is no scheduled red packet #{ $id } in this group.
+rps-skipped = Scheduled red packet #{ $id } was skipped: the shop budget has { $balance } points, the packet needs { $total }.

@@ -151,3 +151,56 @@ config-saved = ✅ 已保存。{ $rules }
 error-insufficient-points = 积分不足：你现在有 { $balance } 积分。
 error-invalid-amount = 这个数额无效。
 error-config = 设置无效：{ $detail }
+
+## 红包
+rp-usage = 用法：<code>/redpacket 总积分 份数 [lucky|equal] [pw=口令] [for=all|before] [expires=30m|12h|2d]</code>
+    例如 <code>/redpacket 500 20</code>（500 积分，20 份拼手气）。工作人员发的红包由店铺预算支付，会员发的红包从自己的积分中扣除。
+rp-group-only = 请在店铺群里发红包，群成员才能抢。
+rp-error-usage = 请写明总积分和份数。
+rp-error-numbers = 总积分和份数必须是不小于 1 的整数。
+rp-error-more-shares-than-points = { $shares } 份至少需要 { $shares } 积分（每份 1 分），但总积分只有 { $total }。
+rp-error-too-big = 太大了：每个红包最多 { $max_shares } 份、{ $max_total } 积分。
+rp-error-option = 不认识的选项“{ $option }”。
+rp-error-expiry = 有效期“{ $value }”无效：请用分钟、小时或天，1m 到 7d（例如 30m、12h、2d）。
+rp-error-password = 口令长度为 1 到 { $max } 个字符，且不能以 / 开头。
+rp-error-schedule = “{ $value }”不是有效的定时设置。
+rp-budget-short = 店铺预算只有 { $balance } 积分，不够 { $total }。店主可以用 <code>/budget add 积分</code> 充值。
+rp-balance-short = 你有 { $balance } 积分，不够发 { $total } 积分的红包。
+rp-button = 🧧 抢红包
+rp-from-shop = 店铺
+rp-split-lucky = 拼手气
+rp-split-equal = 平均分
+rp-head = 🧧 <b>红包</b>来自{ $funder }：{ $total } 积分，共 { $shares } 份（{ $split }）
+rp-progress = 已抢 { $grabbed }/{ $shares } · 剩余 { $left } 积分
+rp-password-hint = 在本群发送 <code>{ $password }</code> 即可抢红包。
+rp-eligibility-before = 仅限红包发出前已在群里的成员。
+rp-until = 有效期至 { $until }。
+rp-all-grabbed = { $shares } 份已全部被抢完！
+rp-expired-note = 已过期，已抢 { $grabbed }/{ $shares }；{ $refund } 积分已退回{ $funder }。
+rp-luckiest = 🏆 手气最佳：{ $name }，{ $amount } 积分
+rp-grabber-row = { $name }：{ $amount }
+rp-grabbers-more = …… 还有 { $count } 人
+rp-grabbed = 🧧 你抢到了 { $amount } 积分！余额：{ $balance }。
+rp-grabbed-last = 🧧 你抢到了最后一份，{ $amount } 积分！余额：{ $balance }。
+rp-gone = 手慢了，红包已被抢完。
+rp-already = 你已经抢过这个红包了（{ $amount } 积分）。
+rp-not-eligible = 这个红包仅限发出前已在群里的成员。
+rp-expired = 这个红包已过期。
+rp-no-such-packet = 这里没有这个红包。
+rp-line-grabbed = 🧧 { $name } 抢到了 { $amount } 积分
+rp-line-not-eligible = { $name }：这个红包仅限发出前已在群里的成员。
+budget-show = 店铺预算有 { $balance } 积分（工作人员发的红包从中支付）。
+budget-usage = 用法：<code>/budget</code> 查看店铺预算，<code>/budget add 积分</code>（店主）充值。
+budget-bad-amount = “{ $value }”不是有效的数额：请用 1 到 { $max } 的整数。
+budget-added = 已向店铺预算充值 { $amount } 积分，现有 { $balance }。
+rps-usage = 用法：<code>/redpacket_schedule daily HH:MM 总积分 份数 [选项]</code>、<code>/redpacket_schedule once YYYY-MM-DD HH:MM 总积分 份数 [选项]</code>、<code>/redpacket_schedule list</code>、<code>/redpacket_schedule cancel 编号</code>
+rps-daily = 每天 { $at }
+rps-once = { $on } { $at }
+rps-row = #{ $id }：{ $when }，{ $total } 积分，{ $shares } 份（{ $options }）
+rps-list = 本群的定时红包：{ $count } 个
+    { $rows }
+rps-none = 暂无。
+rps-added = 已设置定时红包 #{ $id }：{ $when }，{ $total } 积分，{ $shares } 份，由店铺预算支付。
+rps-cancelled = 定时红包 #{ $id } 已取消。
+rps-unknown = 本群没有定时红包 #{ $id }。
+rps-skipped = 定时红包 #{ $id } 未发出：店铺预算只有 { $balance } 积分，红包需要 { $total }。

@@ -248,7 +248,7 @@ async def top_points(session: AsyncSession, chat_id: int | None, limit: int = 10
     query = (
         select(User.id, User.first_name, User.last_name, MEMBERS.c.balance, MEMBERS.c.lifetime_points)  # type: ignore[call-overload]
         .join(MEMBERS, MEMBERS.c.user_id == User.id)
-        .where(MEMBERS.c.lifetime_points > 0)
+        .where(MEMBERS.c.lifetime_points > 0, User.id != ledger.SHOP_ACCOUNT)
         .order_by(MEMBERS.c.balance.desc(), User.id)
         .limit(limit)
     )

@@ -10,16 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LedgerEntry, Member
+from bot.db.models import LedgerEntry, Member, User
 from bot.services.sql import insert_for
 from games.errors import InsufficientPoints
 from games.points import Reason, validate_amount
 
 LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
+USERS = User.__table__  # type: ignore[attr-defined]
+
+# The shop's own account: the budget that staff red packets (and other shop-funded rewards) are
+# paid from. Owners top it up with /budget add; like any account it can never go below zero.
+SHOP_ACCOUNT = 0
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,60 @@ async def ensure_member(session: AsyncSession, user_id: int, now: datetime) -> N
     stmt = insert_for(session, MEMBERS).values(user_id=user_id, balance=0, lifetime_points=0, streak=0,
                                                checkins_total=0, created_at=now)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+
+
+async def ensure_shop_account(session: AsyncSession, now: datetime) -> None:
+    await session.execute(insert_for(session, USERS).values(
+        id=SHOP_ACCOUNT, first_name="Shop", is_bot=True, first_seen_at=now, updated_at=now,
+    ).on_conflict_do_nothing(index_elements=["id"]))
+    await ensure_member(session, SHOP_ACCOUNT, now)
+
+
+@dataclass(frozen=True)
+class Credit:
+    user_id: int
+    amount: int
+    reason: Reason
+    key: str
+    ref: str | None = None
+
+
+async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetime) -> list[int]:
+    """Credit many members at once (a handful of statements for any number of credits); returns
+    each credit's balance after it, in order. The caller guarantees the keys are new (it holds
+    the lock that decided them); the unique index still backs it up, failing the transaction."""
+    if not credits:
+        return []
+    user_ids = sorted({c.user_id for c in credits})
+    await session.execute(
+        insert_for(session, MEMBERS).on_conflict_do_nothing(index_elements=["user_id"]),
+        [{"user_id": uid, "balance": 0, "lifetime_points": 0, "streak": 0, "checkins_total": 0, "created_at": now}
+         for uid in user_ids],
+    )
+    query = select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    balances = dict((await session.execute(query)).all())
+    totals: dict[int, int] = {}
+    entries: list[dict[str, object]] = []
+    after: list[int] = []
+    for credit in credits:
+        validate_amount(credit.amount)
+        balances[credit.user_id] += credit.amount
+        totals[credit.user_id] = totals.get(credit.user_id, 0) + credit.amount
+        after.append(balances[credit.user_id])
+        entries.append({"user_id": credit.user_id, "amount": credit.amount, "balance_after": balances[credit.user_id],
+                        "reason": str(credit.reason), "ref": credit.ref, "idempotency_key": credit.key,
+                        "actor_id": None, "created_at": now})
+    await session.execute(
+        update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid")).values(
+            balance=MEMBERS.c.balance + bindparam("amount"),
+            lifetime_points=MEMBERS.c.lifetime_points + bindparam("amount"),
+        ),
+        [{"uid": uid, "amount": amount} for uid, amount in totals.items()],
+    )
+    await session.execute(LEDGER.insert(), entries)
+    return after
 
 
 async def find_by_key(session: AsyncSession, key: str) -> Movement | None:

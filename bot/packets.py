@@ -1,0 +1,231 @@
+"""Red packets on screen: the packet message, its button, its debounced progress edits, and the
+in-memory board that answers "all gone" / "already grabbed" without touching the database.
+
+Shared by the handlers and the scheduler jobs (which post scheduled drops and expiry notes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.services import redpackets as service
+from bot.texts import Markup, Translator, language_for
+from games import redpacket as rules
+from games.errors import DomainError
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED_GRABBERS = 30
+
+
+class GrabCb(CallbackData, prefix="rp"):
+    id: int
+
+
+def packet_keyboard(_: Translator, packet_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("rp-button"), callback_data=GrabCb(id=packet_id).pack()),
+    ]])
+
+
+class PacketBoard:
+    """Facts about packets that never change once true, kept in memory: a packet that is empty,
+    expired or unknown stays so, and a member who grabbed a share has grabbed it. They are safe
+    to answer from memory even with several bot processes; anything else goes to the database."""
+
+    def __init__(self, max_packets: int = 2_000) -> None:
+        self.max_packets = max_packets
+        self._closed: OrderedDict[int, DomainError] = OrderedDict()
+        self._grabbed: OrderedDict[int, dict[int, int]] = OrderedDict()
+        self._passwords: dict[int, dict[str, int]] = {}
+
+    def refusal(self, packet_id: int, user_id: int) -> DomainError | None:
+        grabbed = self._grabbed.get(packet_id)
+        if grabbed is not None and user_id in grabbed:
+            return rules.AlreadyGrabbed(amount=grabbed[user_id])
+        return self._closed.get(packet_id)
+
+    def record(self, packet_id: int, user_id: int, outcome: object) -> None:
+        if isinstance(outcome, service.Grabbed):
+            self._remember(packet_id)[user_id] = outcome.amount
+            if outcome.last:
+                self.close(packet_id, rules.AllGone(shares=outcome.shares))
+        elif isinstance(outcome, rules.AlreadyGrabbed):
+            self._remember(packet_id)[user_id] = int(outcome.params.get("amount", 0))  # type: ignore[call-overload]
+        elif isinstance(outcome, rules.AllGone | rules.Expired | rules.NoSuchPacket):
+            self.close(packet_id, outcome)
+
+    def close(self, packet_id: int, reason: DomainError) -> None:
+        self._closed[packet_id] = reason
+        self._closed.move_to_end(packet_id)
+        while len(self._closed) > self.max_packets:
+            self._closed.popitem(last=False)
+        for passwords in self._passwords.values():
+            for word, pid in list(passwords.items()):
+                if pid == packet_id:
+                    del passwords[word]
+
+    def _remember(self, packet_id: int) -> dict[int, int]:
+        grabbed = self._grabbed.setdefault(packet_id, {})
+        self._grabbed.move_to_end(packet_id)
+        while len(self._grabbed) > self.max_packets:
+            self._grabbed.popitem(last=False)
+        return grabbed
+
+    def add_password(self, chat_id: int, password: str, packet_id: int) -> None:
+        self._passwords.setdefault(chat_id, {})[rules.normalize_password(password)] = packet_id
+
+    def password_packet(self, chat_id: int, text: str) -> int | None:
+        passwords = self._passwords.get(chat_id)
+        if not passwords or len(text) > 4 * rules.MAX_PASSWORD:
+            return None
+        return passwords.get(rules.normalize_password(text))
+
+    async def load(self, app: App) -> None:
+        """Open password packets, at start-up (they outlive a restart)."""
+        async with app.db.reader() as session:
+            packets = await service.open_packets(session)
+        self._passwords.clear()
+        for packet in packets:
+            if packet.password and packet.id is not None:
+                self.add_password(packet.chat_id, packet.password, packet.id)
+
+
+class Debouncer:
+    """At most one run per ``interval`` per key, always of the latest request: a stampede of 1,000
+    grabs becomes a handful of edits of the packet message, well inside the group's 20/min."""
+
+    def __init__(self, interval: float = 4.0, first_delay: float = 1.0) -> None:
+        self.interval = interval
+        self.first_delay = first_delay
+        self._actions: dict[Hashable, Callable[[], Awaitable[None]]] = {}
+        self._tasks: dict[Hashable, asyncio.Task[None]] = {}
+        self._last: dict[Hashable, float] = {}
+
+    def request(self, key: Hashable, action: Callable[[], Awaitable[None]]) -> None:
+        self._actions[key] = action
+        if key not in self._tasks:
+            last = self._last.get(key)
+            delay = self.first_delay if last is None else max(self.first_delay, last + self.interval - time.monotonic())
+            self._tasks[key] = asyncio.create_task(self._later(key, delay), name=f"debounce:{key}")
+
+    def pending(self) -> int:
+        return len(self._actions)
+
+    async def _later(self, key: Hashable, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            return
+        await self._run(key)
+
+    async def _run(self, key: Hashable) -> None:
+        self._tasks.pop(key, None)
+        action = self._actions.pop(key, None)
+        if action is None:
+            return
+        self._last[key] = time.monotonic()
+        try:
+            await action()
+        except Exception:
+            log.exception("debounced action %s failed", key)
+
+    async def flush(self) -> None:
+        """Run every pending action now (tests; shutdown)."""
+        for key, task in list(self._tasks.items()):
+            task.cancel()
+            await self._run(key)
+
+    async def close(self) -> None:
+        await self.flush()
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+
+def _local(app: App, moment: datetime) -> str:
+    return moment.astimezone(app.settings.tz).strftime("%m-%d %H:%M")
+
+
+def render(app: App, _: Translator, packet_view: service.PacketView) -> str:
+    packet = packet_view.packet
+    funder = packet_view.funder_name or _("rp-from-shop")
+    head = _("rp-head", funder=funder, total=packet.total, shares=packet.shares,
+             split=_("rp-split-equal" if packet.split == str(rules.Split.EQUAL) else "rp-split-lucky"))
+    lines = [head]
+    if packet.status == service.OPEN:
+        lines.append(_("rp-progress", grabbed=packet.grabbed_count, shares=packet.shares,
+                       left=packet.total - packet.grabbed_amount))
+        if packet.password:
+            lines.append(_("rp-password-hint", password=packet.password))
+        if packet.eligibility == str(rules.Eligibility.BEFORE):
+            lines.append(_("rp-eligibility-before"))
+        lines.append(_("rp-until", until=_local(app, packet.expires_at)))
+    elif packet.status == service.EMPTY:
+        lines.append(_("rp-all-grabbed", shares=packet.shares))
+    else:
+        lines.append(_("rp-expired-note", grabbed=packet.grabbed_count, shares=packet.shares,
+                       refund=packet.refunded, funder=funder))
+    if packet.status != service.OPEN and packet_view.grabbers:
+        lucky = rules.luckiest(packet_view.grabbers)
+        assert lucky is not None
+        lines.append(_("rp-luckiest", name=lucky.name, amount=lucky.amount))
+        rows = [_("rp-grabber-row", name=g.name, amount=g.amount) for g in packet_view.grabbers[:MAX_LISTED_GRABBERS]]
+        if len(packet_view.grabbers) > MAX_LISTED_GRABBERS:
+            rows.append(_("rp-grabbers-more", count=len(packet_view.grabbers) - MAX_LISTED_GRABBERS))
+        lines.append(Markup("\n".join(rows)))
+    return "\n".join(lines)
+
+
+def group_translator(app: App, chat_id: int) -> Translator:
+    group = app.directory.group(chat_id)
+    return Translator(app.texts, language_for(group.language if group else None, app.settings.default_language))
+
+
+def wants_button(packet: object) -> bool:
+    """Open packets without a password get the grab button; password packets open by typing."""
+    return getattr(packet, "status", None) == service.OPEN and not getattr(packet, "password", None)
+
+
+async def post(app: App, packet_id: int) -> None:
+    """Send the packet message into its group and remember its id (for the progress edits)."""
+    async with app.db.reader() as session:
+        packet_view = await service.view(session, packet_id)
+    if packet_view is None or packet_view.packet.message_id is not None:
+        return
+    packet = packet_view.packet
+    _ = group_translator(app, packet.chat_id)
+    if packet.password and packet.status == service.OPEN:
+        app.packets.add_password(packet.chat_id, packet.password, packet_id)
+    markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
+    message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup)
+    if message is not None:
+        async with app.db.session() as session:
+            await service.set_message(session, packet_id, message.message_id)
+
+
+async def refresh(app: App, packet_id: int) -> None:
+    """Edit the packet message to its current state (called through the debouncer)."""
+    async with app.db.reader() as session:
+        packet_view = await service.view(session, packet_id)
+    if packet_view is None or packet_view.packet.message_id is None:
+        return
+    packet = packet_view.packet
+    _ = group_translator(app, packet.chat_id)
+    markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
+    await app.sender.edit_text(packet.chat_id, packet.message_id, render(app, _, packet_view), reply_markup=markup)
+
+
+def schedule_refresh(app: App, packet_id: int) -> None:
+    app.debouncer.request(("rp", packet_id), lambda: refresh(app, packet_id))

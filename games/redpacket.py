@@ -1,0 +1,295 @@
+"""Red packets (抢红包): how a pot is split and what a staff or member command may ask for.
+
+Pure functions over values; randomness comes in as a parameter (``secrets.SystemRandom()`` in
+production, a seeded ``random.Random`` in tests).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from games.errors import DomainError
+
+MAX_SHARES = 10_000
+MAX_TOTAL = 1_000_000
+MAX_PASSWORD = 32
+DEFAULT_EXPIRY = timedelta(hours=24)
+MIN_EXPIRY = timedelta(minutes=1)
+MAX_EXPIRY = timedelta(days=7)
+
+
+class PacketError(DomainError):
+    """A packet command was wrong; ``key`` says how."""
+
+    key = "rp-error-usage"
+
+
+class BadNumbers(PacketError):
+    key = "rp-error-numbers"
+
+
+class TooManyShares(PacketError):
+    key = "rp-error-more-shares-than-points"
+
+
+class TooBig(PacketError):
+    key = "rp-error-too-big"
+
+
+class UnknownOption(PacketError):
+    key = "rp-error-option"
+
+
+class BadExpiry(PacketError):
+    key = "rp-error-expiry"
+
+
+class BadPassword(PacketError):
+    key = "rp-error-password"
+
+
+class BadSchedule(PacketError):
+    key = "rp-error-schedule"
+
+
+# Refusals at grab time (the popup says which).
+class GrabRefused(DomainError):
+    key = "rp-gone"
+
+
+class AllGone(GrabRefused):
+    key = "rp-gone"
+
+
+class AlreadyGrabbed(GrabRefused):
+    key = "rp-already"
+
+
+class NotEligible(GrabRefused):
+    key = "rp-not-eligible"
+
+
+class Expired(GrabRefused):
+    key = "rp-expired"
+
+
+class NoSuchPacket(GrabRefused):
+    key = "rp-no-such-packet"
+
+
+class Split(StrEnum):
+    LUCKY = "lucky"
+    EQUAL = "equal"
+
+
+class Eligibility(StrEnum):
+    ALL = "all"
+    # Only members the shop knew in the group before the packet was sent: freshly created
+    # accounts joining to farm packets get nothing.
+    BEFORE = "before"
+
+
+class RandomSource(Protocol):
+    def randint(self, a: int, b: int) -> int: ...
+
+
+def split_equal(total: int, shares: int) -> list[int]:
+    """``total`` in ``shares`` equal parts; the remainder goes one point each to the first shares."""
+    _check_numbers(total, shares)
+    base, rest = divmod(total, shares)
+    return [base + 1 if i < rest else base for i in range(shares)]
+
+
+def split_lucky(total: int, shares: int, rng: RandomSource) -> list[int]:
+    """The "twice the running mean" split (二倍均值法) used by the well-known apps.
+
+    Each share but the last is drawn uniformly from 1 to twice the mean of what is left (minus
+    one, so the expected value is the mean), capped so every later share can still get 1 point;
+    the last share takes the rest. Every share is ≥ 1 and the shares sum exactly to ``total``.
+    """
+    _check_numbers(total, shares)
+    amounts: list[int] = []
+    remaining = total
+    for left in range(shares, 1, -1):
+        upper = max(1, (2 * remaining) // left - 1)
+        upper = min(upper, remaining - (left - 1))
+        amount = rng.randint(1, upper)
+        amounts.append(amount)
+        remaining -= amount
+    amounts.append(remaining)
+    return amounts
+
+
+def split(total: int, shares: int, how: Split, rng: RandomSource) -> list[int]:
+    return split_equal(total, shares) if how is Split.EQUAL else split_lucky(total, shares, rng)
+
+
+def _check_numbers(total: int, shares: int) -> None:
+    if shares < 1 or total < 1:
+        raise BadNumbers(total=total, shares=shares)
+    if shares > total:
+        raise TooManyShares(total=total, shares=shares)
+    if shares > MAX_SHARES or total > MAX_TOTAL:
+        raise TooBig(max_shares=MAX_SHARES, max_total=MAX_TOTAL)
+
+
+@dataclass(frozen=True)
+class PacketSpec:
+    total: int
+    shares: int
+    split: Split = Split.LUCKY
+    password: str | None = None
+    eligibility: Eligibility = Eligibility.ALL
+    expires_in: timedelta = DEFAULT_EXPIRY
+
+    def encode_options(self) -> str:
+        """The options as the command syntax (stored with schedules, shown to staff)."""
+        parts = [str(self.split)]
+        if self.password:
+            parts.append(f"pw={self.password}")
+        if self.eligibility is not Eligibility.ALL:
+            parts.append(f"for={self.eligibility}")
+        if self.expires_in != DEFAULT_EXPIRY:
+            parts.append(f"expires={_format_duration(self.expires_in)}")
+        return " ".join(parts)
+
+
+_NUMBER = re.compile(r"[0-9]{1,12}")
+_DURATION = re.compile(r"([0-9]{1,4})([mhd])")
+
+
+def _parse_int(text: str) -> int:
+    if not _NUMBER.fullmatch(text):
+        raise BadNumbers(total=text, shares="")
+    return int(text)
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.fullmatch(text.lower())
+    if not match:
+        raise BadExpiry(value=text)
+    n, unit = int(match.group(1)), match.group(2)
+    value = {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
+    if not MIN_EXPIRY <= value <= MAX_EXPIRY:
+        raise BadExpiry(value=text)
+    return value
+
+
+def _format_duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds()) // 60
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def parse_packet(args: list[str]) -> PacketSpec:
+    """``TOTAL SHARES [lucky|equal] [pw=WORD] [for=all|before] [expires=30m|12h|2d]``."""
+    if len(args) < 2:
+        raise PacketError()
+    total, shares = _parse_int(args[0]), _parse_int(args[1])
+    _check_numbers(total, shares)
+    how = Split.LUCKY
+    password: str | None = None
+    eligibility = Eligibility.ALL
+    expires_in = DEFAULT_EXPIRY
+    for option in args[2:]:
+        lowered = option.lower()
+        if lowered in ("lucky", "random", "拼手气"):
+            how = Split.LUCKY
+        elif lowered in ("equal", "普通", "平分"):
+            how = Split.EQUAL
+        elif lowered.startswith(("pw=", "password=", "口令=")):
+            password = option.split("=", 1)[1].strip()
+            if not password or len(password) > MAX_PASSWORD or password.startswith("/"):
+                raise BadPassword(max=MAX_PASSWORD)
+        elif lowered.startswith("for="):
+            try:
+                eligibility = Eligibility(lowered[4:])
+            except ValueError:
+                raise UnknownOption(option=option) from None
+        elif lowered.startswith("expires="):
+            expires_in = parse_duration(lowered[8:])
+        else:
+            raise UnknownOption(option=option)
+    return PacketSpec(total, shares, how, password, eligibility, expires_in)
+
+
+def normalize_password(text: str) -> str:
+    """How a typed message is compared with a packet's password: case and outer blanks ignored."""
+    return text.strip().casefold()
+
+
+# ---- scheduled drops --------------------------------------------------------------------------
+
+class Every(StrEnum):
+    DAILY = "daily"
+    ONCE = "once"
+
+
+@dataclass(frozen=True)
+class DropSchedule:
+    every: Every
+    at: time
+    on: date | None  # the date, for a one-off drop
+    spec: PacketSpec
+
+
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.fullmatch(text)
+    if not match:
+        raise BadSchedule(value=text)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_schedule(args: list[str], today: date) -> DropSchedule:
+    """``daily HH:MM TOTAL SHARES [options]`` or ``once YYYY-MM-DD HH:MM TOTAL SHARES [options]``."""
+    if not args:
+        raise BadSchedule(value="")
+    kind = args[0].lower()
+    if kind == "daily" and len(args) >= 4:
+        return DropSchedule(Every.DAILY, parse_time(args[1]), None, parse_packet(args[2:]))
+    if kind == "once" and len(args) >= 5:
+        match = _DATE.fullmatch(args[1])
+        if not match:
+            raise BadSchedule(value=args[1])
+        try:
+            on = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            raise BadSchedule(value=args[1]) from None
+        if on < today:
+            raise BadSchedule(value=args[1])
+        return DropSchedule(Every.ONCE, parse_time(args[2]), on, parse_packet(args[3:]))
+    raise BadSchedule(value=args[0])
+
+
+def drop_at(schedule: DropSchedule, day: date) -> datetime | None:
+    """The naive local moment of the drop on ``day`` (None if this schedule does not drop that day)."""
+    if schedule.every is Every.ONCE and schedule.on != day:
+        return None
+    return datetime.combine(day, schedule.at)
+
+
+@dataclass(frozen=True)
+class Grabber:
+    user_id: int
+    name: str
+    amount: int
+
+
+def luckiest(grabs: list[Grabber]) -> Grabber | None:
+    """The biggest share; on a tie, whoever grabbed first (grabs are in grab order)."""
+    best: Grabber | None = None
+    for grab in grabs:
+        if best is None or grab.amount > best.amount:
+            best = grab
+    return best

@@ -1,0 +1,250 @@
+"""Red packets (抢红包): /redpacket, the grab button, password packets, /budget, /redpacket_schedule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import packets
+from bot.app import App
+from bot.directory import GroupInfo
+from bot.outbox import Outbox
+from bot.packets import GrabCb
+from bot.services import ledger, people
+from bot.services import redpackets as service
+from bot.services.people import Profile
+from bot.texts import Markup, Translator
+from games import redpacket as rules
+from games.errors import DomainError, InsufficientPoints
+from games.points import MAX_MOVEMENT, Reason
+from games.types import Role
+from handlers.filters import GROUP_TYPES, IsStaff
+from scheduler.setup import schedule_drop, unschedule_drop
+
+STAFF_COMMANDS = ("redpacket_schedule",)
+
+
+def _reply(out: Outbox, message: Message, text: str) -> None:
+    out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
+
+
+def _packet_error(_: Translator, error: DomainError) -> str:
+    params = {k: v for k, v in error.params.items() if isinstance(v, int | str)}
+    return _(error.key, **params)
+
+
+# ---- /redpacket --------------------------------------------------------------------------------
+
+async def redpacket_command(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox, _: Translator,
+    profile: Profile, role: Role, group: GroupInfo | None, now: datetime,
+) -> None:
+    if message.chat.type == "private":
+        _reply(out, message, _("rp-group-only"))
+        return
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    if not command.args:
+        _reply(out, message, _("rp-usage"))
+        return
+    try:
+        spec = rules.parse_packet(command.args.split())
+    except rules.PacketError as error:
+        _reply(out, message, _packet_error(_, error) + "\n" + _("rp-usage"))
+        return
+    funded_by_shop = role.is_staff
+    funder = ledger.SHOP_ACCOUNT if funded_by_shop else profile.id
+    try:
+        created = await service.create_packet(
+            session, chat_id=group.chat_id, funder_id=funder, actor_id=profile.id, spec=spec,
+            source_key=f"cmd:{message.chat.id}:{message.message_id}", now=now, rng=app.rng,
+        )
+    except InsufficientPoints as error:
+        key = "rp-budget-short" if funded_by_shop else "rp-balance-short"
+        _reply(out, message, _(key, balance=int(error.params.get("balance", 0)), total=spec.total))  # type: ignore[call-overload]
+        return
+    if not created.new:  # the same update delivered twice
+        return
+    packet_id = created.packet.id
+    assert packet_id is not None
+    if funded_by_shop:
+        await people.record_audit(session, actor_id=profile.id, action="redpacket.send", now=now,
+                                  chat_id=group.chat_id, target=f"rp:{packet_id}", details=command.args)
+    out.after_commit(lambda: packets.post(app, packet_id))
+
+
+# ---- grabbing ---------------------------------------------------------------------------------
+
+def _grab_popup(_: Translator, outcome: service.Grabbed | DomainError) -> tuple[str, bool]:
+    if isinstance(outcome, service.Grabbed):
+        key = "rp-grabbed-last" if outcome.last else "rp-grabbed"
+        return _(key, amount=outcome.amount, balance=outcome.balance), False
+    return _packet_error(_, outcome), False
+
+
+async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datetime) -> service.Grabbed | DomainError:
+    refusal = app.packets.refusal(packet_id, user_id)
+    if refusal is not None:
+        return refusal
+    try:
+        outcome: service.Grabbed | DomainError = await app.db.submit(
+            service.GRAB_OP, service.GrabRequest(packet_id, chat_id, user_id, now))
+    except rules.GrabRefused as refused:
+        outcome = refused
+    app.packets.record(packet_id, user_id, outcome)
+    if isinstance(outcome, service.Grabbed):
+        packets.schedule_refresh(app, packet_id)
+    return outcome
+
+
+async def grab_button(
+    query: CallbackQuery, callback_data: GrabCb, app: App, out: Outbox, _: Translator, profile: Profile,
+    now: datetime,
+) -> None:
+    if query.message is None or query.message.chat.type not in GROUP_TYPES:
+        out.popup(_("rp-no-such-packet"))
+        return
+    outcome = await _grab(app, callback_data.id, query.message.chat.id, profile.id, now)
+    text, alert = _grab_popup(_, outcome)
+    out.popup(text, alert=alert)
+
+
+class PacketPassword(Filter):
+    """A group message that is the password of one of the group's open password packets."""
+
+    async def __call__(self, message: Message, app: App) -> bool | dict[str, Any]:
+        if message.chat.type not in GROUP_TYPES or not message.text:
+            return False
+        packet_id = app.packets.password_packet(message.chat.id, message.text)
+        return False if packet_id is None else {"packet_id": packet_id}
+
+
+def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | DomainError]]) -> str:
+    rows = []
+    for name, outcome in items:
+        if isinstance(outcome, service.Grabbed):
+            rows.append(group_("rp-line-grabbed", name=name, amount=outcome.amount))
+        else:
+            rows.append(group_("rp-line-not-eligible", name=name))
+    return "\n".join(rows)
+
+
+async def password_grab(
+    message: Message, packet_id: int, app: App, out: Outbox, group_: Translator, profile: Profile, now: datetime,
+) -> None:
+    outcome = await _grab(app, packet_id, message.chat.id, profile.id, now)
+    # Typing the password again, or after the packet is gone, does nothing more.
+    if isinstance(outcome, service.Grabbed | rules.NotEligible):
+        out.group_line(message.chat.id, f"rp:{packet_id}", (profile.display_name, outcome),
+                       lambda items: _grab_line(group_, items))
+
+
+# ---- /budget ----------------------------------------------------------------------------------
+
+async def budget_command(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox, _: Translator,
+    profile: Profile, role: Role, now: datetime,
+) -> None:
+    parts = (command.args or "").split()
+    if not parts:
+        balance = await ledger.balance_of(session, ledger.SHOP_ACCOUNT)
+        _reply(out, message, _("budget-show", balance=balance))
+        return
+    if parts[0].lower() != "add" or len(parts) != 2:
+        _reply(out, message, _("budget-usage"))
+        return
+    if role is not Role.OWNER:
+        _reply(out, message, _("owner-only"))
+        return
+    text = parts[1]
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_MOVEMENT:
+        _reply(out, message, _("budget-bad-amount", value=text, max=MAX_MOVEMENT))
+        return
+    amount = int(text)
+    await ledger.ensure_shop_account(session, now)
+    moved = await ledger.move(session, user_id=ledger.SHOP_ACCOUNT, amount=amount, reason=Reason.BUDGET,
+                              key=f"budget:{message.chat.id}:{message.message_id}", now=now, actor_id=profile.id)
+    if not moved.duplicate:
+        await people.record_audit(session, actor_id=profile.id, action="budget.add", now=now,
+                                  chat_id=message.chat.id, details=str(amount))
+    _reply(out, message, _("budget-added", amount=amount, balance=moved.balance_after))
+
+
+# ---- /redpacket_schedule ----------------------------------------------------------------------
+
+async def schedule_command(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox, _: Translator,
+    profile: Profile, group: GroupInfo | None, today: date, now: datetime,
+) -> None:
+    if message.chat.type == "private":
+        _reply(out, message, _("staff-group-only"))
+        return
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    parts = (command.args or "").split()
+    action = parts[0].lower() if parts else ""
+    if action in ("", "list"):
+        rows = await service.schedules(session, group.chat_id)
+        lines = [_("rps-row", id=row.id or 0, when=_when(_, row.every, row.at, row.on), total=row.total,
+                   shares=row.shares, options=row.options) for row in rows]
+        _reply(out, message, _("rps-list", count=len(rows), rows=Markup("\n".join(lines)) if lines
+                               else _("rps-none")))
+        return
+    if action == "cancel":
+        if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 9:
+            _reply(out, message, _("rps-usage"))
+            return
+        schedule_id = int(parts[1])
+        if not await service.cancel_schedule(session, schedule_id, group.chat_id):
+            _reply(out, message, _("rps-unknown", id=schedule_id))
+            return
+        await people.record_audit(session, actor_id=profile.id, action="redpacket.unschedule", now=now,
+                                  chat_id=group.chat_id, target=str(schedule_id))
+        out.after_commit(lambda: unschedule_drop(schedule_id))
+        _reply(out, message, _("rps-cancelled", id=schedule_id))
+        return
+    try:
+        drop = rules.parse_schedule(parts, today)
+    except rules.PacketError as error:
+        _reply(out, message, _packet_error(_, error) + "\n" + _("rps-usage"))
+        return
+    row = await service.add_schedule(session, chat_id=group.chat_id, schedule=drop, actor_id=profile.id, now=now)
+    await people.record_audit(session, actor_id=profile.id, action="redpacket.schedule", now=now,
+                              chat_id=group.chat_id, target=str(row.id), details=command.args)
+    schedule_id = row.id
+    assert schedule_id is not None
+    out.after_commit(lambda: schedule_drop(app, schedule_id, drop))
+    _reply(out, message, _("rps-added", id=schedule_id, when=_when(_, row.every, row.at, row.on),
+                           total=row.total, shares=row.shares))
+
+
+def _when(_: Translator, every: str, at: str, on: date | None) -> str:
+    if every == str(rules.Every.DAILY):
+        return _("rps-daily", at=at)
+    return _("rps-once", on=on.isoformat() if on else "?", at=at)
+
+
+async def refuse(message: Message, out: Outbox, _: Translator, group_: Translator) -> None:
+    if message.chat.type == "private":
+        out.message(message.chat.id, _("staff-only"))
+    else:
+        out.group_line(message.chat.id, "staff-only", None, lambda _items: group_("staff-only"))
+
+
+def create_router() -> Router:
+    router = Router(name="redpackets")
+    router.message.register(redpacket_command, Command("redpacket"))
+    router.message.register(budget_command, Command("budget"), IsStaff())
+    router.message.register(refuse, Command("budget", *STAFF_COMMANDS), ~IsStaff())
+    router.message.register(schedule_command, Command("redpacket_schedule"), IsStaff())
+    router.callback_query.register(grab_button, GrabCb.filter())
+    router.message.register(password_grab, F.text, PacketPassword())
+    return router
+
