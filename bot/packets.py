@@ -95,12 +95,11 @@ class PacketBoard:
 
     async def load(self, app: App) -> None:
         """Open password packets, at start-up (they outlive a restart)."""
-        async with app.db.reader() as session:
-            packets = await service.open_packets(session)
         self._passwords.clear()
-        for packet in packets:
-            if packet.password and packet.id is not None:
-                self.add_password(packet.chat_id, packet.password, packet.id)
+        async with app.db.reader() as session:
+            for packet in await service.open_packets(session):
+                if packet.password and packet.id is not None:
+                    self.add_password(packet.chat_id, packet.password, packet.id)
 
 
 class Debouncer:

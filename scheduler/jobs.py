@@ -154,7 +154,7 @@ async def reconcile_packets(grace: timedelta) -> None:
     await sweep_packets()
     now = app.clock.now()
     today = local_day(now, app.settings.tz)
-    async with app.db.reader() as session:
+    async with app.db.session() as session:
         drops = await redpackets.schedules(session)
         made = set((await session.execute(
             select(RedPacket.source_key).where(RedPacket.source_key.in_(  # type: ignore[attr-defined]

@@ -91,7 +91,7 @@ async def register_jobs(app: App) -> None:
     from bot.services import groups as group_service
     from bot.services import redpackets
 
-    async with app.db.reader() as session:
+    async with app.db.session() as session:
         groups = await group_service.active_groups(session)
         drops = await redpackets.schedules(session)
     for group in groups:

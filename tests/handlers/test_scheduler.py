@@ -62,3 +62,62 @@ async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
             assert job is not None and "minute='15'" in str(job.trigger)
     finally:
         await bot.session.close()
+
+
+async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_restart(db_url: str) -> None:
+    import random
+
+    from sqlalchemy import func, select
+
+    from bot.db.models import RedPacket
+    from bot.services import ledger
+    from scheduler.setup import create_scheduler, drop_job_id
+
+    async with harness(db_url) as h:
+        h.app.rng = random.Random(3)
+        scheduler = create_scheduler(h.app)
+        scheduler.start(paused=True)
+        try:
+            await h.setup_group()
+            await h.say(h.owner, "/budget add 1000")
+            await h.say(h.owner, "/redpacket_schedule daily 09:30 100 10", chat=h.group)
+            assert "Scheduled red packet #1: daily at 09:30" in h.texts_to(h.group.id)[-1]
+            await h.say(h.owner, "/redpacket_schedule once 2026-03-01 10:00 100 10", chat=h.group)
+            assert "not a valid schedule" in h.texts_to(h.group.id)[-1]  # in the past
+            await h.say(h.owner, "/redpacket_schedule weekly 10:00 1 1", chat=h.group)
+            assert "Usage" in h.texts_to(h.group.id)[-1]
+            job = scheduler.get_job(drop_job_id(1))
+            assert job is not None and job.func_ref == "scheduler.jobs:drop_packet"
+            assert "minute='30'" in str(job.trigger)
+            await h.say(h.owner, "/redpacket_schedule list", chat=h.group)
+            assert "#1: daily at 09:30, 100 points in 10 shares" in h.texts_to(h.group.id)[-1]
+        finally:
+            scheduler.shutdown(wait=False)
+        jobs.bind(h.app, None)
+        # 09:31: the drop fires (twice: a restart, a second replica) and is made once.
+        h.clock.advance(timedelta(minutes=31))
+        assert await jobs.drop_packet(1) is True
+        assert await jobs.drop_packet(1) is False
+        posts = [m for m in h.emu.sent(h.group.id) if "Red packet" in (m.text or "")]
+        assert len(posts) == 1 and posts[0].button_labels() == ["🧧 Grab"]
+        # The next day the bot is down at 09:30 and back at 10:00; it also missed yesterday's expiry.
+        h.clock.advance(timedelta(days=1, minutes=29))
+        bot = create_bot(h.app.settings, h.app.settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+        app = create_app(h.app.settings, bot, clock=h.clock)
+        app.rng = random.Random(4)
+        create_dispatcher(app)
+        try:
+            async with running(app, bot):
+                async with app.db.reader() as session:
+                    rows = (await session.execute(select(RedPacket.status, RedPacket.refunded, RedPacket.message_id)
+                                                  .order_by(RedPacket.id))).all()
+                    budget = await ledger.balance_of(session, ledger.SHOP_ACCOUNT)
+                    count = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
+                await app.debouncer.flush()
+                assert count == 2
+                assert rows[0][:2] == ("expired", 100) and rows[1][0] == "open" and rows[1][2] is not None
+                assert budget == 1000 - 100
+                first = h.emu.message(h.group.id, posts[0].message_id).text or ""
+                assert "100 points returned to the shop" in first
+        finally:
+            await bot.session.close()
