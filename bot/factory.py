@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -61,14 +61,15 @@ def create_app(settings: Settings, bot: Bot, *, db: Database | None = None, cloc
     return app
 
 
-def create_dispatcher(app: App) -> Dispatcher:
+def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatcher:
+    """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's)."""
     dp = Dispatcher(app=app)
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
         observer.outer_middleware(ContextMiddleware())
         observer.middleware(TransactionMiddleware())
-    dp.include_routers(*get_routers())
+    dp.include_routers(*(get_routers() if routers is None else routers))
     return dp
 
 

@@ -61,7 +61,7 @@ class PacketBoard:
         if isinstance(outcome, service.Grabbed):
             self._remember(packet_id)[user_id] = outcome.amount
             if outcome.last:
-                self.close(packet_id, rules.AllGone(shares=outcome.shares))
+                self.close(packet_id, rules.AllGone())
         elif isinstance(outcome, rules.AlreadyGrabbed):
             self._remember(packet_id)[user_id] = int(outcome.params.get("amount", 0))  # type: ignore[call-overload]
         elif isinstance(outcome, rules.AllGone | rules.Expired | rules.NoSuchPacket):

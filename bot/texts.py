@@ -49,6 +49,7 @@ def language_for(language_code: str | None, default: Lang) -> Lang:
 class Texts:
     def __init__(self, directory: Path = LOCALES_DIR) -> None:
         self._bundles: dict[str, FluentBundle] = {}
+        self._fixed: dict[tuple[str, str], Markup] = {}
         for lang in LANGUAGES:
             bundle = FluentBundle([lang], use_isolating=False)
             bundle.add_resource(FluentResource((directory / f"{lang}.ftl").read_text(encoding="utf-8")))
@@ -61,6 +62,14 @@ class Texts:
         return self._bundles[lang].has_message(key)
 
     def __call__(self, lang: Lang, key: str, **args: object) -> Markup:
+        if not args:  # a fixed sentence ("all gone" × 4,000 in a stampede): format it once
+            cached = self._fixed.get((lang, key))
+            if cached is None:
+                cached = self._fixed[(lang, key)] = self._format(lang, key, {})
+            return cached
+        return self._format(lang, key, args)
+
+    def _format(self, lang: Lang, key: str, args: dict[str, object]) -> Markup:
         bundle = self._bundles[lang]
         if not bundle.has_message(key):
             raise MissingText(f"{lang}:{key}")

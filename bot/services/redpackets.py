@@ -182,7 +182,7 @@ class GrabOp:
                 elif packet.status == EXPIRED or item.now >= packet.expires_at:
                     outcomes[index] = rules.Expired()
                 elif packet.status == EMPTY or seq > packet.shares:
-                    outcomes[index] = rules.AllGone(shares=packet.shares)
+                    outcomes[index] = rules.AllGone()
                 elif eligible is not None and item.user_id not in eligible:
                     outcomes[index] = rules.NotEligible()
                 else:
