@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings, require_token
 
@@ -70,8 +71,13 @@ def _describe(url: str) -> str:
 def _upgrade(settings: Settings) -> None:
     from bot.db.migrate import upgrade
 
+    url = settings.database_url
+    if url.startswith("sqlite") and ":///" in url:
+        folder = Path(url.split(":///", 1)[1]).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise SettingsError(f"Setting DATABASE_URL: the folder {folder} does not exist ({_describe(url)})")
     try:
-        upgrade(settings.database_url)
+        upgrade(url)
     except Exception as exc:
         raise SettingsError(f"Setting DATABASE_URL: cannot open or migrate the database "
                             f"({_describe(settings.database_url)}): {exc}") from None

@@ -23,6 +23,7 @@ from bot.db.migrate import upgrade
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.services.ledger import audit
+from bot.services.redpackets import accounting
 from handlers.keyboards import CheckinCb
 from scheduler import jobs
 
@@ -99,11 +100,11 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
             finally:
                 await dp.stop_polling()
                 await polling
-            async with app.db.session() as session:
-                problems = await audit(session)
+            async with app.db.reader() as session:
+                problems = [*(await audit(session)), *(await accounting(session))]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger {'balanced' if not problems else 'BROKEN'}, "
+    print(f"Demo finished: ledger and red packets {'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
 
@@ -161,5 +162,20 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await said(alice, "/me")
     await said(ming, "/me")
     emu.user_sends(bob, "/top", chat=emu.chat(group_id))
+    await asyncio.sleep(settle)
+
+    n.say("\n── Red packets (抢红包) ──")
+    await said(owner, "/budget add 500")
+    await said(owner, "/redpacket 60 3", chat=group_id)
+    packet = emu.sent(group_id)[-1]
+    grab = next(b["callback_data"] for b in packet.buttons())
+    for member in (alice, bob, ming, alice):  # Alice taps twice: one share per member
+        cq = emu.press_button(member, packet.message_id, emu.chat(group_id), grab)
+        await emu.wait_callback_answer(cq, timeout=10)
+    await said(alice, "/redpacket 10 2 pw=恭喜发财", chat=group_id)
+    for member in (ming, bob, ming):  # a password packet opens by typing the password, once each
+        emu.user_sends(member, "恭喜发财", chat=emu.chat(group_id))
+    await asyncio.sleep(settle)
+    await app.debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 

@@ -65,6 +65,14 @@ class Outbox:
         return not (self._messages or self._lines or self._callback)
 
     async def deliver(self, sender: Sender, coalescer: GroupCoalescer) -> None:
+        # Cache reloads first, so that whoever reads a reply and acts on it finds them done.
+        # A failing action is logged and never costs the member their reply.
+        after, self._after = self._after, []
+        for action in after:
+            try:
+                await action()
+            except Exception:
+                log.exception("after-commit action failed")
         if self.callback_id is not None:
             text, alert = self._callback or (None, False)
             await sender.answer_callback(self.callback_id, text, show_alert=alert)
@@ -76,9 +84,4 @@ class Outbox:
                                       reply_to_message_id=msg.reply_to)
         self._messages.clear()
         self._lines.clear()
-        after, self._after = self._after, []
-        for action in after:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit action failed")
+

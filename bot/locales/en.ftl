@@ -40,6 +40,9 @@ cmd-staff = Manage staff (owners)
 cmd-setup = Register this group (staff)
 cmd-checkin_config = Check-in rewards (staff)
 cmd-checkin_post = Post the check-in button (staff)
+cmd-redpacket = Send a red packet
+cmd-budget = Shop budget for red packets (staff)
+cmd-redpacket_schedule = Scheduled red packets (staff)
 
 ## Check-in
 checkin-button = ✅ Check in
@@ -108,6 +111,7 @@ reason-purchase = purchase
 reason-referral = referral
 reason-redemption = redemption
 reason-refund = refund
+reason-budget = shop budget top-up
 top-board =
     <b>Leaderboards — { $scope }</b>
 

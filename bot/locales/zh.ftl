@@ -40,6 +40,9 @@ cmd-staff = 管理工作人员（店主）
 cmd-setup = 登记本群（工作人员）
 cmd-checkin_config = 签到奖励设置（工作人员）
 cmd-checkin_post = 发布签到按钮（工作人员）
+cmd-redpacket = 发红包
+cmd-budget = 店铺红包预算（工作人员）
+cmd-redpacket_schedule = 定时红包（工作人员）
 
 ## 签到
 checkin-button = ✅ 签到
@@ -93,6 +96,7 @@ reason-purchase = 交易积分
 reason-referral = 邀请奖励
 reason-redemption = 积分兑换
 reason-refund = 退回
+reason-budget = 店铺预算充值
 top-board =
     <b>排行榜 — { $scope }</b>
 

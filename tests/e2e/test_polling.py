@@ -93,7 +93,8 @@ async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-
     out = io.StringIO()
     assert await run_demo(out=out) == 0
     text = out.getvalue()
-    assert "ledger balanced" in text and "0 Telegram rate-limit violations" in text
+    assert "ledger and red packets balanced" in text and "0 Telegram rate-limit violations" in text
+    assert "Luckiest" in text or "手气最佳" in text
     assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
 
 
