@@ -116,3 +116,39 @@ async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) ->
         assert "Streak: 1 day" in await tap()
         async with h.app.db.session() as session:
             assert await ledger.balance_of(session, ann.id) == 15
+
+
+async def test_a_red_packet_stampede_over_polling_stays_within_telegram_limits(db_url: str) -> None:
+    import random
+
+    from bot.db.models import RedPacket
+    from bot.services.redpackets import accounting
+
+    async with polling(db_url) as h:
+        h.app.rng = random.Random(11)
+        h.app.debouncer.first_delay = 0.2
+        await _setup(h)
+        h.emu.user_sends(h.owner, "/budget add 1000")
+        await h.emu.wait_sent(h.owner.id, 1)
+        before = len(h.emu.sent(h.group.id))
+        h.emu.user_sends(h.owner, "/redpacket 300 50", chat=h.group)
+        packet = (await h.emu.wait_sent(h.group.id, before + 1))[-1]
+        data = next(b["callback_data"] for b in packet.buttons())
+        members = [h.emu.create_user(f"Member {i}", language_code="zh-CN" if i % 2 else "en") for i in range(300)]
+        for m in members:
+            h.emu.add_member(h.group, m)
+        taps = [h.emu.press_button(m, packet.message_id, h.group, data) for m in members]
+        # Some members tap again while the stampede is on.
+        taps += [h.emu.press_button(m, packet.message_id, h.group, data) for m in members[:30]]
+        answers = await asyncio.gather(*(h.emu.wait_callback_answer(t, timeout=30) for t in taps))
+        texts = [a["text"] or "" for a in answers]
+        won = [t for t in texts if "You grabbed" in t or "你抢到了" in t]
+        assert len(won) == 50 and all(texts)
+        await h.emu.wait_until(lambda: "All 50 shares grabbed" in (h.emu.message(h.group.id, packet.message_id).text
+                                                                  or ""), timeout=15)
+        async with h.app.db.reader() as session:
+            assert (await session.execute(select(RedPacket.grabbed_amount))).scalar_one() == 300  # type: ignore[call-overload]
+            assert await ledger.audit(session) == [] and await accounting(session) == []
+        edits = [c for c in h.emu.calls if c.method == "editMessageText"]
+        assert 1 <= len(edits) <= 10
+        assert h.emu.rate_violations == []
