@@ -84,7 +84,7 @@ def _upgrade(settings: Settings) -> None:
 
 
 async def _run(settings: Settings, token: str) -> int:
-    from aiogram.exceptions import TelegramUnauthorizedError
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.factory import create_app, create_bot, create_dispatcher, running
 
@@ -95,7 +95,13 @@ async def _run(settings: Settings, token: str) -> int:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
         await bot.session.close()
+        await app.db.close()
         raise SettingsError("Setting BOT_TOKEN is invalid: Telegram rejected it (Unauthorized)") from None
+    except (TelegramNetworkError, TelegramAPIError) as exc:
+        await bot.session.close()
+        await app.db.close()
+        where = settings.telegram_api_url or "api.telegram.org"
+        raise SettingsError(f"Setting TELEGRAM_API_URL: cannot reach the Bot API at {where} ({exc})") from None
     log.info("starting @%s (time zone %s, database %s)", me.username, settings.timezone,
              _describe(settings.database_url))
     async with running(app, bot):

@@ -88,8 +88,8 @@ def check_in(rules: CheckinRules, last_day: date | None, last_streak: int, today
     return CheckinOutcome(day=today, streak=streak, reward=reward(rules, streak))
 
 
-_ITEM = re.compile(r"^(base|streak(\d+)|post)=(.+)$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_ITEM = re.compile(r"^(base|streak([0-9]{1,3})|post)=(.+)$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
 def parse_config(text: str, current: CheckinRules) -> CheckinRules:
@@ -118,7 +118,7 @@ def parse_config(text: str, current: CheckinRules) -> CheckinRules:
                 raise ConfigError(detail=item)
             post_time = time(int(tm.group(1)), int(tm.group(2)))
             continue
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()) or len(value) > 9:
             raise ConfigError(detail=item)
         points = int(value)
         if key == "base":

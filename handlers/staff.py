@@ -55,7 +55,7 @@ async def _resolve_target(session: AsyncSession, message: Message, arg: str | No
         return target.id, target.full_name
     if not arg:
         return None
-    if arg.isdigit() and int(arg) > 0:
+    if arg.isascii() and arg.isdigit() and 0 < int(arg) < 2**52:
         user = await people.get_user(session, int(arg))
         return int(arg), (user.first_name if user else arg)
     if arg.startswith("@"):
@@ -82,6 +82,13 @@ async def staff_command(
         return
     if action not in ("add", "remove"):
         _reply(out, message, _("staff-usage"))
+        return
+    if len(parts) < 2 and not (message.reply_to_message and message.reply_to_message.from_user):
+        _reply(out, message, _("staff-usage"))
+        return
+    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    if len(parts) < 2 and replied is not None and replied.is_bot:
+        _reply(out, message, _("staff-not-a-bot"))
         return
     target = await _resolve_target(session, message, parts[1] if len(parts) > 1 else None)
     if target is None:
@@ -164,13 +171,14 @@ async def checkin_config(
 
 async def checkin_post(
     message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
-    group: GroupInfo | None,
+    group: GroupInfo | None, profile: Profile, now: datetime,
 ) -> None:
     if group is None:
         _reply(out, message, _("group-not-registered"))
         return
     row = await group_service.get_group(session, group.chat_id)
     assert row is not None
+    await people.record_audit(session, actor_id=profile.id, action="checkin.post", now=now, chat_id=group.chat_id)
     out.message(group.chat_id, checkin_post_text(group_, group_service.rules_of(row)),
                 reply_markup=checkin_keyboard(group_))
 

@@ -229,3 +229,4 @@ rps-added = Scheduled red packet #{ $id }: { $when }, { $total } points in { $sh
 rps-cancelled = Scheduled red packet #{ $id } cancelled.
 rps-unknown = There is no scheduled red packet #{ $id } in this group.
 rps-skipped = Scheduled red packet #{ $id } was skipped: the shop budget has { $balance } points, the packet needs { $total }.
+staff-not-a-bot = Bots cannot be shop staff.

@@ -208,3 +208,4 @@ rps-added = 已设置定时红包 #{ $id }：{ $when }，{ $total } 积分，{ $
 rps-cancelled = 定时红包 #{ $id } 已取消。
 rps-unknown = 本群没有定时红包 #{ $id }。
 rps-skipped = 定时红包 #{ $id } 未发出：店铺预算只有 { $balance } 积分，红包需要 { $total }。
+staff-not-a-bot = 机器人不能成为店铺工作人员。

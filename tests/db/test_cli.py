@@ -83,3 +83,17 @@ def test_unreachable_database_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["db", "upgrade"]) == 2
     err = capsys.readouterr().err
     assert "DATABASE_URL" in err and "Traceback" not in err
+
+
+def test_unreachable_bot_api_is_one_line(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_API_URL", f"http://127.0.0.1:{port}")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("regulars: Setting TELEGRAM_API_URL: cannot reach") and "\n" not in err

@@ -98,3 +98,15 @@ async def test_group_tools_sent_in_private_chat_say_where_to_use_them(h: Harness
     for command in ("/setup vip", "/checkin_config base=3", "/checkin_post"):
         await h.say(h.owner, command)
         assert "shop group it is about" in h.texts_to(h.owner.id)[-1]
+
+
+async def test_staff_add_without_a_target_shows_usage_and_checkin_post_is_audited(h: Harness) -> None:
+    await h.say(h.owner, "/staff add")
+    assert "Usage" in h.texts_to(h.owner.id)[-1] or "/staff" in h.texts_to(h.owner.id)[-1]
+    await h.say(h.owner, "/staff add ٣٣")
+    assert "٣٣" in h.texts_to(h.owner.id)[-1]
+    await h.setup_group()
+    await h.say(h.owner, "/checkin_post", chat=h.group)
+    async with h.app.db.session() as session:
+        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
+    assert "checkin.post" in actions
