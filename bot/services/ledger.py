@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LedgerEntry, Member, User
@@ -125,6 +126,22 @@ async def move(
         existing = await find_by_key(session, key)
         if existing is not None:
             return existing
+        # Another transaction may be writing the same key right now (a duplicated update handled
+        # by two workers): the loser's insert hits the unique index; undo just this movement and
+        # answer with the winner's entry instead of failing the caller's whole transaction.
+        try:
+            async with session.begin_nested():
+                return await _write(session, user_id, amount, reason, key, now, ref, actor_id)
+        except IntegrityError:
+            existing = await find_by_key(session, key)
+            if existing is None:
+                raise
+            return existing
+    return await _write(session, user_id, amount, reason, key, now, ref, actor_id)
+
+
+async def _write(session: AsyncSession, user_id: int, amount: int, reason: Reason, key: str, now: datetime,
+                 ref: str | None, actor_id: int | None) -> Movement:
     if amount > 0:
         await ensure_member(session, user_id, now)
     earned = max(amount, 0)

@@ -87,13 +87,13 @@ async def test_concurrent_duplicates_through_separate_transactions_credit_once(d
     """The same key raced from 20 independent transactions (as from several replicas)."""
     await make_users(db, 9)
 
-    async def credit() -> int | None:
-        try:
-            return (await _move(db, 9, 25, "welcome:9")).balance_after
-        except IntegrityError:
-            return None  # lost the race on the unique key; its transaction rolled back whole
+    async def credit() -> ledger.Movement:
+        return await _move(db, 9, 25, "welcome:9")
 
-    await asyncio.gather(*(credit() for _ in range(20)))
+    # Every racer gets an answer (no error): the winner's entry, the others see it as a duplicate.
+    movements = await asyncio.gather(*(credit() for _ in range(20)))
+    assert {m.balance_after for m in movements} == {25}
+    assert sum(not m.duplicate for m in movements) == 1
     async with db.session() as session:
         assert await ledger.balance_of(session, 9) == 25
         assert await ledger.audit(session) == []
