@@ -58,7 +58,7 @@ class Directory:
         async with self._lock:
             async with db.reader() as session:
                 await self.load(session)
-            self._memberships.clear()
+            # Seen memberships stay valid: their rows are never deleted, so no re-save is needed.
 
     async def ensure_fresh(self, db: Database) -> None:
         """Load once before first use; later, refresh in the background when stale (one at a time)."""

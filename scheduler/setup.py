@@ -94,8 +94,15 @@ async def register_jobs(app: App) -> None:
     async with app.db.session() as session:
         groups = await group_service.active_groups(session)
         drops = await redpackets.schedules(session)
+    now = app.clock.now().astimezone(app.settings.tz)
     for group in groups:
-        await schedule_group_jobs(app, group.chat_id, group_service.rules_of(group).post_time)
+        post_time = group_service.rules_of(group).post_time
+        await schedule_group_jobs(app, group.chat_id, post_time)
+        if post_time is not None:
+            # Down at post time and back within the grace time: post today's now (claimed once per day).
+            due = now.replace(hour=post_time.hour, minute=post_time.minute, second=0, microsecond=0)
+            if due <= now <= due + timedelta(seconds=MISFIRE_GRACE_SECONDS):
+                await jobs.post_checkin(group.chat_id)
     for row in drops:
         assert row.id is not None
         await schedule_drop(app, row.id, redpackets.spec_of(row))

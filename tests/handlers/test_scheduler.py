@@ -52,16 +52,16 @@ async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
         await h.setup_group()
         await h.say(h.owner, "/checkin_config post=08:15", chat=h.group)
         settings, clock = h.app.settings, h.app.clock
-    # A fresh process (same database): start-up registers the job again.
-    bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
-    app = create_app(settings, bot, clock=clock)
-    create_dispatcher(app)
-    try:
-        async with running(app, bot):
-            job = jobs.current_scheduler().get_job(checkin_post_job_id(h.group.id))  # type: ignore[union-attr]
-            assert job is not None and "minute='15'" in str(job.trigger)
-    finally:
-        await bot.session.close()
+        # A fresh process (same database): start-up registers the job again.
+        bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+        app = create_app(settings, bot, clock=clock)
+        create_dispatcher(app)
+        try:
+            async with running(app, bot):
+                job = jobs.current_scheduler().get_job(checkin_post_job_id(h.group.id))  # type: ignore[union-attr]
+                assert job is not None and "minute='15'" in str(job.trigger)
+        finally:
+            await bot.session.close()
 
 
 async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_restart(db_url: str) -> None:
@@ -121,3 +121,21 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
                 assert "100 points returned to the shop" in first
         finally:
             await bot.session.close()
+
+
+async def test_a_daily_post_missed_while_down_is_made_at_start_once(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.setup_group()
+        await h.say(h.owner, "/checkin_config post=09:00", chat=h.group)
+        h.clock.advance(timedelta(minutes=45))  # 09:45: the bot was down at 09:00
+        for _ in range(2):  # two restarts: one post
+            bot = create_bot(h.app.settings, h.app.settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+            app = create_app(h.app.settings, bot, clock=h.clock)
+            create_dispatcher(app)
+            try:
+                async with running(app, bot):
+                    pass
+            finally:
+                await bot.session.close()
+        posts = [m for m in h.emu.sent(h.group.id) if m.button_labels() == ["✅ Check in"]]
+        assert len(posts) == 1
