@@ -16,7 +16,7 @@ async def export_csv(url: str, what: str, out: TextIO) -> int:
     db = Database(url)
     writer = csv.writer(out)
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             if what == "members":
                 writer.writerow(["user_id", "first_name", "last_name", "username", "language", "balance",
                                  "lifetime_points", "streak", "last_checkin_day", "checkins_total", "member_since"])

@@ -7,7 +7,6 @@ from datetime import date
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.directory import GroupInfo
@@ -26,10 +25,11 @@ def _calendar(_: Translator, today: date, days: set[date]) -> str:
 
 
 async def me(
-    message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
+    message: Message, app: App, out: Outbox, _: Translator, group_: Translator,
     profile: Profile, today: date,
 ) -> None:
-    card = await member_card(session, profile.id, today)
+    async with app.db.reader() as session:  # a snapshot: never waits for (or blocks) the writers
+        card = await member_card(session, profile.id, today)
     if message.chat.type != "private":
         line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
         out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines))
@@ -55,7 +55,7 @@ def _board(_: Translator, rows: list[Ranked], key: str) -> str:
 
 
 async def top(
-    message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
+    message: Message, app: App, out: Outbox, _: Translator, group_: Translator,
     group: GroupInfo | None, today: date,
 ) -> None:
     in_group = message.chat.type != "private"
@@ -64,11 +64,13 @@ async def top(
         return
     t = group_ if in_group else _
     chat_id = group.chat_id if group else None
+    async with app.db.reader() as session:
+        checkins, points = await top_checkins(session, chat_id, today), await top_points(session, chat_id)
     text = t(
         "top-board",
         scope=group.title if group else t("top-scope-shop"),
-        checkins=Markup(_board(t, await top_checkins(session, chat_id, today), "top-checkin-row")),
-        points=Markup(_board(t, await top_points(session, chat_id), "top-points-row")),
+        checkins=Markup(_board(t, checkins, "top-checkin-row")),
+        points=Markup(_board(t, points, "top-points-row")),
     )
     if in_group:
         # However many members ask at once, the group gets one fresh board per window.
