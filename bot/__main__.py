@@ -49,11 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             from bot.tools import export_csv
 
+            _require_existing(settings)
             _upgrade(settings)
             return asyncio.run(export_csv(settings.database_url, args.what, sys.stdout))
         if args.command == "doctor":
             from bot.tools import doctor
 
+            _require_existing(settings)
             _upgrade(settings)
             return asyncio.run(doctor(settings.database_url, sys.stdout))
     except SettingsError as exc:
@@ -66,6 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(url: str) -> str:
     return url.split("@")[-1] if "@" in url else url
+
+
+def _require_existing(settings: Settings) -> None:
+    """Reading tools never create an empty database because of a mistyped path."""
+    url = settings.database_url
+    if url.startswith("sqlite") and ":///" in url:
+        path = Path(url.split(":///", 1)[1]).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"Setting DATABASE_URL: there is no database at {path.resolve()}")
 
 
 def _upgrade(settings: Settings) -> None:

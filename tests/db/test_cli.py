@@ -97,3 +97,13 @@ def test_unreachable_bot_api_is_one_line(sqlite_env: Path, monkeypatch: pytest.M
     assert main(["run"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("regulars: Setting TELEGRAM_API_URL: cannot reach") and "\n" not in err
+
+
+def test_reading_tools_do_not_create_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "typo.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
+    for command in (["doctor"], ["export", "members"]):
+        assert main(command) == 2
+        assert "there is no database" in capsys.readouterr().err
+    assert not missing.exists()
