@@ -41,8 +41,8 @@ def packet_keyboard(_: Translator, packet_id: int) -> InlineKeyboardMarkup:
 
 
 class PacketBoard:
-    """Facts about packets that never change once true, kept in memory: a packet that is empty,
-    expired or unknown stays so, and a member who grabbed a share has grabbed it. They are safe
+    """Facts about packets that never change once true, kept in memory: a packet that is empty
+    or expired stays so, and a member who grabbed a share has grabbed it. They are safe
     to answer from memory even with several bot processes; anything else goes to the database."""
 
     def __init__(self, max_packets: int = 2_000) -> None:
@@ -64,7 +64,8 @@ class PacketBoard:
                 self.close(packet_id, rules.AllGone())
         elif isinstance(outcome, rules.AlreadyGrabbed):
             self._remember(packet_id)[user_id] = int(outcome.params.get("amount", 0))  # type: ignore[call-overload]
-        elif isinstance(outcome, rules.AllGone | rules.Expired | rules.NoSuchPacket):
+        elif isinstance(outcome, rules.AllGone | rules.Expired):
+            # Not NoSuchPacket: a forged id may belong to a packet created later, or to another group.
             self.close(packet_id, outcome)
 
     def close(self, packet_id: int, reason: DomainError) -> None:

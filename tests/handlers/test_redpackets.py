@@ -150,6 +150,14 @@ async def test_forged_and_expired_taps_change_nothing(h: Harness) -> None:
     assert "does not exist" in other["text"]
     garbage = await h.tap(ann, packet.message_id, "rp:abc")  # type: ignore[arg-type]
     assert garbage["text"]
+    # A forged tap on the id the next packet will get does not spoil that packet.
+    await h.tap(ann, packet.message_id, GrabCb(id=packet.id + 1).pack())  # type: ignore[operator]
+    await h.say(h.owner, "/redpacket 10 1", chat=h.group)
+    nxt = await _packet(h)
+    assert nxt.id == packet.id + 1  # type: ignore[operator]
+    won = await h.tap(ann, nxt.message_id, GrabCb(id=nxt.id).pack())  # type: ignore[arg-type]
+    assert "You grabbed 10" in won["text"]
+    entries = await _entries(h)
     assert await _entries(h) == entries
     h.clock.advance(timedelta(hours=1, seconds=1))
     late = await h.tap(ann, packet.message_id, GrabCb(id=packet.id).pack())  # type: ignore[arg-type]
@@ -157,7 +165,7 @@ async def test_forged_and_expired_taps_change_nothing(h: Harness) -> None:
     assert await _entries(h) == entries
     assert await jobs.sweep_packets() == 1
     assert await jobs.sweep_packets() == 0  # refunded once
-    assert await _balance(h, ledger.SHOP_ACCOUNT) == 1000
+    assert await _balance(h, ledger.SHOP_ACCOUNT) == 1000 - 10  # all of the first back; the second was grabbed
     await h.settle()
     final = h.emu.message(h.group.id, packet.message_id).text or ""
     assert "30 points returned to the shop" in final
