@@ -210,7 +210,7 @@ class RedPacket(SQLModel, table=True):
     shares: int = Field(sa_column=Column(Integer, nullable=False))
     split: str = Field(sa_column=Column(String(8), nullable=False))
     password: str | None = Field(default=None, sa_column=Column(String(64)))
-    eligibility: str = Field(default="all", sa_column=Column(String(16), nullable=False, default="all"))
+    eligibility: str = Field(default="all", sa_column=Column(String(160), nullable=False, default="all"))
     grabbed_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     grabbed_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     refunded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))

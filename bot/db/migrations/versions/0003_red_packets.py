@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('shares', sa.Integer(), nullable=False),
     sa.Column('split', sa.String(length=8), nullable=False),
     sa.Column('password', sa.String(length=64), nullable=True),
-    sa.Column('eligibility', sa.String(length=16), nullable=False),
+    sa.Column('eligibility', sa.String(length=160), nullable=False),
     sa.Column('grabbed_count', sa.Integer(), nullable=False),
     sa.Column('grabbed_amount', sa.BigInteger(), nullable=False),
     sa.Column('refunded', sa.BigInteger(), nullable=False),
