@@ -68,6 +68,7 @@ def create_dispatcher(app: App) -> Dispatcher:
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
         observer.outer_middleware(ContextMiddleware())
         observer.middleware(TransactionMiddleware())
+    dp.chat_join_request.middleware(TransactionMiddleware())
     dp.include_routers(*get_routers())
     return dp
 
@@ -76,11 +77,14 @@ def create_dispatcher(app: App) -> Dispatcher:
 async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterator[None]:
     """Start-up and shut-down around polling: caches, command menus, scheduler, flushes."""
     from bot.commands import set_all_commands
+    from bot.gatekeeper import sweep
     from scheduler.jobs import bind
     from scheduler.setup import create_scheduler, register_jobs
 
     await app.directory.reload(app.db)
     await set_all_commands(bot, app)
+    # Join requests that timed out, or whose decision never reached Telegram, while we were down.
+    await sweep(app)
     sched = None
     if scheduler:
         sched = create_scheduler(app)

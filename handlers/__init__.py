@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import checkin, errors, fallback, membership, points, staff, start
+from handlers import checkin, errors, fallback, gate, membership, moderation, orders, points, staff, start
 
 
 def get_routers() -> list[Router]:
-    return [module.create_router() for module in (errors, start, staff, checkin, points, membership, fallback)]
+    return [module.create_router() for module in (errors, start, staff, gate, moderation, orders, checkin, points,
+                                                        membership, fallback)]

@@ -64,3 +64,10 @@ async def post_checkin(chat_id: int) -> bool:
     group_ = Translator(app.texts, lang)
     await app.sender.send_message(chat_id, checkin_post_text(group_, rules), reply_markup=checkin_keyboard(group_))
     return True
+
+
+async def sweep_join_requests() -> int:
+    """Decline join requests past their time and carry out decisions not yet carried out."""
+    from bot.gatekeeper import sweep
+
+    return await sweep(_require_app())

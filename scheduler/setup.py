@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler import jobs
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from bot.app import App
 
 MISFIRE_GRACE_SECONDS = 3 * 3600
+JOIN_SWEEP_ID = "join-requests-sweep"
+JOIN_SWEEP_SECONDS = 30
 
 
 def create_scheduler(app: App) -> AsyncIOScheduler:
@@ -57,6 +60,10 @@ async def schedule_group_jobs(app: App, chat_id: int, post_time: time | None) ->
 async def register_jobs(app: App) -> None:
     from bot.services import groups as group_service
 
+    scheduler = jobs.current_scheduler()
+    if scheduler is not None:
+        scheduler.add_job("scheduler.jobs:sweep_join_requests", trigger=IntervalTrigger(seconds=JOIN_SWEEP_SECONDS),
+                          id=JOIN_SWEEP_ID, replace_existing=True, misfire_grace_time=JOIN_SWEEP_SECONDS)
     async with app.db.session() as session:
         groups = await group_service.active_groups(session)
     for group in groups:

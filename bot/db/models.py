@@ -217,7 +217,7 @@ class JoinRequest(SQLModel, table=True):
     invite_link: str | None = Field(default=None, sa_column=Column(String(128)))
     invite_name: str | None = Field(default=None, sa_column=Column(String(32)))
     status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
-    reason: str | None = Field(default=None, sa_column=Column(String(16)))
+    reason: str | None = Field(default=None, sa_column=Column(String(64)))
     pending_key: str | None = Field(default=None, sa_column=Column(String(48)))
     password_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     password_ok: bool | None = Field(default=None, sa_column=Column(Boolean))

@@ -87,7 +87,7 @@ def upgrade() -> None:
     sa.Column('invite_link', sa.String(length=128), nullable=True),
     sa.Column('invite_name', sa.String(length=32), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('reason', sa.String(length=16), nullable=True),
+    sa.Column('reason', sa.String(length=64), nullable=True),
     sa.Column('pending_key', sa.String(length=48), nullable=True),
     sa.Column('password_attempts', sa.Integer(), nullable=False),
     sa.Column('password_ok', sa.Boolean(), nullable=True),
