@@ -170,8 +170,9 @@ async def tag_command(
 
 def segment_error_text(_: Translator, exc: SegmentSyntaxError) -> str:
     problem = str(exc.params.get("problem", "unexpected"))
+    token = str(exc.params.get("token", ""))
     return _("segment-syntax-error", position=int(exc.params.get("position", 1)),  # type: ignore[call-overload]
-             token=str(exc.params.get("token", "")), problem=_(f"segment-problem-{problem}"))
+             token=_("segment-token", token=token) if token else "", problem=_(f"segment-problem-{problem}"))
 
 
 async def segment_command(
