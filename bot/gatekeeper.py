@@ -96,8 +96,9 @@ async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox,
     async with app.db.reader() as reader:
         group = await group_service.get_group(reader, request.chat.id)
         banned = await access.is_banned(reader, user.id)
-    if group is None:
-        return
+        if group is None:
+            return
+        reader.expunge(group)  # keep its loaded values after the read transaction ends
     rules = gate_service.rules_of(group)
     early = precheck(is_bot=user.is_bot, banned=banned)
     # Ask Telegram before the write transaction starts (never hold a transaction across an API call).
@@ -109,7 +110,7 @@ async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox,
         session, chat_id=request.chat.id, user_id=user.id, user_chat_id=request.user_chat_id,
         first_name=user.full_name, language_code=user.language_code,
         invite_link=request.invite_link.invite_link if request.invite_link else None,
-        now=now, expires_at=now + rules.timeout,
+        requested_at=request.date, now=now, expires_at=now + rules.timeout,
     )
     if request_id is None:
         log.info("join request of %s to %s is already pending", user.id, request.chat.id)
@@ -135,6 +136,7 @@ async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox
     async with app.db.reader() as reader:
         row = await gate_service.get_request(reader, request_id)
         group = await group_service.get_group(reader, row.chat_id) if row is not None else None
+        reader.expunge_all()  # keep their loaded values after the read transaction ends
     if row is None or group is None or row.status != gate_service.PENDING:
         out.message(message.chat.id, _("join-password-late"))
         return
@@ -209,6 +211,7 @@ async def apply(app: App, request_id: int) -> None:
     """Carry out a decision once: Telegram, the applicant's message, the welcome and its gift."""
     async with app.db.reader() as reader:
         row = await gate_service.get_request(reader, request_id)
+        reader.expunge_all()  # keep its loaded values after the read transaction ends
     if row is None or row.status == gate_service.PENDING or row.applied:
         return
     told = await _tell_telegram(app.sender.bot, row)

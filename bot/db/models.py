@@ -202,6 +202,8 @@ class JoinRequest(SQLModel, table=True):
     __tablename__ = "join_requests"
     __table_args__ = (
         UniqueConstraint("pending_key", name="uq_join_requests_pending_key"),
+        # Telegram may deliver the same update twice; a request is its (chat, user, date).
+        UniqueConstraint("chat_id", "user_id", "requested_at", name="uq_join_requests_chat_user_date"),
         CheckConstraint("status IN ('pending', 'approved', 'declined')", name="status_known"),
         CheckConstraint("password_attempts >= 0", name="attempts_non_negative"),
         Index("ix_join_requests_status_expires_at", "status", "expires_at"),
@@ -222,6 +224,7 @@ class JoinRequest(SQLModel, table=True):
     password_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     password_ok: bool | None = Field(default=None, sa_column=Column(Boolean))
     applied: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    requested_at: datetime = Field(sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc())
     expires_at: datetime = Field(sa_column=_utc())
     decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -57,9 +57,11 @@ async def swap_welcome_message(session: AsyncSession, chat_id: int, message_id: 
 
 async def open_request(
     session: AsyncSession, *, chat_id: int, user_id: int, user_chat_id: int, first_name: str,
-    language_code: str | None, invite_link: str | None, now: datetime, expires_at: datetime,
+    language_code: str | None, invite_link: str | None, requested_at: datetime, now: datetime,
+    expires_at: datetime,
 ) -> int | None:
-    """Record a new pending request; None if this user already has one pending for this group."""
+    """Record a new pending request; None if it is a duplicate delivery of one already recorded,
+    or this user already has one pending for this group."""
     name = None
     if invite_link:
         name = (await session.execute(select(LINKS.c.name).where(LINKS.c.link == invite_link))).scalar_one_or_none()
@@ -67,8 +69,8 @@ async def open_request(
         chat_id=chat_id, user_id=user_id, user_chat_id=user_chat_id, first_name=first_name[:256],
         language_code=language_code, invite_link=(invite_link or None) and invite_link[:128], invite_name=name,
         status=PENDING, pending_key=f"{chat_id}:{user_id}", password_attempts=0, applied=False,
-        created_at=now, expires_at=expires_at,
-    ).on_conflict_do_nothing(index_elements=["pending_key"]).returning(REQUESTS.c.id)
+        requested_at=requested_at, created_at=now, expires_at=expires_at,
+    ).on_conflict_do_nothing().returning(REQUESTS.c.id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

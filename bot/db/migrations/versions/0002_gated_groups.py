@@ -92,6 +92,7 @@ def upgrade() -> None:
     sa.Column('password_attempts', sa.Integer(), nullable=False),
     sa.Column('password_ok', sa.Boolean(), nullable=True),
     sa.Column('applied', sa.Boolean(), nullable=False),
+    sa.Column('requested_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decided_at', bot.db.models.UTCDateTime(timezone=True), nullable=True),
@@ -99,6 +100,7 @@ def upgrade() -> None:
     sa.CheckConstraint('password_attempts >= 0', name=op.f('ck_join_requests_attempts_non_negative')),
     sa.ForeignKeyConstraint(['chat_id'], ['groups.chat_id'], name=op.f('fk_join_requests_chat_id_groups')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_join_requests')),
+    sa.UniqueConstraint('chat_id', 'user_id', 'requested_at', name='uq_join_requests_chat_user_date'),
     sa.UniqueConstraint('pending_key', name='uq_join_requests_pending_key')
     )
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
