@@ -159,8 +159,7 @@ async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox
     decision = combine(rules.mode, await results(session, app, fresh, rules, channel_ok, now))
     if decision.verdict is Verdict.WAIT:  # cannot happen once the password is known; stay safe
         return
-    if ok:
-        out.message(message.chat.id, _("join-password-right"))
+    # The decision itself (approved, or declined with the reason) is the answer; see apply().
     await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
                               reason=reason_code(decision), now=now)
     out.after_commit(lambda: apply(app, request_id))

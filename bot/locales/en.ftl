@@ -201,7 +201,6 @@ join-password-wrong = That is not the password. { $left } { $left ->
         [one] attempt
        *[other] attempts
     } left.
-join-password-right = ✅ Password accepted.
 join-password-late = Your join request is no longer waiting for a password.
 join-approved = ✅ Welcome! Your request to join <b>{ $title }</b> is approved.
 join-declined = Sorry, your request to join <b>{ $title }</b> was declined.

@@ -171,7 +171,6 @@ error-config = 设置无效：{ $detail }
 ## 入群申请（入群门槛）
 join-ask-password = 你好！要加入 <b>{ $title }</b>，请在这里把入群口令发给我。你有 { $attempts } 次机会，{ $minutes } 分钟内有效。
 join-password-wrong = 口令不对。还剩 { $left } 次机会。
-join-password-right = ✅ 口令正确。
 join-password-late = 你的入群申请已不再等待口令。
 join-approved = ✅ 欢迎！你加入 <b>{ $title }</b> 的申请已通过。
 join-declined = 抱歉，你加入 <b>{ $title }</b> 的申请未通过。
