@@ -404,3 +404,38 @@ async def test_ban_by_reply_in_the_group_and_chinese_applicants(h: Harness) -> N
         audit = (await session.execute(select(AuditEntry.action, AuditEntry.target, AuditEntry.details)
                                        .where(AuditEntry.action == "ban"))).all()
     assert audit == [("ban", str(troll.id), "spam links")]
+
+
+async def test_allow_list_and_tags_are_managed_and_audited(h: Harness) -> None:
+    ann = h.emu.create_user("Ann", username="ann_tea")
+    await h.say(ann, "/start")
+    for command, expected in (
+        ("/allow @ann_tea", "is on the allow-list"),
+        ("/allow list", f"Allow-list</b> (1): {ann.id}"),
+        (f"/allow remove {ann.id}", "is off the allow-list"),
+        (f"/allow remove {ann.id}", "was not on the allow-list"),
+        (f"/tag {ann.id} Big-Spender", "is tagged big-spender"),
+        (f"/tag {ann.id}", "big-spender"),
+        (f"/tag remove {ann.id} big-spender", "no longer has the tag"),
+        (f"/tag {ann.id} no/slashes", "not a valid tag"),
+    ):
+        await h.say(h.owner, command)
+        assert expected in h.texts_to(h.owner.id)[-1], command
+    async with h.app.db.session() as session:
+        actions = (await session.execute(select(AuditEntry.action).order_by(AuditEntry.id))).scalars().all()
+    assert actions == ["allow.add", "allow.remove", "tag.add", "tag.remove"]
+
+
+async def test_welcome_settings(h: Harness) -> None:
+    await h.setup_group()
+    for command, expected in (
+        ("/welcome", "the default welcome"),
+        ("/welcome gift=lots", "whole number of points"),
+        ("/welcome " + "x" * 1001, "at most 1,000 characters"),
+        ("/welcome gift=7", "7 points"),
+        ("/welcome reset", "the default welcome"),
+        ("/welcome off", "0 points"),
+    ):
+        assert expected in await staff(h, command), command
+    await h.say(h.owner, "/unban 424242")
+    assert "is not banned" in h.texts_to(h.owner.id)[-1]
