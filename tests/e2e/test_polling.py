@@ -95,6 +95,7 @@ async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-
     text = out.getvalue()
     assert "ledger balanced" in text and "0 Telegram rate-limit violations" in text
     assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
+    assert "口令不对" in text and "申请已通过" in text and "+20 points welcome gift" in text
 
 
 async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) -> None:
