@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="CSV export to stdout")
     export.add_argument("what", choices=["members", "ledger"])
     sub.add_parser("doctor", help="check the ledger invariants; non-zero exit if any fails")
+    orders = sub.add_parser("import-orders", help="import orders from a CSV file (all or nothing)")
+    orders.add_argument("file", help="CSV: order id, amount, currency, paid at, check value")
     return parser
 
 
@@ -58,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _require_existing(settings)
             _upgrade(settings)
             return asyncio.run(doctor(settings.database_url, sys.stdout))
+        if args.command == "import-orders":
+            from bot.tools import import_orders
+
+            _upgrade(settings)
+            return asyncio.run(import_orders(settings, args.file, sys.stdout, sys.stderr))
     except SettingsError as exc:
         print(f"regulars: {exc}", file=sys.stderr)
         return 2

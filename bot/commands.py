@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GROUP_COMMANDS = ("checkin", "me", "top", "redpacket", "help")
-PRIVATE_COMMANDS = ("start", "checkin", "me", "top", "help")
+PRIVATE_COMMANDS = ("start", "checkin", "me", "top", "bind", "help")
 OWNER_PRIVATE_COMMANDS = (*PRIVATE_COMMANDS, "staff")
 # Group administrators (where shop staff work) see the group tools too.
-ADMIN_GROUP_COMMANDS = (*GROUP_COMMANDS, "setup", "checkin_config", "checkin_post", "budget", "redpacket_schedule")
+ADMIN_GROUP_COMMANDS = (*GROUP_COMMANDS, "setup", "checkin_config", "checkin_post", "gate", "welcome", "invite",
+                        "settings", "budget", "redpacket_schedule")
 
 
 def menu(texts: Texts, lang: Lang, names: tuple[str, ...]) -> list[BotCommand]:

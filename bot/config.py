@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
     group_reply_window: float = Field(default=3.0, ge=0.05, le=60.0)
+    shop_channel: str | None = None
+    shop_currency: str = "CNY"
 
     @field_validator("owner_ids", mode="before")
     @classmethod
@@ -57,6 +59,25 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("shop_channel")
+    @classmethod
+    def _check_channel(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        value = value.strip()
+        if value.startswith("@") and len(value) > 5:
+            return value
+        if value.startswith("-100") and value[1:].isdigit():
+            return value
+        raise ValueError("must be the channel's @username or its numeric id (-100...)")
+
+    @field_validator("shop_currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("must be a three-letter currency code such as CNY")
+        return value.upper()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,7 +1,8 @@
 """``regulars demo``: the real bot, offline, against the bundled Bot API emulator.
 
 A scripted shop owner registers a group and configures check-in; three customers check in over
-three simulated days (one breaks her streak), try a staff command, read /me and /top. Everything
+three simulated days (one breaks her streak), try a staff command, read /me and /top; then the
+group is gated with a password and a welcome gift, and a newcomer asks to join. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -60,6 +61,12 @@ class Narrator:
             head = f"  🤖 → {self.chat(event['chat_id'])}:"
             body = text.replace("\n", "\n" + " " * 6)
             self.say(f"{head} {body}{suffix}" if "\n" not in text else f"{head}\n      {body}{suffix}")
+        elif kind == "join_request":
+            self.say(f"  🚪 {event['from_name']} asks to join {self.chat(event['chat_id'])}")
+        elif kind == "join_decision":
+            self.say(f"  🚪 request {event['decision']} ({self.chat(event['chat_id'])})")
+        elif kind == "bot_delete":
+            self.say(f"  🗑 the bot deleted message {event['message_id']} in {self.chat(event['chat_id'])}")
         elif kind == "callback_answer" and event.get("text"):
             self.say(f"  💬 popup for {event.get('to_name', '?')}: {event['text']}")
 
@@ -163,6 +170,19 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await said(ming, "/me")
     emu.user_sends(bob, "/top", chat=emu.chat(group_id))
     await asyncio.sleep(settle)
+
+    n.say("\n── A gated group: password and welcome gift ──")
+    await said(owner, "/welcome gift=20", chat=group_id)
+    await said(owner, "/gate password=longjing attempts=3 timeout=10m", chat=group_id)
+    li = emu.create_user("小李", language_code="zh-hans")
+    n.names[li.id] = "小李 (private)"
+    before = len(emu.sent(li.id))
+    emu.push_join_request(li, emu.chat(group_id))
+    await emu.wait_sent(li.id, count=before + 1, timeout=10)
+    await said(li, "铁观音")
+    before_group = len(emu.sent(group_id))
+    await said(li, "longjing")
+    await emu.wait_sent(group_id, count=before_group + 1, timeout=10)
 
     n.say("\n── Red packets (抢红包) ──")
     await said(owner, "/budget add 500")

@@ -69,6 +69,7 @@ def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatch
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
         observer.outer_middleware(ContextMiddleware())
         observer.middleware(TransactionMiddleware())
+    dp.chat_join_request.middleware(TransactionMiddleware())
     dp.include_routers(*(get_routers() if routers is None else routers))
     return dp
 
@@ -77,12 +78,15 @@ def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatch
 async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterator[None]:
     """Start-up and shut-down around polling: caches, command menus, scheduler, flushes."""
     from bot.commands import set_all_commands
+    from bot.gatekeeper import sweep
     from scheduler.jobs import bind
     from scheduler.setup import create_scheduler, register_jobs
 
     await app.directory.reload(app.db)
     await app.packets.load(app)
     await set_all_commands(bot, app)
+    # Join requests that timed out, or whose decision never reached Telegram, while we were down.
+    await sweep(app)
     sched = None
     if scheduler:
         sched = create_scheduler(app)

@@ -32,6 +32,7 @@ class _Line:
     topic: str
     item: Any
     render: Callable[[list[Any]], str]
+    on_sent: Callable[[Any], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -56,9 +57,10 @@ class Outbox:
         """Answer the update's callback query (exactly once, at delivery)."""
         self._callback = (text, alert)
 
-    def group_line(self, chat_id: int, topic: str, item: Any, render: Callable[[list[Any]], str]) -> None:
+    def group_line(self, chat_id: int, topic: str, item: Any, render: Callable[[list[Any]], str],
+                   on_sent: Callable[[Any], Awaitable[None]] | None = None) -> None:
         """Add one line to a coalesced group message (one message per window, not per member)."""
-        self._lines.append(_Line(chat_id, topic, item, render))
+        self._lines.append(_Line(chat_id, topic, item, render, on_sent))
 
     @property
     def empty(self) -> bool:
@@ -78,7 +80,7 @@ class Outbox:
             await sender.answer_callback(self.callback_id, text, show_alert=alert)
             self.callback_id = None
         for line in self._lines:
-            coalescer.add(line.chat_id, line.topic, line.item, line.render)
+            coalescer.add(line.chat_id, line.topic, line.item, line.render, line.on_sent)
         for msg in self._messages:
             await sender.send_message(msg.chat_id, msg.text, reply_markup=msg.reply_markup,
                                       reply_to_message_id=msg.reply_to)

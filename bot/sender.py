@@ -704,6 +704,7 @@ class _Batch:
     first_added: float = 0.0
     timer: asyncio.Task[None] | None = None  # set only while the timer is still sleeping
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    on_sent: Callable[[Message], Awaitable[None]] | None = None
 
 
 class GroupCoalescer:
@@ -735,8 +736,10 @@ class GroupCoalescer:
         self._batches: dict[tuple[int, str], _Batch] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str]) -> None:
-        """Queue ``item``; it will be sent with the rest of its (chat, topic) batch."""
+    def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str],
+            on_sent: Callable[[Message], Awaitable[None]] | None = None) -> None:
+        """Queue ``item``; it will be sent with the rest of its (chat, topic) batch. ``on_sent`` is
+        awaited with each message the batch became (e.g. to delete the previous welcome)."""
         key = (chat_id, topic)
         batch = self._batches.get(key)
         if batch is None:
@@ -745,6 +748,8 @@ class GroupCoalescer:
             batch.first_added = self._monotonic()
         batch.items.append(item)
         batch.render = render
+        if on_sent is not None:
+            batch.on_sent = on_sent
         if batch.timer is None:
             self._start_timer(key, batch)
 
@@ -840,7 +845,12 @@ class GroupCoalescer:
                         len(text),
                         self.max_chars,
                     )
-                await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
+                sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
+                if sent is not None and batch.on_sent is not None:
+                    try:
+                        await batch.on_sent(sent)
+                    except Exception:
+                        logger.exception("coalescer: after sending %r to chat %s", topic, chat_id)
             if batch.items and batch.timer is None:
                 self._start_timer(key, batch)
             elif not batch.items and batch.timer is None and self._batches.get(key) is batch:

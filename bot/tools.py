@@ -1,12 +1,15 @@
-"""Operator tools behind ``regulars export`` and ``regulars doctor``."""
+"""Operator tools behind ``regulars export``, ``regulars doctor`` and ``regulars import-orders``."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import LedgerEntry, Member, RedPacket, User
 from bot.services.ledger import audit
@@ -69,3 +72,54 @@ async def doctor(url: str, out: TextIO) -> int:
         for problem in packet_problems:
             print(f"  {problem}", file=out)
     return 1 if problems or packet_problems else 0
+
+
+OPERATOR_ID = 0  # the audit log's actor for command-line actions
+
+
+async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO) -> int:
+    """Import an orders CSV in one transaction; on any error, name the line and import nothing."""
+    from bot.clock import SystemClock
+    from bot.services import orders, people
+    from games.errors import OrderLineError
+    from games.orders import parse_orders_csv
+    from handlers.orders import decode_csv
+
+    path = Path(file)
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        print(f"regulars: cannot read {file}: {exc.strerror}", file=err)
+        return 1
+    try:
+        rows = parse_orders_csv(decode_csv(data), settings.tz)
+    except OrderLineError as exc:
+        p = exc.params
+        value = f" ({p['value']})" if p.get("value") else ""
+        problem = CLI_PROBLEMS.get(str(p["problem"]), str(p["problem"]))
+        print(f"regulars: {file}, line {p['line']}: {problem}{value}; nothing was imported", file=err)
+        return 1
+    now = SystemClock().now()
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            result = await orders.import_rows(session, rows, now)
+            await people.record_audit(session, actor_id=OPERATOR_ID, action="orders.import", now=now,
+                                      target=path.name[:128], details=f"new={result.new} updated={result.updated}")
+    finally:
+        await db.close()
+    print(f"imported {len(rows)} orders from {file}: {result.new} new, {result.updated} updated", file=out)
+    return 0
+
+
+CLI_PROBLEMS = {
+    "columns": "expected 5 columns (order id, amount, currency, paid at, check value)",
+    "order-id": "the order id is missing or has characters other than letters, digits and _-./#",
+    "duplicate": "this order id appears twice in the file",
+    "amount": "the amount is not a positive number with at most two decimals",
+    "currency": "the currency is not a three-letter code such as CNY",
+    "paid-at": "the payment time is not a date (2026-03-01) or date and time (2026-03-01 14:30)",
+    "check": "the check value is empty or longer than 64 characters",
+    "too-many": "too many rows",
+    "empty": "the file has no orders",
+}

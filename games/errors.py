@@ -29,3 +29,33 @@ class ConfigError(DomainError):
     """A staff configuration string could not be parsed; ``params['detail']`` says where."""
 
     key = "error-config"
+
+
+class SegmentSyntaxError(DomainError):
+    """A segment expression could not be parsed; ``params``: ``position`` (1-based), ``token``, ``problem``."""
+
+    key = "segment-syntax-error"
+
+
+class OrderLineError(DomainError):
+    """An orders CSV is malformed; ``params``: ``line`` (1-based), ``problem`` (a short code), ``value``."""
+
+    key = "orders-line-error"
+
+
+class BindRefused(DomainError):
+    """An order could not be linked; ``key`` says why."""
+
+    key = "bind-not-found"
+
+
+class BindNotFound(BindRefused):
+    key = "bind-not-found"
+
+
+class BindTaken(BindRefused):
+    key = "bind-taken"
+
+
+class BindRateLimited(BindRefused):
+    key = "bind-rate-limited"

@@ -7,9 +7,21 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import checkin, errors, fallback, membership, points, redpackets, staff, start
+from handlers import (
+    checkin,
+    errors,
+    fallback,
+    gate,
+    membership,
+    moderation,
+    orders,
+    points,
+    redpackets,
+    staff,
+    start,
+)
 
 
 def get_routers() -> list[Router]:
-    order = (errors, start, staff, redpackets, checkin, points, membership, fallback)
+    order = (errors, start, staff, gate, moderation, orders, redpackets, checkin, points, membership, fallback)
     return [module.create_router() for module in order]

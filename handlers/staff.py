@@ -49,7 +49,7 @@ def _rules_summary(_: Translator, rules: CheckinRules) -> str:
 
 # ---- /staff add|remove|list (owners) ---------------------------------------------------------
 
-async def _resolve_target(session: AsyncSession, message: Message, arg: str | None) -> tuple[int, str] | None:
+async def resolve_target(session: AsyncSession, message: Message, arg: str | None) -> tuple[int, str] | None:
     if message.reply_to_message and message.reply_to_message.from_user and not arg:
         target = message.reply_to_message.from_user
         return target.id, target.full_name
@@ -90,7 +90,7 @@ async def staff_command(
     if len(parts) < 2 and replied is not None and replied.is_bot:
         _reply(out, message, _("staff-not-a-bot"))
         return
-    target = await _resolve_target(session, message, parts[1] if len(parts) > 1 else None)
+    target = await resolve_target(session, message, parts[1] if len(parts) > 1 else None)
     if target is None:
         _reply(out, message, _("staff-unknown-user", arg=parts[1] if len(parts) > 1 else ""))
         return
@@ -137,6 +137,16 @@ async def setup(
     out.after_commit(lambda: app.directory.reload(app.db))
     _reply(out, message, _("setup-done" if new else "setup-updated", title=title, label=label,
                            rules=_rules_summary(_, group_service.rules_of(group))))
+    channel = app.settings.shop_channel
+    if channel is not None:
+        # The "follows the shop" threshold asks the channel who is in it: the bot must be admin there.
+        try:
+            in_channel = await bot.get_chat_member(channel, bot.id)
+            channel_admin = in_channel.status in ("administrator", "creator")
+        except TelegramAPIError:
+            channel_admin = False
+        if not channel_admin:
+            _reply(out, message, _("setup-channel-not-admin", channel=channel))
 
 
 async def group_only(message: Message, out: Outbox, _: Translator) -> None:

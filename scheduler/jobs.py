@@ -172,3 +172,10 @@ async def reconcile_packets(grace: timedelta) -> None:
     for packet_id in unposted:
         if packet_id is not None:
             await packets.post(app, packet_id)
+
+
+async def sweep_join_requests() -> int:
+    """Decline join requests past their time and carry out decisions not yet carried out."""
+    from bot.gatekeeper import sweep
+
+    return await sweep(_require_app())

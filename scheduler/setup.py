@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 PACKET_SWEEP_SECONDS = 30
 
 MISFIRE_GRACE_SECONDS = 3 * 3600
+JOIN_SWEEP_ID = "join-requests-sweep"
+JOIN_SWEEP_SECONDS = 30
 
 
 def create_scheduler(app: App) -> AsyncIOScheduler:
@@ -91,6 +93,10 @@ async def register_jobs(app: App) -> None:
     from bot.services import groups as group_service
     from bot.services import redpackets
 
+    scheduler = jobs.current_scheduler()
+    if scheduler is not None:
+        scheduler.add_job("scheduler.jobs:sweep_join_requests", trigger=IntervalTrigger(seconds=JOIN_SWEEP_SECONDS),
+                          id=JOIN_SWEEP_ID, replace_existing=True, misfire_grace_time=JOIN_SWEEP_SECONDS)
     async with app.db.session() as session:
         groups = await group_service.active_groups(session)
         drops = await redpackets.schedules(session)

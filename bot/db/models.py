@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -16,6 +17,8 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
@@ -107,6 +110,19 @@ class Group(SQLModel, table=True):
     active: bool = True
     registered_by: int = Field(sa_column=_bigint())
     registered_at: datetime = Field(sa_column=_utc())
+    # Entry thresholds (入群门槛); see games.gate.GateRules.
+    gate_mode: str = Field(default="all", sa_column=Column(String(8), nullable=False, server_default="all"))
+    gate_password: str | None = Field(default=None, sa_column=Column(String(64)))
+    gate_attempts: int = Field(default=3, sa_column=Column(Integer, nullable=False, server_default=text("3")))
+    gate_channel: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    gate_allow: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    gate_segment: str | None = Field(default=None, sa_column=Column(String(500)))
+    gate_spend_cents: int | None = Field(default=None, sa_column=Column(BigInteger))
+    gate_timeout_s: int = Field(default=600, sa_column=Column(Integer, nullable=False, server_default=text("600")))
+    # Welcome (进群欢迎/进群福利).
+    welcome_text: str | None = Field(default=None, sa_column=Column(String(1024)))
+    welcome_gift: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    welcome_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class GroupMember(SQLModel, table=True):
@@ -175,6 +191,118 @@ class AuditEntry(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     target: str | None = Field(default=None, sa_column=Column(String(128)))
     details: str | None = Field(default=None, sa_column=Column(String(1024)))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class JoinRequest(SQLModel, table=True):
+    """A Telegram join request and its decision. ``pending_key`` (``chat:user``) is set only while
+    pending, so one user has at most one open request per group; a decision is a conditional
+    UPDATE of a pending row, so it happens once. ``applied`` turns true once Telegram was told."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        UniqueConstraint("pending_key", name="uq_join_requests_pending_key"),
+        # Telegram may deliver the same update twice; a request is its (chat, user, date).
+        UniqueConstraint("chat_id", "user_id", "requested_at", name="uq_join_requests_chat_user_date"),
+        CheckConstraint("status IN ('pending', 'approved', 'declined')", name="status_known"),
+        CheckConstraint("password_attempts >= 0", name="attempts_non_negative"),
+        Index("ix_join_requests_status_expires_at", "status", "expires_at"),
+        Index("ix_join_requests_user_id_status", "user_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    user_id: int = Field(sa_column=_bigint())
+    user_chat_id: int = Field(sa_column=_bigint())
+    first_name: str = Field(sa_column=Column(String(256), nullable=False))
+    language_code: str | None = Field(default=None, sa_column=Column(String(16)))
+    invite_link: str | None = Field(default=None, sa_column=Column(String(128)))
+    invite_name: str | None = Field(default=None, sa_column=Column(String(32)))
+    status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(String(64)))
+    pending_key: str | None = Field(default=None, sa_column=Column(String(48)))
+    password_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    password_ok: bool | None = Field(default=None, sa_column=Column(Boolean))
+    applied: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    requested_at: datetime = Field(sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class InviteLink(SQLModel, table=True):
+    """A join-request invite link staff created, optionally named after a channel or campaign."""
+
+    __tablename__ = "invite_links"
+
+    link: str = Field(sa_column=Column(String(128), primary_key=True))
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    name: str | None = Field(default=None, sa_column=Column(String(32)))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class AllowedUser(SQLModel, table=True):
+    """The shop's allow-list (指定人群): user ids staff let in."""
+
+    __tablename__ = "allowed_users"
+
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    added_by: int = Field(sa_column=_bigint())
+    added_at: datetime = Field(sa_column=_utc())
+
+
+class UserTag(SQLModel, table=True):
+    """A staff tag on a customer (``tag:vip`` in segments)."""
+
+    __tablename__ = "user_tags"
+
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    tag: str = Field(sa_column=Column(String(32), primary_key=True))
+    added_by: int = Field(sa_column=_bigint())
+    added_at: datetime = Field(sa_column=_utc())
+
+
+class Ban(SQLModel, table=True):
+    """A banned user (拉黑): removed from every shop group, join requests declined."""
+
+    __tablename__ = "bans"
+
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    banned_by: int = Field(sa_column=_bigint())
+    reason: str | None = Field(default=None, sa_column=Column(String(256)))
+    banned_at: datetime = Field(sa_column=_utc())
+
+
+class Order(SQLModel, table=True):
+    """An order imported from the shop's CSV. It binds to one account only: ``user_id`` is set by a
+    conditional UPDATE ``WHERE user_id IS NULL``. Only a hash of the check value is kept."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        Index("ix_orders_user_id", "user_id"),
+    )
+
+    order_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    amount_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(sa_column=Column(String(3), nullable=False))
+    paid_at: datetime = Field(sa_column=_utc())
+    check_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    bound_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    imported_at: datetime = Field(sa_column=_utc())
+
+
+class BindFailure(SQLModel, table=True):
+    """A wrong /bind attempt, counted to rate-limit guessing."""
+
+    __tablename__ = "bind_failures"
+    __table_args__ = (Index("ix_bind_failures_user_id_created_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_bigint())
+    order_id: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: datetime = Field(sa_column=_utc())
 
 

@@ -61,6 +61,7 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 CALLBACK_TTL = 15.0
+JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applicant who never started it
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
                 "as a current content and reply markup of the message")
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
@@ -166,6 +167,11 @@ class TelegramState:
         self._file_ids: dict[str, str] = {}
         self._poll_votes: dict[str, dict[int, list[int]]] = {}
         self._pending_joins: set[tuple[int, int]] = set()
+        # Telegram lets a bot message a user who sent a join request (through user_chat_id) for
+        # JOIN_REQUEST_WINDOW seconds, even if the user never started the bot.
+        self._join_windows: dict[int, float] = {}
+        self._join_dates: dict[tuple[int, int], int] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._open_callbacks: dict[str, tuple[float, int]] = {}  # id -> (pressed at, user id)
         # Updates not yet confirmed by the bot, and the types it asked for.
         self._queue: list[_Queued] = []
@@ -303,6 +309,36 @@ class TelegramState:
             return {"update_id": next(self._update_ids), **update}
         return self.push_update(update)
 
+    def user_sends_document(self, user: EmuUser, file_name: str, content: bytes, caption: str | None = None,
+                            chat: EmuChat | None = None, mime_type: str = "text/csv") -> dict[str, Any]:
+        """``user`` sends a file (with an optional ``caption``, e.g. a command) in ``chat`` (None:
+        their private chat); the bot can fetch it with getFile and the file URL."""
+        target = chat or self.chats[user.id]
+        if target.type == "private":
+            if target.id != user.id:
+                raise ValueError("a user writes only in their own private chat with the bot")
+            user.started_bot = True
+        file_id = f"BQACAgIAAxkBAAI{secrets.token_hex(10)}"
+        suffix = file_name[file_name.rfind("."):] if "." in file_name else ""
+        self.files[file_id] = (f"documents/file_{len(self.files)}{suffix}", content)
+        document = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(content)}
+        entities = None
+        command = BOT_COMMAND.match(caption or "")
+        if command:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
+                              document=document)
+        self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
+                    "message_id": message.message_id, "text": f"[{file_name}] {caption or ''}".strip()})
+        return self.push_update({"message": message.to_dict(target)})
+
+    def file_content(self, file_path: str) -> bytes | None:
+        for path, content in self.files.values():
+            if path == file_path:
+                return content
+        return None
+
     def press_button(self, user: EmuUser, message_id: int, chat: EmuChat, data: str) -> str:
         """``user`` taps an inline button with callback ``data`` under the bot's message; returns the
         callback query id (answer it within 15 s, once)."""
@@ -325,13 +361,17 @@ class TelegramState:
 
     def push_join_request(self, user: EmuUser, chat: EmuChat, invite_link: str | None = None) -> dict[str, Any]:
         """``user`` asks to join ``chat`` (through ``invite_link`` if given); the bot may approve or decline."""
+        # A user's requests to one chat have distinct dates (Telegram's clock ticks between them).
+        date = max(int(time.time()), self._join_dates.get((chat.id, user.id), 0) + 1)
+        self._join_dates[(chat.id, user.id)] = date
         request: dict[str, Any] = {"chat": chat.to_dict(), "from": user.to_dict(), "user_chat_id": user.id,
-                                   "date": int(time.time())}
+                                   "date": date}
         if invite_link is not None:
             request["invite_link"] = self.invite_links.get(invite_link) or {
                 "invite_link": invite_link, "creator": self.bot_user, "creates_join_request": True,
                 "is_primary": False, "is_revoked": False}
         self._pending_joins.add((chat.id, user.id))
+        self._join_windows[user.id] = time.monotonic() + JOIN_REQUEST_WINDOW
         self._emit({"type": "join_request", "from_name": user.full_name, "user_id": user.id, "chat_id": chat.id})
         return self.push_update({"chat_join_request": request})
 
@@ -461,7 +501,8 @@ class TelegramState:
             if posting and chat.user is not None:
                 if chat.user.blocked_bot:
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
-                if not chat.user.started_bot:
+                window = self._join_windows.get(chat.user.id, 0.0)
+                if not chat.user.started_bot and time.monotonic() > window:
                     raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return chat
         if chat.bot_status == "kicked":
@@ -812,6 +853,16 @@ class TelegramState:
         return {**chat.to_dict(), "accent_color_id": abs(chat.id) % 7, "max_reaction_count": 11,
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
                                         "premium_subscription": False, "gifts_from_channels": False}}
+
+    def _api_getfile(self, params: Params) -> Any:
+        file_id = str(params.get("file_id") or "")
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise bad_request("invalid file_id")
+        path, content = stored
+        if len(content) > 20 * 1024 * 1024:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(content), "file_path": path}
 
     def _api_getchatmember(self, params: Params) -> Any:
         chat = self._target(params, posting=False)

@@ -106,6 +106,7 @@ class StoredMessage:
     method: str = "sendMessage"
     plain: str | None = None
     entities: list[dict[str, Any]] | None = None
+    document: dict[str, Any] | None = None  # a Bot API Document (a file a user sent)
 
     @property
     def shown(self) -> str:
@@ -137,6 +138,8 @@ class StoredMessage:
                 data["caption_entities"] = self.entities
         if self.poll is not None:
             data["poll"] = self.poll
+        if self.document is not None:
+            data["document"] = self.document
         if self.reply_markup is not None and self.reply_markup.get("inline_keyboard"):
             data["reply_markup"] = self.reply_markup
         if self.edited:

@@ -18,12 +18,23 @@ help-customer =
     /checkin — check in for today (or tap the check-in button, or say "check in")
     /me — your points, streak and latest entries
     /top — leaderboards
+    /bind ORDER-ID CHECK — link your order (CHECK: e.g. the last 4 digits of your phone)
     /help — this list
 help-staff =
     <b>Staff tools</b> (in a group where I am admin)
     /setup [label] — register the group (label: e.g. vip, deals)
     /checkin_config base=5 streak7=20 post=09:00 — check-in rewards and the daily post time
     /checkin_post — post the check-in button now
+    /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — entry thresholds
+    /welcome TEXT with {"{"}name{"}"} | gift=50 | reset | off — welcome message and gift
+    /invite [name] — a join-request invite link; /invites — links and who they brought
+    /settings — this group's settings
+    <b>Anywhere</b>
+    /ban, /unban ID or reply — across all shop groups
+    /allow ID | remove ID | list — the allow-list; /tag ID NAME | remove ID NAME — tags
+    /segment purchased and not dormant or tag:vip — count and sample
+    /import_orders — send me the orders CSV privately with this caption
+    /audit — the latest staff actions
 help-owner =
     <b>Owner tools</b>
     /staff add|remove ID, @username or as a reply — manage staff
@@ -43,6 +54,11 @@ cmd-checkin_post = Post the check-in button (staff)
 cmd-redpacket = Send a red packet
 cmd-budget = Shop budget for red packets (staff)
 cmd-redpacket_schedule = Scheduled red packets (staff)
+cmd-bind = Link my order
+cmd-gate = Entry thresholds (staff)
+cmd-welcome = Welcome message and gift (staff)
+cmd-invite = Create an invite link (staff)
+cmd-settings = Group settings (staff)
 
 ## Check-in
 checkin-button = ✅ Check in
@@ -150,6 +166,7 @@ staff-list = <b>Staff</b> ({ $count })
 staff-list-row = • { $name } ({ $id })
 staff-list-empty = No staff yet. Owners add them with /staff add.
 setup-bad-label = The label "{ $label }" is not valid: use up to 32 letters, digits, - or _ (for example: vip, deals).
+setup-channel-not-admin = ⚠️ I am not an administrator of the shop channel { $channel }, so I cannot check who follows it. Make me an admin there before using channel=on in /gate.
 setup-need-admin = I need to be an administrator of this group first. Make me an admin, then send /setup again.
 setup-done =
     ✅ <b>{ $title }</b> is now a shop group (label: { $label }).
@@ -230,3 +247,176 @@ rps-cancelled = Scheduled red packet #{ $id } cancelled.
 rps-unknown = There is no scheduled red packet #{ $id } in this group.
 rps-skipped = Scheduled red packet #{ $id } was skipped: the shop budget has { $balance } points, the packet needs { $total }.
 staff-not-a-bot = Bots cannot be shop staff.
+## Join requests (入群门槛)
+join-ask-password = Hi! To join <b>{ $title }</b>, send me the group password here. You have { $attempts } { $attempts ->
+        [one] attempt
+       *[other] attempts
+    } and { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    }.
+join-password-wrong = That is not the password. { $left } { $left ->
+        [one] attempt
+       *[other] attempts
+    } left.
+join-password-late = Your join request is no longer waiting for a password.
+join-approved = ✅ Welcome! Your request to join <b>{ $title }</b> is approved.
+join-declined = Sorry, your request to join <b>{ $title }</b> was declined.
+join-declined-failed = Sorry, your request to join <b>{ $title }</b> was declined: { $thresholds }.
+join-declined-banned = Sorry, you cannot join <b>{ $title }</b>.
+join-declined-timeout = Your request to join <b>{ $title }</b> was declined because it was not completed in time. You can ask again with the invite link.
+join-gift = 🎁 Welcome gift: +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }.
+threshold-password = wrong password
+threshold-channel = you do not follow the shop channel
+threshold-allow = you are not on the guest list
+threshold-segment = this group is for a particular group of customers
+threshold-spend = your linked orders do not reach the minimum spend (link them with /bind)
+welcome-default = 👋 Welcome, { $names }!
+welcome-gift = 🎁 { $names }: +{ $points } { $points ->
+        [one] point
+       *[other] points
+    } welcome gift.
+
+## Gate settings (staff)
+gate-mode-all = all of
+gate-mode-any = any of
+gate-line-password = password ({ $attempts } { $attempts ->
+        [one] attempt
+       *[other] attempts
+    })
+gate-line-channel = follows the shop channel
+gate-line-allow = on the allow-list
+gate-line-segment = in the segment <code>{ $expr }</code>
+gate-line-spend = linked orders of at least { $amount } { $currency }
+gate-summary =
+    Entry: { $mode }
+    { $lines }
+    Unfinished requests are declined after { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    }.
+gate-summary-open = Entry: open (every join request is approved, except banned users and bots). Timeout: { $minutes } min.
+gate-usage =
+    { $rules }
+    Usage: /gate mode=all|any password=TEXT|off attempts=3 channel=on|off allow=on|off segment="purchased and not dormant"|off spend=199|off timeout=10m
+    /gate off removes every threshold.
+gate-error =
+    I couldn't understand "{ $item }". Nothing was changed.
+    { $rules }
+gate-no-channel = The shop channel is not configured (setting SHOP_CHANNEL), so channel=on cannot be checked. Nothing was changed.
+gate-saved = ✅ Saved. { $rules }
+welcome-default-name = (the default welcome)
+welcome-summary = Welcome: { $text }; welcome gift: { $gift } { $gift ->
+        [one] point
+       *[other] points
+    } (once per customer).
+welcome-usage =
+    { $summary }
+    Usage: /welcome Welcome {"{"}name{"}"}, glad you are here! — the text ({"{"}name{"}"} is the newcomer's name)
+    /welcome gift=50 — points for each new member, once per customer (0: none)
+    /welcome reset — the default text; /welcome off — default text and no gift
+welcome-bad-gift = The gift must be a whole number of points from 0 to { $max }.
+welcome-too-long = The welcome text may be at most { $max } characters.
+welcome-saved = ✅ Saved. { $summary }
+invite-created = 🔗 Invite link ({ $name }): { $link }
+    People who use it send a join request; I check the entry thresholds.
+invite-unnamed = unnamed
+invite-bad-name = The link name may be at most 32 characters.
+invite-failed = I couldn't create an invite link. I need the admin right "Invite users via link".
+invites-list = <b>Invite links</b>
+    { $rows }
+invites-row = • { $name }: { $link } — { $requests } { $requests ->
+        [one] request
+       *[other] requests
+    }, { $joined } joined
+invites-empty = No invite links yet. Create one with /invite [name].
+settings-summary =
+    <b>{ $title }</b> (label: { $label })
+    { $checkin }
+    { $gate }
+    { $welcome }
+
+## Bans, allow-list, tags, segments, audit (staff)
+ban-usage = Usage: /ban 123456789 [reason], or reply to the person's message with /ban [reason].
+ban-staff = { $name } is staff; remove them from staff first.
+ban-already = { $name } ({ $id }) is already banned.
+ban-done = ⛔ { $name } ({ $id }) is banned and removed from { $groups } { $groups ->
+        [one] shop group
+       *[other] shop groups
+    }; their join requests will be declined.
+unban-usage = Usage: /unban 123456789, or reply to the person's message with /unban.
+unban-not-banned = { $name } ({ $id }) is not banned.
+unban-done = ✅ { $name } ({ $id }) is no longer banned and may ask to join again.
+allow-usage = Usage: /allow 123456789 (or @username, or as a reply), /allow remove 123456789, /allow list
+allow-added = { $name } ({ $id }) is on the allow-list.
+allow-already = { $name } ({ $id }) was already on the allow-list.
+allow-removed = { $name } ({ $id }) is off the allow-list.
+allow-not-listed = { $name } ({ $id }) was not on the allow-list.
+allow-list = <b>Allow-list</b> ({ $count }): { $ids }
+allow-list-empty = nobody yet
+tag-usage = Usage: /tag 123456789 vip (or @username, or reply with /tag vip), /tag remove 123456789 vip, /tag 123456789 to see the tags
+tag-show = { $name } ({ $id }): { $tags }
+tag-none = no tags
+tag-bad = "{ $tag }" is not a valid tag: use up to 32 letters, digits, - or _.
+tag-added = 🏷 { $name } ({ $id }) is tagged { $tag }.
+tag-already = { $name } ({ $id }) already has the tag { $tag }.
+tag-removed = { $name } ({ $id }) no longer has the tag { $tag }.
+tag-not-there = { $name } ({ $id }) did not have the tag { $tag }.
+segment-usage = Usage: /segment purchased and not dormant or tag:vip — built-in: purchased, never_purchased, repeat, new (first seen &lt; 30 days), dormant (last purchase ≥ 180 days ago), active (checked in within 7 days); tag:NAME; and, or, not, parentheses.
+segment-syntax-error = The segment has an error at character { $position }{ $token }: { $problem }.
+segment-token = {" "}("{ $token }")
+segment-problem-empty = the expression is empty
+segment-problem-too-long = the expression is too long
+segment-problem-unexpected = something follows a complete expression (a missing "and"/"or", or an extra ")")
+segment-problem-missing-operand = a segment name, tag:NAME, "not" or "(" is missing here
+segment-problem-missing-close = a ")" is missing
+segment-problem-bad-tag = a tag is letters, digits, - or _ (up to 32)
+segment-problem-unknown-name = unknown segment (use purchased, never_purchased, repeat, new, dormant, active or tag:NAME)
+segment-result =
+    <b>Segment</b> <code>{ $expr }</code>: { $count } { $count ->
+        [one] customer
+       *[other] customers
+    }
+    { $sample }
+segment-sample-row = • { $name } ({ $id })
+segment-nobody = nobody
+audit-list = <b>Latest staff actions</b> ({ $count })
+    { $rows }
+audit-row = { $when } { $actor }: { $action } { $target } { $details }
+audit-empty = No staff actions recorded yet.
+
+## Orders
+orders-usage = Send me the orders CSV here with the caption /import_orders (or reply to the file with /import_orders). Columns: order id, amount, currency, paid at, check value.
+orders-private-only = Please send /import_orders with the file to me in private chat.
+orders-too-big = The file is too big (at most { $mb } MB).
+orders-download-failed = I couldn't download the file. Please send it again.
+orders-import-failed =
+    ❌ { $error }
+    Nothing was imported. Fix the file and send it again.
+orders-line-error = Line { $line }: { $problem }
+orders-problem-columns = expected 5 columns (order id, amount, currency, paid at, check value), found { $value }
+orders-problem-order-id = the order id "{ $value }" is missing or has characters other than letters, digits and _-./#
+orders-problem-duplicate = the order id "{ $value }" appears twice in the file
+orders-problem-amount = the amount "{ $value }" is not a positive number with at most two decimals
+orders-problem-currency = the currency "{ $value }" is not a three-letter code such as CNY
+orders-problem-paid-at = the payment time "{ $value }" is not a date (2026-03-01) or a date and time (2026-03-01 14:30)
+orders-problem-check = the check value is empty or longer than 64 characters
+orders-problem-too-many = more than { $value } orders in one file
+orders-problem-empty = the file has no orders
+orders-imported = ✅ Imported: { $new } new { $new ->
+        [one] order
+       *[other] orders
+    }, { $updated } updated.
+bind-usage = Usage: /bind ORDER-ID CHECK — CHECK is the value from your order the shop told you about (for example the last 4 digits of your phone number).
+bind-not-found = I couldn't find an order with that id and check value. { $left } { $left ->
+        [one] try
+       *[other] tries
+    } left this hour.
+bind-taken = Order { $order_id } is already linked to another account. If it is yours, please contact the shop.
+bind-rate-limited = Too many wrong tries. Please try again in { $minutes } minutes.
+bind-done = ✅ Order { $order } is linked to you. Your linked orders total { $total } { $currency }.
+bind-already-yours = Order { $order } is already linked to you. Your linked orders total { $total } { $currency }.
+bind-private = Please send /bind to me in private chat — the check value should stay private. I removed the message.

@@ -18,12 +18,23 @@ help-customer =
     /checkin — 今日签到（也可以点签到按钮，或直接说“签到”）
     /me — 我的积分、连续签到和最近明细
     /top — 排行榜
+    /bind 订单号 校验值 — 绑定你的订单（校验值如手机号后 4 位）
     /help — 本帮助
 help-staff =
     <b>工作人员工具</b>（在我担任管理员的群里）
     /setup [标签] — 登记本群（标签如 vip、deals）
     /checkin_config base=5 streak7=20 post=09:00 — 签到奖励和每日签到帖时间
     /checkin_post — 立即发布签到按钮
+    /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — 入群门槛
+    /welcome 欢迎语（{"{"}name{"}"} 为新成员名字）| gift=50 | reset | off — 进群欢迎和进群福利
+    /invite [名称] — 创建需审核的邀请链接；/invites — 各链接带来了谁
+    /settings — 本群设置
+    <b>任何地方</b>
+    /ban、/unban ID 或回复 — 在所有店铺群拉黑/解除
+    /allow ID | remove ID | list — 白名单；/tag ID 标签 | remove ID 标签 — 客户标签
+    /segment purchased and not dormant or tag:vip — 分群人数和示例
+    /import_orders — 私聊发送订单 CSV 文件并附上此命令
+    /audit — 最近的工作人员操作
 help-owner =
     <b>店主工具</b>
     /staff add|remove ID、@用户名 或回复某人的消息 — 管理工作人员
@@ -39,6 +50,11 @@ cmd-help = 帮助
 cmd-staff = 管理工作人员（店主）
 cmd-setup = 登记本群（工作人员）
 cmd-checkin_config = 签到奖励设置（工作人员）
+cmd-bind = 绑定我的订单
+cmd-gate = 入群门槛（工作人员）
+cmd-welcome = 进群欢迎和福利（工作人员）
+cmd-invite = 创建邀请链接（工作人员）
+cmd-settings = 本群设置（工作人员）
 cmd-checkin_post = 发布签到按钮（工作人员）
 cmd-redpacket = 发红包
 cmd-budget = 店铺红包预算（工作人员）
@@ -129,6 +145,7 @@ staff-list = <b>工作人员</b>（{ $count }）
 staff-list-row = • { $name }（{ $id }）
 staff-list-empty = 还没有工作人员。店主可以用 /staff add 添加。
 setup-bad-label = 标签“{ $label }”无效：最多 32 个字母、数字、- 或 _（例如 vip、deals）。
+setup-channel-not-admin = ⚠️ 我还不是店铺频道 { $channel } 的管理员，无法检查谁关注了频道。在 /gate 中使用 channel=on 之前，请先把我设为频道管理员。
 setup-need-admin = 请先把我设为本群管理员，然后再发送 /setup。
 setup-done =
     ✅ <b>{ $title }</b> 已设为店铺群（标签：{ $label }）。
@@ -209,3 +226,137 @@ rps-cancelled = 定时红包 #{ $id } 已取消。
 rps-unknown = 本群没有定时红包 #{ $id }。
 rps-skipped = 定时红包 #{ $id } 未发出：店铺预算只有 { $balance } 积分，红包需要 { $total }。
 staff-not-a-bot = 机器人不能成为店铺工作人员。
+## 入群申请（入群门槛）
+join-ask-password = 你好！要加入 <b>{ $title }</b>，请在这里把入群口令发给我。你有 { $attempts } 次机会，{ $minutes } 分钟内有效。
+join-password-wrong = 口令不对。还剩 { $left } 次机会。
+join-password-late = 你的入群申请已不再等待口令。
+join-approved = ✅ 欢迎！你加入 <b>{ $title }</b> 的申请已通过。
+join-declined = 抱歉，你加入 <b>{ $title }</b> 的申请未通过。
+join-declined-failed = 抱歉，你加入 <b>{ $title }</b> 的申请未通过：{ $thresholds }。
+join-declined-banned = 抱歉，你无法加入 <b>{ $title }</b>。
+join-declined-timeout = 你加入 <b>{ $title }</b> 的申请因未在规定时间内完成而被拒绝。可以通过邀请链接重新申请。
+join-gift = 🎁 进群福利：+{ $points } 积分。
+threshold-password = 口令错误
+threshold-channel = 你还没有关注店铺频道
+threshold-allow = 你不在邀请名单上
+threshold-segment = 本群只面向特定客户
+threshold-spend = 你绑定的订单未达到最低消费（用 /bind 绑定订单）
+welcome-default = 👋 欢迎 { $names }！
+welcome-gift = 🎁 { $names }：进群福利 +{ $points } 积分。
+
+## 入群门槛设置（工作人员）
+gate-mode-all = 全部满足
+gate-mode-any = 满足其一
+gate-line-password = 口令（{ $attempts } 次机会）
+gate-line-channel = 关注店铺频道
+gate-line-allow = 在白名单上
+gate-line-segment = 属于分群 <code>{ $expr }</code>
+gate-line-spend = 绑定订单累计至少 { $amount } { $currency }
+gate-summary =
+    入群条件：{ $mode }
+    { $lines }
+    未完成的申请 { $minutes } 分钟后自动拒绝。
+gate-summary-open = 入群条件：开放（除被拉黑用户和机器人外，申请一律通过）。超时：{ $minutes } 分钟。
+gate-usage =
+    { $rules }
+    用法：/gate mode=all|any password=口令|off attempts=3 channel=on|off allow=on|off segment="purchased and not dormant"|off spend=199|off timeout=10m
+    /gate off 清除全部门槛。
+gate-error =
+    我没看懂“{ $item }”。没有做任何修改。
+    { $rules }
+gate-no-channel = 尚未配置店铺频道（设置项 SHOP_CHANNEL），无法检查 channel=on。没有做任何修改。
+gate-saved = ✅ 已保存。{ $rules }
+welcome-default-name = （默认欢迎语）
+welcome-summary = 欢迎语：{ $text }；进群福利：{ $gift } 积分（每位客户一次）。
+welcome-usage =
+    { $summary }
+    用法：/welcome 欢迎 {"{"}name{"}"} 加入！— 设置欢迎语（{"{"}name{"}"} 为新成员名字）
+    /welcome gift=50 — 每位新成员的积分，每位客户仅一次（0 为不送）
+    /welcome reset — 恢复默认欢迎语；/welcome off — 默认欢迎语且不送积分
+welcome-bad-gift = 进群福利须为 0 到 { $max } 的整数积分。
+welcome-too-long = 欢迎语最多 { $max } 个字符。
+welcome-saved = ✅ 已保存。{ $summary }
+invite-created = 🔗 邀请链接（{ $name }）：{ $link }
+    通过该链接申请入群的人，会由我检查入群门槛。
+invite-unnamed = 未命名
+invite-bad-name = 链接名称最多 32 个字符。
+invite-failed = 无法创建邀请链接。我需要“通过链接邀请用户”的管理员权限。
+invites-list = <b>邀请链接</b>
+    { $rows }
+invites-row = • { $name }：{ $link } — { $requests } 个申请，{ $joined } 人入群
+invites-empty = 还没有邀请链接。用 /invite [名称] 创建。
+settings-summary =
+    <b>{ $title }</b>（标签：{ $label }）
+    { $checkin }
+    { $gate }
+    { $welcome }
+
+## 拉黑、白名单、标签、分群、审计（工作人员）
+ban-usage = 用法：/ban 123456789 [原因]，或回复某人的消息发送 /ban [原因]。
+ban-staff = { $name } 是工作人员，请先将其移出工作人员。
+ban-already = { $name }（{ $id }）已经被拉黑。
+ban-done = ⛔ 已拉黑 { $name }（{ $id }），并将其移出 { $groups } 个店铺群；其入群申请将被拒绝。
+unban-usage = 用法：/unban 123456789，或回复某人的消息发送 /unban。
+unban-not-banned = { $name }（{ $id }）没有被拉黑。
+unban-done = ✅ 已解除 { $name }（{ $id }）的拉黑，可以重新申请入群。
+allow-usage = 用法：/allow 123456789（或 @用户名，或回复消息），/allow remove 123456789，/allow list
+allow-added = 已将 { $name }（{ $id }）加入白名单。
+allow-already = { $name }（{ $id }）已在白名单上。
+allow-removed = 已将 { $name }（{ $id }）移出白名单。
+allow-not-listed = { $name }（{ $id }）不在白名单上。
+allow-list = <b>白名单</b>（{ $count }）：{ $ids }
+allow-list-empty = 暂无
+tag-usage = 用法：/tag 123456789 vip（或 @用户名，或回复消息发送 /tag vip），/tag remove 123456789 vip，/tag 123456789 查看标签
+tag-show = { $name }（{ $id }）：{ $tags }
+tag-none = 无标签
+tag-bad = “{ $tag }”不是有效的标签：最多 32 个字母、数字、- 或 _。
+tag-added = 🏷 已为 { $name }（{ $id }）打上标签 { $tag }。
+tag-already = { $name }（{ $id }）已有标签 { $tag }。
+tag-removed = 已移除 { $name }（{ $id }）的标签 { $tag }。
+tag-not-there = { $name }（{ $id }）没有标签 { $tag }。
+segment-usage = 用法：/segment purchased and not dormant or tag:vip — 内置分群：purchased（已购）、never_purchased（未购）、repeat（复购）、new（首次出现不到 30 天）、dormant（最近一次购买在 180 天前）、active（7 天内签到过）；tag:标签；and、or、not 和括号。
+segment-syntax-error = 分群表达式第 { $position } 个字符处有错误{ $token }：{ $problem }。
+segment-token = （“{ $token }”）
+segment-problem-empty = 表达式为空
+segment-problem-too-long = 表达式太长
+segment-problem-unexpected = 完整表达式后面还有多余内容（缺少 "and"/"or"，或多了 ")"）
+segment-problem-missing-operand = 这里缺少分群名、tag:标签、"not" 或 "("
+segment-problem-missing-close = 缺少 ")"
+segment-problem-bad-tag = 标签只能包含字母、数字、- 或 _（最多 32 个）
+segment-problem-unknown-name = 未知分群（可用 purchased、never_purchased、repeat、new、dormant、active 或 tag:标签）
+segment-result =
+    <b>分群</b> <code>{ $expr }</code>：{ $count } 位客户
+    { $sample }
+segment-sample-row = • { $name }（{ $id }）
+segment-nobody = 无
+audit-list = <b>最近的工作人员操作</b>（{ $count }）
+    { $rows }
+audit-row = { $when } { $actor }：{ $action } { $target } { $details }
+audit-empty = 暂无工作人员操作记录。
+
+## 订单
+orders-usage = 请在这里发送订单 CSV 文件并附上说明 /import_orders（或回复该文件发送 /import_orders）。列：订单号、金额、币种、付款时间、校验值。
+orders-private-only = 请私聊我发送 /import_orders 和文件。
+orders-too-big = 文件太大（最多 { $mb } MB）。
+orders-download-failed = 文件下载失败，请重新发送。
+orders-import-failed =
+    ❌ { $error }
+    没有导入任何订单。请修正文件后重新发送。
+orders-line-error = 第 { $line } 行：{ $problem }
+orders-problem-columns = 应有 5 列（订单号、金额、币种、付款时间、校验值），实际为 { $value } 列
+orders-problem-order-id = 订单号“{ $value }”为空或包含字母、数字和 _-./# 以外的字符
+orders-problem-duplicate = 订单号“{ $value }”在文件中出现了两次
+orders-problem-amount = 金额“{ $value }”不是最多两位小数的正数
+orders-problem-currency = 币种“{ $value }”不是 CNY 这样的三位字母代码
+orders-problem-paid-at = 付款时间“{ $value }”不是日期（2026-03-01）或日期时间（2026-03-01 14:30）
+orders-problem-check = 校验值为空或超过 64 个字符
+orders-problem-too-many = 单个文件超过 { $value } 条订单
+orders-problem-empty = 文件中没有订单
+orders-imported = ✅ 已导入：新增 { $new } 条订单，更新 { $updated } 条。
+bind-usage = 用法：/bind 订单号 校验值 — 校验值是店铺告诉你的订单信息（例如手机号后 4 位）。
+bind-not-found = 找不到该订单号和校验值对应的订单。本小时还可尝试 { $left } 次。
+bind-taken = 订单 { $order_id } 已绑定到其他账号。如果是你的订单，请联系店铺。
+bind-rate-limited = 错误次数太多，请 { $minutes } 分钟后再试。
+bind-done = ✅ 订单 { $order } 已绑定到你的账号。你绑定的订单累计 { $total } { $currency }。
+bind-already-yours = 订单 { $order } 已经绑定在你的账号上。你绑定的订单累计 { $total } { $currency }。
+bind-private = 请私聊我发送 /bind —— 校验值应当保密。我已删除那条消息。

@@ -127,3 +127,12 @@ async def record_audit(
         actor_id=actor_id, action=action, chat_id=chat_id, target=target,
         details=(details or "")[:1024] or None, created_at=now,
     ))
+
+
+async def latest_audit(session: AsyncSession, limit: int = 15) -> list[tuple[AuditEntry, str | None]]:
+    """The newest audit rows with the actor's first name (if the bot has seen them)."""
+    rows = await session.execute(
+        select(AuditEntry, User.first_name).outerjoin(User, User.id == AuditEntry.actor_id)  # type: ignore[arg-type]
+        .order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    )
+    return [(entry, name) for entry, name in rows.all()]

@@ -107,3 +107,23 @@ def test_reading_tools_do_not_create_a_database(tmp_path: Path, monkeypatch: pyt
         assert main(command) == 2
         assert "there is no database" in capsys.readouterr().err
     assert not missing.exists()
+
+def test_import_orders_from_the_command_line(sqlite_env: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "orders.csv"
+    good.write_text("订单号,金额,币种,付款时间,校验\nT-1,129.90,CNY,2026-02-01 10:00,1234\nT-2,5,CNY,2026-02-02,99\n",
+                    encoding="gb18030")
+    assert main(["import-orders", str(good)]) == 0
+    assert "2 new, 0 updated" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("T-3,1,CNY,2026-02-03,1\nT-4,1,CNY,someday,1\n", encoding="utf-8")
+    assert main(["import-orders", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "line 2" in err and "someday" in err and "nothing was imported" in err and "Traceback" not in err
+    assert main(["import-orders", str(tmp_path / "missing.csv")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    con = sqlite3.connect(sqlite_env)
+    assert sorted(r[0] for r in con.execute("SELECT order_id FROM orders")) == ["T-1", "T-2"]
+    assert con.execute("SELECT actor_id, action, details FROM audit_log").fetchall() == [
+        (0, "orders.import", "new=2 updated=0")]
+    con.close()

@@ -531,3 +531,32 @@ async def test_a_thousand_requests_a_second(emu: BotAPIEmulator, bot: Bot) -> No
                          *(bot.get_chat_member(group.id, ann.id) for _ in range(500)))
     assert time.monotonic() - started < 2.5  # about a thousand a second, with room for slow machines
     assert len(emu.callback_answers) == 500
+
+
+async def test_join_request_opens_a_private_window_and_documents_download(emu: BotAPIEmulator, bot: Bot) -> None:
+    ann, bob = emu.create_user("Ann"), emu.create_user("Bob")
+    group = emu.create_group("G")
+    with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+        await bot.send_message(ann.id, "hello")
+    emu.push_join_request(ann, group)
+    assert (await bot.send_message(ann.id, "Send the password")).chat.id == ann.id  # via user_chat_id
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(bob.id, "hello")
+    # Two requests in a row get distinct dates (the bot tells duplicates apart by date).
+    assert await bot.decline_chat_join_request(group.id, ann.id)
+    first = emu.last_update["chat_join_request"]["date"]
+    emu.push_join_request(ann, group)
+    assert emu.last_update["chat_join_request"]["date"] > first
+
+    content = b"order_id,amount\nA-1,12.50\n"
+    update = emu.user_sends_document(bob, "orders.csv", content, caption="/import_orders")
+    received = (await bot.get_updates(timeout=0))[-1]
+    assert received.update_id == update["update_id"]
+    message = received.message
+    assert message and message.document and message.document.file_name == "orders.csv"
+    assert message.caption == "/import_orders" and message.caption_entities
+    assert message.document.file_size == len(content)
+    downloaded = await bot.download(message.document.file_id)
+    assert downloaded is not None and downloaded.read() == content
+    with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+        await bot.get_file("nope")

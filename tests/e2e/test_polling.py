@@ -96,6 +96,7 @@ async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-
     assert "ledger and red packets balanced" in text and "0 Telegram rate-limit violations" in text
     assert "Luckiest" in text or "手气最佳" in text
     assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
+    assert "口令不对" in text and "申请已通过" in text and "+20 points welcome gift" in text
 
 
 async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) -> None:
@@ -152,3 +153,36 @@ async def test_a_red_packet_stampede_over_polling_stays_within_telegram_limits(d
         edits = [c for c in h.emu.calls if c.method == "editMessageText"]
         assert 1 <= len(edits) <= 10
         assert h.emu.rate_violations == []
+
+async def test_a_wave_of_join_requests_through_long_polling(db_url: str) -> None:
+    """30 applicants at once behind a password, with Telegram's limits: each is asked, each answer
+    is judged once, newcomers are welcomed in a few coalesced messages and paid once."""
+    from bot.db.models import JoinRequest
+
+    async with polling(db_url) as h:
+        before = len(h.emu.sent(h.group.id))
+        h.emu.user_sends(h.owner, "/setup vip", chat=h.group)
+        await h.emu.wait_sent(h.group.id, before + 1)
+        h.emu.user_sends(h.owner, "/welcome gift=20", chat=h.group)
+        h.emu.user_sends(h.owner, "/gate password=longjing attempts=1", chat=h.group)
+        await h.emu.wait_sent(h.group.id, before + 3)
+        applicants = [h.emu.create_user(f"Applicant {i}", language_code="zh-CN" if i % 2 else "en")
+                      for i in range(30)]
+        for a in applicants:
+            h.emu.push_join_request(a, h.group)
+        for a in applicants:
+            await h.emu.wait_sent(a.id, 1, timeout=20)
+        for i, a in enumerate(applicants):
+            h.emu.user_sends(a, "longjing" if i % 3 else "wrong")
+        await h.emu.wait_until(lambda: len(h.emu.join_request_decisions) == 30, timeout=30)
+        await h.app.coalescer.flush()
+        decided = {uid: d for _chat, uid, d in h.emu.join_request_decisions}
+        assert [decided[a.id] for a in applicants] == ["declined" if i % 3 == 0 else "approved" for i in range(30)]
+        async with h.app.db.session() as session:
+            assert (await session.execute(select(func.sum(LedgerEntry.amount))
+                                          .where(LedgerEntry.reason == "welcome"))).scalar() == 20 * 20
+            assert (await session.execute(select(func.count()).select_from(JoinRequest)
+                                          .where(JoinRequest.applied == False))).scalar() == 0  # noqa: E712
+        welcomes = [m for m in h.emu.sent(h.group.id)[before + 3:] if "👋" in (m.text or "")]
+        assert 1 <= len(welcomes) <= 10
+        assert not h.emu.rate_violations

@@ -139,3 +139,30 @@ async def test_a_daily_post_missed_while_down_is_made_at_start_once(db_url: str)
                 await bot.session.close()
         posts = [m for m in h.emu.sent(h.group.id) if m.button_labels() == ["✅ Check in"]]
         assert len(posts) == 1
+
+
+async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url: str) -> None:
+    from scheduler.setup import JOIN_SWEEP_ID
+
+    async with harness(db_url) as h:
+        await h.setup_group()
+        await h.say(h.owner, "/gate password=x timeout=5m", chat=h.group)
+        ann = h.emu.create_user("Ann")
+        await h.feed(h.emu.push_join_request(ann, h.group))
+        assert "password" in h.texts_to(ann.id)[-1]
+        # The bot goes down with Ann's request pending; it comes back after the timeout.
+        h.clock.advance(timedelta(minutes=10))
+        settings = h.app.settings
+        bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+        app = create_app(settings, bot, clock=h.clock)
+        create_dispatcher(app)
+        try:
+            async with running(app, bot):
+                job = jobs.current_scheduler().get_job(JOIN_SWEEP_ID)  # type: ignore[union-attr]
+                assert job is not None and job.func_ref == "scheduler.jobs:sweep_join_requests"
+                assert h.emu.join_request_decisions == [(h.group.id, ann.id, "declined")]
+                assert "not completed in time" in h.texts_to(ann.id)[-1]
+                assert await jobs.sweep_join_requests() == 0  # the periodic job finds nothing left to do
+        finally:
+            await bot.session.close()
+        assert h.emu.join_request_decisions == [(h.group.id, ann.id, "declined")]

@@ -1,7 +1,7 @@
 """red packets
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002_gated_groups
 Create Date: 2026-11-23 03:48:54.965902
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.db.models
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002_gated_groups'
 branch_labels = None
 depends_on = None
 

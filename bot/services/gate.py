@@ -1,0 +1,156 @@
+"""Join requests, entry-threshold settings, welcome settings and invite links, in the database.
+
+A request is a row; it is decided by a conditional UPDATE of a *pending* row (so a duplicate
+update, a racing timeout or a restart can never decide it twice) and marked ``applied`` by
+another conditional UPDATE once Telegram has been told (so the applicant is told, and a welcome
+gift paid, once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Group, InviteLink, JoinRequest
+from bot.services.sql import insert_for
+from games.gate import GateRules, Mode
+
+GROUPS = Group.__table__  # type: ignore[attr-defined]
+REQUESTS = JoinRequest.__table__  # type: ignore[attr-defined]
+LINKS = InviteLink.__table__  # type: ignore[attr-defined]
+PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
+
+
+def rules_of(group: Group) -> GateRules:
+    return GateRules(
+        mode=Mode(group.gate_mode), password=group.gate_password, attempts=group.gate_attempts,
+        channel=group.gate_channel, allow=group.gate_allow, segment=group.gate_segment,
+        spend_cents=group.gate_spend_cents, timeout=timedelta(seconds=group.gate_timeout_s),
+    )
+
+
+async def save_rules(session: AsyncSession, chat_id: int, rules: GateRules) -> None:
+    await session.execute(update(GROUPS).where(GROUPS.c.chat_id == chat_id).values(
+        gate_mode=str(rules.mode), gate_password=rules.password, gate_attempts=rules.attempts,
+        gate_channel=rules.channel, gate_allow=rules.allow, gate_segment=rules.segment,
+        gate_spend_cents=rules.spend_cents, gate_timeout_s=int(rules.timeout.total_seconds()),
+    ))
+
+
+async def save_welcome(session: AsyncSession, chat_id: int, *, text: str | None, gift: int) -> None:
+    await session.execute(update(GROUPS).where(GROUPS.c.chat_id == chat_id)
+                          .values(welcome_text=text, welcome_gift=gift))
+
+
+async def swap_welcome_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+    """Remember the latest welcome message; returns the one before it (to delete)."""
+    previous = (await session.execute(
+        select(GROUPS.c.welcome_message_id).where(GROUPS.c.chat_id == chat_id)
+    )).scalar_one_or_none()
+    await session.execute(update(GROUPS).where(GROUPS.c.chat_id == chat_id).values(welcome_message_id=message_id))
+    return previous
+
+
+# ---- join requests ------------------------------------------------------------------------------
+
+async def open_request(
+    session: AsyncSession, *, chat_id: int, user_id: int, user_chat_id: int, first_name: str,
+    language_code: str | None, invite_link: str | None, requested_at: datetime, now: datetime,
+    expires_at: datetime,
+) -> int | None:
+    """Record a new pending request; None if it is a duplicate delivery of one already recorded,
+    or this user already has one pending for this group."""
+    name = None
+    if invite_link:
+        name = (await session.execute(select(LINKS.c.name).where(LINKS.c.link == invite_link))).scalar_one_or_none()
+    stmt = insert_for(session, REQUESTS).values(
+        chat_id=chat_id, user_id=user_id, user_chat_id=user_chat_id, first_name=first_name[:256],
+        language_code=language_code, invite_link=(invite_link or None) and invite_link[:128], invite_name=name,
+        status=PENDING, pending_key=f"{chat_id}:{user_id}", password_attempts=0, applied=False,
+        requested_at=requested_at, created_at=now, expires_at=expires_at,
+    ).on_conflict_do_nothing().returning(REQUESTS.c.id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_request(session: AsyncSession, request_id: int) -> JoinRequest | None:
+    return await session.get(JoinRequest, request_id, populate_existing=True)
+
+
+async def decide(session: AsyncSession, request_id: int, *, approved: bool, reason: str, now: datetime) -> bool:
+    """Decide a pending request; False if it was decided already (by a timeout, a duplicate, a restart)."""
+    result = await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status == PENDING)
+        .values(status=APPROVED if approved else DECLINED, reason=reason[:64], pending_key=None, decided_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_password(session: AsyncSession, request_id: int, *, before: int, used: int, ok: bool | None) -> bool:
+    """Count one password attempt, only if nobody else counted one meanwhile."""
+    result = await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status == PENDING,
+                               REQUESTS.c.password_attempts == before)
+        .values(password_attempts=used, password_ok=ok)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_applied(session: AsyncSession, request_id: int) -> bool:
+    result = await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status != PENDING,
+                               REQUESTS.c.applied == False)  # noqa: E712
+        .values(applied=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def awaiting_password(session: AsyncSession, user_id: int) -> int | None:
+    """The oldest pending request of ``user_id`` still waiting for its group's password."""
+    return (await session.execute(
+        select(REQUESTS.c.id).join(GROUPS, GROUPS.c.chat_id == REQUESTS.c.chat_id)
+        .where(REQUESTS.c.user_id == user_id, REQUESTS.c.status == PENDING, REQUESTS.c.password_ok.is_(None),
+               GROUPS.c.gate_password.is_not(None))
+        .order_by(REQUESTS.c.id).limit(1)
+    )).scalar_one_or_none()
+
+
+async def pending_of_user(session: AsyncSession, user_id: int) -> list[int]:
+    return list((await session.execute(
+        select(REQUESTS.c.id).where(REQUESTS.c.user_id == user_id, REQUESTS.c.status == PENDING)
+    )).scalars())
+
+
+async def expired(session: AsyncSession, now: datetime) -> list[int]:
+    return list((await session.execute(
+        select(REQUESTS.c.id).where(REQUESTS.c.status == PENDING, REQUESTS.c.expires_at <= now)
+        .order_by(REQUESTS.c.id)
+    )).scalars())
+
+
+async def unapplied(session: AsyncSession) -> list[int]:
+    return list((await session.execute(
+        select(REQUESTS.c.id).where(REQUESTS.c.status != PENDING, REQUESTS.c.applied == False)  # noqa: E712
+        .order_by(REQUESTS.c.id)
+    )).scalars())
+
+
+# ---- invite links -------------------------------------------------------------------------------
+
+async def add_link(session: AsyncSession, *, link: str, chat_id: int, name: str | None, by: int,
+                   now: datetime) -> None:
+    await session.execute(LINKS.insert().values(link=link, chat_id=chat_id, name=name, created_by=by, created_at=now))
+
+
+async def link_stats(session: AsyncSession, chat_id: int) -> list[tuple[str, str | None, int, int]]:
+    """Each link of the group: (link, name, requests, approved)."""
+    approved = func.sum(case((REQUESTS.c.status == APPROVED, 1), else_=0))
+    rows = await session.execute(
+        select(LINKS.c.link, LINKS.c.name, func.count(REQUESTS.c.id), func.coalesce(approved, 0))
+        .select_from(LINKS.outerjoin(REQUESTS, REQUESTS.c.invite_link == LINKS.c.link))
+        .where(LINKS.c.chat_id == chat_id)
+        .group_by(LINKS.c.link, LINKS.c.name, LINKS.c.created_at)
+        .order_by(LINKS.c.created_at)
+    )
+    return [(link, name, int(n), int(a)) for link, name, n, a in rows.all()]

@@ -1,0 +1,104 @@
+"""Imported orders and linking them to customers (/bind)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import BindFailure, Order
+from bot.services.sql import insert_for
+from games.errors import BindNotFound, BindRateLimited, BindTaken
+from games.gate import BIND_MAX_FAILURES, BIND_WINDOW, bind_allowed, normalize_check
+from games.orders import OrderRow
+
+ORDERS = Order.__table__  # type: ignore[attr-defined]
+FAILURES = BindFailure.__table__  # type: ignore[attr-defined]
+
+
+def check_hash(order_id: str, check: str) -> str:
+    """Only a salted hash of the check value is stored (the order id is the salt)."""
+    return hashlib.sha256(f"{order_id}\x00{normalize_check(check)}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    new: int
+    updated: int
+
+
+async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime) -> ImportResult:
+    """Insert new orders and refresh known ones (amount, currency, time, check); a binding is kept.
+    Runs in the caller's transaction: the whole file or nothing."""
+    ids = [r.order_id for r in rows]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        known |= set((await session.execute(select(ORDERS.c.order_id).where(ORDERS.c.order_id.in_(chunk)))).scalars())
+    stmt = insert_for(session, ORDERS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["order_id"],
+        set_={"amount_cents": stmt.excluded.amount_cents, "currency": stmt.excluded.currency,
+              "paid_at": stmt.excluded.paid_at, "check_hash": stmt.excluded.check_hash},
+    )
+    await session.execute(stmt, [
+        {"order_id": r.order_id, "amount_cents": r.amount_cents, "currency": r.currency, "paid_at": r.paid_at,
+         "check_hash": check_hash(r.order_id, r.check), "user_id": None, "bound_at": None, "imported_at": now}
+        for r in rows
+    ])
+    return ImportResult(new=len(set(ids) - known), updated=len(known))
+
+
+async def recent_failures(session: AsyncSession, user_id: int, now: datetime) -> int:
+    return int((await session.execute(
+        select(func.count()).select_from(FAILURES)
+        .where(FAILURES.c.user_id == user_id, FAILURES.c.created_at > now - BIND_WINDOW)
+    )).scalar_one())
+
+
+@dataclass(frozen=True)
+class Bound:
+    order_id: str
+    already: bool
+    total_cents: int
+    currency: str
+
+
+async def bind(session: AsyncSession, *, user_id: int, order_id: str, check: str, now: datetime,
+               currency: str) -> Bound:
+    """Link ``order_id`` to ``user_id`` if ``check`` matches. Wrong checks (and unknown orders) are
+    recorded and rate-limited; an order bound to someone else stays theirs."""
+    failures = await recent_failures(session, user_id, now)
+    if not bind_allowed(failures):
+        raise BindRateLimited(minutes=int(BIND_WINDOW.total_seconds() // 60))
+    row = (await session.execute(
+        select(ORDERS.c.check_hash, ORDERS.c.user_id).where(ORDERS.c.order_id == order_id)
+    )).first()
+    if row is None or row.check_hash != check_hash(order_id, check):
+        await session.execute(FAILURES.insert().values(user_id=user_id, order_id=order_id[:64], created_at=now))
+        raise BindNotFound(left=max(BIND_MAX_FAILURES - failures - 1, 0))
+    if row.user_id == user_id:
+        return Bound(order_id, True, await spend_of(session, user_id, currency), currency)
+    if row.user_id is not None:
+        raise BindTaken(order_id=order_id)
+    claimed = await session.execute(
+        update(ORDERS).where(ORDERS.c.order_id == order_id, ORDERS.c.user_id.is_(None))
+        .values(user_id=user_id, bound_at=now)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise BindTaken(order_id=order_id)
+    await session.execute(delete(FAILURES).where(FAILURES.c.user_id == user_id,
+                                                 FAILURES.c.created_at < now - BIND_WINDOW))
+    return Bound(order_id, False, await spend_of(session, user_id, currency), currency)
+
+
+async def spend_of(session: AsyncSession, user_id: int, currency: str) -> int:
+    """Total, in cents, of the customer's linked orders in the shop's currency."""
+    value = (await session.execute(
+        select(func.coalesce(func.sum(ORDERS.c.amount_cents), 0))
+        .where(ORDERS.c.user_id == user_id, ORDERS.c.currency == currency)
+    )).scalar_one()
+    return int(value)

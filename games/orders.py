@@ -1,0 +1,90 @@
+"""Orders imported from the shop's CSV export: parsing and validation, all or nothing.
+
+Columns, in this order: order id, amount, currency, paid at, check value. A header row is
+allowed (its first cell is ``order_id``, ``order id``, ``order`` or ``订单号``). Empty lines are
+skipped. Any error names the line (1-based, as a spreadsheet shows it) and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+
+from games.errors import OrderLineError
+from games.gate import normalize_check, parse_money
+
+MAX_ROWS = 100_000
+ORDER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./#]{0,63}$")
+HEADERS = {"order_id", "order id", "order", "orderid", "订单号", "订单编号"}
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    line: int
+    order_id: str
+    amount_cents: int
+    currency: str
+    paid_at: datetime
+    check: str
+
+
+def _paid_at(value: str, tz: tzinfo) -> datetime:
+    text = value.strip().replace("/", "-")
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time(0, 0))
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(value) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
+    """All rows of the file, or OrderLineError for the first bad line (nothing partial)."""
+    rows: list[OrderRow] = []
+    seen: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    first = True
+    for cells in reader:
+        line = reader.line_num
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            continue
+        if first and cells[0].lower() in HEADERS:
+            first = False
+            continue
+        first = False
+        if len(cells) != 5:
+            raise OrderLineError(line=line, problem="columns", value=str(len(cells)))
+        order_id, amount, currency, paid_at, check = cells
+        if not ORDER_ID_RE.match(order_id):
+            raise OrderLineError(line=line, problem="order-id", value=order_id)
+        if order_id in seen:
+            raise OrderLineError(line=line, problem="duplicate", value=order_id)
+        try:
+            cents = parse_money(amount)
+        except ValueError:
+            raise OrderLineError(line=line, problem="amount", value=amount) from None
+        if cents <= 0:
+            raise OrderLineError(line=line, problem="amount", value=amount)
+        if not re.fullmatch(r"[A-Za-z]{3}", currency):
+            raise OrderLineError(line=line, problem="currency", value=currency)
+        try:
+            paid = _paid_at(paid_at, tz)
+        except ValueError:
+            raise OrderLineError(line=line, problem="paid-at", value=paid_at) from None
+        if not normalize_check(check) or len(check) > 64:
+            raise OrderLineError(line=line, problem="check", value="")
+        seen[order_id] = line
+        rows.append(OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check)))
+        if len(rows) > MAX_ROWS:
+            raise OrderLineError(line=line, problem="too-many", value=str(MAX_ROWS))
+    if not rows:
+        raise OrderLineError(line=1, problem="empty", value="")
+    return rows

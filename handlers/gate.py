@@ -1,0 +1,231 @@
+"""Gated groups: join requests, the password answer in private chat, and the group's gate,
+welcome and invite-link settings (staff)."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import ChatJoinRequest, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import gatekeeper
+from bot.app import App
+from bot.directory import GroupInfo
+from bot.outbox import Outbox
+from bot.services import gate as gate_service
+from bot.services import groups as group_service
+from bot.services import people
+from bot.services.people import Profile
+from bot.texts import Markup, Translator
+from games.errors import ConfigError
+from games.gate import GateRules, format_money, parse_config
+from handlers.filters import GROUP_TYPES, IsStaff
+from handlers.staff import _reply, _rules_summary, refuse
+
+GROUP_STAFF_COMMANDS = ("gate", "welcome", "invite", "invites", "settings")
+MAX_WELCOME = 1000
+MAX_GIFT = 100_000
+
+
+class AwaitingPassword(Filter):
+    """A private, non-command message from someone whose join request waits for its password."""
+
+    async def __call__(self, message: Message, app: App) -> bool | dict[str, int]:
+        if message.from_user is None or not message.text or message.text.startswith("/"):
+            return False
+        async with app.db.reader() as reader:
+            request_id = await gate_service.awaiting_password(reader, message.from_user.id)
+        return {"join_request_id": request_id} if request_id is not None else False
+
+
+async def join_request(request: ChatJoinRequest, bot: Bot, app: App, session: AsyncSession, out: Outbox) -> None:
+    await gatekeeper.handle_request(app, bot, session, out, request)
+
+
+async def password_answer(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+                          _: Translator, join_request_id: int) -> None:
+    await gatekeeper.handle_password(app, bot, session, out, message, join_request_id, _)
+
+
+# ---- staff: /gate, /welcome, /invite, /invites, /settings ----------------------------------------------
+
+def gate_summary(_: Translator, rules: GateRules, currency: str) -> str:
+    lines = []
+    if rules.password:
+        lines.append(_("gate-line-password", attempts=rules.attempts))
+    if rules.channel:
+        lines.append(_("gate-line-channel"))
+    if rules.allow:
+        lines.append(_("gate-line-allow"))
+    if rules.segment:
+        lines.append(_("gate-line-segment", expr=rules.segment))
+    if rules.spend_cents is not None:
+        lines.append(_("gate-line-spend", amount=format_money(rules.spend_cents), currency=currency))
+    minutes = max(1, int(rules.timeout.total_seconds() // 60))
+    if not lines:
+        return _("gate-summary-open", minutes=minutes)
+    mode = _("gate-mode-all") if rules.mode == "all" else _("gate-mode-any")
+    return _("gate-summary", mode=mode, lines=Markup("\n".join(f"• {line}" for line in lines)), minutes=minutes)
+
+
+def _masked(args: str) -> str:
+    """The /gate arguments for the audit log, with the password hidden."""
+    try:
+        items = shlex.split(args)
+    except ValueError:
+        return args
+    return " ".join("password=***" if i.lower().startswith("password=") and i.lower() != "password=off" else i
+                    for i in items)
+
+
+async def gate_command(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
+) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    row = await group_service.get_group(session, group.chat_id)
+    assert row is not None
+    current = gate_service.rules_of(row)
+    currency = app.settings.shop_currency
+    if not command.args:
+        _reply(out, message, _("gate-usage", rules=gate_summary(_, current, currency)))
+        return
+    try:
+        rules = parse_config(command.args, current)
+    except ConfigError as exc:
+        item = str(exc.params.get("detail", ""))
+        _reply(out, message, _("gate-error", item="password" if "password" in item.lower() else item,
+                               rules=gate_summary(_, current, currency)))
+        return
+    if rules.channel and not current.channel and app.settings.shop_channel is None:
+        _reply(out, message, _("gate-no-channel"))
+        return
+    await gate_service.save_rules(session, group.chat_id, rules)
+    await people.record_audit(session, actor_id=profile.id, action="gate.config", now=now, chat_id=group.chat_id,
+                              details=_masked(command.args))
+    if "password=" in command.args.lower():
+        # The password must not stay readable in the group.
+        out.after_commit(lambda: _delete(app, message))
+    _reply(out, message, _("gate-saved", rules=gate_summary(_, rules, currency)))
+
+
+async def _delete(app: App, message: Message) -> None:
+    await app.sender.delete(message.chat.id, message.message_id)
+
+
+def welcome_summary(_: Translator, text: str | None, gift: int) -> str:
+    shown = text if text else _("welcome-default-name")
+    return _("welcome-summary", text=shown, gift=gift)
+
+
+async def welcome_command(
+    message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
+) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    row = await group_service.get_group(session, group.chat_id)
+    assert row is not None
+    args = (command.args or "").strip()
+    text, gift = row.welcome_text, row.welcome_gift
+    if not args:
+        _reply(out, message, _("welcome-usage", summary=welcome_summary(_, text, gift)))
+        return
+    low = args.lower()
+    if low.startswith("gift="):
+        value = low.removeprefix("gift=").strip()
+        if not value.isdigit() or int(value) > MAX_GIFT:
+            _reply(out, message, _("welcome-bad-gift", max=MAX_GIFT))
+            return
+        gift = int(value)
+    elif low == "reset":
+        text = None
+    elif low == "off":
+        text, gift = None, 0
+    elif len(args) > MAX_WELCOME:
+        _reply(out, message, _("welcome-too-long", max=MAX_WELCOME))
+        return
+    else:
+        text = args
+    await gate_service.save_welcome(session, group.chat_id, text=text, gift=gift)
+    await people.record_audit(session, actor_id=profile.id, action="welcome.config", now=now,
+                              chat_id=group.chat_id, details=args)
+    _reply(out, message, _("welcome-saved", summary=welcome_summary(_, text, gift)))
+
+
+async def invite_command(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
+) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    name = (command.args or "").strip() or None
+    if name is not None and len(name) > 32:
+        _reply(out, message, _("invite-bad-name"))
+        return
+    try:
+        link = await bot.create_chat_invite_link(group.chat_id, name=name, creates_join_request=True)
+    except TelegramAPIError:
+        _reply(out, message, _("invite-failed"))
+        return
+    await gate_service.add_link(session, link=link.invite_link, chat_id=group.chat_id, name=name, by=profile.id,
+                                now=now)
+    await people.record_audit(session, actor_id=profile.id, action="invite.create", now=now, chat_id=group.chat_id,
+                              target=link.invite_link, details=name)
+    _reply(out, message, _("invite-created", link=link.invite_link, name=name or _("invite-unnamed")))
+
+
+async def invites_command(message: Message, session: AsyncSession, out: Outbox, _: Translator,
+                          group: GroupInfo | None) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    stats = await gate_service.link_stats(session, group.chat_id)
+    if not stats:
+        _reply(out, message, _("invites-empty"))
+        return
+    rows = Markup("\n".join(_("invites-row", name=name or _("invite-unnamed"), link=link, requests=n, joined=a)
+                            for link, name, n, a in stats))
+    _reply(out, message, _("invites-list", rows=rows))
+
+
+async def settings_command(message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator,
+                           group: GroupInfo | None) -> None:
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return
+    row = await group_service.get_group(session, group.chat_id)
+    assert row is not None
+    _reply(out, message, _(
+        "settings-summary", title=row.title, label=row.label,
+        checkin=_rules_summary(_, group_service.rules_of(row)),
+        gate=gate_summary(_, gate_service.rules_of(row), app.settings.shop_currency),
+        welcome=welcome_summary(_, row.welcome_text, row.welcome_gift),
+    ))
+
+
+async def group_only(message: Message, out: Outbox, _: Translator) -> None:
+    _reply(out, message, _("staff-group-only"))
+
+
+def create_router() -> Router:
+    router = Router(name="gate")
+    router.chat_join_request.register(join_request)
+    router.message.register(password_answer, F.chat.type == "private", AwaitingPassword())
+    router.message.register(refuse, Command(*GROUP_STAFF_COMMANDS), ~IsStaff())
+    router.message.register(group_only, Command(*GROUP_STAFF_COMMANDS), F.chat.type == "private")
+    in_group = F.chat.type.in_(GROUP_TYPES)
+    router.message.register(gate_command, Command("gate"), IsStaff(), in_group)
+    router.message.register(welcome_command, Command("welcome"), IsStaff(), in_group)
+    router.message.register(invite_command, Command("invite"), IsStaff(), in_group)
+    router.message.register(invites_command, Command("invites"), IsStaff(), in_group)
+    router.message.register(settings_command, Command("settings"), IsStaff(), in_group)
+    return router

@@ -1,0 +1,219 @@
+"""Staff tools that work anywhere: bans (拉黑), the allow-list, tags, segments and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import gatekeeper
+from bot.app import App
+from bot.outbox import Outbox
+from bot.services import access, people
+from bot.services import groups as group_service
+from bot.services import segments as segment_service
+from bot.services.people import Profile
+from bot.texts import Markup, Translator
+from games import segments
+from games.checkin import local_day
+from games.errors import SegmentSyntaxError
+from games.gate import Reason
+from handlers.filters import IsStaff
+from handlers.staff import _reply, refuse, resolve_target
+
+STAFF_COMMANDS = ("ban", "unban", "allow", "tag", "segment", "audit")
+AUDIT_ROWS = 15
+
+
+def _split_target(message: Message, args: str) -> tuple[str | None, str]:
+    """(target argument, the rest). With a reply and no id/@username first, the reply is the target."""
+    first, _, rest = args.strip().partition(" ")
+    looks_like_target = first.isdigit() or first.startswith("@")
+    if message.reply_to_message is not None and not looks_like_target:
+        return None, args.strip()
+    return (first or None), rest.strip()
+
+
+async def _groups(session: AsyncSession) -> list[int]:
+    return [g.chat_id for g in await group_service.active_groups(session)]
+
+
+async def ban_command(
+    message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    arg, reason = _split_target(message, command.args or "")
+    target = await resolve_target(session, message, arg)
+    if target is None:
+        _reply(out, message, _("ban-usage") if not arg else _("staff-unknown-user", arg=arg))
+        return
+    user_id, name = target
+    if app.directory.role(user_id).is_staff or user_id == bot.id:
+        _reply(out, message, _("ban-staff", name=name))
+        return
+    if not await access.ban(session, user_id, profile.id, now, reason[:256] or None):
+        _reply(out, message, _("ban-already", name=name, id=user_id))
+        return
+    await gatekeeper.decline_pending_of(session, out, app, user_id, Reason.BANNED, now)
+    await people.record_audit(session, actor_id=profile.id, action="ban", now=now, target=str(user_id),
+                              details=reason or None)
+    chats = await _groups(session)
+
+    async def remove_everywhere() -> None:
+        for chat_id in chats:
+            try:
+                await bot.ban_chat_member(chat_id, user_id)
+            except TelegramAPIError:
+                continue
+
+    out.after_commit(remove_everywhere)
+    _reply(out, message, _("ban-done", name=name, id=user_id, groups=len(chats)))
+
+
+async def unban_command(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    arg, _rest = _split_target(message, command.args or "")
+    target = await resolve_target(session, message, arg)
+    if target is None:
+        _reply(out, message, _("unban-usage") if not arg else _("staff-unknown-user", arg=arg))
+        return
+    user_id, name = target
+    if not await access.unban(session, user_id):
+        _reply(out, message, _("unban-not-banned", name=name, id=user_id))
+        return
+    await people.record_audit(session, actor_id=profile.id, action="unban", now=now, target=str(user_id))
+    chats = await _groups(session)
+
+    async def lift_everywhere() -> None:
+        for chat_id in chats:
+            try:
+                await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+            except TelegramAPIError:
+                continue
+
+    out.after_commit(lift_everywhere)
+    _reply(out, message, _("unban-done", name=name, id=user_id))
+
+
+async def allow_command(
+    message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    args = (command.args or "").strip()
+    if args.lower() == "list":
+        total, ids = await access.allowed_ids(session)
+        shown = Markup(", ".join(str(i) for i in ids)) if ids else _("allow-list-empty")
+        _reply(out, message, _("allow-list", count=total, ids=shown))
+        return
+    remove = args.lower().startswith("remove")
+    if remove:
+        args = args[len("remove"):].strip()
+    arg, _rest = _split_target(message, args)
+    target = await resolve_target(session, message, arg)
+    if target is None:
+        _reply(out, message, _("allow-usage") if not arg else _("staff-unknown-user", arg=arg))
+        return
+    user_id, name = target
+    if remove:
+        changed = await access.disallow(session, user_id)
+        key = "allow-removed" if changed else "allow-not-listed"
+    else:
+        changed = await access.allow(session, user_id, profile.id, now)
+        key = "allow-added" if changed else "allow-already"
+    if changed:
+        await people.record_audit(session, actor_id=profile.id, action="allow.remove" if remove else "allow.add",
+                                  now=now, target=str(user_id))
+    _reply(out, message, _(key, name=name, id=user_id))
+
+
+async def tag_command(
+    message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    args = (command.args or "").strip()
+    remove = args.lower().startswith("remove ")
+    if remove:
+        args = args[len("remove "):].strip()
+    arg, rest = _split_target(message, args)
+    target = await resolve_target(session, message, arg)
+    if target is None:
+        _reply(out, message, _("tag-usage") if not arg else _("staff-unknown-user", arg=arg))
+        return
+    user_id, name = target
+    if not rest:
+        tags = await access.tags_of(session, user_id)
+        _reply(out, message, _("tag-show", name=name, id=user_id,
+                               tags=Markup(", ".join(tags)) if tags else _("tag-none")))
+        return
+    try:
+        tag = segments.normalize_tag(rest)
+    except SegmentSyntaxError:
+        _reply(out, message, _("tag-bad", tag=rest))
+        return
+    if remove:
+        changed = await access.remove_tag(session, user_id, tag)
+        key = "tag-removed" if changed else "tag-not-there"
+    else:
+        changed = await access.add_tag(session, user_id, tag, profile.id, now)
+        key = "tag-added" if changed else "tag-already"
+    if changed:
+        await people.record_audit(session, actor_id=profile.id, action="tag.remove" if remove else "tag.add",
+                                  now=now, target=str(user_id), details=tag)
+    _reply(out, message, _(key, name=name, id=user_id, tag=tag))
+
+
+def segment_error_text(_: Translator, exc: SegmentSyntaxError) -> str:
+    problem = str(exc.params.get("problem", "unexpected"))
+    token = str(exc.params.get("token", ""))
+    return _("segment-syntax-error", position=int(exc.params.get("position", 1)),  # type: ignore[call-overload]
+             token=_("segment-token", token=token) if token else "", problem=_(f"segment-problem-{problem}"))
+
+
+async def segment_command(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, now: datetime,
+) -> None:
+    text = (command.args or "").strip()
+    if not text:
+        _reply(out, message, _("segment-usage"))
+        return
+    try:
+        expr = segments.parse(text)
+    except SegmentSyntaxError as exc:
+        _reply(out, message, Markup(f"{segment_error_text(_, exc)}\n{_('segment-usage')}"))
+        return
+    result = await segment_service.summary(session, expr, now, local_day(now, app.settings.tz))
+    sample = Markup("\n".join(_("segment-sample-row", name=name, id=uid) for uid, name in result.sample))
+    _reply(out, message, _("segment-result", expr=segments.render(expr), count=result.count,
+                           sample=sample or _("segment-nobody")))
+
+
+async def audit_command(message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator) -> None:
+    rows = await people.latest_audit(session, AUDIT_ROWS)
+    if not rows:
+        _reply(out, message, _("audit-empty"))
+        return
+    lines = []
+    for entry, actor_name in rows:
+        when = entry.created_at.astimezone(app.settings.tz).strftime("%m-%d %H:%M")
+        lines.append(_("audit-row", when=when, actor=actor_name or str(entry.actor_id), action=entry.action,
+                       target=entry.target or "", details=(entry.details or "")[:80]))
+    _reply(out, message, _("audit-list", count=len(rows), rows=Markup("\n".join(lines))))
+
+
+def create_router() -> Router:
+    router = Router(name="moderation")
+    router.message.register(refuse, Command(*STAFF_COMMANDS), ~IsStaff())
+    router.message.register(ban_command, Command("ban"), IsStaff())
+    router.message.register(unban_command, Command("unban"), IsStaff())
+    router.message.register(allow_command, Command("allow"), IsStaff())
+    router.message.register(tag_command, Command("tag"), IsStaff())
+    router.message.register(segment_command, Command("segment"), IsStaff())
+    router.message.register(audit_command, Command("audit"), IsStaff())
+    return router

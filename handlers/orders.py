@@ -1,0 +1,109 @@
+"""Orders: staff import the shop's CSV (/import_orders with the file), customers link theirs (/bind)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Document, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.outbox import Outbox
+from bot.services import orders as order_service
+from bot.services import people
+from bot.services.people import Profile
+from bot.texts import Translator
+from games.errors import BindRefused, OrderLineError
+from games.gate import format_money
+from games.orders import parse_orders_csv
+from handlers.filters import IsStaff
+from handlers.staff import _reply, refuse
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM); exports from Chinese spreadsheets are often GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def import_error_text(_: Translator, exc: OrderLineError) -> str:
+    problem = str(exc.params.get("problem", "columns"))
+    return _("orders-line-error", line=int(exc.params.get("line", 1)),  # type: ignore[call-overload]
+             problem=_(f"orders-problem-{problem}", value=str(exc.params.get("value", ""))))
+
+
+async def import_orders(
+    message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    document: Document | None = message.document
+    if document is None and message.reply_to_message is not None:
+        document = message.reply_to_message.document
+    if document is None:
+        out.message(message.chat.id, _("orders-usage"))
+        return
+    if (document.file_size or 0) > MAX_CSV_BYTES:
+        out.message(message.chat.id, _("orders-too-big", mb=MAX_CSV_BYTES // (1024 * 1024)))
+        return
+    try:
+        buffer = await bot.download(document.file_id)
+    except TelegramAPIError:
+        out.message(message.chat.id, _("orders-download-failed"))
+        return
+    data = buffer.read() if buffer is not None else b""
+    try:
+        rows = parse_orders_csv(decode_csv(data), app.settings.tz)
+    except OrderLineError as exc:
+        out.message(message.chat.id, _("orders-import-failed", error=import_error_text(_, exc)))
+        return
+    result = await order_service.import_rows(session, rows, now)
+    await people.record_audit(session, actor_id=profile.id, action="orders.import", now=now,
+                              target=document.file_name, details=f"new={result.new} updated={result.updated}")
+    out.message(message.chat.id, _("orders-imported", new=result.new, updated=result.updated))
+
+
+async def private_only(message: Message, out: Outbox, _: Translator) -> None:
+    _reply(out, message, _("orders-private-only"))
+
+
+async def bind(
+    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
+) -> None:
+    parts = (command.args or "").split()
+    if len(parts) != 2:
+        out.message(message.chat.id, _("bind-usage"))
+        return
+    order_id, check = parts
+    currency = app.settings.shop_currency
+    try:
+        bound = await order_service.bind(session, user_id=profile.id, order_id=order_id[:64], check=check, now=now,
+                                         currency=currency)
+    except BindRefused as exc:
+        out.message(message.chat.id, _(exc.key, **exc.params))
+        return
+    key = "bind-already-yours" if bound.already else "bind-done"
+    out.message(message.chat.id, _(key, order=order_id, total=format_money(bound.total_cents), currency=currency))
+
+
+async def bind_in_group(message: Message, app: App, out: Outbox, group_: Translator) -> None:
+    """The check value must not stay readable in a group: delete the message, point to private chat."""
+    out.after_commit(lambda: app.sender.delete(message.chat.id, message.message_id))  # type: ignore[arg-type,return-value]
+    out.group_line(message.chat.id, "bind-private", None, lambda _items: group_("bind-private"))
+
+
+def create_router() -> Router:
+    router = Router(name="orders")
+    router.message.register(refuse, Command("import_orders"), ~IsStaff())
+    router.message.register(private_only, Command("import_orders"), F.chat.type != "private")
+    router.message.register(import_orders, Command("import_orders"), IsStaff())
+    router.message.register(bind_in_group, Command("bind"), F.chat.type != "private")
+    router.message.register(bind, Command("bind"))
+    return router
