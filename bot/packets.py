@@ -171,6 +171,8 @@ def render(app: App, _: Translator, packet_view: service.PacketView) -> str:
             lines.append(_("rp-password-hint", password=packet.password))
         if packet.eligibility == str(rules.Eligibility.BEFORE):
             lines.append(_("rp-eligibility-before"))
+        elif (segment := rules.segment_of(packet.eligibility)) is not None:
+            lines.append(_("rp-eligibility-segment", segment=segment))
         lines.append(_("rp-until", until=_local(app, packet.expires_at)))
     elif packet.status == service.EMPTY:
         lines.append(_("rp-all-grabbed", shares=packet.shares))

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from games.errors import DomainError
+from games import segments
+from games.errors import DomainError, SegmentSyntaxError
 
 MAX_SHARES = 10_000
 MAX_TOTAL = 1_000_000
@@ -73,6 +74,14 @@ class NotEligible(GrabRefused):
     key = "rp-not-eligible"
 
 
+class NotInSegment(NotEligible):
+    key = "rp-not-in-segment"
+
+
+class BadSegment(PacketError):
+    key = "rp-error-segment"
+
+
 class Expired(GrabRefused):
     key = "rp-expired"
 
@@ -91,6 +100,15 @@ class Eligibility(StrEnum):
     # Only members the shop knew in the group before the packet was sent: freshly created
     # accounts joining to farm packets get nothing.
     BEFORE = "before"
+
+
+SEGMENT_PREFIX = "seg:"  # eligibility "seg:EXPR": only members in that segment (games.segments)
+MAX_SEGMENT = 120
+
+
+def segment_of(eligibility: str) -> str | None:
+    """The segment expression of a packet's eligibility, if it has one."""
+    return eligibility[len(SEGMENT_PREFIX):] if eligibility.startswith(SEGMENT_PREFIX) else None
 
 
 class RandomSource(Protocol):
@@ -143,7 +161,7 @@ class PacketSpec:
     shares: int
     split: Split = Split.LUCKY
     password: str | None = None
-    eligibility: Eligibility = Eligibility.ALL
+    eligibility: str = Eligibility.ALL.value  # "all", "before" or "seg:EXPR"
     expires_in: timedelta = DEFAULT_EXPIRY
 
     def encode_options(self) -> str:
@@ -151,8 +169,8 @@ class PacketSpec:
         parts = [str(self.split)]
         if self.password:
             parts.append(f"pw={self.password}")
-        if self.eligibility is not Eligibility.ALL:
-            parts.append(f"for={self.eligibility}")
+        if self.eligibility != Eligibility.ALL:
+            parts.append(f"for={segment_of(self.eligibility) or self.eligibility}")
         if self.expires_in != DEFAULT_EXPIRY:
             parts.append(f"expires={_format_duration(self.expires_in)}")
         return " ".join(parts)
@@ -189,14 +207,17 @@ def _format_duration(value: timedelta) -> str:
 
 
 def parse_packet(args: list[str]) -> PacketSpec:
-    """``TOTAL SHARES [lucky|equal] [pw=WORD] [for=all|before] [expires=30m|12h|2d]``."""
+    """``TOTAL SHARES [lucky|equal] [pw=WORD] [for=all|before|SEGMENT] [expires=30m|12h|2d]``.
+
+    ``for=SEGMENT`` is a segment expression without spaces (``tag:vip``, ``repeat``,
+    ``purchased&!dormant`` is not valid; use one name or tag)."""
     if len(args) < 2:
         raise PacketError()
     total, shares = _parse_int(args[0]), _parse_int(args[1])
     _check_numbers(total, shares)
     how = Split.LUCKY
     password: str | None = None
-    eligibility = Eligibility.ALL
+    eligibility: str = Eligibility.ALL.value
     expires_in = DEFAULT_EXPIRY
     for option in args[2:]:
         lowered = option.lower()
@@ -209,10 +230,17 @@ def parse_packet(args: list[str]) -> PacketSpec:
             if not password or len(password) > MAX_PASSWORD or password.startswith("/"):
                 raise BadPassword(max=MAX_PASSWORD)
         elif lowered.startswith("for="):
-            try:
-                eligibility = Eligibility(lowered[4:])
-            except ValueError:
-                raise UnknownOption(option=option) from None
+            value = option[4:]
+            if value.lower() in (Eligibility.ALL, Eligibility.BEFORE):
+                eligibility = value.lower()
+            else:
+                if not value or len(value) > MAX_SEGMENT:
+                    raise BadSegment(segment=value)
+                try:
+                    segments.parse(value)
+                except SegmentSyntaxError:
+                    raise BadSegment(segment=value) from None
+                eligibility = SEGMENT_PREFIX + value
         elif lowered.startswith("expires="):
             expires_in = parse_duration(lowered[8:])
         else:

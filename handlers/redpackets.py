@@ -88,13 +88,14 @@ def _grab_popup(_: Translator, outcome: service.Grabbed | DomainError) -> tuple[
     return _packet_error(_, outcome), False
 
 
-async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datetime) -> service.Grabbed | DomainError:
+async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datetime, today: date
+                ) -> service.Grabbed | DomainError:
     refusal = app.packets.refusal(packet_id, user_id)
     if refusal is not None:
         return refusal
     try:
         outcome: service.Grabbed | DomainError = await app.db.submit(
-            service.GRAB_OP, service.GrabRequest(packet_id, chat_id, user_id, now))
+            service.GRAB_OP, service.GrabRequest(packet_id, chat_id, user_id, now, today))
     except rules.GrabRefused as refused:
         outcome = refused
     app.packets.record(packet_id, user_id, outcome)
@@ -105,12 +106,12 @@ async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datet
 
 async def grab_button(
     query: CallbackQuery, callback_data: GrabCb, app: App, out: Outbox, _: Translator, profile: Profile,
-    now: datetime,
+    now: datetime, today: date,
 ) -> None:
     if query.message is None or query.message.chat.type not in GROUP_TYPES:
         out.popup(_("rp-no-such-packet"))
         return
-    outcome = await _grab(app, callback_data.id, query.message.chat.id, profile.id, now)
+    outcome = await _grab(app, callback_data.id, query.message.chat.id, profile.id, now, today)
     text, alert = _grab_popup(_, outcome)
     out.popup(text, alert=alert)
 
@@ -130,6 +131,8 @@ def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | Doma
     for name, outcome in items:
         if isinstance(outcome, service.Grabbed):
             rows.append(group_("rp-line-grabbed", name=name, amount=outcome.amount))
+        elif isinstance(outcome, rules.NotInSegment):
+            rows.append(group_("rp-line-not-in-segment", name=name, segment=str(outcome.params.get("segment", ""))))
         else:
             rows.append(group_("rp-line-not-eligible", name=name))
     return "\n".join(rows)
@@ -137,8 +140,9 @@ def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | Doma
 
 async def password_grab(
     message: Message, packet_id: int, app: App, out: Outbox, group_: Translator, profile: Profile, now: datetime,
+    today: date,
 ) -> None:
-    outcome = await _grab(app, packet_id, message.chat.id, profile.id, now)
+    outcome = await _grab(app, packet_id, message.chat.id, profile.id, now, today)
     # Typing the password again, or after the packet is gone, does nothing more.
     if isinstance(outcome, service.Grabbed | rules.NotEligible):
         out.group_line(message.chat.id, f"rp:{packet_id}", (profile.display_name, outcome),

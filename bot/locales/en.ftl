@@ -195,7 +195,7 @@ error-invalid-amount = That amount is not valid.
 error-config = That setting is not valid: { $detail }
 
 ## Red packets
-rp-usage = Usage: <code>/redpacket TOTAL SHARES [lucky|equal] [pw=PASSWORD] [for=all|before] [expires=30m|12h|2d]</code>
+rp-usage = Usage: <code>/redpacket TOTAL SHARES [lucky|equal] [pw=PASSWORD] [for=all|before|SEGMENT] [expires=30m|12h|2d]</code>
     e.g. <code>/redpacket 500 20</code> (500 points in 20 lucky shares). Staff packets are paid from the shop budget, members' from their own points.
 rp-group-only = Send red packets in the shop group, where members can grab them.
 rp-error-usage = Please give the total points and the number of shares.
@@ -231,6 +231,10 @@ rp-expired = This red packet has expired.
 rp-no-such-packet = This red packet does not exist here.
 rp-line-grabbed = 🧧 { $name } grabbed { $amount } points
 rp-line-not-eligible = { $name }: this packet is for members who were here before it was sent.
+rp-not-in-segment = This packet is only for members in the segment { $segment }.
+rp-error-segment = “{ $segment }” is not a segment: use one name without spaces (purchased, never_purchased, repeat, new, dormant, active) or tag:NAME.
+rp-eligibility-segment = Only for members in the segment <code>{ $segment }</code>.
+rp-line-not-in-segment = { $name }: this packet is only for the segment { $segment }.
 budget-show = The shop budget has { $balance } points (staff red packets are paid from it).
 budget-usage = Usage: <code>/budget</code> to see the shop budget, <code>/budget add POINTS</code> (owners) to top it up.
 budget-bad-amount = “{ $value }” is not a valid amount: use a whole number from 1 to { $max }.

@@ -174,7 +174,7 @@ error-invalid-amount = 这个数额无效。
 error-config = 设置无效：{ $detail }
 
 ## 红包
-rp-usage = 用法：<code>/redpacket 总积分 份数 [lucky|equal] [pw=口令] [for=all|before] [expires=30m|12h|2d]</code>
+rp-usage = 用法：<code>/redpacket 总积分 份数 [lucky|equal] [pw=口令] [for=all|before|SEGMENT] [expires=30m|12h|2d]</code>
     例如 <code>/redpacket 500 20</code>（500 积分，20 份拼手气）。工作人员发的红包由店铺预算支付，会员发的红包从自己的积分中扣除。
 rp-group-only = 请在店铺群里发红包，群成员才能抢。
 rp-error-usage = 请写明总积分和份数。
@@ -210,6 +210,10 @@ rp-expired = 这个红包已过期。
 rp-no-such-packet = 这里没有这个红包。
 rp-line-grabbed = 🧧 { $name } 抢到了 { $amount } 积分
 rp-line-not-eligible = { $name }：这个红包仅限发出前已在群里的成员。
+rp-not-in-segment = 这个红包仅限 { $segment } 分群的成员。
+rp-error-segment = “{ $segment }”不是有效的分群：请用一个不含空格的名称（purchased、never_purchased、repeat、new、dormant、active）或 tag:标签。
+rp-eligibility-segment = 仅限 <code>{ $segment }</code> 分群的成员。
+rp-line-not-in-segment = { $name }：这个红包仅限 { $segment } 分群。
 budget-show = 店铺预算有 { $balance } 积分（工作人员发的红包从中支付）。
 budget-usage = 用法：<code>/budget</code> 查看店铺预算，<code>/budget add 积分</code>（店主）充值。
 budget-bad-amount = “{ $value }”不是有效的数额：请用 1 到 { $max } 的整数。

@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GroupMember, LedgerEntry, RedPacket, RedPacketSchedule, RedPacketShare, User
 from bot.services import ledger
+from bot.services import segments as segment_service
 from games import redpacket as rules
+from games import segments
 from games.errors import DomainError, InsufficientPoints
 from games.points import Reason
 
@@ -105,6 +107,7 @@ class GrabRequest:
     chat_id: int
     user_id: int
     now: datetime
+    today: date | None = None  # the shop's local day (segments such as "active" need it)
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,15 @@ class GrabOp:
                 .where(SHARES.c.packet_id == packet_id, SHARES.c.user_id.in_(user_ids))
             )).all())
             eligible: set[int] | None = None
-            if packet.eligibility == str(rules.Eligibility.BEFORE):
+            segment = rules.segment_of(packet.eligibility)
+            if segment is not None:
+                expr = segments.parse(segment)
+                eligible = set()
+                for uid in user_ids:
+                    item = items[next(i for i in indexes if items[i].user_id == uid)]
+                    if await segment_service.contains(session, expr, uid, item.now, item.today or item.now.date()):
+                        eligible.add(uid)
+            elif packet.eligibility == str(rules.Eligibility.BEFORE):
                 eligible = set((await session.execute(
                     select(GROUP_MEMBERS.c.user_id).where(
                         GROUP_MEMBERS.c.chat_id == packet.chat_id, GROUP_MEMBERS.c.user_id.in_(user_ids),
@@ -184,7 +195,7 @@ class GrabOp:
                 elif packet.status == EMPTY or seq > packet.shares:
                     outcomes[index] = rules.AllGone()
                 elif eligible is not None and item.user_id not in eligible:
-                    outcomes[index] = rules.NotEligible()
+                    outcomes[index] = rules.NotInSegment(segment=segment) if segment else rules.NotEligible()
                 else:
                     amount = free[seq]
                     taken[item.user_id] = amount

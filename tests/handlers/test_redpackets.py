@@ -212,3 +212,19 @@ async def test_customers_cannot_use_the_budget_or_schedules(h: Harness) -> None:
         await h.say(ann, command, chat=h.group)
         assert "only shop staff" in h.texts_to(h.group.id)[-1]
     assert await _balance(h, ledger.SHOP_ACCOUNT) == 1000
+
+
+async def test_segment_packets_open_only_for_that_segment(h: Harness) -> None:
+    await _ready(h)
+    ann, bob = _member(h, "Ann"), _member(h, "Bob")
+    await h.say(h.owner, f"/tag {ann.id} vip")  # type: ignore[attr-defined]
+    await h.say(h.owner, "/redpacket 20 2 for=tag:vip", chat=h.group)
+    assert "segment <code>tag:vip</code>" in (h.emu.sent(h.group.id)[-1].text or "")
+    packet = await _packet(h)
+    refused = await h.tap(bob, packet.message_id, GrabCb(id=packet.id).pack())  # type: ignore[arg-type]
+    assert "only for members in the segment tag:vip" in refused["text"]
+    ok = await h.tap(ann, packet.message_id, GrabCb(id=packet.id).pack())  # type: ignore[arg-type]
+    assert "You grabbed" in ok["text"]
+    await h.say(h.owner, "/redpacket 20 2 for=vipz", chat=h.group)
+    assert "is not a segment" in h.texts_to(h.group.id)[-1]
+    await _books_balance(h)

@@ -68,7 +68,9 @@ def test_lucky_split_bounds_each_share_by_twice_the_mean() -> None:
     (["99999999", "2"], rp.TooBig),
     (["100000", "20000"], rp.TooBig),
     (["100", "2", "weird"], rp.UnknownOption),
-    (["100", "2", "for=vip"], rp.UnknownOption),
+    (["100", "2", "for=vip"], rp.BadSegment),
+    (["100", "2", "for=tag:"], rp.BadSegment),
+    (["100", "2", "for="], rp.BadSegment),
     (["100", "2", "expires=0m"], rp.BadExpiry),
     (["100", "2", "expires=8d"], rp.BadExpiry),
     (["100", "2", "pw="], rp.BadPassword),
@@ -82,9 +84,13 @@ def test_bad_packet_commands_are_refused_with_a_reason(args: list[str], error: t
 
 def test_packet_options() -> None:
     spec = rp.parse_packet(["500", "20", "equal", "pw=恭喜发财", "for=before", "expires=2h"])
-    assert spec == rp.PacketSpec(500, 20, rp.Split.EQUAL, "恭喜发财", rp.Eligibility.BEFORE, timedelta(hours=2))
+    assert spec == rp.PacketSpec(500, 20, rp.Split.EQUAL, "恭喜发财", "before", timedelta(hours=2))
     assert rp.parse_packet(["500", "20", *spec.encode_options().split()]) == spec
     assert rp.parse_packet(["10", "2"]).expires_in == rp.DEFAULT_EXPIRY
+    vip = rp.parse_packet(["10", "2", "for=tag:vip"])
+    assert vip.eligibility == "seg:tag:vip" and rp.segment_of(vip.eligibility) == "tag:vip"
+    assert rp.parse_packet(["10", "2", *vip.encode_options().split()]) == vip
+    assert rp.parse_packet(["10", "2", "for=repeat"]).eligibility == "seg:repeat"
 
 
 def test_schedules() -> None:
