@@ -112,3 +112,18 @@ async def test_short_funds_write_nothing(db: Database) -> None:
     async with db.reader() as session:
         assert (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one() == 0
         assert (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one() == 1
+
+
+async def test_accounting_catches_a_tampered_packet(db: Database) -> None:
+    await _shop(db, 500)
+    await make_users(db, 7)
+    packet_id = await _packet(db, 100, 4)
+    await db.submit(service.GRAB_OP, service.GrabRequest(packet_id, CHAT, 7, NOW))
+    await _books(db)
+    async with db.session() as session:
+        packet = await session.get(RedPacket, packet_id)
+        assert packet is not None
+        packet.grabbed_amount += 1  # points appearing from nowhere
+    async with db.reader() as session:
+        problems = await service.accounting(session)
+    assert len(problems) >= 1 and f"red packet {packet_id}" in problems[0]
