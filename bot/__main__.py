@@ -75,8 +75,17 @@ def _describe(url: str) -> str:
 
 
 def _upgrade(settings: Settings) -> None:
+    from pathlib import Path
+
     from bot.db.migrate import upgrade
 
+    url = settings.database_url
+    if url.startswith("sqlite+aiosqlite:///") and ":memory:" not in url:
+        # Checked here: aiosqlite leaves a worker thread behind when it cannot open the file.
+        folder = Path(url.removeprefix("sqlite+aiosqlite:///").split("?")[0]).parent
+        if not folder.is_dir():
+            raise SettingsError(f"Setting DATABASE_URL: cannot open or migrate the database "
+                                f"({_describe(url)}): the folder {folder} does not exist")
     try:
         upgrade(settings.database_url)
     except Exception as exc:
