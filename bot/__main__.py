@@ -90,10 +90,12 @@ def _upgrade(settings: Settings) -> None:
     from bot.db.migrate import upgrade
 
     url = settings.database_url
-    if url.startswith("sqlite") and ":///" in url:
-        folder = Path(url.split(":///", 1)[1]).expanduser().resolve().parent
+    if url.startswith("sqlite+aiosqlite:///") and ":memory:" not in url:
+        # Checked here: aiosqlite leaves a worker thread behind when it cannot open the file.
+        folder = Path(url.removeprefix("sqlite+aiosqlite:///").split("?")[0]).parent
         if not folder.is_dir():
-            raise SettingsError(f"Setting DATABASE_URL: the folder {folder} does not exist ({_describe(url)})")
+            raise SettingsError(f"Setting DATABASE_URL: cannot open or migrate the database "
+                                f"({_describe(url)}): the folder {folder} does not exist")
     try:
         upgrade(url)
     except Exception as exc:
