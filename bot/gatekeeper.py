@@ -265,10 +265,12 @@ def welcome(app: App, group: Group, name: str, gift: int) -> None:
     template = group.welcome_text
     chat_id = group.chat_id
 
-    async def replace_previous(message: Message) -> None:
+    async def replace_previous(messages: list[Message]) -> None:
+        # A huge batch may be split in several messages; the last one stands for the batch.
+        newest = messages[-1].message_id
         async with app.db.session() as session:
-            previous = await gate_service.swap_welcome_message(session, chat_id, message.message_id)
-        if previous and previous != message.message_id:
+            previous = await gate_service.swap_welcome_message(session, chat_id, newest)
+        if previous and previous not in {m.message_id for m in messages}:
             await app.sender.delete(chat_id, previous)
 
     app.coalescer.add(chat_id, "welcome", Newcomer(name, gift),

@@ -18,19 +18,11 @@ from bot.services.people import Profile
 from bot.texts import Translator
 from games.errors import BindRefused, OrderLineError
 from games.gate import format_money
-from games.orders import parse_orders_csv
+from games.orders import decode_csv, parse_orders_csv
 from handlers.filters import IsStaff
 from handlers.staff import _reply, refuse
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM); exports from Chinese spreadsheets are often GB18030."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
 
 
 def import_error_text(_: Translator, exc: OrderLineError) -> str:
