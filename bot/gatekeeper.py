@@ -141,6 +141,10 @@ async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox
         out.message(message.chat.id, _("join-password-late"))
         return
     rules = gate_service.rules_of(group)
+    if row.expires_at <= now:  # past its time, the sweep just has not come by yet
+        if await gate_service.decide(session, request_id, approved=False, reason=str(Reason.TIMEOUT), now=now):
+            out.after_commit(lambda: apply(app, request_id))
+        return
     if not rules.password:
         out.message(message.chat.id, _("join-password-late"))
         return

@@ -201,6 +201,12 @@ async def test_unfinished_requests_time_out_once(h: Harness) -> None:
     assert "not completed in time" in h.texts_to(ann.id)[-1]
     await h.say(ann, "jasmine")  # too late: no second decision
     assert decisions(h, ann) == ["declined"]
+    # Past its time but before the sweep comes by, the right password does not open the door either.
+    bob = h.emu.create_user("Bob")
+    await join(h, bob)
+    h.clock.advance(timedelta(minutes=6))
+    await h.say(bob, "jasmine")
+    assert decisions(h, bob) == ["declined"] and "not completed in time" in h.texts_to(bob.id)[-1]
 
 
 async def test_a_restart_finishes_decisions_without_repeating_them(h: Harness) -> None:
