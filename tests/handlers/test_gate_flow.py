@@ -286,6 +286,8 @@ async def test_invite_links_record_who_they_brought(h: Harness) -> None:
     await join(h, ann, link)
     listing = await staff(h, "/invites")
     assert "spring-sale" in listing and "1 request, 1 joined" in listing
+    who = await staff(h, "/invites spring-sale")
+    assert "Ann" in who and str(ann.id) in who
     async with h.app.db.session() as session:
         row = (await session.execute(select(JoinRequest))).scalar_one()
     assert row.invite_name == "spring-sale" and row.invite_link == link
