@@ -61,6 +61,11 @@ async def import_orders(
     out.message(message.chat.id, _("orders-imported", new=result.new, updated=result.updated))
 
 
+async def file_without_command(message: Message, out: Outbox, _: Translator) -> None:
+    """Staff sent a file with no /import_orders caption: say how to import it."""
+    out.message(message.chat.id, _("orders-usage"))
+
+
 async def private_only(message: Message, out: Outbox, _: Translator) -> None:
     _reply(out, message, _("orders-private-only"))
 
@@ -96,6 +101,7 @@ def create_router() -> Router:
     router.message.register(refuse, Command("import_orders"), ~IsStaff())
     router.message.register(private_only, Command("import_orders"), F.chat.type != "private")
     router.message.register(import_orders, Command("import_orders"), IsStaff())
+    router.message.register(file_without_command, F.chat.type == "private", F.document, IsStaff())
     router.message.register(bind_in_group, Command("bind"), F.chat.type != "private")
     router.message.register(bind, Command("bind"))
     return router

@@ -303,6 +303,11 @@ async def test_malformed_csv_names_the_line_and_imports_nothing(h: Harness) -> N
         assert (await session.execute(select(func.count()).select_from(Order))).scalar_one() == 0
     await h.say(h.owner, "/import_orders")
     assert "caption /import_orders" in h.texts_to(h.owner.id)[-1]
+    await h.feed(h.emu.user_sends_document(h.owner, "orders.csv", CSV))  # no caption: how to import it
+    assert "caption /import_orders" in h.texts_to(h.owner.id)[-1]
+    sent = h.emu.user_sends_document(h.owner, "orders.csv", CSV)
+    await h.feed(h.emu.user_sends(h.owner, "/import_orders", reply_to_message_id=sent["message"]["message_id"]))
+    assert "3 new orders" in h.texts_to(h.owner.id)[-1]
 
 
 async def test_an_order_binds_to_one_account_and_guessing_is_limited(h: Harness) -> None:
