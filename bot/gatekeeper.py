@@ -141,6 +141,10 @@ async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox
         out.message(message.chat.id, _("join-password-late"))
         return
     rules = gate_service.rules_of(group)
+    if row.expires_at <= now:  # past its time, the sweep just has not come by yet
+        if await gate_service.decide(session, request_id, approved=False, reason=str(Reason.TIMEOUT), now=now):
+            out.after_commit(lambda: apply(app, request_id))
+        return
     if not rules.password:
         out.message(message.chat.id, _("join-password-late"))
         return
@@ -265,10 +269,12 @@ def welcome(app: App, group: Group, name: str, gift: int) -> None:
     template = group.welcome_text
     chat_id = group.chat_id
 
-    async def replace_previous(message: Message) -> None:
+    async def replace_previous(messages: list[Message]) -> None:
+        # A huge batch may be split in several messages; the last one stands for the batch.
+        newest = messages[-1].message_id
         async with app.db.session() as session:
-            previous = await gate_service.swap_welcome_message(session, chat_id, message.message_id)
-        if previous and previous != message.message_id:
+            previous = await gate_service.swap_welcome_message(session, chat_id, newest)
+        if previous and previous not in {m.message_id for m in messages}:
             await app.sender.delete(chat_id, previous)
 
     app.coalescer.add(chat_id, "welcome", Newcomer(name, gift),

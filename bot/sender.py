@@ -704,7 +704,7 @@ class _Batch:
     first_added: float = 0.0
     timer: asyncio.Task[None] | None = None  # set only while the timer is still sleeping
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    on_sent: Callable[[Message], Awaitable[None]] | None = None
+    on_sent: Callable[[list[Message]], Awaitable[None]] | None = None
 
 
 class GroupCoalescer:
@@ -737,9 +737,9 @@ class GroupCoalescer:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str],
-            on_sent: Callable[[Message], Awaitable[None]] | None = None) -> None:
+            on_sent: Callable[[list[Message]], Awaitable[None]] | None = None) -> None:
         """Queue ``item``; it will be sent with the rest of its (chat, topic) batch. ``on_sent`` is
-        awaited with each message the batch became (e.g. to delete the previous welcome)."""
+        awaited once per batch with the message(s) it became (e.g. to delete the previous welcome)."""
         key = (chat_id, topic)
         batch = self._batches.get(key)
         if batch is None:
@@ -831,6 +831,7 @@ class GroupCoalescer:
                 waited,
                 len(chunks),
             )
+            delivered: list[Message] = []
             for chunk in chunks:
                 try:
                     text = render(chunk)
@@ -846,11 +847,13 @@ class GroupCoalescer:
                         self.max_chars,
                     )
                 sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
-                if sent is not None and batch.on_sent is not None:
-                    try:
-                        await batch.on_sent(sent)
-                    except Exception:
-                        logger.exception("coalescer: after sending %r to chat %s", topic, chat_id)
+                if sent is not None:
+                    delivered.append(sent)
+            if delivered and batch.on_sent is not None:
+                try:
+                    await batch.on_sent(delivered)
+                except Exception:
+                    logger.exception("coalescer: after sending %r to chat %s", topic, chat_id)
             if batch.items and batch.timer is None:
                 self._start_timer(key, batch)
             elif not batch.items and batch.timer is None and self._batches.get(key) is batch:

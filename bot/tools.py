@@ -82,8 +82,7 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     from bot.clock import SystemClock
     from bot.services import orders, people
     from games.errors import OrderLineError
-    from games.orders import parse_orders_csv
-    from handlers.orders import decode_csv
+    from games.orders import decode_csv, parse_orders_csv
 
     path = Path(file)
     try:

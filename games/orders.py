@@ -31,6 +31,14 @@ class OrderRow:
     check: str
 
 
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM); exports from Chinese spreadsheets are often GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
 def _paid_at(value: str, tz: tzinfo) -> datetime:
     text = value.strip().replace("/", "-")
     try:

@@ -183,10 +183,16 @@ async def invite_command(
     _reply(out, message, _("invite-created", link=link.invite_link, name=name or _("invite-unnamed")))
 
 
-async def invites_command(message: Message, session: AsyncSession, out: Outbox, _: Translator,
-                          group: GroupInfo | None) -> None:
+async def invites_command(message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
+                          _: Translator, group: GroupInfo | None) -> None:
     if group is None:
         _reply(out, message, _("group-not-registered"))
+        return
+    name = (command.args or "").strip()
+    if name:
+        people_ = await gate_service.joined_via(session, group.chat_id, name)
+        rows = Markup("\n".join(_("invites-person", name=n, id=str(uid)) for uid, n in people_))
+        _reply(out, message, _("invites-joined", link=name, count=len(people_), rows=rows or _("segment-nobody")))
         return
     stats = await gate_service.link_stats(session, group.chat_id)
     if not stats:

@@ -56,7 +56,7 @@ async def ban_command(
         _reply(out, message, _("ban-staff", name=name))
         return
     if not await access.ban(session, user_id, profile.id, now, reason[:256] or None):
-        _reply(out, message, _("ban-already", name=name, id=user_id))
+        _reply(out, message, _("ban-already", name=name, id=str(user_id)))
         return
     await gatekeeper.decline_pending_of(session, out, app, user_id, Reason.BANNED, now)
     await people.record_audit(session, actor_id=profile.id, action="ban", now=now, target=str(user_id),
@@ -71,7 +71,7 @@ async def ban_command(
                 continue
 
     out.after_commit(remove_everywhere)
-    _reply(out, message, _("ban-done", name=name, id=user_id, groups=len(chats)))
+    _reply(out, message, _("ban-done", name=name, id=str(user_id), groups=len(chats)))
 
 
 async def unban_command(
@@ -85,7 +85,7 @@ async def unban_command(
         return
     user_id, name = target
     if not await access.unban(session, user_id):
-        _reply(out, message, _("unban-not-banned", name=name, id=user_id))
+        _reply(out, message, _("unban-not-banned", name=name, id=str(user_id)))
         return
     await people.record_audit(session, actor_id=profile.id, action="unban", now=now, target=str(user_id))
     chats = await _groups(session)
@@ -98,7 +98,7 @@ async def unban_command(
                 continue
 
     out.after_commit(lift_everywhere)
-    _reply(out, message, _("unban-done", name=name, id=user_id))
+    _reply(out, message, _("unban-done", name=name, id=str(user_id)))
 
 
 async def allow_command(
@@ -129,7 +129,7 @@ async def allow_command(
     if changed:
         await people.record_audit(session, actor_id=profile.id, action="allow.remove" if remove else "allow.add",
                                   now=now, target=str(user_id))
-    _reply(out, message, _(key, name=name, id=user_id))
+    _reply(out, message, _(key, name=name, id=str(user_id)))
 
 
 async def tag_command(
@@ -148,7 +148,7 @@ async def tag_command(
     user_id, name = target
     if not rest:
         tags = await access.tags_of(session, user_id)
-        _reply(out, message, _("tag-show", name=name, id=user_id,
+        _reply(out, message, _("tag-show", name=name, id=str(user_id),
                                tags=Markup(", ".join(tags)) if tags else _("tag-none")))
         return
     try:
@@ -165,7 +165,7 @@ async def tag_command(
     if changed:
         await people.record_audit(session, actor_id=profile.id, action="tag.remove" if remove else "tag.add",
                                   now=now, target=str(user_id), details=tag)
-    _reply(out, message, _(key, name=name, id=user_id, tag=tag))
+    _reply(out, message, _(key, name=name, id=str(user_id), tag=tag))
 
 
 def segment_error_text(_: Translator, exc: SegmentSyntaxError) -> str:
@@ -189,7 +189,7 @@ async def segment_command(
         _reply(out, message, Markup(f"{segment_error_text(_, exc)}\n{_('segment-usage')}"))
         return
     result = await segment_service.summary(session, expr, now, local_day(now, app.settings.tz))
-    sample = Markup("\n".join(_("segment-sample-row", name=name, id=uid) for uid, name in result.sample))
+    sample = Markup("\n".join(_("segment-sample-row", name=name, id=str(uid)) for uid, name in result.sample))
     _reply(out, message, _("segment-result", expr=segments.render(expr), count=result.count,
                            sample=sample or _("segment-nobody")))
 

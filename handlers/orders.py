@@ -18,19 +18,11 @@ from bot.services.people import Profile
 from bot.texts import Translator
 from games.errors import BindRefused, OrderLineError
 from games.gate import format_money
-from games.orders import parse_orders_csv
+from games.orders import decode_csv, parse_orders_csv
 from handlers.filters import IsStaff
 from handlers.staff import _reply, refuse
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM); exports from Chinese spreadsheets are often GB18030."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
 
 
 def import_error_text(_: Translator, exc: OrderLineError) -> str:
@@ -69,6 +61,11 @@ async def import_orders(
     out.message(message.chat.id, _("orders-imported", new=result.new, updated=result.updated))
 
 
+async def file_without_command(message: Message, out: Outbox, _: Translator) -> None:
+    """Staff sent a file with no /import_orders caption: say how to import it."""
+    out.message(message.chat.id, _("orders-usage"))
+
+
 async def private_only(message: Message, out: Outbox, _: Translator) -> None:
     _reply(out, message, _("orders-private-only"))
 
@@ -104,6 +101,7 @@ def create_router() -> Router:
     router.message.register(refuse, Command("import_orders"), ~IsStaff())
     router.message.register(private_only, Command("import_orders"), F.chat.type != "private")
     router.message.register(import_orders, Command("import_orders"), IsStaff())
+    router.message.register(file_without_command, F.chat.type == "private", F.document, IsStaff())
     router.message.register(bind_in_group, Command("bind"), F.chat.type != "private")
     router.message.register(bind, Command("bind"))
     return router

@@ -126,6 +126,16 @@ async def setup(
     if not is_admin:
         _reply(out, message, _("setup-need-admin"))
         return
+    channel = app.settings.shop_channel
+    channel_admin = True
+    if channel is not None:
+        # The "follows the shop" threshold asks the channel who is in it: the bot must be admin there.
+        # (Asked before the transaction starts: never hold one across an API call.)
+        try:
+            in_channel = await bot.get_chat_member(channel, bot.id)
+            channel_admin = in_channel.status in ("administrator", "creator")
+        except TelegramAPIError:
+            channel_admin = False
     title = message.chat.title or str(message.chat.id)
     new = await group_service.register(session, chat_id=message.chat.id, title=title, label=label,
                                        by=profile.id, now=now)
@@ -137,16 +147,8 @@ async def setup(
     out.after_commit(lambda: app.directory.reload(app.db))
     _reply(out, message, _("setup-done" if new else "setup-updated", title=title, label=label,
                            rules=_rules_summary(_, group_service.rules_of(group))))
-    channel = app.settings.shop_channel
-    if channel is not None:
-        # The "follows the shop" threshold asks the channel who is in it: the bot must be admin there.
-        try:
-            in_channel = await bot.get_chat_member(channel, bot.id)
-            channel_admin = in_channel.status in ("administrator", "creator")
-        except TelegramAPIError:
-            channel_admin = False
-        if not channel_admin:
-            _reply(out, message, _("setup-channel-not-admin", channel=channel))
+    if channel is not None and not channel_admin:
+        _reply(out, message, _("setup-channel-not-admin", channel=channel))
 
 
 async def group_only(message: Message, out: Outbox, _: Translator) -> None:

@@ -27,7 +27,7 @@ help-staff =
     /checkin_post — post the check-in button now
     /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — entry thresholds
     /welcome TEXT with {"{"}name{"}"} | gift=50 | reset | off — welcome message and gift
-    /invite [name] — a join-request invite link; /invites — links and who they brought
+    /invite [name] — a join-request invite link; /invites [name] — links and who they brought
     /settings — this group's settings
     <b>Anywhere</b>
     /ban, /unban ID or reply — across all shop groups
@@ -336,6 +336,9 @@ invites-row = • { $name }: { $link } — { $requests } { $requests ->
         [one] request
        *[other] requests
     }, { $joined } joined
+invites-joined = <b>Joined through "{ $link }"</b> (latest { $count })
+    { $rows }
+invites-person = • { $name } ({ $id })
 invites-empty = No invite links yet. Create one with /invite [name].
 settings-summary =
     <b>{ $title }</b> (label: { $label })

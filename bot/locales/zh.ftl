@@ -27,7 +27,7 @@ help-staff =
     /checkin_post — 立即发布签到按钮
     /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — 入群门槛
     /welcome 欢迎语（{"{"}name{"}"} 为新成员名字）| gift=50 | reset | off — 进群欢迎和进群福利
-    /invite [名称] — 创建需审核的邀请链接；/invites — 各链接带来了谁
+    /invite [名称] — 创建需审核的邀请链接；/invites [名称] — 各链接带来了谁
     /settings — 本群设置
     <b>任何地方</b>
     /ban、/unban ID 或回复 — 在所有店铺群拉黑/解除
@@ -288,6 +288,9 @@ invite-failed = 无法创建邀请链接。我需要“通过链接邀请用户�
 invites-list = <b>邀请链接</b>
     { $rows }
 invites-row = • { $name }：{ $link } — { $requests } 个申请，{ $joined } 人入群
+invites-joined = <b>通过“{ $link }”入群的人</b>（最近 { $count } 位）
+    { $rows }
+invites-person = • { $name }（{ $id }）
 invites-empty = 还没有邀请链接。用 /invite [名称] 创建。
 settings-summary =
     <b>{ $title }</b>（标签：{ $label }）

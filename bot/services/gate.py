@@ -154,3 +154,13 @@ async def link_stats(session: AsyncSession, chat_id: int) -> list[tuple[str, str
         .order_by(LINKS.c.created_at)
     )
     return [(link, name, int(n), int(a)) for link, name, n, a in rows.all()]
+
+
+async def joined_via(session: AsyncSession, chat_id: int, name: str, limit: int = 30) -> list[tuple[int, str]]:
+    """Who joined the group through the link(s) called ``name`` (newest first)."""
+    rows = await session.execute(
+        select(REQUESTS.c.user_id, REQUESTS.c.first_name)
+        .where(REQUESTS.c.chat_id == chat_id, REQUESTS.c.invite_name == name, REQUESTS.c.status == APPROVED)
+        .order_by(REQUESTS.c.id.desc()).limit(limit)
+    )
+    return [(uid, first_name) for uid, first_name in rows.all()]

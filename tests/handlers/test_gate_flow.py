@@ -201,6 +201,12 @@ async def test_unfinished_requests_time_out_once(h: Harness) -> None:
     assert "not completed in time" in h.texts_to(ann.id)[-1]
     await h.say(ann, "jasmine")  # too late: no second decision
     assert decisions(h, ann) == ["declined"]
+    # Past its time but before the sweep comes by, the right password does not open the door either.
+    bob = h.emu.create_user("Bob")
+    await join(h, bob)
+    h.clock.advance(timedelta(minutes=6))
+    await h.say(bob, "jasmine")
+    assert decisions(h, bob) == ["declined"] and "not completed in time" in h.texts_to(bob.id)[-1]
 
 
 async def test_a_restart_finishes_decisions_without_repeating_them(h: Harness) -> None:
@@ -280,6 +286,8 @@ async def test_invite_links_record_who_they_brought(h: Harness) -> None:
     await join(h, ann, link)
     listing = await staff(h, "/invites")
     assert "spring-sale" in listing and "1 request, 1 joined" in listing
+    who = await staff(h, "/invites spring-sale")
+    assert "Ann" in who and str(ann.id) in who
     async with h.app.db.session() as session:
         row = (await session.execute(select(JoinRequest))).scalar_one()
     assert row.invite_name == "spring-sale" and row.invite_link == link
@@ -295,6 +303,11 @@ async def test_malformed_csv_names_the_line_and_imports_nothing(h: Harness) -> N
         assert (await session.execute(select(func.count()).select_from(Order))).scalar_one() == 0
     await h.say(h.owner, "/import_orders")
     assert "caption /import_orders" in h.texts_to(h.owner.id)[-1]
+    await h.feed(h.emu.user_sends_document(h.owner, "orders.csv", CSV))  # no caption: how to import it
+    assert "caption /import_orders" in h.texts_to(h.owner.id)[-1]
+    sent = h.emu.user_sends_document(h.owner, "orders.csv", CSV)
+    await h.feed(h.emu.user_sends(h.owner, "/import_orders", reply_to_message_id=sent["message"]["message_id"]))
+    assert "3 new orders" in h.texts_to(h.owner.id)[-1]
 
 
 async def test_an_order_binds_to_one_account_and_guessing_is_limited(h: Harness) -> None:

@@ -10,7 +10,7 @@ from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_settings, requi
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory) -> None:
     for name in ("BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "OWNER_IDS", "TIMEZONE", "DEFAULT_LANGUAGE",
-                 "GROUP_REPLY_WINDOW"):
+                 "GROUP_REPLY_WINDOW", "SHOP_CHANNEL", "SHOP_CURRENCY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -65,3 +65,18 @@ def test_missing_or_malformed_token(token: str | None) -> None:
     with pytest.raises(SettingsError) as info:
         require_token(s)
     assert "BOT_TOKEN" in str(info.value)
+
+
+def test_shop_channel_and_currency(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    assert s.shop_channel is None and s.shop_currency == "CNY"
+    monkeypatch.setenv("SHOP_CHANNEL", "@tea_news")
+    monkeypatch.setenv("SHOP_CURRENCY", "usd")
+    s = load_settings()
+    assert s.shop_channel == "@tea_news" and s.shop_currency == "USD"
+    assert load_settings(shop_channel="-1001234567890").shop_channel == "-1001234567890"
+    for name, value in (("SHOP_CHANNEL", "tea_news"), ("SHOP_CURRENCY", "yuan")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError, match=name):
+            load_settings()
+        monkeypatch.delenv(name)

@@ -673,6 +673,23 @@ async def test_long_batches_are_split_into_ordered_chunks(stack: Stack) -> None:
     await coalescer.close()
 
 
+async def test_on_sent_hears_once_per_batch_with_every_chunk(stack: Stack) -> None:
+    heard: list[list[str | None]] = []
+
+    async def on_sent(messages: list[Any]) -> None:
+        heard.append([m.text for m in messages])
+
+    coalescer = make_coalescer(stack, max_chars=250)
+    for i in range(5):
+        coalescer.add(GROUP, "welcome", f"{i} " + "y" * 98, render_lines, on_sent)
+    await stack.clock.drain()
+    coalescer.add(GROUP, "welcome", "late", render_lines, on_sent)
+    await stack.clock.drain()
+    assert [len(batch) for batch in heard] == [3, 1]  # 5 items in 3 chunks, then one more batch
+    assert heard[1] == ["late"]
+    await coalescer.close()
+
+
 async def test_items_added_while_sending_go_into_the_next_batch(stack: Stack) -> None:
     coalescer = make_coalescer(stack)
     clock = stack.clock
