@@ -49,7 +49,7 @@ class PacketBoard:
         self.max_packets = max_packets
         self._closed: OrderedDict[int, DomainError] = OrderedDict()
         self._grabbed: OrderedDict[int, dict[int, int]] = OrderedDict()
-        self._passwords: dict[int, dict[str, int]] = {}
+        self._passwords: dict[int, dict[str, list[int]]] = {}  # chat -> password -> open packets, oldest first
 
     def refusal(self, packet_id: int, user_id: int) -> DomainError | None:
         grabbed = self._grabbed.get(packet_id)
@@ -74,9 +74,11 @@ class PacketBoard:
         while len(self._closed) > self.max_packets:
             self._closed.popitem(last=False)
         for passwords in self._passwords.values():
-            for word, pid in list(passwords.items()):
-                if pid == packet_id:
-                    del passwords[word]
+            for word, ids in list(passwords.items()):
+                if packet_id in ids:
+                    ids.remove(packet_id)
+                    if not ids:
+                        del passwords[word]
 
     def _remember(self, packet_id: int) -> dict[int, int]:
         grabbed = self._grabbed.setdefault(packet_id, {})
@@ -86,13 +88,17 @@ class PacketBoard:
         return grabbed
 
     def add_password(self, chat_id: int, password: str, packet_id: int) -> None:
-        self._passwords.setdefault(chat_id, {})[rules.normalize_password(password)] = packet_id
+        ids = self._passwords.setdefault(chat_id, {}).setdefault(rules.normalize_password(password), [])
+        if packet_id not in ids and packet_id not in self._closed:
+            ids.append(packet_id)
+            ids.sort()
 
-    def password_packet(self, chat_id: int, text: str) -> int | None:
+    def password_packets(self, chat_id: int, text: str) -> list[int]:
+        """The open packets of ``chat_id`` whose password ``text`` is, oldest first."""
         passwords = self._passwords.get(chat_id)
         if not passwords or len(text) > 4 * rules.MAX_PASSWORD:
-            return None
-        return passwords.get(rules.normalize_password(text))
+            return []
+        return list(passwords.get(rules.normalize_password(text), ()))
 
     async def load(self, app: App) -> None:
         """Open password packets, at start-up (they outlive a restart)."""

@@ -88,14 +88,14 @@ def _grab_popup(_: Translator, outcome: service.Grabbed | DomainError) -> tuple[
     return _packet_error(_, outcome), False
 
 
-async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datetime, today: date
-                ) -> service.Grabbed | DomainError:
+async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datetime, today: date,
+                *, by_password: bool = False) -> service.Grabbed | DomainError:
     refusal = app.packets.refusal(packet_id, user_id)
     if refusal is not None:
         return refusal
     try:
         outcome: service.Grabbed | DomainError = await app.db.submit(
-            service.GRAB_OP, service.GrabRequest(packet_id, chat_id, user_id, now, today))
+            service.GRAB_OP, service.GrabRequest(packet_id, chat_id, user_id, now, today, by_password))
     except rules.GrabRefused as refused:
         outcome = refused
     app.packets.record(packet_id, user_id, outcome)
@@ -122,8 +122,8 @@ class PacketPassword(Filter):
     async def __call__(self, message: Message, app: App) -> bool | dict[str, Any]:
         if message.chat.type not in GROUP_TYPES or not message.text:
             return False
-        packet_id = app.packets.password_packet(message.chat.id, message.text)
-        return False if packet_id is None else {"packet_id": packet_id}
+        packet_ids = app.packets.password_packets(message.chat.id, message.text)
+        return {"packet_ids": packet_ids} if packet_ids else False
 
 
 def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | DomainError]]) -> str:
@@ -139,11 +139,15 @@ def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | Doma
 
 
 async def password_grab(
-    message: Message, packet_id: int, app: App, out: Outbox, group_: Translator, profile: Profile, now: datetime,
-    today: date,
+    message: Message, packet_ids: list[int], app: App, out: Outbox, group_: Translator, profile: Profile,
+    now: datetime, today: date,
 ) -> None:
-    outcome = await _grab(app, packet_id, message.chat.id, profile.id, now, today)
-    # Typing the password again, or after the packet is gone, does nothing more.
+    # Several open packets may share a password: the oldest one this member has not grabbed yet.
+    for packet_id in packet_ids:
+        outcome = await _grab(app, packet_id, message.chat.id, profile.id, now, today, by_password=True)
+        if not isinstance(outcome, rules.AlreadyGrabbed | rules.AllGone | rules.Expired):
+            break
+    # Typing the password again, or after the packets are gone, does nothing more.
     if isinstance(outcome, service.Grabbed | rules.NotEligible):
         out.group_line(message.chat.id, f"rp:{packet_id}", (profile.display_name, outcome),
                        lambda items: _grab_line(group_, items))

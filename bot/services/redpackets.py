@@ -108,6 +108,7 @@ class GrabRequest:
     user_id: int
     now: datetime
     today: date | None = None  # the shop's local day (segments such as "active" need it)
+    by_password: bool = False  # the member typed the packet's password (password packets open no other way)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ class GrabOp:
             paid = 0
             for index in indexes:
                 item = items[index]
-                if item.chat_id != packet.chat_id:
+                if item.chat_id != packet.chat_id or (packet.password and not item.by_password):
                     outcomes[index] = rules.NoSuchPacket()
                 elif item.user_id in taken:
                     outcomes[index] = rules.AlreadyGrabbed(amount=taken[item.user_id])

@@ -228,3 +228,25 @@ async def test_segment_packets_open_only_for_that_segment(h: Harness) -> None:
     await h.say(h.owner, "/redpacket 20 2 for=vipz", chat=h.group)
     assert "is not a segment" in h.texts_to(h.group.id)[-1]
     await _books_balance(h)
+
+
+async def test_password_packets_open_only_by_typing_even_when_two_share_a_password(h: Harness) -> None:
+    await _ready(h)
+    await h.say(h.owner, "/redpacket 20 2 pw=hello", chat=h.group)
+    first = await _packet(h)
+    await h.say(h.owner, "/redpacket 5 1 pw=hello", chat=h.group)
+    second = await _packet(h)
+    ann, bob, cat = _member(h, "Ann"), _member(h, "Bob"), _member(h, "Cat")
+    # A forged button for a password packet: nothing, however the payload is made.
+    forged = await h.tap(ann, first.message_id, GrabCb(id=first.id).pack())  # type: ignore[arg-type]
+    assert "does not exist" in forged["text"]
+    assert await _balance(h, ann.id) == 0  # type: ignore[attr-defined]
+    for member in (ann, bob, cat, ann):
+        await h.say(member, "hello", chat=h.group)
+    got = {m.first_name: await _balance(h, m.id) for m in (ann, bob, cat)}  # type: ignore[attr-defined]
+    assert sum(got.values()) == 25 and all(got.values())
+    async with h.app.db.session() as session:
+        statuses = (await session.execute(select(RedPacket.status).where(
+            RedPacket.id.in_([first.id, second.id])))).scalars().all()  # type: ignore[union-attr]
+    assert statuses == ["empty", "empty"]
+    await _books_balance(h)
