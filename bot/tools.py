@@ -121,4 +121,5 @@ CLI_PROBLEMS = {
     "check": "the check value is empty or longer than 64 characters",
     "too-many": "too many rows",
     "empty": "the file has no orders",
+    "unreadable": "the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)",
 }

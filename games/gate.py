@@ -9,6 +9,7 @@ Banned users and bots are declined before any threshold is looked at.
 from __future__ import annotations
 
 import shlex
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
@@ -154,7 +155,7 @@ def parse_timeout(value: str) -> timedelta:
     if text and text[-1] in units:
         factor = units[text[-1]]
         text = text[:-1]
-    if not text.isdigit():
+    if not _digits(text, 6):
         raise ConfigError(detail=f"timeout={value}")
     delta = timedelta(seconds=int(text) * factor)
     if not MIN_TIMEOUT <= delta <= MAX_TIMEOUT:
@@ -162,11 +163,16 @@ def parse_timeout(value: str) -> timedelta:
     return delta
 
 
+def _digits(text: str, most: int) -> bool:
+    """1 to ``most`` ASCII digits (``isdigit`` alone accepts "²" and "١", which ``int`` refuses or reads)."""
+    return text.isascii() and text.isdigit() and len(text) <= most
+
+
 def parse_money(value: str) -> int:
     """``199``, ``199.5`` or ``199.90`` → cents; no negatives, at most two decimals."""
     text = value.strip().replace(",", "")
     whole, dot, frac = text.partition(".")
-    if not whole.isdigit() or (dot and (not frac.isdigit() or len(frac) > 2)):
+    if not _digits(whole, 12) or (dot and (not _digits(frac, 2))):
         raise ValueError(value)
     cents = int(whole) * 100 + (int(frac.ljust(2, "0")) if dot else 0)
     if cents > MAX_SPEND_CENTS:
@@ -207,7 +213,7 @@ def parse_config(args: str, current: GateRules) -> GateRules:
                 rules = replace(rules, password=normalize_password(value))
             else:
                 raise ConfigError(detail="password")
-        elif key == "attempts" and low.isdigit() and 1 <= int(low) <= 10:
+        elif key == "attempts" and _digits(low, 2) and 1 <= int(low) <= 10:
             rules = replace(rules, attempts=int(low))
         elif key in ("channel", "allow") and low in _ON | _OFF:
             rules = replace(rules, **{key: low in _ON})
@@ -249,4 +255,4 @@ def bind_allowed(recent_failures: int, max_failures: int = BIND_MAX_FAILURES) ->
 
 def normalize_check(value: str) -> str:
     """Check values compare without spaces or case (``86 138-0000`` and ``86138-0000`` differ only by space)."""
-    return "".join(value.split()).casefold()
+    return "".join(unicodedata.normalize("NFKC", value).split()).casefold()  # full-width １２３４ is 1234

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from typing import Any
 
 from games.errors import OrderLineError
 from games.gate import normalize_check, parse_money
@@ -33,6 +35,8 @@ class OrderRow:
 
 def decode_csv(data: bytes) -> str:
     """UTF-8 (with or without BOM); exports from Chinese spreadsheets are often GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -53,13 +57,26 @@ def _paid_at(value: str, tz: tzinfo) -> datetime:
     return moment
 
 
+def _rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot read (an endless quoted cell) is named."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise OrderLineError(line=reader.line_num or 1, problem="unreadable", value="") from None
+
+
 def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
     """All rows of the file, or OrderLineError for the first bad line (nothing partial)."""
     rows: list[OrderRow] = []
     seen: dict[str, int] = {}
+    if "\x00" in text or text.startswith("PK\x03\x04"):  # a spreadsheet (.xlsx) or other binary file
+        raise OrderLineError(line=1, problem="unreadable", value="")
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     first = True
-    for cells in reader:
+    for cells in _rows(reader):
         line = reader.line_num
         cells = [c.strip() for c in cells]
         if not any(cells):

@@ -22,6 +22,7 @@ NEW_DAYS = 30
 DORMANT_DAYS = 180
 ACTIVE_DAYS = 7
 MAX_LENGTH = 500
+MAX_DEPTH = 30  # nested parentheses / nots: deeper is surely a mistake (and would exhaust the stack)
 BUILTINS = ("purchased", "never_purchased", "repeat", "new", "dormant", "active")
 TAG_RE = re.compile(r"^[a-z0-9_\-]{1,32}$")
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([^\s()]+))")
@@ -95,6 +96,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i][1].lower() if self.i < len(self.tokens) else None
@@ -132,12 +134,19 @@ class _Parser:
         token = self.peek()
         if token is None:
             raise self.fail("missing-operand")
+        if token in ("not", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail("too-deep")
         if token == "not":
             self.i += 1
-            return Not(self.factor())
+            negated = Not(self.factor())
+            self.depth -= 1
+            return negated
         if token == "(":
             self.i += 1
             inner = self.expr()
+            self.depth -= 1
             if self.peek() != ")":
                 raise self.fail("missing-close")
             self.i += 1

@@ -86,6 +86,9 @@ async def gate_command(
     message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
+    if "password=" in (command.args or "").lower() and message.chat.type != "private":
+        # The password must not stay readable in the group, whatever happens next.
+        out.after_commit(lambda: _delete(app, message))
     if group is None:
         _reply(out, message, _("group-not-registered"))
         return
@@ -109,9 +112,6 @@ async def gate_command(
     await gate_service.save_rules(session, group.chat_id, rules)
     await people.record_audit(session, actor_id=profile.id, action="gate.config", now=now, chat_id=group.chat_id,
                               details=_masked(command.args))
-    if "password=" in command.args.lower():
-        # The password must not stay readable in the group.
-        out.after_commit(lambda: _delete(app, message))
     _reply(out, message, _("gate-saved", rules=gate_summary(_, rules, currency)))
 
 
@@ -141,7 +141,7 @@ async def welcome_command(
     low = args.lower()
     if low.startswith("gift="):
         value = low.removeprefix("gift=").strip()
-        if not value.isdigit() or int(value) > MAX_GIFT:
+        if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) > MAX_GIFT:
             _reply(out, message, _("welcome-bad-gift", max=MAX_GIFT))
             return
         gift = int(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from aiogram import Bot, F, Router
@@ -79,6 +80,7 @@ async def bind(
         out.message(message.chat.id, _("bind-usage"))
         return
     order_id, check = parts
+    order_id = unicodedata.normalize("NFKC", order_id)  # full-width ＴＢ１２３ from a Chinese keyboard
     currency = app.settings.shop_currency
     try:
         bound = await order_service.bind(session, user_id=profile.id, order_id=order_id[:64], check=check, now=now,

@@ -377,6 +377,7 @@ segment-syntax-error = The segment has an error at character { $position }{ $tok
 segment-token = {" "}("{ $token }")
 segment-problem-empty = the expression is empty
 segment-problem-too-long = the expression is too long
+segment-problem-too-deep = too many nested parentheses or "not"s
 segment-problem-unexpected = something follows a complete expression (a missing "and"/"or", or an extra ")")
 segment-problem-missing-operand = a segment name, tag:NAME, "not" or "(" is missing here
 segment-problem-missing-close = a ")" is missing
@@ -405,6 +406,7 @@ orders-import-failed =
     Nothing was imported. Fix the file and send it again.
 orders-line-error = Line { $line }: { $problem }
 orders-problem-columns = expected 5 columns (order id, amount, currency, paid at, check value), found { $value }
+orders-problem-unreadable = the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)
 orders-problem-order-id = the order id "{ $value }" is missing or has characters other than letters, digits and _-./#
 orders-problem-duplicate = the order id "{ $value }" appears twice in the file
 orders-problem-amount = the amount "{ $value }" is not a positive number with at most two decimals

@@ -326,6 +326,7 @@ segment-syntax-error = 分群表达式第 { $position } 个字符处有错误{ $
 segment-token = （“{ $token }”）
 segment-problem-empty = 表达式为空
 segment-problem-too-long = 表达式太长
+segment-problem-too-deep = 括号或 not 嵌套太深
 segment-problem-unexpected = 完整表达式后面还有多余内容（缺少 "and"/"or"，或多了 ")"）
 segment-problem-missing-operand = 这里缺少分群名、tag:标签、"not" 或 "("
 segment-problem-missing-close = 缺少 ")"
@@ -351,6 +352,7 @@ orders-import-failed =
     没有导入任何订单。请修正文件后重新发送。
 orders-line-error = 第 { $line } 行：{ $problem }
 orders-problem-columns = 应有 5 列（订单号、金额、币种、付款时间、校验值），实际为 { $value } 列
+orders-problem-unreadable = 文件不是 CSV 文本（请另存为 CSV，UTF-8 或 GB18030 编码）
 orders-problem-order-id = 订单号“{ $value }”为空或包含字母、数字和 _-./# 以外的字符
 orders-problem-duplicate = 订单号“{ $value }”在文件中出现了两次
 orders-problem-amount = 金额“{ $value }”不是最多两位小数的正数

@@ -203,3 +203,24 @@ def test_orders_csv_errors_name_the_line(text: str, line: int, problem: str) -> 
     with pytest.raises(OrderLineError) as caught:
         parse_orders_csv(text, SHANGHAI)
     assert caught.value.params["line"] == line and caught.value.params["problem"] == problem
+
+
+def test_review_edge_cases_are_clear_errors_not_crashes() -> None:
+    import pytest as _pytest
+
+    from games import gate, orders
+
+    with _pytest.raises(SegmentSyntaxError) as deep:
+        segments.parse("(" * 100 + "new" + ")" * 100)
+    assert deep.value.params["problem"] == "too-deep"
+    assert segments.parse("not not (new)") is not None
+    for bad in ("timeout=²", "timeout=99999999999d", "attempts=²", "timeout=" + "9" * 5000):
+        with _pytest.raises(ConfigError):
+            gate.parse_config(bad, gate.GateRules())
+    assert gate.normalize_check("１２３４") == gate.normalize_check("1234")
+    utf16 = "T-1,1,CNY,2026-02-01,1\n".encode("utf-16")
+    assert orders.decode_csv(utf16).lstrip("\ufeff").startswith("T-1")
+    for data in (b"PK\x03\x04\x00\x00binary", b'"unterminated,1,CNY,2026-02-01,1\n' + b"x" * 10):
+        with _pytest.raises(OrderLineError) as bad_file:
+            orders.parse_orders_csv(orders.decode_csv(data), ZoneInfo("Asia/Shanghai"))
+        assert bad_file.value.params["problem"] in ("unreadable", "columns")
