@@ -211,22 +211,43 @@ def decision_text(_: Translator, row: JoinRequest, title: str) -> str:
 
 
 async def apply(app: App, request_id: int) -> None:
-    """Carry out a decision once: Telegram, the applicant's message, the welcome and its gift."""
+    """Carry out a decision once: the applicant's message, Telegram, the welcome and its gift.
+
+    The applicant is told first: Telegram lets the bot write to someone who never started it only
+    until their request is processed (``user_chat_id``), so the answer must go before the approval.
+    """
     async with app.db.reader() as reader:
         row = await gate_service.get_request(reader, request_id)
         reader.expunge_all()  # keep its loaded values after the read transaction ends
     if row is None or row.status == gate_service.PENDING or row.applied:
         return
+    if row.status == gate_service.APPROVED:
+        # Banned between the decision and now: the ban wins.
+        async with app.db.session() as session:
+            if await access.is_banned(session, row.user_id) and \
+                    await gate_service.revoke(session, request_id, reason=str(Reason.BANNED)):
+                row.status, row.reason = gate_service.DECLINED, str(Reason.BANNED)
+    async with app.db.reader() as reader:
+        group = await group_service.get_group(reader, row.chat_id)
+        paid = await ledger.find_by_key(reader, f"welcome:{row.user_id}") is not None
+        reader.expunge_all()
+    approved = row.status == gate_service.APPROVED
+    promised = group.welcome_gift if group is not None and approved and not paid else 0
+    if group is not None and row.reason != "bot":
+        _ = _translator(app, row.language_code)
+        text = decision_text(_, row, group.title)
+        if promised:
+            text = Markup(f"{text}\n{_('join-gift', points=promised)}")
+        await app.sender.send_message(row.user_chat_id, text)
     told = await _tell_telegram(app.sender.bot, row)
     if told is None:
         return
     now = app.clock.now()
-    joined = row.status == gate_service.APPROVED and told
+    joined = approved and told
     gift = 0
     async with app.db.session() as session:
         if not await gate_service.claim_applied(session, request_id):
             return
-        group = await group_service.get_group(session, row.chat_id)
         if joined and group is not None:
             await people.add_to_group(session, row.chat_id, row.user_id, now)
             if group.welcome_gift > 0:
@@ -234,15 +255,7 @@ async def apply(app: App, request_id: int) -> None:
                                              reason=PointsReason.WELCOME, key=f"welcome:{row.user_id}", now=now,
                                              ref=f"group:{row.chat_id}")
                 gift = 0 if movement.duplicate else movement.amount
-    if group is None:
-        return
-    if row.reason != "bot" and (told or row.status != gate_service.APPROVED):
-        _ = _translator(app, row.language_code)
-        text = decision_text(_, row, group.title)
-        if gift:
-            text = Markup(f"{text}\n{_('join-gift', points=gift)}")
-        await app.sender.send_message(row.user_chat_id, text)
-    if joined:
+    if joined and group is not None:
         welcome(app, group, row.first_name, gift)
 
 

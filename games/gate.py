@@ -18,7 +18,7 @@ from games import segments
 from games.errors import ConfigError, DomainError
 
 DEFAULT_ATTEMPTS = 3
-DEFAULT_TIMEOUT = timedelta(minutes=10)
+DEFAULT_TIMEOUT = timedelta(minutes=4)  # inside the 5 minutes Telegram lets us message an applicant
 MAX_TIMEOUT = timedelta(days=2)
 MIN_TIMEOUT = timedelta(minutes=1)
 MAX_PASSWORD = 64

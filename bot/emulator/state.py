@@ -903,6 +903,9 @@ class TelegramState:
                 raise bad_request("USER_ALREADY_PARTICIPANT")
             raise bad_request("HIDE_REQUESTER_MISSING")
         self._pending_joins.discard((chat.id, user_id))
+        # "… for 5 minutes after the request, or until it is processed": processing closes the window.
+        if not any(uid == user_id for _chat, uid in self._pending_joins):
+            self._join_windows.pop(user_id, None)
         self.join_request_decisions.append((chat.id, user_id, decision))
         if decision == "approved":
             chat.members[user_id] = "member"

@@ -87,6 +87,16 @@ async def decide(session: AsyncSession, request_id: int, *, approved: bool, reas
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def revoke(session: AsyncSession, request_id: int, *, reason: str) -> bool:
+    """Turn an approval not yet carried out into a decline (the applicant was banned meanwhile)."""
+    result = await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status == APPROVED,
+                               REQUESTS.c.applied == False)  # noqa: E712
+        .values(status=DECLINED, reason=reason[:64])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def record_password(session: AsyncSession, request_id: int, *, before: int, used: int, ok: bool | None) -> bool:
     """Count one password attempt, only if nobody else counted one meanwhile."""
     result = await session.execute(

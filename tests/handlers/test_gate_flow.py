@@ -452,3 +452,22 @@ async def test_welcome_settings(h: Harness) -> None:
         assert expected in await staff(h, command), command
     await h.say(h.owner, "/unban 424242")
     assert "is not banned" in h.texts_to(h.owner.id)[-1]
+
+
+async def test_a_ban_wins_over_an_approval_not_yet_carried_out(h: Harness) -> None:
+    await h.setup_group()
+    await staff(h, "/welcome gift=20")
+    await staff(h, "/gate password=longjing")
+    ann = h.emu.create_user("Ann")
+    await h.feed(h.emu.push_join_request(ann, h.group))
+    async with h.app.db.session() as session:
+        request_id = (await session.execute(select(JoinRequest.id))).scalar_one()
+        # The decision is committed; before it is carried out, staff ban Ann.
+        assert await gate_service.decide(session, request_id, approved=True, reason="passed", now=h.clock.now())
+    await h.say(h.owner, f"/ban {ann.id} spam")
+    await gatekeeper.apply(h.app, request_id)
+    assert all(decision != "approved" for _chat, _uid, decision in h.emu.join_request_decisions)
+    assert h.emu.chat(h.group.id).status_of(ann.id) not in ("member", "administrator")
+    assert "cannot join" in h.texts_to(ann.id)[-1]
+    async with h.app.db.session() as session:
+        assert await ledger.balance_of(session, ann.id) == 0
