@@ -300,6 +300,16 @@ def parse_schedule(args: list[str], today: date) -> DropSchedule:
     raise BadSchedule(value=args[0])
 
 
+def due_day(schedule: DropSchedule, now_local: datetime, grace: timedelta) -> date | None:
+    """The day whose drop is due at local time ``now_local`` (naive), if its moment passed less than
+    ``grace`` ago: a 23:50 drop made late at 00:10 still belongs to the day before."""
+    for day in (now_local.date(), now_local.date() - timedelta(days=1)):
+        moment = drop_at(schedule, day)
+        if moment is not None and moment <= now_local <= moment + grace:
+            return day
+    return None
+
+
 def drop_at(schedule: DropSchedule, day: date) -> datetime | None:
     """The naive local moment of the drop on ``day`` (None if this schedule does not drop that day)."""
     if schedule.every is Every.ONCE and schedule.on != day:

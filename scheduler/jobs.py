@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import JobRun, RedPacket
+from bot.db.models import JobRun
 from bot.services import groups as group_service
 from bot.services.sql import insert_for
 from bot.texts import Translator, language_for
@@ -99,10 +98,11 @@ async def drop_packet(schedule_id: int) -> bool:
     from bot.services import ledger, redpackets
     from bot.services.people import record_audit
     from games.errors import InsufficientPoints
+    from games.redpacket import due_day
+    from scheduler.setup import MISFIRE_GRACE_SECONDS
 
     app = _require_app()
     now = app.clock.now()
-    today = local_day(now, app.settings.tz)
     async with app.db.session() as session:
         row = await session.get(redpackets.RedPacketSchedule, schedule_id)
         if row is None or not row.active:
@@ -111,7 +111,10 @@ async def drop_packet(schedule_id: int) -> bool:
         if group is None or not group.active:
             return False
         drop = redpackets.spec_of(row)
-        if drop.every.value == "once" and drop.on != today:
+        # The slot is the day the drop was due, not the day the job happens to run.
+        today = due_day(drop, now.astimezone(app.settings.tz).replace(tzinfo=None),
+                        timedelta(seconds=MISFIRE_GRACE_SECONDS))
+        if today is None:
             return False
         try:
             created = await redpackets.create_packet(
@@ -152,23 +155,14 @@ async def reconcile_packets(grace: timedelta) -> None:
 
     app = _require_app()
     await sweep_packets()
-    now = app.clock.now()
-    today = local_day(now, app.settings.tz)
+    now_local = app.clock.now().astimezone(app.settings.tz).replace(tzinfo=None)
     async with app.db.session() as session:
         drops = await redpackets.schedules(session)
-        made = set((await session.execute(
-            select(RedPacket.source_key).where(RedPacket.source_key.in_(  # type: ignore[attr-defined]
-                [redpackets.slot_key(d.id or 0, today) for d in drops]))
-        )).scalars()) if drops else set()
         unposted = [p.id for p in await redpackets.open_packets(session) if p.message_id is None]
     for row in drops:
         assert row.id is not None
-        local = packet_rules.drop_at(redpackets.spec_of(row), today)
-        if local is None or redpackets.slot_key(row.id, today) in made:
-            continue
-        moment = local.replace(tzinfo=app.settings.tz)
-        if moment <= now <= moment + grace:
-            await drop_packet(row.id)
+        if packet_rules.due_day(redpackets.spec_of(row), now_local, grace) is not None:
+            await drop_packet(row.id)  # made once per slot: a slot already made is left alone
     for packet_id in unposted:
         if packet_id is not None:
             await packets.post(app, packet_id)

@@ -110,3 +110,16 @@ def test_luckiest_breaks_ties_by_who_grabbed_first() -> None:
     grabs = [rp.Grabber(1, "a", 5), rp.Grabber(2, "b", 9), rp.Grabber(3, "c", 9)]
     assert rp.luckiest(grabs) == grabs[1]
     assert rp.luckiest([]) is None
+
+
+def test_a_late_drop_belongs_to_the_day_it_was_due() -> None:
+    from datetime import datetime
+
+    grace = timedelta(hours=3)
+    late = rp.parse_schedule(["daily", "23:50", "10", "2"], date(2026, 3, 1))
+    assert rp.due_day(late, datetime(2026, 3, 2, 0, 10), grace) == date(2026, 3, 1)
+    assert rp.due_day(late, datetime(2026, 3, 2, 12, 0), grace) is None
+    assert rp.due_day(late, datetime(2026, 3, 2, 23, 50), grace) == date(2026, 3, 2)
+    once = rp.parse_schedule(["once", "2026-03-05", "23:30", "10", "2"], date(2026, 3, 1))
+    assert rp.due_day(once, datetime(2026, 3, 6, 1, 0), grace) == date(2026, 3, 5)
+    assert rp.due_day(once, datetime(2026, 3, 6, 3, 0), grace) is None
