@@ -265,12 +265,21 @@ class Newcomer:
     gift: int
 
 
+MAX_WELCOMED_NAMES = 40  # one welcome stays one message however many join in a window
+
+
 def welcome_text(group_: Translator, template: str | None, items: list[Newcomer]) -> str:
-    names = ", ".join(escape(i.name) for i in items)
+    shown, hidden = items[:MAX_WELCOMED_NAMES], len(items) - MAX_WELCOMED_NAMES
+    names = ", ".join(escape(i.name) for i in shown)
+    if hidden > 0:
+        names += " " + group_("welcome-more", count=hidden)
     body = escape(template).replace("{name}", names) if template else group_("welcome-default", names=Markup(names))
     lines = [str(body)]
     for amount in sorted({i.gift for i in items if i.gift}):
-        gifted = Markup(", ".join(escape(i.name) for i in items if i.gift == amount))
+        gifted_items = [i for i in items if i.gift == amount]
+        gifted = Markup(", ".join(escape(i.name) for i in gifted_items[:MAX_WELCOMED_NAMES])
+                        + (" " + group_("welcome-more", count=len(gifted_items) - MAX_WELCOMED_NAMES)
+                           if len(gifted_items) > MAX_WELCOMED_NAMES else ""))
         lines.append(group_("welcome-gift", names=gifted, points=amount))
     return "\n".join(lines)
 

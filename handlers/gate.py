@@ -82,6 +82,9 @@ def _masked(args: str) -> str:
                     for i in items)
 
 
+LIST_ROWS = 30  # a staff list stays one message (Telegram's 4,096 characters)
+
+
 async def gate_command(
     message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
@@ -199,7 +202,8 @@ async def invites_command(message: Message, command: CommandObject, session: Asy
         _reply(out, message, _("invites-empty"))
         return
     rows = Markup("\n".join(_("invites-row", name=name or _("invite-unnamed"), link=link, requests=n, joined=a)
-                            for link, name, n, a in stats))
+                            for link, name, n, a in stats[:LIST_ROWS])
+                   + ("\n" + _("list-more", count=len(stats) - LIST_ROWS) if len(stats) > LIST_ROWS else ""))
     _reply(out, message, _("invites-list", rows=rows))
 
 

@@ -27,6 +27,7 @@ from handlers.filters import GROUP_TYPES, IsStaff
 from scheduler.setup import schedule_drop, unschedule_drop
 
 STAFF_COMMANDS = ("redpacket_schedule",)
+LIST_ROWS = 30  # a staff list stays one message
 
 
 def _reply(out: Outbox, message: Message, text: str) -> None:
@@ -201,7 +202,9 @@ async def schedule_command(
     if action in ("", "list"):
         rows = await service.schedules(session, group.chat_id)
         lines = [_("rps-row", id=row.id or 0, when=_when(_, row.every, row.at, row.on), total=row.total,
-                   shares=row.shares, options=row.options) for row in rows]
+                   shares=row.shares, options=row.options) for row in rows[:LIST_ROWS]]
+        if len(rows) > LIST_ROWS:
+            lines.append(_("list-more", count=len(rows) - LIST_ROWS))
         _reply(out, message, _("rps-list", count=len(rows), rows=Markup("\n".join(lines)) if lines
                                else _("rps-none")))
         return

@@ -429,3 +429,5 @@ bind-rate-limited = Too many wrong tries. Please try again in { $minutes } minut
 bind-done = ✅ Order { $order } is linked to you. Your linked orders total { $total } { $currency }.
 bind-already-yours = Order { $order } is already linked to you. Your linked orders total { $total } { $currency }.
 bind-private = Please send /bind to me in private chat — the check value should stay private. I removed the message.
+welcome-more = and { $count } more
+list-more = … and { $count } more

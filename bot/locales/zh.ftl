@@ -369,3 +369,5 @@ bind-rate-limited = 错误次数太多，请 { $minutes } 分钟后再试。
 bind-done = ✅ 订单 { $order } 已绑定到你的账号。你绑定的订单累计 { $total } { $currency }。
 bind-already-yours = 订单 { $order } 已经绑定在你的账号上。你绑定的订单累计 { $total } { $currency }。
 bind-private = 请私聊我发送 /bind —— 校验值应当保密。我已删除那条消息。
+welcome-more = 等 { $count } 人
+list-more = …… 还有 { $count } 条

@@ -471,3 +471,11 @@ async def test_a_ban_wins_over_an_approval_not_yet_carried_out(h: Harness) -> No
     assert "cannot join" in h.texts_to(ann.id)[-1]
     async with h.app.db.session() as session:
         assert await ledger.balance_of(session, ann.id) == 0
+
+
+def test_a_crowd_is_welcomed_in_one_bounded_message() -> None:
+    from bot.texts import Texts, Translator
+
+    crowd = [gatekeeper.Newcomer(f"Newcomer <{i}>", 20) for i in range(300)]
+    text = gatekeeper.welcome_text(Translator(Texts(), "en"), None, crowd)
+    assert len(text) < 4096 and "and 260 more" in text and "&lt;0&gt;" in text
