@@ -23,5 +23,8 @@ from handlers import (
 
 
 def get_routers() -> list[Router]:
-    order = (errors, start, staff, gate, moderation, orders, redpackets, checkin, points, membership, fallback)
+    # Red packets first after errors: their taps are the stampede, and every router before them
+    # costs each tap a pass. Their message handlers (three commands, and text equal to an open
+    # packet's password in a group) cannot take anything meant for the others.
+    order = (errors, redpackets, start, staff, gate, moderation, orders, checkin, points, membership, fallback)
     return [module.create_router() for module in order]
