@@ -23,18 +23,16 @@ import asyncio
 import resource
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Dispatcher, F, Router
 from aiogram.types import CallbackQuery
 from sqlalchemy import func, select
 
-from bench.common import InProcessSession, callback_update, summary
+from bench.common import InProcessSession, callback_update, storm, summary
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import Database
@@ -49,27 +47,7 @@ GROUP = -1001234567890
 DATA = CheckinCb().pack()
 
 
-CHUNK = 100
 
-
-async def _storm(dp: Dispatcher, bot: Bot, session: InProcessSession, updates: list[dict[str, Any]],
-                 rate: float | None) -> tuple[float, list[float], int]:
-    """Feed the updates (all at once, or in polling-sized chunks at ``rate``) and time the answers."""
-    arrival: dict[str, float] = {}
-    tasks: list[asyncio.Task[Any]] = []
-    start = time.perf_counter()
-    step = len(updates) if rate is None else CHUNK
-    for i in range(0, len(updates), step):
-        if rate is not None:
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-        now = time.perf_counter()
-        for u in updates[i:i + step]:
-            arrival[f"cq{u['update_id']}"] = now
-            tasks.append(asyncio.create_task(dp.feed_raw_update(bot, u)))
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
-    latencies = [session.answered[key] - t for key, t in arrival.items() if key in session.answered]
-    return elapsed, latencies, len(latencies)
 
 
 async def ceiling(n: int, rate: float | None) -> tuple[float, list[float], int]:
@@ -85,7 +63,7 @@ async def ceiling(n: int, rate: float | None) -> tuple[float, list[float], int]:
     dp = Dispatcher()
     dp.include_router(router)
     updates = [callback_update(i + 1, 10_000 + i, GROUP, 7, DATA) for i in range(n)]
-    return await _storm(dp, bot, session, updates, rate)
+    return await storm(dp, bot, session, updates, rate)
 
 
 async def checkin(n: int, db_path: Path, rate: float | None) -> tuple[float, list[float], int, str]:
@@ -101,7 +79,7 @@ async def checkin(n: int, db_path: Path, rate: float | None) -> tuple[float, lis
     dp = create_dispatcher(app)
     updates = [callback_update(i + 1, 10_000 + i, GROUP, 7, DATA) for i in range(n)]
     try:
-        elapsed, latencies, answered = await _storm(dp, bot, session, updates, rate)
+        elapsed, latencies, answered = await storm(dp, bot, session, updates, rate)
         async with db.session() as s:
             rows = (await s.execute(select(func.count()).select_from(Checkin))).scalar()
             problems = await ledger.audit(s)

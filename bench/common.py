@@ -6,13 +6,14 @@ a benchmark measures the bot (dispatcher, middlewares, handlers, database), not 
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -83,3 +84,27 @@ def percentile(values: list[float], q: float) -> float:
 def summary(latencies: list[float]) -> str:
     return (f"p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {percentile(latencies, 99) * 1000:.0f} ms, "
             f"max {max(latencies) * 1000:.0f} ms, mean {statistics.fmean(latencies) * 1000:.0f} ms")
+
+
+CHUNK = 100  # getUpdates returns at most 100 updates at a time
+
+
+async def storm(dp: Dispatcher, bot: Bot, session: InProcessSession, updates: list[dict[str, Any]],
+                rate: float | None) -> tuple[float, list[float], int]:
+    """Feed the updates (all at once, or in polling-sized chunks at ``rate``/s) and time each one
+    from its arrival to its callback answer. Returns (elapsed, latencies, answered)."""
+    arrival: dict[str, float] = {}
+    tasks: list[asyncio.Task[Any]] = []
+    start = time.perf_counter()
+    step = len(updates) if rate is None else CHUNK
+    for i in range(0, len(updates), step):
+        if rate is not None:
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        now = time.perf_counter()
+        for u in updates[i:i + step]:
+            arrival[f"cq{u['update_id']}"] = now
+            tasks.append(asyncio.create_task(dp.feed_raw_update(bot, u)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    latencies = [session.answered[key] - t for key, t in arrival.items() if key in session.answered]
+    return elapsed, latencies, len(latencies)

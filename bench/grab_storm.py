@@ -24,18 +24,16 @@ import random
 import resource
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from sqlalchemy import func, select
 
-from bench.common import InProcessSession, callback_update, summary
+from bench.common import InProcessSession, callback_update, storm, summary
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import Database
@@ -55,23 +53,6 @@ MESSAGE_ID = 7
 CHUNK = 100
 
 
-async def _storm(dp: Dispatcher, bot: Bot, session: InProcessSession, updates: list[dict[str, Any]],
-                 rate: float | None) -> tuple[float, list[float], int]:
-    arrival: dict[str, float] = {}
-    tasks: list[asyncio.Task[Any]] = []
-    start = time.perf_counter()
-    step = len(updates) if rate is None else CHUNK
-    for i in range(0, len(updates), step):
-        if rate is not None:
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-        now = time.perf_counter()
-        for u in updates[i:i + step]:
-            arrival[f"cq{u['update_id']}"] = now
-            tasks.append(asyncio.create_task(dp.feed_raw_update(bot, u)))
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
-    latencies = [session.answered[key] - t for key, t in arrival.items() if key in session.answered]
-    return elapsed, latencies, len(latencies)
 
 
 async def _run(n: int, shares: int, db_path: Path, rate: float | None, *, real: bool
@@ -109,7 +90,7 @@ async def _run(n: int, shares: int, db_path: Path, rate: float | None, *, real: 
     dp = create_dispatcher(app, routers)
     updates = [callback_update(i + 1, 10_000 + i, GROUP, MESSAGE_ID, data) for i in range(n)]
     try:
-        elapsed, latencies, answered = await _storm(dp, bot, session, updates, rate)
+        elapsed, latencies, answered = await storm(dp, bot, session, updates, rate)
         await app.debouncer.close()
         async with db.reader() as s:
             claims = (await s.execute(select(func.count(), func.count(func.distinct(RedPacketShare.user_id)))

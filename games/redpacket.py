@@ -18,6 +18,7 @@ from games.errors import DomainError, SegmentSyntaxError
 MAX_SHARES = 10_000
 MAX_TOTAL = 1_000_000
 MAX_PASSWORD = 32
+MAX_OPEN_PER_MEMBER = 3  # a member's packets open at once in a group: keeps a group from being flooded
 DEFAULT_EXPIRY = timedelta(hours=24)
 MIN_EXPIRY = timedelta(minutes=1)
 MAX_EXPIRY = timedelta(days=7)

@@ -24,7 +24,7 @@ from bot.texts import Markup, Translator
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
 from handlers.filters import GROUP_TYPES, IsStaff
-from handlers.staff import _reply, _rules_summary, refuse
+from handlers.staff import _reply, _rules_summary, group_row, refuse
 
 GROUP_STAFF_COMMANDS = ("gate", "welcome", "invite", "invites", "settings")
 MAX_WELCOME = 1000
@@ -92,11 +92,9 @@ async def gate_command(
     if "password=" in (command.args or "").lower() and message.chat.type != "private":
         # The password must not stay readable in the group, whatever happens next.
         out.after_commit(lambda: _delete(app, message))
-    if group is None:
-        _reply(out, message, _("group-not-registered"))
+    row = await group_row(session, message, out, _, group)
+    if row is None:
         return
-    row = await group_service.get_group(session, group.chat_id)
-    assert row is not None
     current = gate_service.rules_of(row)
     currency = app.settings.shop_currency
     if not command.args:
@@ -112,8 +110,8 @@ async def gate_command(
     if rules.channel and not current.channel and app.settings.shop_channel is None:
         _reply(out, message, _("gate-no-channel"))
         return
-    await gate_service.save_rules(session, group.chat_id, rules)
-    await people.record_audit(session, actor_id=profile.id, action="gate.config", now=now, chat_id=group.chat_id,
+    await gate_service.save_rules(session, row.chat_id, rules)
+    await people.record_audit(session, actor_id=profile.id, action="gate.config", now=now, chat_id=row.chat_id,
                               details=_masked(command.args))
     _reply(out, message, _("gate-saved", rules=gate_summary(_, rules, currency)))
 
@@ -131,11 +129,9 @@ async def welcome_command(
     message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
-    if group is None:
-        _reply(out, message, _("group-not-registered"))
+    row = await group_row(session, message, out, _, group)
+    if row is None:
         return
-    row = await group_service.get_group(session, group.chat_id)
-    assert row is not None
     args = (command.args or "").strip()
     text, gift = row.welcome_text, row.welcome_gift
     if not args:
@@ -157,9 +153,9 @@ async def welcome_command(
         return
     else:
         text = args
-    await gate_service.save_welcome(session, group.chat_id, text=text, gift=gift)
+    await gate_service.save_welcome(session, row.chat_id, text=text, gift=gift)
     await people.record_audit(session, actor_id=profile.id, action="welcome.config", now=now,
-                              chat_id=group.chat_id, details=args)
+                              chat_id=row.chat_id, details=args)
     _reply(out, message, _("welcome-saved", summary=welcome_summary(_, text, gift)))
 
 
@@ -209,11 +205,9 @@ async def invites_command(message: Message, command: CommandObject, session: Asy
 
 async def settings_command(message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator,
                            group: GroupInfo | None) -> None:
-    if group is None:
-        _reply(out, message, _("group-not-registered"))
+    row = await group_row(session, message, out, _, group)
+    if row is None:
         return
-    row = await group_service.get_group(session, group.chat_id)
-    assert row is not None
     _reply(out, message, _(
         "settings-summary", title=row.title, label=row.label,
         checkin=_rules_summary(_, group_service.rules_of(row)),

@@ -38,6 +38,15 @@ def _split_target(message: Message, args: str) -> tuple[str | None, str]:
     return (first or None), rest.strip()
 
 
+async def _target(session: AsyncSession, message: Message, out: Outbox, _: Translator, arg: str | None,
+                  usage: str) -> tuple[int, str] | None:
+    """The user a command is about; None after answering with the usage (no target) or who is unknown."""
+    target = await resolve_target(session, message, arg)
+    if target is None:
+        _reply(out, message, _(usage) if not arg else _("staff-unknown-user", arg=arg))
+    return target
+
+
 async def _groups(session: AsyncSession) -> list[int]:
     return [g.chat_id for g in await group_service.active_groups(session)]
 
@@ -47,9 +56,8 @@ async def ban_command(
     _: Translator, profile: Profile, now: datetime,
 ) -> None:
     arg, reason = _split_target(message, command.args or "")
-    target = await resolve_target(session, message, arg)
+    target = await _target(session, message, out, _, arg, "ban-usage")
     if target is None:
-        _reply(out, message, _("ban-usage") if not arg else _("staff-unknown-user", arg=arg))
         return
     user_id, name = target
     if app.directory.role(user_id).is_staff or user_id == bot.id:
@@ -79,9 +87,8 @@ async def unban_command(
     _: Translator, profile: Profile, now: datetime,
 ) -> None:
     arg, _rest = _split_target(message, command.args or "")
-    target = await resolve_target(session, message, arg)
+    target = await _target(session, message, out, _, arg, "unban-usage")
     if target is None:
-        _reply(out, message, _("unban-usage") if not arg else _("staff-unknown-user", arg=arg))
         return
     user_id, name = target
     if not await access.unban(session, user_id):
@@ -115,9 +122,8 @@ async def allow_command(
     if remove:
         args = args[len("remove"):].strip()
     arg, _rest = _split_target(message, args)
-    target = await resolve_target(session, message, arg)
+    target = await _target(session, message, out, _, arg, "allow-usage")
     if target is None:
-        _reply(out, message, _("allow-usage") if not arg else _("staff-unknown-user", arg=arg))
         return
     user_id, name = target
     if remove:
@@ -141,9 +147,8 @@ async def tag_command(
     if remove:
         args = args[len("remove "):].strip()
     arg, rest = _split_target(message, args)
-    target = await resolve_target(session, message, arg)
+    target = await _target(session, message, out, _, arg, "tag-usage")
     if target is None:
-        _reply(out, message, _("tag-usage") if not arg else _("staff-unknown-user", arg=arg))
         return
     user_id, name = target
     if not rest:

@@ -61,6 +61,9 @@ async def redpacket_command(
         return
     funded_by_shop = role.is_staff
     funder = ledger.SHOP_ACCOUNT if funded_by_shop else profile.id
+    if not funded_by_shop and await service.open_count(session, group.chat_id, funder) >= rules.MAX_OPEN_PER_MEMBER:
+        _reply(out, message, _("rp-too-many-open", max=rules.MAX_OPEN_PER_MEMBER))
+        return
     try:
         created = await service.create_packet(
             session, chat_id=group.chat_id, funder_id=funder, actor_id=profile.id, spec=spec,

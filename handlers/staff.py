@@ -11,6 +11,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.db.models import Group
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
 from bot.services import groups as group_service
@@ -151,6 +152,15 @@ async def setup(
         _reply(out, message, _("setup-channel-not-admin", channel=channel))
 
 
+async def group_row(session: AsyncSession, message: Message, out: Outbox, _: Translator,
+                    group: GroupInfo | None) -> Group | None:
+    """The registered group a staff command is about, or None after telling staff to /setup first."""
+    if group is None:
+        _reply(out, message, _("group-not-registered"))
+        return None
+    return await group_service.get_group(session, group.chat_id)
+
+
 async def group_only(message: Message, out: Outbox, _: Translator) -> None:
     _reply(out, message, _("staff-group-only"))
 
@@ -159,11 +169,9 @@ async def checkin_config(
     message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
-    if group is None:
-        _reply(out, message, _("group-not-registered"))
+    row = await group_row(session, message, out, _, group)
+    if row is None:
         return
-    row = await group_service.get_group(session, group.chat_id)
-    assert row is not None
     current = group_service.rules_of(row)
     if not command.args:
         _reply(out, message, _("config-usage", rules=_rules_summary(_, current)))
@@ -174,10 +182,10 @@ async def checkin_config(
         _reply(out, message, _("config-error", item=str(exc.params.get("detail", "")),
                                rules=_rules_summary(_, current)))
         return
-    await group_service.save_rules(session, group.chat_id, rules)
+    await group_service.save_rules(session, row.chat_id, rules)
     await people.record_audit(session, actor_id=profile.id, action="checkin.config", now=now,
-                              chat_id=group.chat_id, details=command.args)
-    out.after_commit(lambda: schedule_group_jobs(app, group.chat_id, rules.post_time))
+                              chat_id=row.chat_id, details=command.args)
+    out.after_commit(lambda: schedule_group_jobs(app, row.chat_id, rules.post_time))
     _reply(out, message, _("config-saved", rules=_rules_summary(_, rules)))
 
 
@@ -185,13 +193,11 @@ async def checkin_post(
     message: Message, session: AsyncSession, out: Outbox, _: Translator, group_: Translator,
     group: GroupInfo | None, profile: Profile, now: datetime,
 ) -> None:
-    if group is None:
-        _reply(out, message, _("group-not-registered"))
+    row = await group_row(session, message, out, _, group)
+    if row is None:
         return
-    row = await group_service.get_group(session, group.chat_id)
-    assert row is not None
-    await people.record_audit(session, actor_id=profile.id, action="checkin.post", now=now, chat_id=group.chat_id)
-    out.message(group.chat_id, checkin_post_text(group_, group_service.rules_of(row)),
+    await people.record_audit(session, actor_id=profile.id, action="checkin.post", now=now, chat_id=row.chat_id)
+    out.message(row.chat_id, checkin_post_text(group_, group_service.rules_of(row)),
                 reply_markup=checkin_keyboard(group_))
 
 

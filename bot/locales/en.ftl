@@ -208,6 +208,7 @@ rp-error-password = The password must be 1 to { $max } characters and must not s
 rp-error-schedule = “{ $value }” is not a valid schedule.
 rp-budget-short = The shop budget has { $balance } points, not enough for { $total }. An owner can top it up with <code>/budget add POINTS</code>.
 rp-balance-short = You have { $balance } points, not enough for a { $total }-point packet.
+rp-too-many-open = You already have { $max } red packets open in this group; wait until one is grabbed or expires.
 rp-button = 🧧 Grab
 rp-from-shop = the shop
 rp-split-lucky = lucky split

@@ -187,6 +187,7 @@ rp-error-password = 口令长度为 1 到 { $max } 个字符，且不能以 / �
 rp-error-schedule = “{ $value }”不是有效的定时设置。
 rp-budget-short = 店铺预算只有 { $balance } 积分，不够 { $total }。店主可以用 <code>/budget add 积分</code> 充值。
 rp-balance-short = 你有 { $balance } 积分，不够发 { $total } 积分的红包。
+rp-too-many-open = 你在本群已有 { $max } 个未领完的红包，请等其中一个被抢完或过期后再发。
 rp-button = 🧧 抢红包
 rp-from-shop = 店铺
 rp-split-lucky = 拼手气

@@ -270,6 +270,14 @@ async def due(session: AsyncSession, now: datetime) -> list[int]:
     return list(rows.scalars())
 
 
+async def open_count(session: AsyncSession, chat_id: int, funder_id: int) -> int:
+    """How many packets ``funder_id`` has open in ``chat_id``."""
+    return int((await session.execute(
+        select(func.count()).select_from(PACKETS)
+        .where(PACKETS.c.chat_id == chat_id, PACKETS.c.funder_id == funder_id, PACKETS.c.status == OPEN)
+    )).scalar_one())
+
+
 async def open_packets(session: AsyncSession) -> list[RedPacket]:
     rows = await session.execute(select(RedPacket).where(RedPacket.status == OPEN).order_by(RedPacket.id))  # type: ignore[arg-type]
     return list(rows.scalars())

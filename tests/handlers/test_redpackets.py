@@ -11,6 +11,7 @@ from bot.db.models import AuditEntry, LedgerEntry, RedPacket, RedPacketShare
 from bot.packets import GrabCb
 from bot.services import ledger
 from bot.services.redpackets import accounting
+from games.points import Reason
 from scheduler import jobs
 from tests.harness import Harness
 
@@ -249,4 +250,19 @@ async def test_password_packets_open_only_by_typing_even_when_two_share_a_passwo
         statuses = (await session.execute(select(RedPacket.status).where(
             RedPacket.id.in_([first.id, second.id])))).scalars().all()  # type: ignore[union-attr]
     assert statuses == ["empty", "empty"]
+    await _books_balance(h)
+
+
+async def test_a_member_cannot_flood_the_group_with_packets(h: Harness) -> None:
+    await _ready(h)
+    ann = _member(h, "Ann")
+    await h.say(ann, "hi", chat=h.group)
+    async with h.app.db.session() as session:
+        await ledger.move(session, user_id=ann.id, amount=100, reason=Reason.GRANT,  # type: ignore[attr-defined]
+                          key="grant:ann", now=h.clock.now())
+    for _i in range(3):
+        await h.say(ann, "/redpacket 2 1", chat=h.group)
+    await h.say(ann, "/redpacket 2 1", chat=h.group)
+    assert "already have 3 red packets open" in h.texts_to(h.group.id)[-1]
+    assert await _balance(h, ann.id) == 94  # type: ignore[attr-defined]
     await _books_balance(h)
