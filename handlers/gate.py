@@ -241,7 +241,7 @@ async def settings_command(message: Message, bot: Bot, app: App, session: AsyncS
         welcome=welcome_summary(_, row.welcome_text, row.welcome_gift),
     )
     me = await bot_rights.fetch(bot, message.chat.id)
-    report = _("rights-unknown") if me is None else bot_rights.report(
+    report = _("rights-not-checked") if me is None else bot_rights.report(
         _, me, supergroup=message.chat.type == "supergroup", name=await bot_rights.bot_name(bot))
     _reply(out, message, Markup(f"{summary}\n\n{report}"))
 

@@ -473,3 +473,5 @@ ban-group-missing-right = • { $title }: NOT removed, I lack the admin right "B
 ban-group-admin = • { $title }: NOT removed, they are an administrator there
 ban-group-gone = • { $title }: NOT removed, I am no longer in that group
 ban-group-failed = • { $title }: NOT removed, Telegram said: { $error }
+bind-private-exposed = Please send /bind to me in private chat — the check value should stay private. I could not delete the message (I need the admin right "Delete messages"): please delete it yourself.
+rights-not-checked = (I couldn't check my admin rights just now: Telegram did not answer.)

@@ -84,6 +84,20 @@ async def test_a_password_that_cannot_be_deleted_is_reported(h: Harness) -> None
     assert not any("couldn't delete" in t for t in h.texts_to(h.group.id)[before:])
 
 
+async def test_a_bind_in_the_group_that_cannot_be_deleted_is_not_called_removed(h: Harness) -> None:
+    await h.setup_group()
+    ann = h.emu.create_user("Ann")
+    h.emu.add_member(h.group, ann)
+    await h.say(ann, "/bind T-1 1234", chat=h.group)
+    assert "I removed the message" in h.texts_to(h.group.id)[-1]
+    assert not any("T-1 1234" in (m.text or "") for m in h.emu.messages(h.group.id))
+    h.emu.set_bot_rights(h.group, can_delete_messages=False)
+    await h.say(ann, "/bind T-2 5678", chat=h.group)
+    reply = h.texts_to(h.group.id)[-1]
+    assert "I could not delete the message" in reply and "removed" not in reply
+    assert any("T-2 5678" in (m.text or "") for m in h.emu.messages(h.group.id))
+
+
 async def test_ban_reports_each_group(h: Harness) -> None:
     await h.setup_group()
     deals = h.emu.create_group("Deals", admins=[h.owner])
