@@ -24,7 +24,7 @@ from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
-from games.rights import Feature
+from games.rights import BotRights, Feature
 from handlers.filters import GROUP_TYPES, IsStaff
 from handlers.staff import _reply, _rules_summary, group_row, refuse
 
@@ -91,12 +91,14 @@ async def gate_command(
     message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
+    name = await bot_rights.bot_name(bot)
     if "password=" in (command.args or "").lower() and message.chat.type != "private":
         # The password must not stay readable in the group, whatever happens next; if it does,
         # staff must know at once.
-        how = bot_rights.how_to_grant(_, (Feature.CLEANUP,), await bot_rights.bot_name(bot))
-        warning = _("gate-password-exposed", how=how)
+        warning = _("gate-password-exposed", how=bot_rights.how_to_grant(_, (Feature.CLEANUP,), name))
         out.after_commit(lambda: _delete_password(app, message, warning))
+    # The bot's rights are asked before the transaction starts (never hold one across an API call).
+    me = await bot_rights.fetch(bot, message.chat.id) if command.args and message.chat.type == "supergroup" else None
     row = await group_row(session, message, out, _, group)
     if row is None:
         return
@@ -118,7 +120,7 @@ async def gate_command(
     if rules.thresholds:
         # A threshold is checked on join requests: Telegram sends them only in supergroups, and
         # only to an administrator with "Invite users via link".
-        refusal = await _gate_refusal(bot, message, _)
+        refusal = _gate_refusal(message, me, name, _)
         if refusal is not None:
             _reply(out, message, refusal)
             return
@@ -128,16 +130,14 @@ async def gate_command(
     _reply(out, message, _("gate-saved", rules=gate_summary(_, rules, currency)))
 
 
-async def _gate_refusal(bot: Bot, message: Message, _: Translator) -> str | None:
+def _gate_refusal(message: Message, me: BotRights | None, name: str, _: Translator) -> str | None:
     """Why no entry threshold can work in this group now, or None if one can."""
     if message.chat.type != "supergroup":
         return _("gate-needs-supergroup")
-    me = await bot_rights.fetch(bot, message.chat.id)
     if me is None:
         return _("rights-unknown")
     if not me.works(Feature.GATE):
-        return _("gate-needs-invite-right", how=bot_rights.how_to_grant(_, (Feature.GATE,),
-                                                                        await bot_rights.bot_name(bot)))
+        return _("gate-needs-invite-right", how=bot_rights.how_to_grant(_, (Feature.GATE,), name))
     return None
 
 
@@ -231,6 +231,9 @@ async def invites_command(message: Message, command: CommandObject, session: Asy
 
 async def settings_command(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
                            _: Translator, group: GroupInfo | None) -> None:
+    # Asked before the transaction starts (never hold one across an API call).
+    me = await bot_rights.fetch(bot, message.chat.id) if group is not None else None
+    name = await bot_rights.bot_name(bot)
     row = await group_row(session, message, out, _, group)
     if row is None:
         return
@@ -240,9 +243,8 @@ async def settings_command(message: Message, bot: Bot, app: App, session: AsyncS
         gate=gate_summary(_, gate_service.rules_of(row), app.settings.shop_currency),
         welcome=welcome_summary(_, row.welcome_text, row.welcome_gift),
     )
-    me = await bot_rights.fetch(bot, message.chat.id)
     report = _("rights-not-checked") if me is None else bot_rights.report(
-        _, me, supergroup=message.chat.type == "supergroup", name=await bot_rights.bot_name(bot))
+        _, me, supergroup=message.chat.type == "supergroup", name=name)
     _reply(out, message, Markup(f"{summary}\n\n{report}"))
 
 

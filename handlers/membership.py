@@ -27,6 +27,7 @@ async def bot_membership(event: ChatMemberUpdated, bot: Bot, app: App, session: 
                          group_: Translator, group: GroupInfo | None, now: datetime) -> None:
     if event.chat.type == "private":
         return
+    name = await bot_rights.bot_name(bot)  # before the transaction starts (getMe, cached)
     old = bot_rights.from_member(event.old_chat_member)
     new = bot_rights.from_member(event.new_chat_member)
     if event.chat.type == "channel":
@@ -47,7 +48,7 @@ async def bot_membership(event: ChatMemberUpdated, bot: Bot, app: App, session: 
                      supergroup=event.chat.type == "supergroup")
     if change is None:
         return
-    text = bot_rights.change_text(group_, change, new, title=group.title, name=await bot_rights.bot_name(bot))
+    text = bot_rights.change_text(group_, change, new, title=group.title, name=name)
     if change.change is not Change.REMOVED and new.can_post:
         out.message(event.chat.id, text)
     else:  # the bot cannot speak in the group any more: the owners hear it privately

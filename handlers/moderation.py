@@ -72,10 +72,10 @@ async def ban_command(
     await people.record_audit(session, actor_id=profile.id, action="ban", now=now, target=str(user_id),
                               details=reason or None)
     groups = [(g.chat_id, g.title) for g in await group_service.active_groups(session)]
-    how = bot_rights.how_to_grant(_, (Feature.BAN,), await bot_rights.bot_name(bot))
 
     async def remove_everywhere() -> None:
         # Staff learn what happened in each group, after it happened (never "removed" on faith).
+        how = bot_rights.how_to_grant(_, (Feature.BAN,), await bot_rights.bot_name(bot))
         rows = []
         removed = 0
         for chat_id, title in groups:
