@@ -46,7 +46,7 @@ def right_name(_: Translator, feature: Feature) -> Markup:
 
 def how_to_grant(_: Translator, features: tuple[Feature, ...], name: str) -> Markup:
     """"Group → Administrators → @bot → enable "…"" for the rights ``features`` need."""
-    rights = Markup(", ".join(_("rights-quoted", right=right_name(_, f)) for f in features))
+    rights = Markup(_("rights-separator").join(_("rights-quoted", right=right_name(_, f)) for f in features))
     return _("rights-how", bot=name, rights=rights)
 
 

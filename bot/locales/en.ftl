@@ -475,3 +475,4 @@ ban-group-gone = • { $title }: NOT removed, I am no longer in that group
 ban-group-failed = • { $title }: NOT removed, Telegram said: { $error }
 bind-private-exposed = Please send /bind to me in private chat — the check value should stay private. I could not delete the message (I need the admin right "Delete messages"): please delete it yourself.
 rights-not-checked = (I couldn't check my admin rights just now: Telegram did not answer.)
+rights-separator = {", "}

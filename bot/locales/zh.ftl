@@ -415,3 +415,4 @@ ban-group-gone = • { $title }：未移出，我已不在该群
 ban-group-failed = • { $title }：未移出，Telegram 返回：{ $error }
 bind-private-exposed = 请私聊我发送 /bind —— 校验值应当保密。我没能删除那条消息（我需要“删除消息”管理员权限），请自己删除它。
 rights-not-checked = （暂时无法查询我的管理员权限：Telegram 没有响应。）
+rights-separator = 、
