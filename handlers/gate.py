@@ -13,6 +13,7 @@ from aiogram.types import ChatJoinRequest, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import gatekeeper
+from bot import rights as bot_rights
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
@@ -23,6 +24,7 @@ from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
+from games.rights import BotRights, Feature
 from handlers.filters import GROUP_TYPES, IsStaff
 from handlers.staff import _reply, _rules_summary, group_row, refuse
 
@@ -86,12 +88,17 @@ LIST_ROWS = 30  # a staff list stays one message (Telegram's 4,096 characters)
 
 
 async def gate_command(
-    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
+    name = await bot_rights.bot_name(bot)
     if "password=" in (command.args or "").lower() and message.chat.type != "private":
-        # The password must not stay readable in the group, whatever happens next.
-        out.after_commit(lambda: _delete(app, message))
+        # The password must not stay readable in the group, whatever happens next; if it does,
+        # staff must know at once.
+        warning = _("gate-password-exposed", how=bot_rights.how_to_grant(_, (Feature.CLEANUP,), name))
+        out.after_commit(lambda: _delete_password(app, message, warning))
+    # The bot's rights are asked before the transaction starts (never hold one across an API call).
+    me = await bot_rights.fetch(bot, message.chat.id) if command.args and message.chat.type == "supergroup" else None
     row = await group_row(session, message, out, _, group)
     if row is None:
         return
@@ -110,14 +117,33 @@ async def gate_command(
     if rules.channel and not current.channel and app.settings.shop_channel is None:
         _reply(out, message, _("gate-no-channel"))
         return
+    if rules.thresholds:
+        # A threshold is checked on join requests: Telegram sends them only in supergroups, and
+        # only to an administrator with "Invite users via link".
+        refusal = _gate_refusal(message, me, name, _)
+        if refusal is not None:
+            _reply(out, message, refusal)
+            return
     await gate_service.save_rules(session, row.chat_id, rules)
     await people.record_audit(session, actor_id=profile.id, action="gate.config", now=now, chat_id=row.chat_id,
                               details=_masked(command.args))
     _reply(out, message, _("gate-saved", rules=gate_summary(_, rules, currency)))
 
 
-async def _delete(app: App, message: Message) -> None:
-    await app.sender.delete(message.chat.id, message.message_id)
+def _gate_refusal(message: Message, me: BotRights | None, name: str, _: Translator) -> str | None:
+    """Why no entry threshold can work in this group now, or None if one can."""
+    if message.chat.type != "supergroup":
+        return _("gate-needs-supergroup")
+    if me is None:
+        return _("rights-unknown")
+    if not me.works(Feature.GATE):
+        return _("gate-needs-invite-right", how=bot_rights.how_to_grant(_, (Feature.GATE,), name))
+    return None
+
+
+async def _delete_password(app: App, message: Message, warning: str) -> None:
+    if not await app.sender.delete(message.chat.id, message.message_id):
+        await app.sender.send_message(message.chat.id, warning, reply_to_message_id=message.message_id)
 
 
 def welcome_summary(_: Translator, text: str | None, gift: int) -> str:
@@ -203,17 +229,23 @@ async def invites_command(message: Message, command: CommandObject, session: Asy
     _reply(out, message, _("invites-list", rows=rows))
 
 
-async def settings_command(message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator,
-                           group: GroupInfo | None) -> None:
+async def settings_command(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+                           _: Translator, group: GroupInfo | None) -> None:
+    # Asked before the transaction starts (never hold one across an API call).
+    me = await bot_rights.fetch(bot, message.chat.id) if group is not None else None
+    name = await bot_rights.bot_name(bot)
     row = await group_row(session, message, out, _, group)
     if row is None:
         return
-    _reply(out, message, _(
+    summary = _(
         "settings-summary", title=row.title, label=row.label,
         checkin=_rules_summary(_, group_service.rules_of(row)),
         gate=gate_summary(_, gate_service.rules_of(row), app.settings.shop_currency),
         welcome=welcome_summary(_, row.welcome_text, row.welcome_gift),
-    ))
+    )
+    report = _("rights-not-checked") if me is None else bot_rights.report(
+        _, me, supergroup=message.chat.type == "supergroup", name=name)
+    _reply(out, message, Markup(f"{summary}\n\n{report}"))
 
 
 async def group_only(message: Message, out: Outbox, _: Translator) -> None:

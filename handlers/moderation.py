@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import gatekeeper
+from bot import rights as bot_rights
 from bot.app import App
 from bot.outbox import Outbox
 from bot.services import access, people
@@ -22,6 +23,7 @@ from games import segments
 from games.checkin import local_day
 from games.errors import SegmentSyntaxError
 from games.gate import Reason
+from games.rights import PRESENT, Feature
 from handlers.filters import IsStaff
 from handlers.staff import _reply, refuse, resolve_target
 
@@ -69,17 +71,50 @@ async def ban_command(
     await gatekeeper.decline_pending_of(session, out, app, user_id, Reason.BANNED, now)
     await people.record_audit(session, actor_id=profile.id, action="ban", now=now, target=str(user_id),
                               details=reason or None)
-    chats = await _groups(session)
+    groups = [(g.chat_id, g.title) for g in await group_service.active_groups(session)]
 
     async def remove_everywhere() -> None:
-        for chat_id in chats:
-            try:
-                await bot.ban_chat_member(chat_id, user_id)
-            except TelegramAPIError:
-                continue
+        # Staff learn what happened in each group, after it happened (never "removed" on faith).
+        how = bot_rights.how_to_grant(_, (Feature.BAN,), await bot_rights.bot_name(bot))
+        rows = []
+        removed = 0
+        for chat_id, title in groups:
+            outcome, error = await _remove_from(bot, chat_id, user_id)
+            removed += outcome == "removed"
+            rows.append(_(f"ban-group-{outcome}", title=title, how=how, error=error))
+        summary = _("ban-summary", removed=removed, total=len(groups)) if groups else _("ban-no-groups")
+        text = _("ban-report", name=name, id=str(user_id), summary=summary, rows=Markup("\n".join(rows)))
+        await app.sender.send_message(message.chat.id, text, reply_to_message_id=(
+            message.message_id if message.chat.type != "private" else None))
 
     out.after_commit(remove_everywhere)
-    _reply(out, message, _("ban-done", name=name, id=str(user_id), groups=len(chats)))
+
+
+async def _remove_from(bot: Bot, chat_id: int, user_id: int) -> tuple[str, str]:
+    """Ban ``user_id`` from one group: ``(outcome, Telegram's error)``; the outcome names a text."""
+    me = await bot_rights.fetch(bot, chat_id)
+    if me is not None and not me.present:
+        return "gone", ""
+    if me is not None and not me.works(Feature.BAN):
+        return "missing-right", ""
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+        was_in = member.status in PRESENT and getattr(member, "is_member", True)
+    except TelegramAPIError:
+        was_in = True  # unknown: the ban's own answer decides
+    try:
+        await bot.ban_chat_member(chat_id, user_id)
+    except TelegramForbiddenError:
+        return "gone", ""
+    except TelegramBadRequest as exc:
+        if "not enough rights" in exc.message:
+            return "missing-right", ""
+        if "administrator" in exc.message or "owner" in exc.message:
+            return "admin", ""
+        return "failed", exc.message
+    except TelegramAPIError as exc:
+        return "failed", exc.message
+    return ("removed" if was_in else "kept-out"), ""
 
 
 async def unban_command(

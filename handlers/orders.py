@@ -93,9 +93,16 @@ async def bind(
 
 
 async def bind_in_group(message: Message, app: App, out: Outbox, group_: Translator) -> None:
-    """The check value must not stay readable in a group: delete the message, point to private chat."""
-    out.after_commit(lambda: app.sender.delete(message.chat.id, message.message_id))  # type: ignore[arg-type,return-value]
-    out.group_line(message.chat.id, "bind-private", None, lambda _items: group_("bind-private"))
+    """The check value must not stay readable in a group: delete the message, point to private chat
+    (and say so when the message could not be deleted: the bot lacks "Delete messages")."""
+    deleted: list[bool] = []
+
+    async def remove() -> None:
+        deleted.append(await app.sender.delete(message.chat.id, message.message_id))
+
+    out.after_commit(remove)
+    out.group_line(message.chat.id, "bind-private", None,
+                   lambda _items: group_("bind-private" if all(deleted) else "bind-private-exposed"))
 
 
 def create_router() -> Router:

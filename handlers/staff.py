@@ -10,12 +10,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import rights as bot_rights
 from bot.app import App
 from bot.db.models import Group
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
 from bot.services import groups as group_service
 from bot.services import people
+from bot.services import rights as rights_service
 from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.checkin import CheckinRules, parse_config
@@ -119,14 +121,11 @@ async def setup(
     if len(label) > 32 or not set(label) <= LABEL_CHARS:
         _reply(out, message, _("setup-bad-label", label=label))
         return
-    try:
-        me = await bot.get_chat_member(message.chat.id, bot.id)
-        is_admin = me.status in ("administrator", "creator")
-    except TelegramAPIError:
-        is_admin = False
-    if not is_admin:
+    me = await bot_rights.fetch(bot, message.chat.id)
+    if me is None or not me.is_admin:
         _reply(out, message, _("setup-need-admin"))
         return
+    name = await bot_rights.bot_name(bot)
     channel = app.settings.shop_channel
     channel_admin = True
     if channel is not None:
@@ -143,11 +142,15 @@ async def setup(
     await people.record_audit(session, actor_id=profile.id, action="group.setup", now=now,
                               chat_id=message.chat.id, details=f"label={label}")
     await people.add_to_group(session, message.chat.id, profile.id, now)
+    # What staff are told now is the state a later rights change is compared with.
+    await rights_service.swap(session, message.chat.id, me.encode(), now)
     group = await group_service.get_group(session, message.chat.id)
     assert group is not None
     out.after_commit(lambda: app.directory.reload(app.db))
-    _reply(out, message, _("setup-done" if new else "setup-updated", title=title, label=label,
-                           rules=_rules_summary(_, group_service.rules_of(group))))
+    done = _("setup-done" if new else "setup-updated", title=title, label=label,
+             rules=_rules_summary(_, group_service.rules_of(group)))
+    report = bot_rights.report(_, me, supergroup=message.chat.type == "supergroup", name=name)
+    _reply(out, message, Markup(f"{done}\n\n{report}"))
     if channel is not None and not channel_admin:
         _reply(out, message, _("setup-channel-not-admin", channel=channel))
 

@@ -386,3 +386,14 @@ class RedPacketSchedule(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+class BotChatRights(SQLModel, table=True):
+    """The bot's status and administrator rights in a chat as last seen (games.rights.BotRights.encode),
+    so that a change is told to staff once, however often Telegram repeats the update."""
+
+    __tablename__ = "bot_chat_rights"
+
+    chat_id: int = Field(sa_column=_bigint(primary_key=True))
+    state: str = Field(sa_column=Column(String(160), nullable=False))
+    updated_at: datetime = Field(sa_column=_utc())

@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -21,6 +22,7 @@ from typing import Any
 from bot.emulator.html_check import HtmlError, parse_html
 from bot.emulator.limits import RateWatch
 from bot.emulator.world import (
+    ADMIN_RIGHTS,
     BOT_COMMAND,
     MEMBER_STATUSES,
     PRESENT,
@@ -60,14 +62,15 @@ BUTTON_ACTIONS = frozenset({
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+DELETE_WINDOW = 48 * 3600  # a bot deletes messages only within 48 hours of their sending
+MAX_COMMANDS = 100
+MAX_COMMAND_DESCRIPTION = 256
+VALID_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 CALLBACK_TTL = 15.0
 JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applicant who never started it
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
                 "as a current content and reply markup of the message")
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
-ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-                "can_change_info", "can_invite_users", "can_pin_messages", "can_post_messages",
-                "can_edit_messages", "can_send_welcome_messages")
 RESTRICTED_RIGHTS = ("can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
                      "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
                      "can_send_other_messages", "can_add_web_page_previews", "can_react_to_messages", "can_edit_tag",
@@ -141,6 +144,7 @@ class TelegramState:
         }
         self.enforce_limits = enforce_limits
         self.privacy_mode = privacy_mode
+        self.clock_offset = 0.0  # seconds Telegram's clock runs ahead of real time (see advance_clock)
         # The world.
         self.users: dict[int, EmuUser] = {}
         self.chats: dict[int, EmuChat] = {}
@@ -154,6 +158,7 @@ class TelegramState:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.join_request_decisions: list[tuple[int, int, str]] = []
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.pinned: dict[int, list[int]] = {}  # chat id -> pinned message ids, the latest last
         self.last_update: dict[str, Any] = {}
         self._messages: dict[int, dict[int, StoredMessage]] = defaultdict(dict)
         self._sent: list[StoredMessage] = []
@@ -244,6 +249,32 @@ class TelegramState:
     def set_bot_admin(self, chat: EmuChat, admin: bool) -> None:
         """Promote or demote the bot (silently: no my_chat_member update; see push_my_chat_member)."""
         chat.bot_status = "administrator" if admin else "member"
+
+    def set_bot_rights(self, chat: EmuChat, **rights: bool) -> None:
+        """Grant or withdraw the bot's administrator rights in ``chat`` (e.g. ``can_invite_users=False``),
+        silently like :meth:`set_bot_admin`; the bot becomes an administrator if it was not one.
+        Rights not named keep their values (all granted by default)."""
+        self._check_rights(rights)
+        if chat.type == "private":
+            raise ValueError("a private chat has no administrators")
+        chat.bot_status = "administrator"
+        chat.bot_rights.update(rights)
+
+    @staticmethod
+    def _check_rights(rights: dict[str, bool]) -> None:
+        unknown = set(rights) - set(ADMIN_RIGHTS)
+        if unknown:
+            raise ValueError(f"unknown administrator rights: {sorted(unknown)}")
+
+    def now(self) -> int:
+        """Telegram's clock (Unix seconds): real time plus what :meth:`advance_clock` added."""
+        return int(time.time() + self.clock_offset)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move Telegram's clock forward: messages already sent grow older (deleteMessage's 48 hours)."""
+        if seconds < 0:
+            raise ValueError("Telegram's clock does not run backwards")
+        self.clock_offset += seconds
 
     def chat(self, chat_id: int) -> EmuChat:
         return self.chats[chat_id]
@@ -360,7 +391,11 @@ class TelegramState:
         return cq_id
 
     def push_join_request(self, user: EmuUser, chat: EmuChat, invite_link: str | None = None) -> dict[str, Any]:
-        """``user`` asks to join ``chat`` (through ``invite_link`` if given); the bot may approve or decline."""
+        """``user`` asks to join ``chat`` (through ``invite_link`` if given); the bot may approve or decline.
+
+        As on Telegram, the bot receives the request only in a supergroup (or channel) where it is an
+        administrator with ``can_invite_users``; otherwise it waits for a human admin (the update is
+        returned but not delivered)."""
         # A user's requests to one chat have distinct dates (Telegram's clock ticks between them).
         date = max(int(time.time()), self._join_dates.get((chat.id, user.id), 0) + 1)
         self._join_dates[(chat.id, user.id)] = date
@@ -371,8 +406,12 @@ class TelegramState:
                 "invite_link": invite_link, "creator": self.bot_user, "creates_join_request": True,
                 "is_primary": False, "is_revoked": False}
         self._pending_joins.add((chat.id, user.id))
-        self._join_windows[user.id] = time.monotonic() + JOIN_REQUEST_WINDOW
         self._emit({"type": "join_request", "from_name": user.full_name, "user_id": user.id, "chat_id": chat.id})
+        if chat.type not in ("supergroup", "channel") or not chat.bot_can("can_invite_users"):
+            log.debug("join request of %s to %s not delivered: the bot cannot manage join requests there",
+                      user.id, chat.id)
+            return {"update_id": next(self._update_ids), "chat_join_request": request}
+        self._join_windows[user.id] = time.monotonic() + JOIN_REQUEST_WINDOW
         return self.push_update({"chat_join_request": request})
 
     def push_poll_answer(self, user: EmuUser, poll_id: str, option_ids: list[int]) -> dict[str, Any]:
@@ -400,19 +439,42 @@ class TelegramState:
                                                  "option_ids": list(option_ids),
                                                  "option_persistent_ids": persistent}})
 
-    def push_my_chat_member(self, chat: EmuChat, new_status: str, by: EmuUser | None = None) -> dict[str, Any]:
-        """The bot's own status in ``chat`` changes (added, promoted, removed…) and it is told so."""
+    def push_my_chat_member(self, chat: EmuChat, new_status: str, by: EmuUser | None = None,
+                            **rights: bool) -> dict[str, Any]:
+        """The bot's own status in ``chat`` changes (added, promoted, demoted, its rights changed,
+        removed…) and it is told so. ``rights`` (e.g. ``can_invite_users=False``) change its
+        administrator rights; rights not named keep their values."""
         if new_status not in MEMBER_STATUSES - {"creator"}:
             raise ValueError(f"the bot cannot become {new_status!r}")
-        old = chat.bot_status
+        self._check_rights(rights)
+        old, old_rights = chat.bot_status, dict(chat.bot_rights)
         chat.bot_status = new_status
+        chat.bot_rights.update(rights)
         actor = by.to_dict() if by is not None else self._someone_in(chat)
         self._emit({"type": "my_chat_member", "chat_id": chat.id, "old": old, "new": new_status})
         return self.push_update({"my_chat_member": {
-            "chat": chat.to_dict(), "from": actor, "date": int(time.time()),
-            "old_chat_member": self._member_dict(self.bot_user, old),
-            "new_chat_member": self._member_dict(self.bot_user, new_status),
+            "chat": chat.to_dict(), "from": actor, "date": self.now(),
+            "old_chat_member": self._member_dict(self.bot_user, old, old_rights, chat),
+            "new_chat_member": self._member_dict(self.bot_user, new_status, chat.bot_rights, chat),
         }})
+
+    def push_channel_post(self, chat: EmuChat, text: str) -> dict[str, Any]:
+        """The channel posts ``text`` (written by one of its admins); the bot receives it as a
+        ``channel_post`` only if it is an administrator there."""
+        if chat.type != "channel":
+            raise ValueError("channel posts are made in channels")
+        entities = None
+        command = BOT_COMMAND.match(text)
+        if command:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        message = self._store(chat, chat.to_dict(), text=text, plain=text, entities=entities)
+        data = message.to_dict(chat)
+        data.pop("from", None)
+        data["sender_chat"] = chat.to_dict()
+        update = {"channel_post": data}
+        if chat.bot_status not in ("administrator", "creator"):
+            return {"update_id": next(self._update_ids), **update}
+        return self.push_update(update)
 
     def user_blocks_bot(self, user: EmuUser, blocked: bool = True) -> dict[str, Any]:
         """``user`` blocks (or unblocks) the bot: sends to them then fail with 403."""
@@ -509,21 +571,22 @@ class TelegramState:
             raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         if chat.bot_status == "left":
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
-        if posting and chat.type == "channel" and chat.bot_status != "administrator":
+        if posting and chat.type == "channel" and not chat.bot_can("can_post_messages"):
             raise bad_request("need administrator rights in the channel chat")
         return chat
 
-    def _admin_target(self, params: Params, what: str) -> EmuChat:
+    def _admin_target(self, params: Params, what: str, right: str | None = None) -> EmuChat:
+        """The chat of an administrator's method: the bot needs ``right`` there (any right if None)."""
         chat = self._target(params, posting=False)
         if chat.type == "private":
             raise bad_request("chat member status can't be changed in private chats")
-        if chat.bot_status not in ("administrator", "creator"):
+        if chat.bot_status not in ("administrator", "creator") or (right is not None and not chat.bot_can(right)):
             raise bad_request(f"not enough rights to {what}")
         return chat
 
     def _store(self, chat: EmuChat, sender: dict[str, Any], *, from_bot: bool = False, **fields: Any
                ) -> StoredMessage:
-        message = StoredMessage(chat_id=chat.id, message_id=next(self._message_ids[chat.id]), date=int(time.time()),
+        message = StoredMessage(chat_id=chat.id, message_id=next(self._message_ids[chat.id]), date=self.now(),
                                 sender=sender, from_bot=from_bot, t=time.monotonic(), **fields)
         self._messages[chat.id][message.message_id] = message
         if from_bot:
@@ -535,7 +598,11 @@ class TelegramState:
         """The bot's message addressed by chat_id and message_id, for an edit."""
         if params.get("inline_message_id"):
             raise bad_request("MESSAGE_ID_INVALID")
-        chat = self._target(params)
+        chat = self._target(params, posting=False)
+        if chat.type != "channel":
+            chat = self._target(params)
+        elif not (chat.bot_can("can_post_messages") or chat.bot_can("can_edit_messages")):
+            raise bad_request("need administrator rights in the channel chat")
         message = self._messages[chat.id].get(int_param(params, "message_id"))
         if message is None or message.deleted:
             raise bad_request("message to edit not found")
@@ -612,10 +679,16 @@ class TelegramState:
                     "text": message.text if message.text is not None else message.caption,
                     "buttons": message.button_labels()})
 
-    def _member_dict(self, user: dict[str, Any], status: str) -> dict[str, Any]:
-        """The Bot API ``ChatMember`` object for ``status``."""
+    def _member_dict(self, user: dict[str, Any], status: str, rights: dict[str, bool] | None = None,
+                     chat: EmuChat | None = None) -> dict[str, Any]:
+        """The Bot API ``ChatMember`` object for ``status`` (an administrator with ``rights``; all if None)."""
         if status == "administrator":
-            rights = dict.fromkeys(ADMIN_RIGHTS, True)
+            rights = {right: bool((rights or {}).get(right, rights is None)) for right in ADMIN_RIGHTS}
+            if chat is not None:
+                # Posting and editing are channel rights; pinning belongs to groups.
+                drop = ("can_pin_messages",) if chat.type == "channel" else ("can_post_messages", "can_edit_messages")
+                for right in drop:
+                    rights.pop(right)
             return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
                     "can_promote_members": False, "can_post_stories": False, "can_edit_stories": False,
                     "can_delete_stories": False, **rights}
@@ -812,7 +885,7 @@ class TelegramState:
     def _edit(self, message: StoredMessage, **changes: Any) -> None:
         for key, value in changes.items():
             setattr(message, key, value)
-        message.edited = int(time.time())
+        message.edited = self.now()
         self.edits.append(dataclasses.replace(message))
 
     def _message_dict(self, chat: EmuChat, message: StoredMessage) -> dict[str, Any]:
@@ -824,11 +897,58 @@ class TelegramState:
         message = self._messages[chat.id].get(int_param(params, "message_id"))
         if message is None or message.deleted:
             raise bad_request("message to delete not found")
-        if chat.type != "private" and not message.from_bot and chat.bot_status != "administrator":
-            raise bad_request("message can't be deleted")
+        self._check_delete(chat, message)
         message.deleted = True
         self._emit({"type": "bot_delete", "chat_id": chat.id, "message_id": message.message_id})
         return True
+
+    def _check_delete(self, chat: EmuChat, message: StoredMessage) -> None:
+        """Telegram's rules for a bot deleting a message: its own, or (as an administrator with
+        can_delete_messages) anyone's, and only within 48 hours of sending."""
+        age = self.now() - message.date
+        if chat.type in ("supergroup", "channel"):
+            if age >= DELETE_WINDOW:
+                raise bad_request("message can't be deleted")
+            if chat.bot_can("can_delete_messages"):
+                return
+            if not message.from_bot:
+                raise bad_request("message can't be deleted")
+            if chat.type == "channel" and not chat.bot_can("can_post_messages"):
+                raise bad_request("message can't be deleted")
+            return
+        # Private chats and basic groups: the bot's own messages (and anyone's in private chats,
+        # or in a basic group where it is an administrator), "deleted for everyone" for 48 hours.
+        allowed = message.from_bot or chat.type == "private" or chat.bot_status in ("administrator", "creator")
+        if not allowed or age > DELETE_WINDOW:
+            raise bad_request("message can't be deleted for everyone")
+
+    def _api_pinchatmessage(self, params: Params) -> Any:
+        chat = self._pin_target(params)
+        message = self._messages[chat.id].get(int_param(params, "message_id"))
+        if message is None or message.deleted:
+            raise bad_request("message to pin not found")
+        chat_pins = self.pinned.setdefault(chat.id, [])
+        if message.message_id in chat_pins:
+            chat_pins.remove(message.message_id)
+        chat_pins.append(message.message_id)
+        return True
+
+    def _api_unpinchatmessage(self, params: Params) -> Any:
+        chat = self._pin_target(params)
+        chat_pins = self.pinned.get(chat.id, [])
+        message_id = int_param(params, "message_id", 0) or (chat_pins[-1] if chat_pins else 0)
+        if message_id not in chat_pins:
+            raise bad_request("message to unpin not found")
+        chat_pins.remove(message_id)
+        return True
+
+    def _pin_target(self, params: Params) -> EmuChat:
+        chat = self._target(params, posting=False)
+        # In a channel, pinning is part of editing messages.
+        right = "can_edit_messages" if chat.type == "channel" else "can_pin_messages"
+        if not chat.bot_can(right):
+            raise bad_request("not enough rights to manage pinned messages in the chat")
+        return chat
 
     def _api_answercallbackquery(self, params: Params) -> Any:
         cq_id = str(params.get("callback_query_id") or "")
@@ -864,11 +984,19 @@ class TelegramState:
             raise bad_request("file is too big")
         return {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(content), "file_path": path}
 
+    def _members_visible(self, chat: EmuChat) -> None:
+        """A channel shows its members only to its administrators."""
+        if chat.type == "channel" and chat.bot_status not in ("administrator", "creator"):
+            raise bad_request("member list is inaccessible")
+
     def _api_getchatmember(self, params: Params) -> Any:
         chat = self._target(params, posting=False)
         user_id = int_param(params, "user_id")
+        self._members_visible(chat)
         if user_id == self.bot_id:
-            return self._member_dict(self.bot_user, "member" if chat.type == "private" else chat.bot_status)
+            if chat.type == "private":
+                return self._member_dict(self.bot_user, "member")
+            return self._member_dict(self.bot_user, chat.bot_status, chat.bot_rights, chat)
         user = self.users.get(user_id)
         if user is None:
             raise bad_request("PARTICIPANT_ID_INVALID")
@@ -882,10 +1010,11 @@ class TelegramState:
         chat = self._target(params, posting=False)
         if chat.type == "private":
             raise bad_request("there are no administrators in the private chat")
+        self._members_visible(chat)
         admins = [self._member_dict(self.users[uid].to_dict(), status) for uid, status in chat.members.items()
                   if status in ("creator", "administrator") and uid in self.users]
         if chat.bot_status == "administrator":
-            admins.append(self._member_dict(self.bot_user, "administrator"))
+            admins.append(self._member_dict(self.bot_user, "administrator", chat.bot_rights, chat))
         return admins
 
     def _api_getchatmembercount(self, params: Params) -> Any:
@@ -896,7 +1025,7 @@ class TelegramState:
         return present + (1 if chat.bot_present else 0)
 
     def _join_decision(self, params: Params, decision: str) -> Any:
-        chat = self._admin_target(params, "manage chat join requests")
+        chat = self._admin_target(params, "manage chat join requests", "can_invite_users")
         user_id = int_param(params, "user_id")
         if (chat.id, user_id) not in self._pending_joins:
             if chat.status_of(user_id) in PRESENT:
@@ -919,7 +1048,7 @@ class TelegramState:
         return self._join_decision(params, "declined")
 
     def _api_createchatinvitelink(self, params: Params) -> Any:
-        self._admin_target(params, "manage chat invite link")
+        self._admin_target(params, "manage chat invite link", "can_invite_users")
         creates = bool_param(params, "creates_join_request")
         member_limit = int_param(params, "member_limit", 0)
         if creates and member_limit:
@@ -947,7 +1076,7 @@ class TelegramState:
         return link
 
     def _api_revokechatinvitelink(self, params: Params) -> Any:
-        self._admin_target(params, "manage chat invite link")
+        self._admin_target(params, "manage chat invite link", "can_invite_users")
         link = self.invite_links.get(str(params.get("invite_link") or ""))
         if link is None:
             raise bad_request("INVITE_HASH_EXPIRED")
@@ -955,7 +1084,7 @@ class TelegramState:
         return link
 
     def _api_banchatmember(self, params: Params) -> Any:
-        chat = self._admin_target(params, "restrict/unrestrict chat member")
+        chat = self._admin_target(params, "restrict/unrestrict chat member", "can_restrict_members")
         user_id = int_param(params, "user_id")
         if user_id == self.bot_id:
             raise bad_request("can't restrict self")
@@ -969,7 +1098,7 @@ class TelegramState:
         return True
 
     def _api_unbanchatmember(self, params: Params) -> Any:
-        chat = self._admin_target(params, "restrict/unrestrict chat member")
+        chat = self._admin_target(params, "restrict/unrestrict chat member", "can_restrict_members")
         user_id = int_param(params, "user_id")
         status = chat.status_of(user_id)
         if status == "creator":
@@ -990,17 +1119,28 @@ class TelegramState:
 
     def _api_setmycommands(self, params: Params) -> Any:
         commands = params.get("commands") or []
-        if len(commands) > 100:
-            raise bad_request("too many commands specified")
+        if not isinstance(commands, list):
+            raise bad_request("Expected an Array of BotCommand")
+        checked: list[dict[str, Any]] = []
         for command in commands:
-            name = str(command.get("command", "")).removeprefix("/")
-            if not (1 <= len(name) <= 32) or not name.replace("_", "").isalnum() or not name.isascii():
+            # Checked like Telegram: the Bot API trims and drops one leading "/", then the server
+            # wants 1-32 lowercase letters, digits or underscores, and 1-256 characters of description.
+            name = str(command.get("command", "")).strip().removeprefix("/")
+            if not name:
+                raise bad_request("command must be non-empty")
+            if len(name) > 32:
+                raise bad_request("command length must not exceed 32")
+            description = str(command.get("description", "")).strip()
+            if not description:
+                raise bad_request("command description must be non-empty")
+            if len(description) > MAX_COMMAND_DESCRIPTION:
+                raise bad_request(f"command description length must not exceed {MAX_COMMAND_DESCRIPTION}")
+            if not VALID_COMMAND.fullmatch(name):
                 raise bad_request("BOT_COMMAND_INVALID")
-            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
-                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands[self._scope_key(params)] = [
-            {"command": str(c["command"]).removeprefix("/").lower(), "description": str(c["description"])}
-            for c in commands]
+            checked.append({"command": name, "description": description})
+        if len(checked) > MAX_COMMANDS:
+            raise bad_request("BOT_COMMANDS_TOO_MUCH")
+        self.commands[self._scope_key(params)] = checked
         return True
 
     def _api_deletemycommands(self, params: Params) -> Any:

@@ -10,6 +10,10 @@ BOT_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?")
 
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
 PRESENT = frozenset({"creator", "administrator", "member", "restricted"})
+# The administrator rights of a ChatMemberAdministrator (what each Bot API method checks).
+ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                "can_change_info", "can_invite_users", "can_pin_messages", "can_post_messages",
+                "can_edit_messages", "can_send_welcome_messages")
 
 
 @dataclass(eq=False)
@@ -52,10 +56,18 @@ class EmuChat:
     username: str | None = None
     members: dict[int, str] = field(default_factory=dict)  # user id -> ChatMember status
     bot_status: str = "member"
+    # The bot's administrator rights, in force while it is an administrator (all granted by default).
+    bot_rights: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(ADMIN_RIGHTS, True))
 
     @property
     def is_group(self) -> bool:
         return self.type in ("group", "supergroup")
+
+    def bot_can(self, right: str) -> bool:
+        """Whether the bot holds the administrator ``right`` here (a private chat needs none)."""
+        if self.type == "private" or self.bot_status == "creator":
+            return True
+        return self.bot_status == "administrator" and self.bot_rights.get(right, False)
 
     @property
     def bot_present(self) -> bool:

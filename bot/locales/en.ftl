@@ -351,10 +351,6 @@ settings-summary =
 ban-usage = Usage: /ban 123456789 [reason], or reply to the person's message with /ban [reason].
 ban-staff = { $name } is staff; remove them from staff first.
 ban-already = { $name } ({ $id }) is already banned.
-ban-done = ⛔ { $name } ({ $id }) is banned and removed from { $groups } { $groups ->
-        [one] shop group
-       *[other] shop groups
-    }; their join requests will be declined.
 unban-usage = Usage: /unban 123456789, or reply to the person's message with /unban.
 unban-not-banned = { $name } ({ $id }) is not banned.
 unban-done = ✅ { $name } ({ $id }) is no longer banned and may ask to join again.
@@ -432,3 +428,51 @@ bind-already-yours = Order { $order } is already linked to you. Your linked orde
 bind-private = Please send /bind to me in private chat — the check value should stay private. I removed the message.
 welcome-more = and { $count } more
 list-more = … and { $count } more
+
+## The bot's admin rights (per right, not just "is admin"), bans per group, the shop channel
+rights-feature-gate = join requests (entry thresholds, welcomes) and /invite links
+rights-feature-cleanup = deleting passwords and order checks posted in the group
+rights-feature-ban = removing banned customers (/ban)
+rights-right-can_invite_users = Invite users via link
+rights-right-can_delete_messages = Delete messages
+rights-right-can_restrict_members = Ban users
+rights-quoted = "{ $right }"
+rights-how = To fix it: Group → Administrators → { $bot } → enable { $rights }.
+rights-report =
+    <b>My admin rights here</b>
+    { $lines }
+rights-line-ok = ✅ { $feature }
+rights-line-missing = ⚠️ { $feature }: not working, I need the right "{ $right }"
+rights-line-supergroup = ⚠️ { $feature }: not available in a basic group
+rights-needs-supergroup = Entry thresholds need a supergroup: Telegram sends join requests only there, and this is a basic group. Telegram upgrades a group to a supergroup (members and messages stay) when you make it public, or when you set "Chat history for new members" to Visible (Group → Edit).
+rights-unknown = I couldn't check my admin rights here just now (Telegram did not answer). Nothing was changed; please try again in a moment.
+rights-change-promoted = ✅ I am now an administrator of { $title }.
+rights-change-demoted = ⚠️ I am no longer an administrator of { $title }.
+rights-change-rights = ℹ️ My admin rights in { $title } changed.
+rights-change-added = ℹ️ I am in { $title } again, as a member (not an administrator).
+rights-line-again = ✅ Works again: { $feature }
+rights-line-stopped = ⚠️ Stopped: { $feature } (needs "{ $right }")
+rights-removed = ⚠️ I was removed from { $title }: its check-ins, entry thresholds, welcomes and scheduled posts have stopped. To resume, add me back as an administrator and send /setup there.
+gate-needs-supergroup = ⚠️ Nothing was changed. { rights-needs-supergroup }
+gate-needs-invite-right = ⚠️ Nothing was changed: without the admin right "Invite users via link" Telegram does not send me join requests, so no entry threshold could be checked. { $how }
+gate-password-exposed = ⚠️ I couldn't delete your message, so the password is readable by everyone in this group. Set a new one now (/gate password=…) and delete the old message yourself. So that I can remove it next time: { $how }
+channel-admin-hint = ✅ I am now an administrator of the shop channel { $title }, so the "follows the shop" threshold (/gate channel=on) can be checked. To set up a shop group: add me to the group as an administrator (rights "Invite users via link", "Delete messages", "Ban users") and send /setup there. I never post in the channel.
+channel-admin-lost = ⚠️ I am no longer an administrator of the shop channel { $title }, so I can't check who follows it and channel=on thresholds can't pass. Make me an administrator there again.
+ban-report =
+    ⛔ { $name } ({ $id }) is banned; their join requests will be declined.
+    { $summary }
+    { $rows }
+ban-summary = Removed from { $removed } of { $total } shop { $total ->
+        [one] group
+       *[other] groups
+    }:
+ban-no-groups = There are no shop groups to remove them from.
+ban-group-removed = • { $title }: removed
+ban-group-kept-out = • { $title }: was not in the group; banned there, so they can't join
+ban-group-missing-right = • { $title }: NOT removed, I lack the admin right "Ban users". { $how }
+ban-group-admin = • { $title }: NOT removed, they are an administrator there
+ban-group-gone = • { $title }: NOT removed, I am no longer in that group
+ban-group-failed = • { $title }: NOT removed, Telegram said: { $error }
+bind-private-exposed = Please send /bind to me in private chat — the check value should stay private. I could not delete the message (I need the admin right "Delete messages"): please delete it yourself.
+rights-not-checked = (I couldn't check my admin rights just now: Telegram did not answer.)
+rights-separator = {", "}

@@ -303,7 +303,6 @@ settings-summary =
 ban-usage = 用法：/ban 123456789 [原因]，或回复某人的消息发送 /ban [原因]。
 ban-staff = { $name } 是工作人员，请先将其移出工作人员。
 ban-already = { $name }（{ $id }）已经被拉黑。
-ban-done = ⛔ 已拉黑 { $name }（{ $id }），并将其移出 { $groups } 个店铺群；其入群申请将被拒绝。
 unban-usage = 用法：/unban 123456789，或回复某人的消息发送 /unban。
 unban-not-banned = { $name }（{ $id }）没有被拉黑。
 unban-done = ✅ 已解除 { $name }（{ $id }）的拉黑，可以重新申请入群。
@@ -372,3 +371,48 @@ bind-already-yours = 订单 { $order } 已经绑定在你的账号上。你绑�
 bind-private = 请私聊我发送 /bind —— 校验值应当保密。我已删除那条消息。
 welcome-more = 等 { $count } 人
 list-more = …… 还有 { $count } 条
+
+## 机器人的管理员权限（逐项检查，而不只是“是不是管理员”）、逐群的拉黑结果、店铺频道
+rights-feature-gate = 入群申请（入群门槛、进群欢迎）和 /invite 邀请链接
+rights-feature-cleanup = 删除发在群里的口令和订单校验值
+rights-feature-ban = 移出被拉黑的顾客（/ban）
+rights-right-can_invite_users = 通过链接邀请用户
+rights-right-can_delete_messages = 删除消息
+rights-right-can_restrict_members = 封禁用户
+rights-quoted = “{ $right }”
+rights-how = 解决方法：群组 → 管理员 → { $bot } → 开启 { $rights }。
+rights-report =
+    <b>我在本群的管理员权限</b>
+    { $lines }
+rights-line-ok = ✅ { $feature }
+rights-line-missing = ⚠️ { $feature }：无法使用，我需要“{ $right }”权限
+rights-line-supergroup = ⚠️ { $feature }：普通群不支持
+rights-needs-supergroup = 入群门槛需要超级群：Telegram 只在超级群里发送入群申请，而本群是普通群。把群设为公开群，或把“新成员可见的聊天记录”设为“可见”（群组 → 编辑），Telegram 就会把它升级为超级群（成员和消息都会保留）。
+rights-unknown = 暂时无法查询我在本群的管理员权限（Telegram 没有响应）。没有做任何修改，请稍后再试。
+rights-change-promoted = ✅ 我现在是 { $title } 的管理员了。
+rights-change-demoted = ⚠️ 我已不再是 { $title } 的管理员。
+rights-change-rights = ℹ️ 我在 { $title } 的管理员权限有变化。
+rights-change-added = ℹ️ 我又回到了 { $title }，但只是普通成员（不是管理员）。
+rights-line-again = ✅ 恢复可用：{ $feature }
+rights-line-stopped = ⚠️ 已停止：{ $feature }（需要“{ $right }”权限）
+rights-removed = ⚠️ 我被移出了 { $title }：该群的签到、入群门槛、进群欢迎和定时发布都已停止。如需恢复，请重新把我加为管理员，并在群里发送 /setup。
+gate-needs-supergroup = ⚠️ 没有做任何修改。{ rights-needs-supergroup }
+gate-needs-invite-right = ⚠️ 没有做任何修改：没有“通过链接邀请用户”管理员权限，Telegram 不会把入群申请发给我，入群门槛也就无从检查。{ $how }
+gate-password-exposed = ⚠️ 我没能删除你的消息，群里所有人都能看到这个口令。请立即设置新口令（/gate password=…），并自己删除那条旧消息。为了下次我能自动删除：{ $how }
+channel-admin-hint = ✅ 我现在是店铺频道 { $title } 的管理员了，可以检查“关注店铺频道”门槛（/gate channel=on）。设置店铺群的方法：把我加入群并设为管理员（权限：“通过链接邀请用户”“删除消息”“封禁用户”），然后在群里发送 /setup。我不会在频道里发任何消息。
+channel-admin-lost = ⚠️ 我已不再是店铺频道 { $title } 的管理员，无法检查谁关注了频道，channel=on 门槛将无法通过。请重新把我设为频道管理员。
+ban-report =
+    ⛔ 已拉黑 { $name }（{ $id }），其入群申请将被拒绝。
+    { $summary }
+    { $rows }
+ban-summary = 已从 { $total } 个店铺群中的 { $removed } 个移出：
+ban-no-groups = 目前没有店铺群，无需移出。
+ban-group-removed = • { $title }：已移出
+ban-group-kept-out = • { $title }：不在群里；已在该群封禁，无法加入
+ban-group-missing-right = • { $title }：未移出，我没有“封禁用户”管理员权限。{ $how }
+ban-group-admin = • { $title }：未移出，对方是该群管理员
+ban-group-gone = • { $title }：未移出，我已不在该群
+ban-group-failed = • { $title }：未移出，Telegram 返回：{ $error }
+bind-private-exposed = 请私聊我发送 /bind —— 校验值应当保密。我没能删除那条消息（我需要“删除消息”管理员权限），请自己删除它。
+rights-not-checked = （暂时无法查询我的管理员权限：Telegram 没有响应。）
+rights-separator = 、
