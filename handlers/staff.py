@@ -17,7 +17,7 @@ from bot.outbox import Outbox
 from bot.services import groups as group_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import Markup, Translator
+from bot.texts import LIST_NAME, Markup, Translator, lines, shorten
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
@@ -27,6 +27,7 @@ from scheduler.setup import schedule_group_jobs
 OWNER_COMMANDS = ("staff",)
 STAFF_COMMANDS = ("setup", "checkin_config", "checkin_post")
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+STAFF_ROWS = 50  # /staff list names the first 50, then "and N more"
 
 
 def _reply(out: Outbox, message: Message, text: str) -> None:
@@ -75,11 +76,11 @@ async def staff_command(
     if action == "list":
         ids = sorted(await people.staff_ids(session))
         names = []
-        for uid in ids:
+        for uid in ids[:STAFF_ROWS]:
             user = await people.get_user(session, uid)
-            names.append(_("staff-list-row", name=user.first_name if user else str(uid), id=uid))
-        rows = Markup("\n".join(names)) if names else _("staff-list-empty")
-        _reply(out, message, _("staff-list", count=len(ids), rows=rows))
+            names.append(_("staff-list-row", name=shorten(user.first_name, LIST_NAME) if user else str(uid), id=uid))
+        more = _("list-more", count=len(ids) - STAFF_ROWS) if len(ids) > STAFF_ROWS else None
+        _reply(out, message, lines(_("staff-list", count=len(ids)), *(names or [_("staff-list-empty")]), more))
         return
     if action not in ("add", "remove"):
         _reply(out, message, _("staff-usage"))
