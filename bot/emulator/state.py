@@ -837,12 +837,14 @@ class TelegramState:
 
     def _api_answercallbackquery(self, params: Params) -> Any:
         cq_id = str(params.get("callback_query_id") or "")
-        opened = self._open_callbacks.pop(cq_id, None)
+        opened = self._open_callbacks.get(cq_id)
         if opened is None or time.monotonic() - opened[0] > CALLBACK_TTL:
+            self._open_callbacks.pop(cq_id, None)
             raise bad_request(QUERY_TOO_OLD)
         text = params.get("text")
         if text is not None and utf16_len(str(text)) > MAX_CALLBACK_TEXT:
-            raise bad_request("MESSAGE_TOO_LONG")
+            raise bad_request("MESSAGE_TOO_LONG")  # the query stays open: a valid answer may follow
+        del self._open_callbacks[cq_id]
         answer = {"text": text, "show_alert": bool_param(params, "show_alert"), "url": params.get("url"),
                   "cache_time": int_param(params, "cache_time", 0), "user_id": opened[1], "t": time.monotonic()}
         self.callback_answers[cq_id] = answer
