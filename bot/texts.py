@@ -90,6 +90,7 @@ class Texts:
         message = bundle.get_message(key)
         safe: dict[str, object] = {}
         long: dict[str, str] = {}  # stand-in -> the (escaped) long argument it stands for
+        nonce = ""
         for name, value in args.items():
             if isinstance(value, Markup):
                 safe[name] = str(value)
@@ -103,8 +104,7 @@ class Texts:
                 safe[name] = value
             current = safe[name]
             if isinstance(current, str) and len(current) > _LONG_ARG:
-                if not long:
-                    nonce = secrets.token_hex(8)
+                nonce = nonce or secrets.token_hex(8)
                 stand_in = f"\x00{nonce}:{len(long)}\x00"
                 long[stand_in] = current
                 safe[name] = stand_in
@@ -247,6 +247,7 @@ def fit_html(text: str, limit: int = MAX_TEXT) -> str:
 
 
 LIST_NAME = 32  # a name in a list is cut to this many characters ("…"): a row stays one line
+ECHO = 64  # what a member typed, quoted back in an error ("I don't understand …"), is cut to this
 
 
 def lines(*parts: str | None) -> Markup:

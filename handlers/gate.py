@@ -20,7 +20,7 @@ from bot.services import gate as gate_service
 from bot.services import groups as group_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import LIST_NAME, Markup, Translator, lines, shorten
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
 from handlers.filters import GROUP_TYPES, IsStaff
@@ -104,7 +104,7 @@ async def gate_command(
         rules = parse_config(command.args, current)
     except ConfigError as exc:
         item = str(exc.params.get("detail", ""))
-        _reply(out, message, _("gate-error", item="password" if "password" in item.lower() else item,
+        _reply(out, message, _("gate-error", item="password" if "password" in item.lower() else shorten(item, ECHO),
                                rules=gate_summary(_, current, currency)))
         return
     if rules.channel and not current.channel and app.settings.shop_channel is None:

@@ -17,7 +17,7 @@ from bot.services import access, people
 from bot.services import groups as group_service
 from bot.services import segments as segment_service
 from bot.services.people import Profile
-from bot.texts import LIST_NAME, Markup, Translator, lines, shorten
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from games import segments
 from games.checkin import local_day
 from games.errors import SegmentSyntaxError
@@ -44,7 +44,7 @@ async def _target(session: AsyncSession, message: Message, out: Outbox, _: Trans
     """The user a command is about; None after answering with the usage (no target) or who is unknown."""
     target = await resolve_target(session, message, arg)
     if target is None:
-        _reply(out, message, _(usage) if not arg else _("staff-unknown-user", arg=arg))
+        _reply(out, message, _(usage) if not arg else _("staff-unknown-user", arg=shorten(arg, ECHO)))
     return target
 
 
@@ -162,7 +162,7 @@ async def tag_command(
     try:
         tag = segments.normalize_tag(rest)
     except SegmentSyntaxError:
-        _reply(out, message, _("tag-bad", tag=rest))
+        _reply(out, message, _("tag-bad", tag=shorten(rest, ECHO)))
         return
     if remove:
         changed = await access.remove_tag(session, user_id, tag)

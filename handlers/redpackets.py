@@ -18,7 +18,7 @@ from bot.packets import GrabCb
 from bot.services import ledger, people
 from bot.services import redpackets as service
 from bot.services.people import Profile
-from bot.texts import LIST_NAME, Translator, lines, plain_names, shorten
+from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from games import redpacket as rules
 from games.errors import DomainError, InsufficientPoints
 from games.points import MAX_MOVEMENT, Reason
@@ -35,7 +35,8 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
 
 
 def _packet_error(_: Translator, error: DomainError) -> str:
-    params = {k: v for k, v in error.params.items() if isinstance(v, int | str)}
+    params = {k: shorten(v, ECHO) if isinstance(v, str) else v for k, v in error.params.items()
+              if isinstance(v, int | str)}
     return _(error.key, **params)
 
 
@@ -178,7 +179,7 @@ async def budget_command(
         return
     text = parts[1]
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_MOVEMENT:
-        _reply(out, message, _("budget-bad-amount", value=text, max=MAX_MOVEMENT))
+        _reply(out, message, _("budget-bad-amount", value=shorten(text, ECHO), max=MAX_MOVEMENT))
         return
     amount = int(text)
     await ledger.ensure_shop_account(session, now)

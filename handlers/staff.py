@@ -17,7 +17,7 @@ from bot.outbox import Outbox
 from bot.services import groups as group_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import LIST_NAME, Markup, Translator, lines, shorten
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
@@ -94,7 +94,7 @@ async def staff_command(
         return
     target = await resolve_target(session, message, parts[1] if len(parts) > 1 else None)
     if target is None:
-        _reply(out, message, _("staff-unknown-user", arg=parts[1] if len(parts) > 1 else ""))
+        _reply(out, message, _("staff-unknown-user", arg=shorten(parts[1], ECHO) if len(parts) > 1 else ""))
         return
     user_id, name = target
     if action == "add":
@@ -118,7 +118,7 @@ async def setup(
 ) -> None:
     label = (command.args or "general").strip().lower()
     if len(label) > 32 or not set(label) <= LABEL_CHARS:
-        _reply(out, message, _("setup-bad-label", label=label))
+        _reply(out, message, _("setup-bad-label", label=shorten(label, ECHO)))
         return
     try:
         me = await bot.get_chat_member(message.chat.id, bot.id)
@@ -180,7 +180,7 @@ async def checkin_config(
     try:
         rules = parse_config(command.args, current)
     except ConfigError as exc:
-        _reply(out, message, _("config-error", item=str(exc.params.get("detail", "")),
+        _reply(out, message, _("config-error", item=shorten(str(exc.params.get("detail", "")), ECHO),
                                rules=_rules_summary(_, current)))
         return
     await group_service.save_rules(session, row.chat_id, rules)

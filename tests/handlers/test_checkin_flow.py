@@ -73,7 +73,7 @@ async def test_the_same_update_delivered_twice_credits_once(h: Harness) -> None:
     ann = h.emu.create_user("Ann", language_code="en")
     h.emu.press_button(ann, post, h.group, "ci")
     update = h.emu.last_update
-    await asyncio.gather(h.feed(update), h.feed(update))
+    await asyncio.gather(h.feed(update), h.feed_after_restart(update))
     assert await _balance(h, ann.id) == 5
     assert await _count(h, Checkin) == 1
 

@@ -172,3 +172,38 @@ async def test_the_final_packet_edit_fits_and_closes_the_packet(h: Harness) -> N
     [shown] = fits([final])
     assert "All 30 shares grabbed" in shown and not final.buttons()
     assert len(re.findall(r"^U\d{3}", shown, re.M)) == 30
+
+
+async def test_the_sender_splits_long_texts_and_keeps_edits_and_popups_within_limits(h: Harness) -> None:
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from handlers.keyboards import CheckinCb
+
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="ok", callback_data="ok")]])
+    question = h.emu.user_sends(h.owner, "list?", chat=h.group)["message"]["message_id"]
+    rows = [f"<b>{i:04d}</b> " + "😀" * 40 for i in range(200)]  # 84 units a row, 16,800 in all
+    sender = h.app.sender
+    last = await sender.send_message(h.group.id, "\n".join(rows), reply_markup=keyboard,
+                                     reply_to_message_id=question)
+    parts = [m for m in h.emu.sent(h.group.id) if m.text and "0000" <= (m.plain or "")[:4] <= "0199"]
+    shown = fits(parts)
+    assert len(parts) == 5 and last is not None and last.message_id == parts[-1].message_id
+    assert [line[:4] for text in shown for line in text.split("\n")] == [f"{i:04d}" for i in range(200)]
+    assert parts[0].reply_to == question and all(p.reply_to is None for p in parts[1:])
+    assert parts[-1].buttons() and not any(p.buttons() for p in parts[:-1])
+    # An edit cannot become two messages: whole lines, then "…".
+    assert await sender.edit_text(h.group.id, parts[0].message_id, "\n".join(rows))
+    edited = h.emu.message(h.group.id, parts[0].message_id).plain or ""
+    assert utf16_len(edited) <= MAX and edited.endswith("…")
+    # A caption over 1,024: the photo with the first lines, the rest as text.
+    photo = await sender.send_photo(h.group.id, "AgACAgIAAxkBAAIfake", caption="\n".join(rows[:30]))
+    assert photo is not None
+    captioned = [m for m in h.emu.sent(h.group.id) if m.photo]
+    assert len(captioned) == 1 and utf16_len(captioned[0].plain or "") <= 1024
+    # A popup holds 200.
+    await h.setup_group()
+    await h.say(h.owner, "/checkin_post", chat=h.group)
+    post = h.emu.sent(h.group.id)[-1]
+    cq = h.emu.press_button(h.owner, post.message_id, h.group, CheckinCb().pack())
+    assert await sender.answer_callback(cq, "😀" * 150)
+    assert utf16_len(h.emu.callback_answers[cq]["text"]) <= 200
