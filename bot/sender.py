@@ -768,8 +768,10 @@ class GroupCoalescer:
     The first item for a (chat, topic) starts a timer of ``window`` seconds (longer if
     the limiter says the chat cannot take a message sooner); at the end, ``render`` of
     the collected items becomes the message, split into consecutive chunks if it would
-    exceed ``max_chars``. Items added while a batch is being sent go into the next one.
-    Items are never dropped and keep their order.
+    exceed ``max_chars`` (Telegram's count: UTF-16 units of the text as shown). Items added
+    while a batch is being sent go into the next one. Items keep their order and are never
+    dropped, except a second item with the same ``key`` in one batch (the same action twice);
+    if rendering fails, the batch still goes out in its plain form.
     """
 
     def __init__(
