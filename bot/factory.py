@@ -20,7 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
-from bot.middlewares import ContextMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
 from bot.sender import GroupCoalescer, RateLimiter, RateLimitMiddleware, Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
@@ -90,6 +90,7 @@ def _as_coroutine(function: Any) -> Any:
 def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatcher:
     """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's)."""
     dp = Dispatcher(app=app)
+    dp.update.outer_middleware(DuplicateUpdateMiddleware())
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):

@@ -34,7 +34,7 @@ from bot.services import gate as gate_service
 from bot.services import groups as group_service
 from bot.services import segments as segment_service
 from bot.services.people import Profile
-from bot.texts import Markup, Translator, escape, language_for
+from bot.texts import LIST_NAME, Markup, Translator, escape, language_for, plain_names, shorten
 from games import segments
 from games.checkin import local_day
 from games.gate import Decision, GateRules, Reason, Threshold, Verdict, check_password, combine, precheck
@@ -256,13 +256,14 @@ async def apply(app: App, request_id: int) -> None:
                                              ref=f"group:{row.chat_id}")
                 gift = 0 if movement.duplicate else movement.amount
     if joined and group is not None:
-        welcome(app, group, row.first_name, gift)
+        welcome(app, group, row.first_name, gift, user_id=row.user_id)
 
 
 @dataclass(frozen=True)
 class Newcomer:
     name: str
     gift: int
+    user_id: int | None = None
 
 
 MAX_WELCOMED_NAMES = 40  # one welcome stays one message however many join in a window
@@ -270,21 +271,21 @@ MAX_WELCOMED_NAMES = 40  # one welcome stays one message however many join in a 
 
 def welcome_text(group_: Translator, template: str | None, items: list[Newcomer]) -> str:
     shown, hidden = items[:MAX_WELCOMED_NAMES], len(items) - MAX_WELCOMED_NAMES
-    names = ", ".join(escape(i.name) for i in shown)
+    names = ", ".join(escape(shorten(i.name, LIST_NAME)) for i in shown)
     if hidden > 0:
         names += " " + group_("welcome-more", count=hidden)
     body = escape(template).replace("{name}", names) if template else group_("welcome-default", names=Markup(names))
     lines = [str(body)]
     for amount in sorted({i.gift for i in items if i.gift}):
         gifted_items = [i for i in items if i.gift == amount]
-        gifted = Markup(", ".join(escape(i.name) for i in gifted_items[:MAX_WELCOMED_NAMES])
+        gifted = Markup(", ".join(escape(shorten(i.name, LIST_NAME)) for i in gifted_items[:MAX_WELCOMED_NAMES])
                         + (" " + group_("welcome-more", count=len(gifted_items) - MAX_WELCOMED_NAMES)
                            if len(gifted_items) > MAX_WELCOMED_NAMES else ""))
         lines.append(group_("welcome-gift", names=gifted, points=amount))
     return "\n".join(lines)
 
 
-def welcome(app: App, group: Group, name: str, gift: int) -> None:
+def welcome(app: App, group: Group, name: str, gift: int, *, user_id: int | None = None) -> None:
     """Queue a welcome in the group; busy groups get one message for many newcomers, and the
     previous welcome is deleted once the new one is out."""
     group_ = _translator(app, group.language)
@@ -299,8 +300,9 @@ def welcome(app: App, group: Group, name: str, gift: int) -> None:
         if previous and previous not in {m.message_id for m in messages}:
             await app.sender.delete(chat_id, previous)
 
-    app.coalescer.add(chat_id, "welcome", Newcomer(name, gift),
-                      lambda items: welcome_text(group_, template, items), replace_previous)
+    app.coalescer.add(chat_id, "welcome", Newcomer(name, gift, user_id),
+                      lambda items: welcome_text(group_, template, items), replace_previous,
+                      key=user_id, fallback=lambda items: plain_names([i.name for i in items]))
 
 
 async def sweep(app: App) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 
 from bot.app import App
@@ -20,6 +20,27 @@ from games.checkin import local_day
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DuplicateUpdateMiddleware(BaseMiddleware):
+    """Drops an update whose ``update_id`` was already seen: Telegram delivers an update again when
+    its answer to getUpdates (or the webhook call) timed out, and the copy must change nothing —
+    no second line, message or popup. Remembers the latest ``size`` ids (ids only grow)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        if event.update_id in self._seen:
+            log.info("update %s delivered again: ignored", event.update_id)
+            return None
+        self._seen[event.update_id] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return await handler(event, data)
 
 
 class ThrottleMiddleware(BaseMiddleware):

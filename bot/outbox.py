@@ -7,7 +7,7 @@ wait seconds), and never announce points that a failed commit took back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,8 @@ class _Line:
     item: Any
     render: Callable[[list[Any]], str]
     on_sent: Callable[[Any], Awaitable[None]] | None = None
+    key: Hashable | None = None
+    fallback: Callable[[list[Any]], str] | None = None
 
 
 @dataclass
@@ -58,9 +60,11 @@ class Outbox:
         self._callback = (text, alert)
 
     def group_line(self, chat_id: int, topic: str, item: Any, render: Callable[[list[Any]], str],
-                   on_sent: Callable[[Any], Awaitable[None]] | None = None) -> None:
-        """Add one line to a coalesced group message (one message per window, not per member)."""
-        self._lines.append(_Line(chat_id, topic, item, render, on_sent))
+                   on_sent: Callable[[Any], Awaitable[None]] | None = None, *, key: Hashable | None = None,
+                   fallback: Callable[[list[Any]], str] | None = None) -> None:
+        """Add one line to a coalesced group message (one message per window, not per member).
+        Lines with the same ``key`` in one window are one line (see ``GroupCoalescer.add``)."""
+        self._lines.append(_Line(chat_id, topic, item, render, on_sent, key, fallback))
 
     @property
     def empty(self) -> bool:
@@ -80,7 +84,8 @@ class Outbox:
             await sender.answer_callback(self.callback_id, text, show_alert=alert)
             self.callback_id = None
         for line in self._lines:
-            coalescer.add(line.chat_id, line.topic, line.item, line.render, line.on_sent)
+            coalescer.add(line.chat_id, line.topic, line.item, line.render, line.on_sent, key=line.key,
+                          fallback=line.fallback)
         for msg in self._messages:
             await sender.send_message(msg.chat_id, msg.text, reply_markup=msg.reply_markup,
                                       reply_to_message_id=msg.reply_to)

@@ -18,7 +18,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services import redpackets as service
-from bot.texts import Markup, Translator, language_for
+from bot.texts import LIST_NAME, Translator, language_for, lines, shorten
 from games import redpacket as rules
 from games.errors import DomainError
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_LISTED_GRABBERS = 30
+GRABBER_NAME = 24  # names in the final list are cut ("…"): 30 rows always fit Telegram's 4,096
 
 
 class GrabCb(CallbackData, prefix="rp"):
@@ -166,34 +167,34 @@ def _local(app: App, moment: datetime) -> str:
 
 def render(app: App, _: Translator, packet_view: service.PacketView) -> str:
     packet = packet_view.packet
-    funder = packet_view.funder_name or _("rp-from-shop")
+    funder = shorten(packet_view.funder_name, LIST_NAME) if packet_view.funder_name else _("rp-from-shop")
     head = _("rp-head", funder=funder, total=packet.total, shares=packet.shares,
              split=_("rp-split-equal" if packet.split == str(rules.Split.EQUAL) else "rp-split-lucky"))
-    lines = [head]
+    parts = [head]
     if packet.status == service.OPEN:
-        lines.append(_("rp-progress", grabbed=packet.grabbed_count, shares=packet.shares,
+        parts.append(_("rp-progress", grabbed=packet.grabbed_count, shares=packet.shares,
                        left=packet.total - packet.grabbed_amount))
         if packet.password:
-            lines.append(_("rp-password-hint", password=packet.password))
+            parts.append(_("rp-password-hint", password=packet.password))
         if packet.eligibility == str(rules.Eligibility.BEFORE):
-            lines.append(_("rp-eligibility-before"))
+            parts.append(_("rp-eligibility-before"))
         elif (segment := rules.segment_of(packet.eligibility)) is not None:
-            lines.append(_("rp-eligibility-segment", segment=segment))
-        lines.append(_("rp-until", until=_local(app, packet.expires_at)))
+            parts.append(_("rp-eligibility-segment", segment=segment))
+        parts.append(_("rp-until", until=_local(app, packet.expires_at)))
     elif packet.status == service.EMPTY:
-        lines.append(_("rp-all-grabbed", shares=packet.shares))
+        parts.append(_("rp-all-grabbed", shares=packet.shares))
     else:
-        lines.append(_("rp-expired-note", grabbed=packet.grabbed_count, shares=packet.shares,
+        parts.append(_("rp-expired-note", grabbed=packet.grabbed_count, shares=packet.shares,
                        refund=packet.refunded, funder=funder))
     if packet.status != service.OPEN and packet_view.grabbers:
         lucky = rules.luckiest(packet_view.grabbers)
         assert lucky is not None
-        lines.append(_("rp-luckiest", name=lucky.name, amount=lucky.amount))
-        rows = [_("rp-grabber-row", name=g.name, amount=g.amount) for g in packet_view.grabbers[:MAX_LISTED_GRABBERS]]
+        parts.append(_("rp-luckiest", name=shorten(lucky.name, LIST_NAME), amount=lucky.amount))
+        parts.extend(_("rp-grabber-row", name=shorten(g.name, GRABBER_NAME), amount=g.amount)
+                     for g in packet_view.grabbers[:MAX_LISTED_GRABBERS])
         if len(packet_view.grabbers) > MAX_LISTED_GRABBERS:
-            rows.append(_("rp-grabbers-more", count=len(packet_view.grabbers) - MAX_LISTED_GRABBERS))
-        lines.append(Markup("\n".join(rows)))
-    return "\n".join(lines)
+            parts.append(_("rp-grabbers-more", count=len(packet_view.grabbers) - MAX_LISTED_GRABBERS))
+    return lines(*parts)
 
 
 def group_translator(app: App, chat_id: int) -> Translator:

@@ -25,7 +25,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -51,6 +51,18 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
+)
+
+from bot.texts import (
+    MAX_CALLBACK_TEXT,
+    MAX_CAPTION,
+    MAX_TEXT,
+    escape,
+    fit_html,
+    plain_text,
+    shorten,
+    split_html,
+    telegram_length,
 )
 
 if TYPE_CHECKING:
@@ -516,6 +528,22 @@ class Sender:
         disable_notification: bool | None = None,
         link_preview: bool = False,
     ) -> Message | None:
+        """Send ``text``; a text over Telegram's 4,096 characters goes out as several messages, cut
+        at line boundaries (the reply goes with the first, the keyboard with the last, which is
+        returned). None if any part could not be sent."""
+        parts = _parts(text, parse_mode, MAX_TEXT)
+        if len(parts) > 1:
+            logger.info("sendMessage to chat %s: a %d-character text goes out in %d messages",
+                        chat_id, len(text), len(parts))
+            last: Message | None = None
+            for n, part in enumerate(parts):
+                last = await self.send_message(
+                    chat_id, part, reply_markup=reply_markup if n == len(parts) - 1 else None,
+                    parse_mode=parse_mode, reply_to_message_id=reply_to_message_id if n == 0 else None,
+                    disable_notification=disable_notification if n == 0 else True, link_preview=link_preview)
+                if last is None:
+                    return None
+            return last
         ok, message = await self._guard(
             "sendMessage",
             chat_id,
@@ -542,6 +570,17 @@ class Sender:
         reply_to_message_id: int | None = None,
         disable_notification: bool | None = None,
     ) -> Message | None:
+        """Send a photo; a caption over Telegram's 1,024 characters is cut at a line boundary and
+        the rest follows as text messages (the keyboard goes with the last one)."""
+        if caption is not None and len(parts := _parts(caption, parse_mode, MAX_CAPTION)) > 1:
+            rest = "\n".join(parts[1:])
+            photo_message = await self.send_photo(
+                chat_id, photo, caption=parts[0], parse_mode=parse_mode, reply_to_message_id=reply_to_message_id,
+                disable_notification=disable_notification)
+            if photo_message is None:
+                return None
+            return await self.send_message(chat_id, rest, reply_markup=reply_markup, parse_mode=parse_mode,
+                                           disable_notification=True)
         ok, message = await self._guard(
             "sendPhoto",
             chat_id,
@@ -566,6 +605,10 @@ class Sender:
         reply_markup: InlineKeyboardMarkup | None = None,
         parse_mode: str | None = "HTML",
     ) -> bool:
+        if len(_parts(text, parse_mode, MAX_TEXT)) > 1:
+            # An edit cannot become two messages: whole lines are kept, then "…".
+            logger.warning("editMessageText in chat %s: a %d-character text was shortened", chat_id, len(text))
+            text = fit_html(text) if parse_mode == "HTML" else plain_text(fit_html(escape(text)))
         ok, _ = await self._guard(
             "editMessageText",
             chat_id,
@@ -609,6 +652,8 @@ class Sender:
     async def answer_callback(
         self, callback_query_id: str, text: str | None = None, *, show_alert: bool = False
     ) -> bool:
+        if text is not None:
+            text = shorten(text, MAX_CALLBACK_TEXT)  # a popup holds 200 characters
         ok, result = await self._guard(
             "answerCallbackQuery",
             None,
@@ -660,6 +705,13 @@ class Sender:
             logger.exception("on_chat_unavailable(%s) failed", key)
 
 
+def _parts(text: str, parse_mode: str | None, limit: int) -> list[str]:
+    """``text`` in pieces that each fit ``limit`` (Telegram's count, after HTML parsing)."""
+    if parse_mode == "HTML":
+        return split_html(text, limit) or [text]
+    return [plain_text(part) for part in split_html(escape(text), limit)] or [text]
+
+
 def _reply_to(message_id: int | None) -> ReplyParameters | None:
     if message_id is None:
         return None
@@ -669,8 +721,9 @@ def _reply_to(message_id: int | None) -> ReplyParameters | None:
 # ------------------------------------------------------------------------- coalescer
 
 
-def chunk_items(items: Sequence[T], render: Callable[[list[T]], str], max_chars: int) -> list[list[T]]:
-    """Split ``items`` into consecutive runs whose rendering fits ``max_chars``.
+def chunk_items(items: Sequence[T], render: Callable[[list[T]], str], max_chars: int,
+                measure: Callable[[str], int] = len) -> list[list[T]]:
+    """Split ``items`` into consecutive runs whose rendering fits ``max_chars`` (as ``measure`` counts).
 
     Each run is as long as possible (binary search on the run length, so ``render`` is
     called O(log n) times per run, always on sub-lists). A single item that alone
@@ -680,7 +733,7 @@ def chunk_items(items: Sequence[T], render: Callable[[list[T]], str], max_chars:
     items = list(items)
     if not items:
         return []
-    if len(render(items)) <= max_chars:
+    if measure(render(items)) <= max_chars:
         return [items]
     chunks: list[list[T]] = []
     start = 0
@@ -688,7 +741,7 @@ def chunk_items(items: Sequence[T], render: Callable[[list[T]], str], max_chars:
         lo, hi = 1, len(items) - start  # lo always fits (or is a lone oversize item)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if len(render(items[start : start + mid])) <= max_chars:
+            if measure(render(items[start : start + mid])) <= max_chars:
                 lo = mid
             else:
                 hi = mid - 1
@@ -705,6 +758,8 @@ class _Batch:
     timer: asyncio.Task[None] | None = None  # set only while the timer is still sleeping
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     on_sent: Callable[[list[Message]], Awaitable[None]] | None = None
+    keys: set[Hashable] = field(default_factory=set)  # of the items waiting: one item per key
+    fallback: Callable[[list[Any]], str] | None = None
 
 
 class GroupCoalescer:
@@ -713,8 +768,10 @@ class GroupCoalescer:
     The first item for a (chat, topic) starts a timer of ``window`` seconds (longer if
     the limiter says the chat cannot take a message sooner); at the end, ``render`` of
     the collected items becomes the message, split into consecutive chunks if it would
-    exceed ``max_chars``. Items added while a batch is being sent go into the next one.
-    Items are never dropped and keep their order.
+    exceed ``max_chars`` (Telegram's count: UTF-16 units of the text as shown). Items added
+    while a batch is being sent go into the next one. Items keep their order and are never
+    dropped, except a second item with the same ``key`` in one batch (the same action twice);
+    if rendering fails, the batch still goes out in its plain form.
     """
 
     def __init__(
@@ -737,21 +794,32 @@ class GroupCoalescer:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str],
-            on_sent: Callable[[list[Message]], Awaitable[None]] | None = None) -> None:
+            on_sent: Callable[[list[Message]], Awaitable[None]] | None = None, *,
+            key: Hashable | None = None, fallback: Callable[[list[T]], str] | None = None) -> None:
         """Queue ``item``; it will be sent with the rest of its (chat, topic) batch. ``on_sent`` is
-        awaited once per batch with the message(s) it became (e.g. to delete the previous welcome)."""
-        key = (chat_id, topic)
-        batch = self._batches.get(key)
+        awaited once per batch with the message(s) it became (e.g. to delete the previous welcome).
+
+        An item with a ``key`` already waiting in the batch is dropped (the same member's check-in
+        twice in one window is one line). ``fallback`` renders the items plainly if ``render`` fails."""
+        batch_key = (chat_id, topic)
+        batch = self._batches.get(batch_key)
         if batch is None:
-            batch = self._batches[key] = _Batch()
+            batch = self._batches[batch_key] = _Batch()
+        if key is not None:
+            if key in batch.keys:
+                logger.debug("coalescer: %r item %r for chat %s is already waiting", topic, key, chat_id)
+                return
+            batch.keys.add(key)
         if not batch.items:
             batch.first_added = self._monotonic()
         batch.items.append(item)
         batch.render = render
+        if fallback is not None:
+            batch.fallback = fallback
         if on_sent is not None:
             batch.on_sent = on_sent
         if batch.timer is None:
-            self._start_timer(key, batch)
+            self._start_timer(batch_key, batch)
 
     def pending(self, chat_id: int | None = None) -> int:
         """How many items are waiting (for one chat, or overall)."""
@@ -805,6 +873,28 @@ class GroupCoalescer:
         except Exception:
             logger.exception("coalescer: flushing %r for chat %s failed", key[1], key[0])
 
+    def _render(self, chat_id: int, topic: str, items: list[Any], render: Callable[[list[Any]], str],
+                fallback: Callable[[list[Any]], str] | None) -> list[str]:
+        """The batch's messages. If rendering fails the batch is not lost: the failure is logged
+        once and the items go out in their plain form (``fallback``, else item by item)."""
+        try:
+            return [render(chunk) for chunk in chunk_items(items, render, self.max_chars, telegram_length)]
+        except Exception:
+            logger.exception("coalescer: rendering %d %r items for chat %s failed; sending them plainly",
+                             len(items), topic, chat_id)
+        if fallback is not None:
+            try:
+                return [fallback(items)]
+            except Exception as exc:
+                logger.error("coalescer: the plain form of %r for chat %s failed too: %r", topic, chat_id, exc)
+        lines: list[str] = []
+        for item in items:
+            try:
+                lines.append(render([item]))
+            except Exception:
+                lines.append(escape(str(item)))
+        return ["\n".join(lines)]
+
     async def _flush_key(self, key: tuple[int, str]) -> None:
         batch = self._batches.get(key)
         if batch is None:
@@ -814,38 +904,21 @@ class GroupCoalescer:
             if not items or render is None:
                 return
             batch.items = []
+            batch.keys = set()
             waited = self._monotonic() - batch.first_added
             chat_id, topic = key
-            try:
-                chunks = chunk_items(items, render, self.max_chars)
-            except Exception:
-                logger.exception(
-                    "coalescer: rendering %d %r items for chat %s failed", len(items), topic, chat_id
-                )
-                return
+            texts = self._render(chat_id, topic, items, render, batch.fallback)
             logger.debug(
                 "coalescer: %d %r items for chat %s after %.1fs in %d message(s)",
                 len(items),
                 topic,
                 chat_id,
                 waited,
-                len(chunks),
+                len(texts),
             )
             delivered: list[Message] = []
-            for chunk in chunks:
-                try:
-                    text = render(chunk)
-                except Exception:
-                    logger.exception("coalescer: rendering %r items for chat %s failed", topic, chat_id)
-                    continue
-                if len(text) > self.max_chars:
-                    logger.warning(
-                        "coalescer: a single %r item for chat %s renders to %d chars (> %d)",
-                        topic,
-                        chat_id,
-                        len(text),
-                        self.max_chars,
-                    )
+            for text in texts:
+                # A text over Telegram's limit (a single huge item) is split by the sender.
                 sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
                 if sent is not None:
                     delivered.append(sent)

@@ -81,8 +81,8 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     """Import an orders CSV in one transaction; on any error, name the line and import nothing."""
     from bot.clock import SystemClock
     from bot.services import orders, people
-    from games.errors import OrderLineError
-    from games.orders import decode_csv, parse_orders_csv
+    from games.errors import OrderFileError, OrderLineError
+    from games.orders import MAX_LISTED_ERRORS, decode_csv, parse_orders_csv
 
     path = Path(file)
     try:
@@ -93,10 +93,15 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     try:
         rows = parse_orders_csv(decode_csv(data), settings.tz)
     except OrderLineError as exc:
-        p = exc.params
-        value = f" ({p['value']})" if p.get("value") else ""
-        problem = CLI_PROBLEMS.get(str(p["problem"]), str(p["problem"]))
-        print(f"regulars: {file}, line {p['line']}: {problem}{value}; nothing was imported", file=err)
+        errors = exc.errors if isinstance(exc, OrderFileError) else [exc]
+        for error in errors[:MAX_LISTED_ERRORS]:
+            p = error.params
+            value = f" ({str(p['value'])[:80]})" if p.get("value") else ""
+            problem = CLI_PROBLEMS.get(str(p["problem"]), str(p["problem"]))
+            print(f"regulars: {file}, line {p['line']}: {problem}{value}", file=err)
+        if len(errors) > MAX_LISTED_ERRORS:
+            print(f"regulars: {file}: and {len(errors) - MAX_LISTED_ERRORS} more bad lines", file=err)
+        print(f"regulars: {file}: nothing was imported", file=err)
         return 1
     now = SystemClock().now()
     db = Database(settings.database_url)

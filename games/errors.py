@@ -43,6 +43,15 @@ class OrderLineError(DomainError):
     key = "orders-line-error"
 
 
+class OrderFileError(OrderLineError):
+    """Several lines of an orders CSV are malformed: ``params`` are the first one's, ``errors`` all of
+    them, in file order."""
+
+    def __init__(self, errors: list[OrderLineError]) -> None:
+        super().__init__(**errors[0].params)
+        self.errors = errors
+
+
 class BindRefused(DomainError):
     """An order could not be linked; ``key`` says why."""
 

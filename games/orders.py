@@ -2,7 +2,8 @@
 
 Columns, in this order: order id, amount, currency, paid at, check value. A header row is
 allowed (its first cell is ``order_id``, ``order id``, ``order`` or ``订单号``). Empty lines are
-skipped. Any error names the line (1-based, as a spreadsheet shows it) and nothing is imported.
+skipped. Any error names the line (1-based, as a spreadsheet shows it) and nothing is imported;
+every bad line is reported at once, so a file can be fixed in one go.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from games.errors import OrderLineError
+from games.errors import OrderFileError, OrderLineError
 from games.gate import normalize_check, parse_money
 
 MAX_ROWS = 100_000
+MAX_LISTED_ERRORS = 20  # a report names the first bad lines, then "and N more"
 ORDER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./#]{0,63}$")
 HEADERS = {"order_id", "order id", "order", "orderid", "订单号", "订单编号"}
 
@@ -68,48 +70,67 @@ def _rows(reader: Any) -> Iterator[list[str]]:
             raise OrderLineError(line=reader.line_num or 1, problem="unreadable", value="") from None
 
 
+def _row(line: int, cells: list[str], tz: tzinfo) -> OrderRow:
+    """One data row, or OrderLineError naming what is wrong with it."""
+    if len(cells) != 5:
+        raise OrderLineError(line=line, problem="columns", value=str(len(cells)))
+    order_id, amount, currency, paid_at, check = cells
+    if not ORDER_ID_RE.match(order_id):
+        raise OrderLineError(line=line, problem="order-id", value=order_id)
+    try:
+        cents = parse_money(amount)
+    except ValueError:
+        raise OrderLineError(line=line, problem="amount", value=amount) from None
+    if cents <= 0:
+        raise OrderLineError(line=line, problem="amount", value=amount)
+    if not re.fullmatch(r"[A-Za-z]{3}", currency):
+        raise OrderLineError(line=line, problem="currency", value=currency)
+    try:
+        paid = _paid_at(paid_at, tz)
+    except ValueError:
+        raise OrderLineError(line=line, problem="paid-at", value=paid_at) from None
+    if not normalize_check(check) or len(check) > 64:
+        raise OrderLineError(line=line, problem="check", value="")
+    return OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check))
+
+
 def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
-    """All rows of the file, or OrderLineError for the first bad line (nothing partial)."""
+    """All rows of the file, or OrderLineError (nothing partial): for one bad line, that line; for
+    several, an OrderFileError listing every one of them (the first one's ``params``)."""
     rows: list[OrderRow] = []
+    errors: list[OrderLineError] = []
     seen: dict[str, int] = {}
     if "\x00" in text or text.startswith("PK\x03\x04"):  # a spreadsheet (.xlsx) or other binary file
         raise OrderLineError(line=1, problem="unreadable", value="")
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     first = True
-    for cells in _rows(reader):
-        line = reader.line_num
-        cells = [c.strip() for c in cells]
-        if not any(cells):
-            continue
-        if first and cells[0].lower() in HEADERS:
+    try:
+        for cells in _rows(reader):
+            line = reader.line_num
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+            if first and cells[0].lower() in HEADERS:
+                first = False
+                continue
             first = False
-            continue
-        first = False
-        if len(cells) != 5:
-            raise OrderLineError(line=line, problem="columns", value=str(len(cells)))
-        order_id, amount, currency, paid_at, check = cells
-        if not ORDER_ID_RE.match(order_id):
-            raise OrderLineError(line=line, problem="order-id", value=order_id)
-        if order_id in seen:
-            raise OrderLineError(line=line, problem="duplicate", value=order_id)
-        try:
-            cents = parse_money(amount)
-        except ValueError:
-            raise OrderLineError(line=line, problem="amount", value=amount) from None
-        if cents <= 0:
-            raise OrderLineError(line=line, problem="amount", value=amount)
-        if not re.fullmatch(r"[A-Za-z]{3}", currency):
-            raise OrderLineError(line=line, problem="currency", value=currency)
-        try:
-            paid = _paid_at(paid_at, tz)
-        except ValueError:
-            raise OrderLineError(line=line, problem="paid-at", value=paid_at) from None
-        if not normalize_check(check) or len(check) > 64:
-            raise OrderLineError(line=line, problem="check", value="")
-        seen[order_id] = line
-        rows.append(OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check)))
-        if len(rows) > MAX_ROWS:
-            raise OrderLineError(line=line, problem="too-many", value=str(MAX_ROWS))
+            if len(rows) + len(errors) >= MAX_ROWS:
+                raise OrderLineError(line=line, problem="too-many", value=str(MAX_ROWS))
+            try:
+                row = _row(line, cells, tz)
+                if row.order_id in seen:
+                    raise OrderLineError(line=line, problem="duplicate", value=row.order_id)
+            except OrderLineError as error:
+                errors.append(error)
+                continue
+            seen[row.order_id] = line
+            rows.append(row)
+    except OrderLineError as error:  # the file cannot be read on: whatever was found, then this
+        errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise OrderFileError(errors)
     if not rows:
         raise OrderLineError(line=1, problem="empty", value="")
     return rows

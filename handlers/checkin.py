@@ -15,7 +15,7 @@ from bot.directory import GroupInfo
 from bot.outbox import Outbox
 from bot.services.checkin import CHECKIN_OP, CheckinRequest, CheckinResult
 from bot.services.people import Profile
-from bot.texts import Markup, Translator
+from bot.texts import Translator, lines, plain_names
 from games.errors import AlreadyCheckedIn
 from handlers.keyboards import CheckinCb
 
@@ -35,9 +35,9 @@ class _Line:
     result: CheckinResult | None  # None: already checked in today
 
 
-def _render(group_: Translator, lines: list[_Line]) -> str:
+def _render(group_: Translator, items: list[_Line]) -> str:
     rows = []
-    for line in lines:
+    for line in items:
         if line.result is None:
             rows.append(group_("checkin-line-already", name=line.name))
         elif line.result.bonus:
@@ -46,7 +46,11 @@ def _render(group_: Translator, lines: list[_Line]) -> str:
         else:
             rows.append(group_("checkin-line", name=line.name, points=line.result.points,
                                streak=line.result.streak))
-    return group_("checkin-summary", count=len(lines), lines=Markup("\n".join(rows)))
+    return lines(group_("checkin-summary", count=len(items)), *rows)
+
+
+def _plain(items: list[_Line]) -> str:
+    return plain_names([line.name for line in items])
 
 
 async def _check_in(app: App, profile: Profile, group: GroupInfo | None, today: date, now: datetime
@@ -74,7 +78,9 @@ async def checkin_message(
         out.group_line(message.chat.id, "not-registered", None, lambda _items: group_("group-not-registered"))
         return
     result = await _check_in(app, profile, group, today, now)
-    out.group_line(message.chat.id, "checkin", _Line(profile.display_name, result), partial(_render, group_))
+    # One line per member and day, however often the check-in arrives in one window.
+    out.group_line(message.chat.id, "checkin", _Line(profile.display_name, result), partial(_render, group_),
+                   key=(profile.id, today), fallback=_plain)
 
 
 async def checkin_button(

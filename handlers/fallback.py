@@ -6,7 +6,9 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.outbox import Outbox
-from bot.texts import Translator
+from bot.texts import Translator, shorten
+
+MAX_ECHOED_COMMAND = 33  # "/" and Telegram's 32 characters: a longer "command" is echoed cut
 
 
 async def stale_button(query: CallbackQuery, out: Outbox, _: Translator) -> None:
@@ -14,7 +16,7 @@ async def stale_button(query: CallbackQuery, out: Outbox, _: Translator) -> None
 
 
 async def unknown_command(message: Message, out: Outbox, _: Translator) -> None:
-    command = (message.text or "").split()[0]
+    command = shorten((message.text or "").split()[0], MAX_ECHOED_COMMAND)
     out.message(message.chat.id, _("unknown-command", command=command))
 
 

@@ -21,7 +21,7 @@ from bot.services import gate as gate_service
 from bot.services import groups as group_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import Markup, Translator
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
 from games.rights import BotRights, Feature
@@ -111,7 +111,7 @@ async def gate_command(
         rules = parse_config(command.args, current)
     except ConfigError as exc:
         item = str(exc.params.get("detail", ""))
-        _reply(out, message, _("gate-error", item="password" if "password" in item.lower() else item,
+        _reply(out, message, _("gate-error", item="password" if "password" in item.lower() else shorten(item, ECHO),
                                rules=gate_summary(_, current, currency)))
         return
     if rules.channel and not current.channel and app.settings.shop_channel is None:
@@ -215,18 +215,19 @@ async def invites_command(message: Message, command: CommandObject, session: Asy
         return
     name = (command.args or "").strip()
     if name:
-        people_ = await gate_service.joined_via(session, group.chat_id, name)
-        rows = Markup("\n".join(_("invites-person", name=n, id=str(uid)) for uid, n in people_))
-        _reply(out, message, _("invites-joined", link=name, count=len(people_), rows=rows or _("segment-nobody")))
+        people_ = await gate_service.joined_via(session, group.chat_id, name, limit=LIST_ROWS)
+        rows = [_("invites-person", name=shorten(n, LIST_NAME), id=str(uid)) for uid, n in people_]
+        _reply(out, message, lines(_("invites-joined", link=shorten(name, LIST_NAME), count=len(people_)),
+                                   *(rows or [_("segment-nobody")])))
         return
     stats = await gate_service.link_stats(session, group.chat_id)
     if not stats:
         _reply(out, message, _("invites-empty"))
         return
-    rows = Markup("\n".join(_("invites-row", name=name or _("invite-unnamed"), link=link, requests=n, joined=a)
-                            for link, name, n, a in stats[:LIST_ROWS])
-                   + ("\n" + _("list-more", count=len(stats) - LIST_ROWS) if len(stats) > LIST_ROWS else ""))
-    _reply(out, message, _("invites-list", rows=rows))
+    rows = [_("invites-row", name=name or _("invite-unnamed"), link=link, requests=n, joined=a)
+            for link, name, n, a in stats[:LIST_ROWS]]
+    more = _("list-more", count=len(stats) - LIST_ROWS) if len(stats) > LIST_ROWS else None
+    _reply(out, message, lines(_("invites-list"), *rows, more))
 
 
 async def settings_command(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,

@@ -18,7 +18,7 @@ from bot.services import access, people
 from bot.services import groups as group_service
 from bot.services import segments as segment_service
 from bot.services.people import Profile
-from bot.texts import Markup, Translator
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from games import segments
 from games.checkin import local_day
 from games.errors import SegmentSyntaxError
@@ -29,6 +29,7 @@ from handlers.staff import _reply, refuse, resolve_target
 
 STAFF_COMMANDS = ("ban", "unban", "allow", "tag", "segment", "audit")
 AUDIT_ROWS = 15
+MAX_TAGS_SHOWN = 50
 
 
 def _split_target(message: Message, args: str) -> tuple[str | None, str]:
@@ -45,7 +46,7 @@ async def _target(session: AsyncSession, message: Message, out: Outbox, _: Trans
     """The user a command is about; None after answering with the usage (no target) or who is unknown."""
     target = await resolve_target(session, message, arg)
     if target is None:
-        _reply(out, message, _(usage) if not arg else _("staff-unknown-user", arg=arg))
+        _reply(out, message, _(usage) if not arg else _("staff-unknown-user", arg=shorten(arg, ECHO)))
     return target
 
 
@@ -188,13 +189,15 @@ async def tag_command(
     user_id, name = target
     if not rest:
         tags = await access.tags_of(session, user_id)
-        _reply(out, message, _("tag-show", name=name, id=str(user_id),
-                               tags=Markup(", ".join(tags)) if tags else _("tag-none")))
+        shown = ", ".join(tags[:MAX_TAGS_SHOWN])
+        if len(tags) > MAX_TAGS_SHOWN:
+            shown += " " + _("list-more", count=len(tags) - MAX_TAGS_SHOWN)
+        _reply(out, message, _("tag-show", name=name, id=str(user_id), tags=Markup(shown) if tags else _("tag-none")))
         return
     try:
         tag = segments.normalize_tag(rest)
     except SegmentSyntaxError:
-        _reply(out, message, _("tag-bad", tag=rest))
+        _reply(out, message, _("tag-bad", tag=shorten(rest, ECHO)))
         return
     if remove:
         changed = await access.remove_tag(session, user_id, tag)
@@ -229,9 +232,9 @@ async def segment_command(
         _reply(out, message, Markup(f"{segment_error_text(_, exc)}\n{_('segment-usage')}"))
         return
     result = await segment_service.summary(session, expr, now, local_day(now, app.settings.tz))
-    sample = Markup("\n".join(_("segment-sample-row", name=name, id=str(uid)) for uid, name in result.sample))
-    _reply(out, message, _("segment-result", expr=segments.render(expr), count=result.count,
-                           sample=sample or _("segment-nobody")))
+    sample = [_("segment-sample-row", name=shorten(name, LIST_NAME), id=str(uid)) for uid, name in result.sample]
+    _reply(out, message, lines(_("segment-result", expr=segments.render(expr), count=result.count),
+                               *(sample or [_("segment-nobody")])))
 
 
 async def audit_command(message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator) -> None:
@@ -239,12 +242,13 @@ async def audit_command(message: Message, app: App, session: AsyncSession, out: 
     if not rows:
         _reply(out, message, _("audit-empty"))
         return
-    lines = []
+    rows_ = []
     for entry, actor_name in rows:
         when = entry.created_at.astimezone(app.settings.tz).strftime("%m-%d %H:%M")
-        lines.append(_("audit-row", when=when, actor=actor_name or str(entry.actor_id), action=entry.action,
-                       target=entry.target or "", details=(entry.details or "")[:80]))
-    _reply(out, message, _("audit-list", count=len(rows), rows=Markup("\n".join(lines))))
+        rows_.append(_("audit-row", when=when, actor=shorten(actor_name or str(entry.actor_id), LIST_NAME),
+                       action=entry.action, target=shorten(entry.target or "", 64),
+                       details=shorten(entry.details or "", 80)))
+    _reply(out, message, lines(_("audit-list", count=len(rows)), *rows_))
 
 
 def create_router() -> Router:

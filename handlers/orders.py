@@ -16,20 +16,30 @@ from bot.outbox import Outbox
 from bot.services import orders as order_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import Translator
-from games.errors import BindRefused, OrderLineError
+from bot.texts import Translator, lines, shorten
+from games.errors import BindRefused, OrderFileError, OrderLineError
 from games.gate import format_money
-from games.orders import decode_csv, parse_orders_csv
+from games.orders import MAX_LISTED_ERRORS, decode_csv, parse_orders_csv
 from handlers.filters import IsStaff
 from handlers.staff import _reply, refuse
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_SHOWN_VALUE = 40  # a bad cell is quoted up to this many characters
 
 
 def import_error_text(_: Translator, exc: OrderLineError) -> str:
     problem = str(exc.params.get("problem", "columns"))
     return _("orders-line-error", line=int(exc.params.get("line", 1)),  # type: ignore[call-overload]
-             problem=_(f"orders-problem-{problem}", value=str(exc.params.get("value", ""))))
+             problem=_(f"orders-problem-{problem}", value=shorten(str(exc.params.get("value", "")), MAX_SHOWN_VALUE)))
+
+
+def import_failed_text(_: Translator, exc: OrderLineError) -> str:
+    """Every bad line (the first 20, then "and N more"), so the file can be fixed in one go."""
+    errors = exc.errors if isinstance(exc, OrderFileError) else [exc]
+    more = _("list-more", count=len(errors) - MAX_LISTED_ERRORS) if len(errors) > MAX_LISTED_ERRORS else None
+    return lines(_("orders-import-failed", count=len(errors)),
+                 *(import_error_text(_, error) for error in errors[:MAX_LISTED_ERRORS]), more,
+                 _("orders-import-fix"))
 
 
 async def import_orders(
@@ -54,7 +64,7 @@ async def import_orders(
     try:
         rows = parse_orders_csv(decode_csv(data), app.settings.tz)
     except OrderLineError as exc:
-        out.message(message.chat.id, _("orders-import-failed", error=import_error_text(_, exc)))
+        out.message(message.chat.id, import_failed_text(_, exc))
         return
     result = await order_service.import_rows(session, rows, now)
     await people.record_audit(session, actor_id=profile.id, action="orders.import", now=now,

@@ -32,7 +32,7 @@ async def me(
         card = await member_card(session, profile.id, today)
     if message.chat.type != "private":
         line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
-        out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines))
+        out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines), key=profile.id)
         return
     entries = [
         _("me-entry", amount=f"{amount:+d}", reason=_(f"reason-{reason}"),

@@ -18,7 +18,7 @@ from bot.packets import GrabCb
 from bot.services import ledger, people
 from bot.services import redpackets as service
 from bot.services.people import Profile
-from bot.texts import Markup, Translator
+from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from games import redpacket as rules
 from games.errors import DomainError, InsufficientPoints
 from games.points import MAX_MOVEMENT, Reason
@@ -35,7 +35,8 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
 
 
 def _packet_error(_: Translator, error: DomainError) -> str:
-    params = {k: v for k, v in error.params.items() if isinstance(v, int | str)}
+    params = {k: shorten(v, ECHO) if isinstance(v, str) else v for k, v in error.params.items()
+              if isinstance(v, int | str)}
     return _(error.key, **params)
 
 
@@ -132,14 +133,15 @@ class PacketPassword(Filter):
 
 def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | DomainError]]) -> str:
     rows = []
-    for name, outcome in items:
+    for full_name, outcome in items:
+        name = shorten(full_name, LIST_NAME)
         if isinstance(outcome, service.Grabbed):
             rows.append(group_("rp-line-grabbed", name=name, amount=outcome.amount))
         elif isinstance(outcome, rules.NotInSegment):
             rows.append(group_("rp-line-not-in-segment", name=name, segment=str(outcome.params.get("segment", ""))))
         else:
             rows.append(group_("rp-line-not-eligible", name=name))
-    return "\n".join(rows)
+    return lines(*rows)
 
 
 async def password_grab(
@@ -154,7 +156,8 @@ async def password_grab(
     # Typing the password again, or after the packets are gone, does nothing more.
     if isinstance(outcome, service.Grabbed | rules.NotEligible):
         out.group_line(message.chat.id, f"rp:{packet_id}", (profile.display_name, outcome),
-                       lambda items: _grab_line(group_, items))
+                       lambda items: _grab_line(group_, items), key=profile.id,
+                       fallback=lambda items: plain_names([name for name, _outcome in items]))
 
 
 # ---- /budget ----------------------------------------------------------------------------------
@@ -176,7 +179,7 @@ async def budget_command(
         return
     text = parts[1]
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_MOVEMENT:
-        _reply(out, message, _("budget-bad-amount", value=text, max=MAX_MOVEMENT))
+        _reply(out, message, _("budget-bad-amount", value=shorten(text, ECHO), max=MAX_MOVEMENT))
         return
     amount = int(text)
     await ledger.ensure_shop_account(session, now)
@@ -204,12 +207,10 @@ async def schedule_command(
     action = parts[0].lower() if parts else ""
     if action in ("", "list"):
         rows = await service.schedules(session, group.chat_id)
-        lines = [_("rps-row", id=row.id or 0, when=_when(_, row.every, row.at, row.on), total=row.total,
-                   shares=row.shares, options=row.options) for row in rows[:LIST_ROWS]]
-        if len(rows) > LIST_ROWS:
-            lines.append(_("list-more", count=len(rows) - LIST_ROWS))
-        _reply(out, message, _("rps-list", count=len(rows), rows=Markup("\n".join(lines)) if lines
-                               else _("rps-none")))
+        rows_ = [_("rps-row", id=row.id or 0, when=_when(_, row.every, row.at, row.on), total=row.total,
+                   shares=row.shares, options=shorten(row.options, 100)) for row in rows[:LIST_ROWS]]
+        more = _("list-more", count=len(rows) - LIST_ROWS) if len(rows) > LIST_ROWS else None
+        _reply(out, message, lines(_("rps-list", count=len(rows)), *(rows_ or [_("rps-none")]), more))
         return
     if action == "cancel":
         if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 9:

@@ -19,7 +19,7 @@ from bot.services import groups as group_service
 from bot.services import people
 from bot.services import rights as rights_service
 from bot.services.people import Profile
-from bot.texts import Markup, Translator
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
@@ -29,6 +29,7 @@ from scheduler.setup import schedule_group_jobs
 OWNER_COMMANDS = ("staff",)
 STAFF_COMMANDS = ("setup", "checkin_config", "checkin_post")
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+STAFF_ROWS = 50  # /staff list names the first 50, then "and N more"
 
 
 def _reply(out: Outbox, message: Message, text: str) -> None:
@@ -77,11 +78,11 @@ async def staff_command(
     if action == "list":
         ids = sorted(await people.staff_ids(session))
         names = []
-        for uid in ids:
+        for uid in ids[:STAFF_ROWS]:
             user = await people.get_user(session, uid)
-            names.append(_("staff-list-row", name=user.first_name if user else str(uid), id=uid))
-        rows = Markup("\n".join(names)) if names else _("staff-list-empty")
-        _reply(out, message, _("staff-list", count=len(ids), rows=rows))
+            names.append(_("staff-list-row", name=shorten(user.first_name, LIST_NAME) if user else str(uid), id=uid))
+        more = _("list-more", count=len(ids) - STAFF_ROWS) if len(ids) > STAFF_ROWS else None
+        _reply(out, message, lines(_("staff-list", count=len(ids)), *(names or [_("staff-list-empty")]), more))
         return
     if action not in ("add", "remove"):
         _reply(out, message, _("staff-usage"))
@@ -95,7 +96,7 @@ async def staff_command(
         return
     target = await resolve_target(session, message, parts[1] if len(parts) > 1 else None)
     if target is None:
-        _reply(out, message, _("staff-unknown-user", arg=parts[1] if len(parts) > 1 else ""))
+        _reply(out, message, _("staff-unknown-user", arg=shorten(parts[1], ECHO) if len(parts) > 1 else ""))
         return
     user_id, name = target
     if action == "add":
@@ -119,7 +120,7 @@ async def setup(
 ) -> None:
     label = (command.args or "general").strip().lower()
     if len(label) > 32 or not set(label) <= LABEL_CHARS:
-        _reply(out, message, _("setup-bad-label", label=label))
+        _reply(out, message, _("setup-bad-label", label=shorten(label, ECHO)))
         return
     me = await bot_rights.fetch(bot, message.chat.id)
     if me is None or not me.is_admin:
@@ -182,7 +183,7 @@ async def checkin_config(
     try:
         rules = parse_config(command.args, current)
     except ConfigError as exc:
-        _reply(out, message, _("config-error", item=str(exc.params.get("detail", "")),
+        _reply(out, message, _("config-error", item=shorten(str(exc.params.get("detail", "")), ECHO),
                                rules=_rules_summary(_, current)))
         return
     await group_service.save_rules(session, row.chat_id, rules)

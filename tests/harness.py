@@ -41,6 +41,11 @@ class Harness:
     async def feed(self, update: dict[str, Any]) -> None:
         await self.dp.feed_raw_update(self.bot, update)
 
+    async def feed_after_restart(self, update: dict[str, Any]) -> None:
+        """Feed ``update`` to a fresh dispatcher, as a restarted bot receives an update delivered again:
+        its memory of seen update ids is gone, so only the database can tell it is a copy."""
+        await create_dispatcher(self.app).feed_raw_update(self.bot, update)
+
     async def settle(self) -> None:
         """Deliver coalesced group messages now."""
         await self.app.coalescer.flush()

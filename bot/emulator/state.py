@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.emulator.html_check import HtmlError, parse_html
+from bot.emulator.html_check import HtmlError, parse_html, utf16_len
 from bot.emulator.limits import RateWatch
 from bot.emulator.world import (
     ADMIN_RIGHTS,
@@ -66,6 +66,7 @@ DELETE_WINDOW = 48 * 3600  # a bot deletes messages only within 48 hours of thei
 MAX_COMMANDS = 100
 MAX_COMMAND_DESCRIPTION = 256
 VALID_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+MAX_CALLBACK_TEXT = 200  # the popup of answerCallbackQuery
 CALLBACK_TTL = 15.0
 JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applicant who never started it
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
@@ -610,8 +611,11 @@ class TelegramState:
             raise bad_request("message can't be edited")
         return chat, message
 
-    def _render(self, params: Params, key: str, *, what: str, limit: int) -> tuple[str, list[dict[str, Any]]]:
-        """``(plain text, entities)`` of a text or caption, checked like Telegram checks it."""
+    def _render(self, params: Params, key: str, *, what: str, limit: int,
+                too_long: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+        """``(plain text, entities)`` of a text or caption, checked like Telegram checks it: the
+        limit counts UTF-16 code units of the text after entity parsing (an emoji counts 2, ``&amp;``
+        and tags count as what they show). ``too_long`` overrides the error (edits say MESSAGE_TOO_LONG)."""
         text = params.get(key)
         text = "" if text is None else str(text)
         parse_mode = str(params.get("parse_mode") or "")
@@ -627,8 +631,8 @@ class TelegramState:
             plain, entities = text.strip(), []
         if not plain and key == "text":
             raise bad_request(f"{what} is empty")
-        if len(plain) > limit:
-            raise bad_request("message is too long" if key == "text" else f"{what} is too long")
+        if utf16_len(plain) > limit:
+            raise bad_request(too_long or ("message is too long" if key == "text" else f"{what} is too long"))
         return plain, self._resolve_mentions(entities)
 
     def _resolve_mentions(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -848,7 +852,8 @@ class TelegramState:
         chat, message = self._bot_message(params)
         if message.text is None:
             raise bad_request("there is no text in the message to edit")
-        plain, entities = self._render(params, "text", what="message text", limit=MAX_TEXT)
+        plain, entities = self._render(params, "text", what="message text", limit=MAX_TEXT,
+                                       too_long="MESSAGE_TOO_LONG")
         markup = self._markup(params)
         if plain == message.plain and entities == (message.entities or []) and markup == message.reply_markup:
             raise bad_request(NOT_MODIFIED)
@@ -952,12 +957,14 @@ class TelegramState:
 
     def _api_answercallbackquery(self, params: Params) -> Any:
         cq_id = str(params.get("callback_query_id") or "")
-        opened = self._open_callbacks.pop(cq_id, None)
+        opened = self._open_callbacks.get(cq_id)
         if opened is None or time.monotonic() - opened[0] > CALLBACK_TTL:
+            self._open_callbacks.pop(cq_id, None)
             raise bad_request(QUERY_TOO_OLD)
         text = params.get("text")
-        if text is not None and len(str(text)) > 200:
-            raise bad_request("MESSAGE_TOO_LONG")
+        if text is not None and utf16_len(str(text)) > MAX_CALLBACK_TEXT:
+            raise bad_request("MESSAGE_TOO_LONG")  # the query stays open: a valid answer may follow
+        del self._open_callbacks[cq_id]
         answer = {"text": text, "show_alert": bool_param(params, "show_alert"), "url": params.get("url"),
                   "cache_time": int_param(params, "cache_time", 0), "user_id": opened[1], "t": time.monotonic()}
         self.callback_answers[cq_id] = answer

@@ -91,7 +91,6 @@ checkin-done =
     } · Balance: <b>{ $balance }</b>
 checkin-summary =
     <b>Check-ins</b> ({ $count })
-    { $lines }
 checkin-line = ✅ { $name } +{ $points } · streak { $streak }
 checkin-line-bonus = 🎉 { $name } +{ $points } (bonus +{ $bonus }) · streak { $streak }
 checkin-line-already = ☑️ { $name } already checked in today
@@ -162,7 +161,6 @@ staff-already = { $name } ({ $id }) is already staff.
 staff-removed = { $name } ({ $id }) is no longer staff.
 staff-not-staff = { $name } ({ $id }) was not staff.
 staff-list = <b>Staff</b> ({ $count })
-    { $rows }
 staff-list-row = • { $name } ({ $id })
 staff-list-empty = No staff yet. Owners add them with /staff add.
 setup-bad-label = The label "{ $label }" is not valid: use up to 32 letters, digits, - or _ (for example: vip, deals).
@@ -245,7 +243,6 @@ rps-daily = daily at { $at }
 rps-once = on { $on } at { $at }
 rps-row = #{ $id }: { $when }, { $total } points in { $shares } shares ({ $options })
 rps-list = Scheduled red packets in this group: { $count }
-    { $rows }
 rps-none = none yet.
 rps-added = Scheduled red packet #{ $id }: { $when }, { $total } points in { $shares } shares, paid from the shop budget.
 rps-cancelled = Scheduled red packet #{ $id } cancelled.
@@ -332,13 +329,11 @@ invite-unnamed = unnamed
 invite-bad-name = The link name may be at most 32 characters.
 invite-failed = I couldn't create an invite link. I need the admin right "Invite users via link".
 invites-list = <b>Invite links</b>
-    { $rows }
 invites-row = • { $name }: { $link } — { $requests } { $requests ->
         [one] request
        *[other] requests
     }, { $joined } joined
 invites-joined = <b>Joined through "{ $link }"</b> (latest { $count })
-    { $rows }
 invites-person = • { $name } ({ $id })
 invites-empty = No invite links yet. Create one with /invite [name].
 settings-summary =
@@ -385,11 +380,9 @@ segment-result =
         [one] customer
        *[other] customers
     }
-    { $sample }
 segment-sample-row = • { $name } ({ $id })
 segment-nobody = nobody
 audit-list = <b>Latest staff actions</b> ({ $count })
-    { $rows }
 audit-row = { $when } { $actor }: { $action } { $target } { $details }
 audit-empty = No staff actions recorded yet.
 
@@ -398,9 +391,11 @@ orders-usage = Send me the orders CSV here with the caption /import_orders (or r
 orders-private-only = Please send /import_orders with the file to me in private chat.
 orders-too-big = The file is too big (at most { $mb } MB).
 orders-download-failed = I couldn't download the file. Please send it again.
-orders-import-failed =
-    ❌ { $error }
-    Nothing was imported. Fix the file and send it again.
+orders-import-failed = ❌ Nothing was imported: { $count ->
+        [one] one line has a problem
+       *[other] { $count } lines have problems
+    }.
+orders-import-fix = Fix the file and send it again.
 orders-line-error = Line { $line }: { $problem }
 orders-problem-columns = expected 5 columns (order id, amount, currency, paid at, check value), found { $value }
 orders-problem-unreadable = the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)

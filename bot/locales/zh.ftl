@@ -79,7 +79,6 @@ checkin-done =
     已连续签到 { $streak } 天 · 余额 <b>{ $balance }</b>
 checkin-summary =
     <b>签到播报</b>（{ $count } 人）
-    { $lines }
 checkin-line = ✅ { $name } +{ $points} · 连签 { $streak } 天
 checkin-line-bonus = 🎉 { $name } +{ $points }（奖励 +{ $bonus }）· 连签 { $streak } 天
 checkin-line-already = ☑️ { $name } 今天已签到
@@ -141,7 +140,6 @@ staff-already = { $name }（{ $id }）已经是工作人员了。
 staff-removed = { $name }（{ $id }）已不再是工作人员。
 staff-not-staff = { $name }（{ $id }）本来就不是工作人员。
 staff-list = <b>工作人员</b>（{ $count }）
-    { $rows }
 staff-list-row = • { $name }（{ $id }）
 staff-list-empty = 还没有工作人员。店主可以用 /staff add 添加。
 setup-bad-label = 标签“{ $label }”无效：最多 32 个字母、数字、- 或 _（例如 vip、deals）。
@@ -224,7 +222,6 @@ rps-daily = 每天 { $at }
 rps-once = { $on } { $at }
 rps-row = #{ $id }：{ $when }，{ $total } 积分，{ $shares } 份（{ $options }）
 rps-list = 本群的定时红包：{ $count } 个
-    { $rows }
 rps-none = 暂无。
 rps-added = 已设置定时红包 #{ $id }：{ $when }，{ $total } 积分，{ $shares } 份，由店铺预算支付。
 rps-cancelled = 定时红包 #{ $id } 已取消。
@@ -287,10 +284,8 @@ invite-unnamed = 未命名
 invite-bad-name = 链接名称最多 32 个字符。
 invite-failed = 无法创建邀请链接。我需要“通过链接邀请用户”的管理员权限。
 invites-list = <b>邀请链接</b>
-    { $rows }
 invites-row = • { $name }：{ $link } — { $requests } 个申请，{ $joined } 人入群
 invites-joined = <b>通过“{ $link }”入群的人</b>（最近 { $count } 位）
-    { $rows }
 invites-person = • { $name }（{ $id }）
 invites-empty = 还没有邀请链接。用 /invite [名称] 创建。
 settings-summary =
@@ -334,11 +329,9 @@ segment-problem-bad-tag = 标签只能包含字母、数字、- 或 _（最多 3
 segment-problem-unknown-name = 未知分群（可用 purchased、never_purchased、repeat、new、dormant、active 或 tag:标签）
 segment-result =
     <b>分群</b> <code>{ $expr }</code>：{ $count } 位客户
-    { $sample }
 segment-sample-row = • { $name }（{ $id }）
 segment-nobody = 无
 audit-list = <b>最近的工作人员操作</b>（{ $count }）
-    { $rows }
 audit-row = { $when } { $actor }：{ $action } { $target } { $details }
 audit-empty = 暂无工作人员操作记录。
 
@@ -347,9 +340,8 @@ orders-usage = 请在这里发送订单 CSV 文件并附上说明 /import_orders
 orders-private-only = 请私聊我发送 /import_orders 和文件。
 orders-too-big = 文件太大（最多 { $mb } MB）。
 orders-download-failed = 文件下载失败，请重新发送。
-orders-import-failed =
-    ❌ { $error }
-    没有导入任何订单。请修正文件后重新发送。
+orders-import-failed = ❌ 没有导入任何订单：有 { $count } 行有问题。
+orders-import-fix = 请修正文件后重新发送。
 orders-line-error = 第 { $line } 行：{ $problem }
 orders-problem-columns = 应有 5 列（订单号、金额、币种、付款时间、校验值），实际为 { $value } 列
 orders-problem-unreadable = 文件不是 CSV 文本（请另存为 CSV，UTF-8 或 GB18030 编码）

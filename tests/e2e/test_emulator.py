@@ -560,3 +560,32 @@ async def test_join_request_opens_a_private_window_and_documents_download(emu: B
     assert downloaded is not None and downloaded.read() == content
     with pytest.raises(TelegramBadRequest, match="invalid file_id"):
         await bot.get_file("nope")
+
+
+async def test_length_limits_count_utf16_units_after_entity_parsing(emu: BotAPIEmulator, bot: Bot) -> None:
+    """Telegram's limits: text 4,096 and caption 1,024 UTF-16 code units of the text as shown (an emoji
+    outside the BMP counts 2, ``&amp;`` counts 1, tags count nothing); a popup 200; callback_data 64 bytes."""
+    group = emu.create_group("G")
+    ann = emu.create_user("Ann")
+    assert await bot.send_message(group.id, "😀" * 2048)  # 4,096 units
+    with pytest.raises(TelegramBadRequest, match="Bad Request: message is too long"):
+        await bot.send_message(group.id, "😀" * 2048 + "x")  # 2,049 characters in Python, 4,097 units
+    assert await bot.send_message(group.id, "&amp;" * 4096, parse_mode="HTML")  # 20,480 sent, 4,096 shown
+    with pytest.raises(TelegramBadRequest, match="Bad Request: message is too long"):
+        await bot.send_message(group.id, "&amp;" * 4097, parse_mode="HTML")
+    sent = await bot.send_message(group.id, "short")
+    with pytest.raises(TelegramBadRequest, match="Bad Request: MESSAGE_TOO_LONG"):
+        await bot.edit_message_text("😀" * 2049, chat_id=group.id, message_id=sent.message_id)
+    assert await bot.send_photo(group.id, "AgACAgIAAxkBAAIfake", caption="😀" * 512)
+    with pytest.raises(TelegramBadRequest, match="Bad Request: message caption is too long"):
+        await bot.send_photo(group.id, "AgACAgIAAxkBAAIfake", caption="😀" * 512 + "x")
+    assert await bot.send_message(group.id, "x", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="x", callback_data="é" * 32)]]))  # 64 bytes
+    with pytest.raises(TelegramBadRequest, match="Bad Request: BUTTON_DATA_INVALID"):
+        await bot.send_message(group.id, "x", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text="x", callback_data="é" * 32 + "x")]]))  # 33 characters, 65 bytes
+    post = await bot.send_message(group.id, "Tap", reply_markup=_keyboard("Yes"))
+    cq = emu.press_button(ann, post.message_id, group, "yes")
+    with pytest.raises(TelegramBadRequest, match="Bad Request: MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(cq, text="😀" * 100 + "x")
+    assert await bot.answer_callback_query(cq, text="😀" * 100)

@@ -237,7 +237,7 @@ async def test_the_same_update_twice_is_one_request(h: Harness) -> None:
     ann = h.emu.create_user("Ann")
     update = h.emu.push_join_request(ann, h.group)
     await h.feed(update)
-    await h.feed(update)
+    await h.feed_after_restart(update)
     await h.settle()
     assert decisions(h, ann) == ["approved"]
     async with h.app.db.session() as session:

@@ -122,7 +122,7 @@ async def test_duplicate_update_creates_one_packet_and_pays_once(h: Harness) -> 
     await _ready(h)
     update = h.emu.user_sends(h.owner, "/redpacket 50 5", chat=h.group)
     await h.feed(update)
-    await h.feed(update)
+    await h.feed_after_restart(update)
     await h.settle()
     async with h.app.db.session() as session:
         assert (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one() == 1
@@ -132,7 +132,7 @@ async def test_duplicate_update_creates_one_packet_and_pays_once(h: Harness) -> 
     cq = h.emu.press_button(ann, packet.message_id, h.group, GrabCb(id=packet.id).pack())  # type: ignore[arg-type]
     tap = h.emu.last_update
     await h.feed(tap)
-    await h.feed(tap)
+    await h.feed_after_restart(tap)
     await h.emu.wait_callback_answer(cq, timeout=5)
     async with h.app.db.session() as session:
         credits = (await session.execute(select(func.count()).select_from(LedgerEntry).where(
