@@ -96,6 +96,8 @@ class ContextMiddleware(BaseMiddleware):
         if user is None:
             data["_"] = data["group_"]
             return await handler(event, data)
+        if isinstance(event, Message) and (event.migrate_to_chat_id or event.migrate_from_chat_id):
+            return await handler(event, data)  # a group upgraded to a supergroup: no one to save or answer
         if isinstance(event, Message) and _not_a_person(event, user):
             if event.sender_chat is not None and event.sender_chat.id == event.chat.id \
                     and (event.text or "").startswith("/"):

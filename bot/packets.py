@@ -100,6 +100,14 @@ class PacketBoard:
             return []
         return list(passwords.get(rules.normalize_password(text), ()))
 
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup with a new id: its password packets follow it."""
+        moved = self._passwords.pop(old_chat_id, None)
+        if moved:
+            into = self._passwords.setdefault(new_chat_id, {})
+            for word, ids in moved.items():
+                into[word] = sorted({*into.get(word, []), *ids})
+
     async def load(self, app: App) -> None:
         """Open password packets, at start-up (they outlive a restart)."""
         self._passwords.clear()

@@ -477,6 +477,7 @@ def setup_rate_limiting(bot: Bot, limiter: RateLimiter | None = None) -> RateLim
 
 _NOT_MODIFIED: Final[str] = "message is not modified"
 _CHAT_GONE: Final[tuple[str, ...]] = ("chat not found",)
+_THREAD_GONE: Final[str] = "message thread not found"
 _NO_PREVIEW: Final[LinkPreviewOptions] = LinkPreviewOptions(is_disabled=True)
 
 
@@ -487,6 +488,11 @@ class Sender:
     context and reported as ``None`` / ``False``. When Telegram says the chat is gone
     for us (bot kicked, user blocked the bot, chat not found) ``on_chat_unavailable``
     is called with the chat id so the app can mark the chat.
+
+    When a basic group has become a supergroup (400 with ``migrate_to_chat_id``),
+    ``on_chat_migrated(old, new)`` is awaited (the app moves the group to its new id) and a
+    send is made again, once, to the new id; edits and deletes are not (message ids do not
+    carry over). A send into a forum topic that no longer exists goes to the General topic.
     """
 
     def __init__(
@@ -495,9 +501,11 @@ class Sender:
         *,
         on_chat_unavailable: Callable[[int], Awaitable[None]] | None = None,
         limiter: RateLimiter | None = None,
+        on_chat_migrated: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> None:
         self.bot = bot
         self.on_chat_unavailable = on_chat_unavailable
+        self.on_chat_migrated = on_chat_migrated
         if limiter is None:
             for middleware in bot.session.middleware:
                 if isinstance(middleware, RateLimitMiddleware):
@@ -515,21 +523,21 @@ class Sender:
         reply_to_message_id: int | None = None,
         disable_notification: bool | None = None,
         link_preview: bool = False,
+        message_thread_id: int | None = None,
     ) -> Message | None:
-        ok, message = await self._guard(
-            "sendMessage",
-            chat_id,
-            lambda: self.bot.send_message(
-                chat_id=chat_id,
+        def send(target: ChatId, thread: int | None) -> Awaitable[Message]:
+            return self.bot.send_message(
+                chat_id=target,
                 text=text,
                 parse_mode=parse_mode,
                 reply_markup=reply_markup,
                 reply_parameters=_reply_to(reply_to_message_id),
                 disable_notification=disable_notification,
                 link_preview_options=None if link_preview else _NO_PREVIEW,
-            ),
-        )
-        return message if ok else None
+                message_thread_id=thread,
+            )
+
+        return await self._send("sendMessage", chat_id, message_thread_id, send)
 
     async def send_photo(
         self,
@@ -541,20 +549,42 @@ class Sender:
         parse_mode: str | None = "HTML",
         reply_to_message_id: int | None = None,
         disable_notification: bool | None = None,
+        message_thread_id: int | None = None,
     ) -> Message | None:
-        ok, message = await self._guard(
-            "sendPhoto",
-            chat_id,
-            lambda: self.bot.send_photo(
-                chat_id=chat_id,
+        def send(target: ChatId, thread: int | None) -> Awaitable[Message]:
+            return self.bot.send_photo(
+                chat_id=target,
                 photo=photo,
                 caption=caption,
                 parse_mode=parse_mode,
                 reply_markup=reply_markup,
                 reply_parameters=_reply_to(reply_to_message_id),
                 disable_notification=disable_notification,
-            ),
-        )
+                message_thread_id=thread,
+            )
+
+        return await self._send("sendPhoto", chat_id, message_thread_id, send)
+
+    async def _send(
+        self,
+        action: str,
+        chat_id: ChatId,
+        thread: int | None,
+        send: Callable[[ChatId, int | None], Awaitable[Message]],
+    ) -> Message | None:
+        """A send through :meth:`_guard`, made again to the supergroup a basic group became, or to
+        the General topic when its forum topic is gone."""
+        failure: list[TelegramAPIError] = []
+        ok, message = await self._guard(action, chat_id, lambda: send(chat_id, thread), failed=failure)
+        if ok:
+            return message
+        error = failure[0] if failure else None
+        if isinstance(error, TelegramMigrateToChat):
+            new_chat_id = error.migrate_to_chat_id
+            ok, message = await self._guard(action, new_chat_id, lambda: send(new_chat_id, None))
+        elif thread is not None and isinstance(error, TelegramBadRequest) and _THREAD_GONE in error.message.lower():
+            logger.warning("%s to chat %s: topic %s is gone, posting in General", action, chat_id, thread)
+            ok, message = await self._guard(action, chat_id, lambda: send(chat_id, None))
         return message if ok else None
 
     async def edit_text(
@@ -625,8 +655,10 @@ class Sender:
         call: Callable[[], Awaitable[R]],
         *,
         not_modified_ok: bool = False,
+        failed: list[TelegramAPIError] | None = None,
     ) -> tuple[bool, R | None]:
-        """Run ``call``; turn every Telegram/network failure into ``(False, None)``."""
+        """Run ``call``; turn every Telegram/network failure into ``(False, None)`` (a migration or
+        a Bad Request is also appended to ``failed``, for callers that act on it)."""
         try:
             return True, await call()
         except TelegramForbiddenError as exc:
@@ -636,7 +668,12 @@ class Sender:
             logger.warning(
                 "%s to chat %s: group migrated to supergroup %s", action, chat_id, exc.migrate_to_chat_id
             )
+            await self._chat_migrated(chat_id, exc.migrate_to_chat_id)
+            if failed is not None:
+                failed.append(exc)
         except TelegramBadRequest as exc:
+            if failed is not None:
+                failed.append(exc)
             description = exc.message.lower()
             if not_modified_ok and _NOT_MODIFIED in description:
                 logger.debug("%s in chat %s: message not modified", action, chat_id)
@@ -649,6 +686,15 @@ class Sender:
         except AiogramError as exc:  # e.g. an undecodable response
             logger.warning("%s to chat %s failed (%s): %s", action, chat_id, type(exc).__name__, exc)
         return False, None
+
+    async def _chat_migrated(self, chat_id: ChatId | None, new_chat_id: int) -> None:
+        key = _normalize_chat(chat_id)
+        if self.on_chat_migrated is None or not isinstance(key, int):
+            return
+        try:
+            await self.on_chat_migrated(key, new_chat_id)
+        except Exception:
+            logger.exception("on_chat_migrated(%s, %s) failed", key, new_chat_id)
 
     async def _chat_unavailable(self, chat_id: ChatId | None) -> None:
         key = _normalize_chat(chat_id)

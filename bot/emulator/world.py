@@ -42,6 +42,15 @@ class EmuUser:
 
 
 @dataclass(eq=False)
+class EmuTopic:
+    """A forum topic; its id is the id of the service message that created it."""
+
+    thread_id: int
+    name: str
+    closed: bool = False
+
+
+@dataclass(eq=False)
 class EmuChat:
     """A chat: ``private`` (id == the user's id), ``group``, ``supergroup`` or ``channel``."""
 
@@ -52,6 +61,13 @@ class EmuChat:
     username: str | None = None
     members: dict[int, str] = field(default_factory=dict)  # user id -> ChatMember status
     bot_status: str = "member"
+    # A basic group upgraded to a supergroup: every call to the old id fails with this id.
+    migrated_to: int | None = None
+    # Forum supergroups (topics on): their topics, and whether the General topic is closed.
+    is_forum: bool = False
+    topics: dict[int, EmuTopic] = field(default_factory=dict)
+    general_closed: bool = False
+    bot_can_manage_topics: bool = False  # an admin right that lets the bot post in closed topics
 
     @property
     def is_group(self) -> bool:
@@ -76,6 +92,8 @@ class EmuChat:
         data = {"id": self.id, "type": self.type, "title": self.title or ""}
         if self.username:
             data["username"] = self.username
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 
@@ -107,6 +125,8 @@ class StoredMessage:
     plain: str | None = None
     entities: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None  # a Bot API Document (a file a user sent)
+    thread_id: int | None = None  # the forum topic it is in (None: General, or not a forum)
+    service: dict[str, Any] | None = None  # service message fields (migrate_to_chat_id, forum_topic_created…)
 
     @property
     def shown(self) -> str:
@@ -146,6 +166,11 @@ class StoredMessage:
             data["edit_date"] = self.edited
         if reply_to is not None and not reply_to.deleted:
             data["reply_to_message"] = reply_to.to_dict(chat)
+        if self.thread_id is not None:
+            data["message_thread_id"] = self.thread_id
+            data["is_topic_message"] = True
+        if self.service:
+            data.update(self.service)
         return data
 
     def button_labels(self) -> list[str]:
