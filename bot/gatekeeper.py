@@ -300,7 +300,7 @@ def welcome(app: App, group: Group, name: str, gift: int) -> None:
             await app.sender.delete(chat_id, previous)
 
     app.coalescer.add(chat_id, "welcome", Newcomer(name, gift),
-                      lambda items: welcome_text(group_, template, items), replace_previous)
+                      lambda items: welcome_text(group_, template, items), replace_previous, thread_id=group.thread_id)
 
 
 async def sweep(app: App) -> int:

@@ -225,7 +225,9 @@ async def post(app: App, packet_id: int) -> None:
     if packet.password and packet.status == service.OPEN:
         app.packets.add_password(packet.chat_id, packet.password, packet_id)
     markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
-    message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup)
+    group = app.directory.group(packet.chat_id)
+    message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup,
+                                            message_thread_id=group.thread_id if group else None)
     if message is not None:
         async with app.db.session() as session:
             await service.set_message(session, packet_id, message.message_id)

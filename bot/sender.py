@@ -753,8 +753,13 @@ class _Batch:
     on_sent: Callable[[list[Message]], Awaitable[None]] | None = None
 
 
+_Key = tuple[int, str, int | None]  # (chat, topic, forum thread or None)
+
+
 class GroupCoalescer:
     """Batches a busy group's chatter: at most one message per ``window`` per (chat, topic).
+
+    In a forum group a batch belongs to one forum thread (``thread_id``) too, and goes there.
 
     The first item for a (chat, topic) starts a timer of ``window`` seconds (longer if
     the limiter says the chat cannot take a message sooner); at the end, ``render`` of
@@ -779,14 +784,15 @@ class GroupCoalescer:
         self.disable_notification = disable_notification
         self._monotonic = monotonic
         self._sleep = sleep
-        self._batches: dict[tuple[int, str], _Batch] = {}
+        self._batches: dict[_Key, _Batch] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str],
-            on_sent: Callable[[list[Message]], Awaitable[None]] | None = None) -> None:
-        """Queue ``item``; it will be sent with the rest of its (chat, topic) batch. ``on_sent`` is
+            on_sent: Callable[[list[Message]], Awaitable[None]] | None = None, *,
+            thread_id: int | None = None) -> None:
+        """Queue ``item``; it will be sent with the rest of its (chat, topic, thread) batch. ``on_sent`` is
         awaited once per batch with the message(s) it became (e.g. to delete the previous welcome)."""
-        key = (chat_id, topic)
+        key = (chat_id, topic, thread_id)
         batch = self._batches.get(key)
         if batch is None:
             batch = self._batches[key] = _Batch()
@@ -803,7 +809,7 @@ class GroupCoalescer:
         """How many items are waiting (for one chat, or overall)."""
         return sum(
             len(batch.items)
-            for (chat, _), batch in self._batches.items()
+            for (chat, _, _), batch in self._batches.items()
             if chat_id is None or chat == chat_id
         )
 
@@ -828,7 +834,7 @@ class GroupCoalescer:
 
     # -- internals
 
-    def _start_timer(self, key: tuple[int, str], batch: _Batch) -> None:
+    def _start_timer(self, key: _Key, batch: _Batch) -> None:
         delay = self.window
         if self.sender.limiter is not None:
             delay = max(delay, self.sender.limiter.wait_estimate(key[0]))
@@ -842,7 +848,7 @@ class GroupCoalescer:
             batch.timer.cancel()
             batch.timer = None
 
-    async def _timer(self, key: tuple[int, str], batch: _Batch, delay: float) -> None:
+    async def _timer(self, key: _Key, batch: _Batch, delay: float) -> None:
         await self._sleep(delay)
         if batch.timer is asyncio.current_task():
             batch.timer = None
@@ -851,7 +857,7 @@ class GroupCoalescer:
         except Exception:
             logger.exception("coalescer: flushing %r for chat %s failed", key[1], key[0])
 
-    async def _flush_key(self, key: tuple[int, str]) -> None:
+    async def _flush_key(self, key: _Key) -> None:
         batch = self._batches.get(key)
         if batch is None:
             return
@@ -861,7 +867,7 @@ class GroupCoalescer:
                 return
             batch.items = []
             waited = self._monotonic() - batch.first_added
-            chat_id, topic = key
+            chat_id, topic, thread_id = key
             try:
                 chunks = chunk_items(items, render, self.max_chars)
             except Exception:
@@ -892,7 +898,8 @@ class GroupCoalescer:
                         len(text),
                         self.max_chars,
                     )
-                sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
+                sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification,
+                                                      message_thread_id=thread_id)
                 if sent is not None:
                     delivered.append(sent)
             if delivered and batch.on_sent is not None:

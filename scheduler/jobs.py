@@ -62,8 +62,10 @@ async def post_checkin(chat_id: int) -> bool:
             return False
         rules = group_service.rules_of(group)
         lang = language_for(group.language, app.settings.default_language)
+        thread_id = group.thread_id
     group_ = Translator(app.texts, lang)
-    await app.sender.send_message(chat_id, checkin_post_text(group_, rules), reply_markup=checkin_keyboard(group_))
+    await app.sender.send_message(chat_id, checkin_post_text(group_, rules), reply_markup=checkin_keyboard(group_),
+                                  message_thread_id=thread_id)
     return True
 
 
