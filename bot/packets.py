@@ -231,6 +231,14 @@ async def post(app: App, packet_id: int) -> None:
     if message is not None:
         async with app.db.session() as session:
             await service.set_message(session, packet_id, message.message_id)
+        return
+    # Telegram refused it for good (a basic group that became a supergroup was already retried
+    # at its new id by the sender): the points go back rather than sit in a packet nobody sees.
+    async with app.db.session() as session:
+        refund = await service.withdraw(session, packet_id, app.clock.now())
+    if refund is not None:
+        app.packets.close(packet_id, rules.Expired())
+        log.warning("red packet %s could not be posted in %s; %s points refunded", packet_id, packet.chat_id, refund)
 
 
 async def refresh(app: App, packet_id: int) -> None:
