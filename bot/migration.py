@@ -42,7 +42,7 @@ async def follow(app: App, old_chat_id: int, new_chat_id: int, *, title: str | N
             post_time = group_service.rules_of(group).post_time if group is not None else None
         if moved is None:
             return False
-        log.warning("group %s was upgraded to supergroup %s; %s", old_chat_id, new_chat_id,
+        log.info("group %s was upgraded to supergroup %s; %s", old_chat_id, new_chat_id,
                     "its rows moved" if moved.registered else "it was not a registered group")
         await app.directory.reload(app.db)
         if not moved.registered:

@@ -68,7 +68,7 @@ async def fund_entries(h: Harness) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("new_first", [False, True], ids=["old-chat-first", "new-chat-first"])
 async def test_service_messages_move_every_setting_once(h: Harness, new_first: bool) -> None:
-    basic, ann, ben = await basic_shop(h)
+    basic, ann, _ben = await basic_shop(h)
     before = await rows_of(h, basic.id)
     assert before["groups"] == 1 and before["checkins"] == 2 and before["schedules"] == 1
     scheduler = create_scheduler(h.app)

@@ -7,8 +7,6 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.db.models import Group
 from scheduler import jobs
 from tests.harness import Harness
