@@ -100,9 +100,6 @@ class Directory:
             return self._groups.get(self._moved[chat_id])
         return found
 
-    def migrated_to(self, chat_id: int) -> int | None:
-        return self._moved.get(chat_id)
-
     def needs_saving(self, profile: Profile, group_id: int | None) -> bool:
         if self._profiles.get(profile.id) != profile:
             return True

@@ -98,6 +98,10 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
     finally:
         scheduler.shutdown(wait=False)
         jobs.bind(h.app, None)
+    # A scheduler in another process still fires the job for the old id: it posts in the supergroup.
+    assert await jobs.post_checkin(basic.id) is True
+    assert h.emu.sent(new.id)[-1].button_labels() == ["✅ Check in"]
+    assert await jobs.post_checkin(new.id) is False  # once a day
     # The supergroup answers as the shop's group: check-in works and keeps the streak and base.
     sent_before = len(h.emu.sent())
     await h.say(ann, "签到", chat=new)
@@ -117,18 +121,31 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
 
 
 async def test_a_400_on_the_daily_post_moves_the_group_and_posts_in_the_supergroup(h: Harness) -> None:
-    basic, ann, _ben = await basic_shop(h)
+    basic, ann, ben = await basic_shop(h)
     jobs.bind(h.app, None)
-    new = h.emu.upgrade_to_supergroup(basic, notify=False)  # the bot missed the service messages
+    await h.say(h.owner, "/checkin_post", chat=basic)
+    old_post = h.emu.sent(basic.id)[-1]
+    new = h.emu.upgrade_to_supergroup(basic)
+    late = h.emu.pending_updates[-2:]  # the service messages, not yet seen by the bot
     assert await jobs.post_checkin(basic.id) is True
     posts = [m for m in h.emu.sent(new.id) if m.button_labels() == ["✅ Check in"]]
     assert len(posts) == 1 and "7" in (posts[0].text or "")
-    assert await rows_of(h, basic.id) == dict.fromkeys(await rows_of(h, basic.id), 0)
+    before = await rows_of(h, new.id)
+    assert before["groups"] == 1 and await rows_of(h, basic.id) == dict.fromkeys(before, 0)
+    # The service messages arrive late: nothing more happens.
+    sent = len(h.emu.sent())
+    for update in late:
+        await h.feed(update)
+    await h.settle()
+    assert len(h.emu.sent()) == sent and await rows_of(h, new.id) == before
     # Tomorrow's post is made for the new id; today's is not made twice.
     assert await jobs.post_checkin(new.id) is False
     h.clock.advance(timedelta(days=1))
     assert await jobs.post_checkin(new.id) is True
     answer = await h.tap(ann, h.emu.sent(new.id)[-1].message_id, chat=new)
+    assert "+7" in (answer["text"] or "")
+    # A button on a message from before the upgrade still belongs to the shop's group.
+    answer = await h.tap(ben, old_post.message_id, chat=basic)
     assert "+7" in (answer["text"] or "")
 
 
