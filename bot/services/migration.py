@@ -12,21 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    AuditEntry,
-    ChatMigration,
-    Checkin,
-    Group,
-    GroupMember,
-    InviteLink,
-    JobRun,
-    JoinRequest,
-    RedPacket,
-    RedPacketSchedule,
-)
+from bot.db.models import ChatMigration, Group, GroupMember, JobRun, JoinRequest, RedPacket, metadata
 from bot.services.sql import insert_for
 
 MIGRATIONS = ChatMigration.__table__  # type: ignore[attr-defined]
@@ -35,9 +24,14 @@ GROUP_MEMBERS = GroupMember.__table__  # type: ignore[attr-defined]
 REQUESTS = JoinRequest.__table__  # type: ignore[attr-defined]
 PACKETS = RedPacket.__table__  # type: ignore[attr-defined]
 JOB_RUNS = JobRun.__table__  # type: ignore[attr-defined]
-# Tables whose chat_id column simply follows the group (no key built from it).
-_FOLLOWERS = (InviteLink.__table__, RedPacketSchedule.__table__, Checkin.__table__,  # type: ignore[attr-defined]
-              AuditEntry.__table__)  # type: ignore[attr-defined]
+# Tables moved with care below; every other table with a ``chat_id`` column simply follows the
+# group (invite links, schedules, check-ins, the audit log, and any table added later).
+_SPECIAL = frozenset({"chat_migrations", "groups", "group_members", "join_requests", "red_packets"})
+
+
+def followers() -> list[Table]:
+    return [t for t in metadata.sorted_tables if "chat_id" in t.c and t.name not in _SPECIAL]
+
 # Job claims that name the chat (``checkin-post:<chat>:<day>``): today's post is not made twice.
 _CHAT_KEYED_JOBS = ("checkin-post",)
 
@@ -98,7 +92,7 @@ async def migrate(session: AsyncSession, old_chat_id: int, new_chat_id: int, now
                                                       GROUP_MEMBERS.c.user_id.in_(seen_there)))
     await session.execute(update(GROUP_MEMBERS).where(GROUP_MEMBERS.c.chat_id == old_chat_id)
                           .values(chat_id=new_chat_id))
-    for table in _FOLLOWERS:
+    for table in followers():
         await session.execute(update(table).where(table.c.chat_id == old_chat_id).values(chat_id=new_chat_id))
 
     pending = (await session.execute(
