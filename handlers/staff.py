@@ -154,6 +154,8 @@ async def setup(
         _reply(out, message, _("setup-channel-not-admin", channel=channel))
     if message.chat.type == "group":
         _reply(out, message, _("setup-basic-group"))
+    elif message.chat.is_forum:
+        _reply(out, message, _("setup-topic" if thread_id is not None else "setup-general-topic"))
 
 
 async def group_row(session: AsyncSession, message: Message, out: Outbox, _: Translator,

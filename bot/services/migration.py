@@ -79,6 +79,7 @@ async def migrate(session: AsyncSession, old_chat_id: int, new_chat_id: int, now
     settings = {key: value for key, value in old.items() if key != "chat_id"}
     # The welcome to replace and the packets' messages are in the old chat: nothing to edit there.
     settings["welcome_message_id"] = None
+    settings["active"] = True  # the bot is in the supergroup: it came with the group's members
     if title:
         settings["title"] = title
     exists = (await session.execute(select(GROUPS.c.chat_id).where(GROUPS.c.chat_id == new_chat_id))).first()

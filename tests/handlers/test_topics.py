@@ -35,6 +35,7 @@ async def forum(h: Harness) -> tuple[int, int]:
 async def test_replies_go_to_the_topic_the_command_came_from(h: Harness) -> None:
     checkin, chat = await forum(h)
     assert any("shop group" in t for t in in_thread(h, checkin))
+    assert any("go to this topic" in t for t in in_thread(h, checkin))
     ann = h.emu.create_user("Ann")
     h.emu.add_member(h.group, ann)
     await say_in(h, ann, "签到", chat)
