@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
+from bot.migration import Migrations
 from bot.packets import Debouncer, PacketBoard
 from bot.sender import GroupCoalescer, Sender
 from bot.texts import Texts
@@ -26,5 +27,6 @@ class App:
     directory: Directory
     packets: PacketBoard = field(default_factory=PacketBoard)
     debouncer: Debouncer = field(default_factory=Debouncer)
+    migrations: Migrations = field(default_factory=Migrations)
     # Red-packet splits: a cryptographically secure source in production, seeded in tests.
     rng: RandomSource = field(default_factory=secrets.SystemRandom)

@@ -1,8 +1,10 @@
 """``regulars demo``: the real bot, offline, against the bundled Bot API emulator.
 
-A scripted shop owner registers a group and configures check-in; three customers check in over
-three simulated days (one breaks her streak), try a staff command, read /me and /top; then the
-group is gated with a password and a welcome gift, and a newcomer asks to join. Everything
+A scripted shop owner registers a (basic) group and configures check-in; three customers check in
+over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
+Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
+scheduled daily post and check-in keep working there. The supergroup is gated with a password and
+a welcome gift, and a newcomer asks to join. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -27,6 +29,7 @@ from bot.services.ledger import audit
 from bot.services.redpackets import accounting
 from handlers.keyboards import CheckinCb
 from scheduler import jobs
+from scheduler.setup import checkin_post_job_id
 
 TOKEN = "777000:DEMO-TOKEN"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
@@ -67,6 +70,10 @@ class Narrator:
             self.say(f"  🚪 request {event['decision']} ({self.chat(event['chat_id'])})")
         elif kind == "bot_delete":
             self.say(f"  🗑 the bot deleted message {event['message_id']} in {self.chat(event['chat_id'])}")
+        elif kind == "migration":
+            self.names[event["new_chat_id"]] = f"{self.chat(event['chat_id'])} (now a supergroup)"
+            self.say(f"  ⬆️ Telegram upgrades {self.chat(event['chat_id'])} to a supergroup: "
+                     f"new chat id {event['new_chat_id']} (was {event['chat_id']})")
         elif kind == "callback_answer" and event.get("text"):
             self.say(f"  💬 popup for {event.get('to_name', '?')}: {event['text']}")
 
@@ -85,7 +92,8 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
         alice = emu.create_user("Alice", username="alice", language_code="en")
         bob = emu.create_user("Bob <&> Co", language_code="en")
         ming = emu.create_user("小明", language_code="zh-hans")
-        group = emu.create_group("Tea Lovers VIP", members=[alice, bob, ming], admins=[owner], bot_is_admin=True)
+        group = emu.create_group("Tea Lovers VIP", members=[alice, bob, ming], admins=[owner], bot_is_admin=True,
+                                 supergroup=False)
         names = {group.id: "group “Tea Lovers VIP”", owner.id: "Mia (private)", alice.id: "Alice (private)",
                  bob.id: "Bob (private)", ming.id: "小明 (private)"}
         narrator = Narrator(out, names, quiet)
@@ -141,7 +149,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
 
     n.say("── Set-up ──")
     await said(owner, "/start")
-    await said(owner, "/setup vip", chat=group_id)
+    await said(owner, "/setup vip", chat=group_id, replies=2)  # a basic group: how to get a supergroup
     await said(owner, "/checkin_config base=5 streak3=10 post=09:00", chat=group_id)
     await said(bob, "/setup", chat=group_id)
 
@@ -171,8 +179,21 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     emu.user_sends(bob, "/top", chat=emu.chat(group_id))
     await asyncio.sleep(settle)
 
+    await said(owner, "/welcome gift=20", chat=group_id)  # set in the basic group, used in the supergroup
+
+    n.say("\n── The group becomes a supergroup ──")
+    group_id = await _upgrade(emu, app, group_id, owner)
+    job = jobs.current_scheduler().get_job(checkin_post_job_id(group_id))  # type: ignore[union-attr]
+    assert job is not None and job.args == (group_id,), "the daily post was not rescheduled"
+    clock.advance(timedelta(days=1))
+    n.say(f"\n── Day 6: {clock.now().astimezone(app.settings.tz):%A %d %B, %H:%M} (shop time) ──")
+    before = len(emu.sent(group_id))
+    await job.func(*job.args)  # the scheduler's 09:00 job, rebuilt for the new chat id
+    post = (await emu.wait_sent(group_id, count=before + 1, timeout=10))[-1].message_id
+    await tap(alice, post)  # Alice's streak and points carried over
+    await said(ming, "签到", chat=group_id)
+
     n.say("\n── A gated group: password and welcome gift ──")
-    await said(owner, "/welcome gift=20", chat=group_id)
     await said(owner, "/gate password=longjing attempts=3 timeout=10m", chat=group_id)
     li = emu.create_user("小李", language_code="zh-hans")
     n.names[li.id] = "小李 (private)"
@@ -199,3 +220,12 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await app.debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 
+
+
+async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> int:
+    """Telegram upgrades the basic group (here: the owner turns chat history on for new members);
+    the bot follows it to the new id by itself. Returns the supergroup's id."""
+    new = emu.upgrade_to_supergroup(emu.chat(group_id), by=owner)
+    await emu.wait_until(lambda: app.directory.group(new.id) is not None
+                         and app.directory.group(new.id).chat_id == new.id, timeout=10)
+    return new.id

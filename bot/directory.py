@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.services import groups as group_service
+from bot.services import migration as migration_service
 from bot.services import people
 from bot.services.people import Profile
 from games.types import Role
@@ -28,6 +29,7 @@ class GroupInfo:
     title: str
     label: str
     language: str | None
+    thread_id: int | None = None  # forum groups: the topic of the bot's own posts (None: General)
 
 
 class Directory:
@@ -38,6 +40,7 @@ class Directory:
         self._groups: dict[int, GroupInfo] = {}
         self._profiles: dict[int, Profile] = {}
         self._memberships: set[tuple[int, int]] = set()
+        self._moved: dict[int, int] = {}  # basic group id -> the supergroup it became
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
@@ -49,9 +52,10 @@ class Directory:
     async def load(self, session: AsyncSession) -> None:
         self._staff = await people.staff_ids(session)
         self._groups = {
-            g.chat_id: GroupInfo(g.chat_id, g.title, g.label, g.language)
+            g.chat_id: GroupInfo(g.chat_id, g.title, g.label, g.language, g.thread_id)
             for g in await group_service.active_groups(session)
         }
+        self._moved = await migration_service.all_migrations(session)
         self._loaded_at = time.monotonic()
 
     async def reload(self, db: Database) -> None:
@@ -89,7 +93,12 @@ class Directory:
         return set(self._staff) | set(self.owner_ids)
 
     def group(self, chat_id: int) -> GroupInfo | None:
-        return self._groups.get(chat_id)
+        """The registered group ``chat_id`` is, following a basic group to its supergroup (late
+        updates from the old id, e.g. a button on a message from before the upgrade)."""
+        found = self._groups.get(chat_id)
+        if found is None and chat_id in self._moved:
+            return self._groups.get(self._moved[chat_id])
+        return found
 
     def needs_saving(self, profile: Profile, group_id: int | None) -> bool:
         if self._profiles.get(profile.id) != profile:

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
 from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.migration import follow
 from bot.sender import GroupCoalescer, RateLimiter, RateLimitMiddleware, Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
@@ -53,7 +54,11 @@ def create_app(settings: Settings, bot: Bot, *, db: Database | None = None, cloc
                 await group_service.set_active(session, chat_id, False)
             await directory.reload(db)
 
-    sender = Sender(bot, on_chat_unavailable=chat_unavailable)
+    async def chat_migrated(old_chat_id: int, new_chat_id: int) -> None:
+        if app_holder:
+            await follow(app_holder[0], old_chat_id, new_chat_id)
+
+    sender = Sender(bot, on_chat_unavailable=chat_unavailable, on_chat_migrated=chat_migrated)
     app = App(
         settings=settings, clock=clock or SystemClock(), db=db, texts=texts or Texts(), sender=sender,
         coalescer=GroupCoalescer(sender, window=settings.group_reply_window), directory=directory,

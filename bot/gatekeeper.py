@@ -293,16 +293,18 @@ def welcome(app: App, group: Group, name: str, gift: int, *, user_id: int | None
     chat_id = group.chat_id
 
     async def replace_previous(messages: list[Message]) -> None:
-        # A huge batch may be split in several messages; the last one stands for the batch.
-        newest = messages[-1].message_id
+        # A huge batch may be split in several messages; the last one stands for the batch. Its chat
+        # is the group's (a basic group that became a supergroup meanwhile: the new one).
+        newest, where = messages[-1].message_id, messages[-1].chat.id
         async with app.db.session() as session:
-            previous = await gate_service.swap_welcome_message(session, chat_id, newest)
+            previous = await gate_service.swap_welcome_message(session, where, newest)
         if previous and previous not in {m.message_id for m in messages}:
-            await app.sender.delete(chat_id, previous)
+            await app.sender.delete(where, previous)
 
     app.coalescer.add(chat_id, "welcome", Newcomer(name, gift, user_id),
                       lambda items: welcome_text(group_, template, items), replace_previous,
-                      key=user_id, fallback=lambda items: plain_names([i.name for i in items]))
+                      key=user_id, fallback=lambda items: plain_names([i.name for i in items]),
+                      thread_id=group.thread_id)
 
 
 async def sweep(app: App) -> int:

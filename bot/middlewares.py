@@ -117,6 +117,8 @@ class ContextMiddleware(BaseMiddleware):
         if user is None:
             data["_"] = data["group_"]
             return await handler(event, data)
+        if isinstance(event, Message) and (event.migrate_to_chat_id or event.migrate_from_chat_id):
+            return await handler(event, data)  # a group upgraded to a supergroup: no one to save or answer
         if isinstance(event, Message) and _not_a_person(event, user):
             if event.sender_chat is not None and event.sender_chat.id == event.chat.id \
                     and (event.text or "").startswith("/"):
@@ -135,12 +137,20 @@ class ContextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+def topic_of(event: TelegramObject) -> tuple[int, int] | None:
+    """(chat, forum thread) of a message in a forum topic, or of the message under a tapped button."""
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(message, Message) and message.is_topic_message and message.message_thread_id is not None:
+        return message.chat.id, message.message_thread_id
+    return None
+
+
 class TransactionMiddleware(BaseMiddleware):
     """One database session and transaction per update; replies go out after the commit."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         app: App = data["app"]
-        out = Outbox(callback_id=event.id if isinstance(event, CallbackQuery) else None)
+        out = Outbox(callback_id=event.id if isinstance(event, CallbackQuery) else None, origin=topic_of(event))
         data["out"] = out
         target = data.get("handler")
         if target is not None and not target.varkw and "session" not in target.params:

@@ -18,12 +18,20 @@ from bot.sender import GroupCoalescer, Sender
 log = logging.getLogger(__name__)
 
 
+class _Origin:
+    """The forum topic the update came from (the default for replies into its chat)."""
+
+
+ORIGIN = _Origin()
+
+
 @dataclass
 class _Message:
     chat_id: int
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     reply_to: int | None = None
+    thread_id: int | None = None
 
 
 @dataclass
@@ -35,11 +43,14 @@ class _Line:
     on_sent: Callable[[Any], Awaitable[None]] | None = None
     key: Hashable | None = None
     fallback: Callable[[list[Any]], str] | None = None
+    thread_id: int | None = None
 
 
 @dataclass
 class Outbox:
     callback_id: str | None = None
+    # (chat, forum thread) the update came from: replies into that chat go to that topic.
+    origin: tuple[int, int] | None = None
     _callback: tuple[str | None, bool] | None = None
     _messages: list[_Message] = field(default_factory=list)
     _lines: list[_Line] = field(default_factory=list)
@@ -51,9 +62,10 @@ class Outbox:
 
     def message(
         self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None,
-        reply_to: int | None = None,
+        reply_to: int | None = None, thread_id: int | _Origin | None = ORIGIN,
     ) -> None:
-        self._messages.append(_Message(chat_id, text, reply_markup, reply_to))
+        """``thread_id``: the forum topic (None: General); by default the topic the update came from."""
+        self._messages.append(_Message(chat_id, text, reply_markup, reply_to, self._thread(chat_id, thread_id)))
 
     def popup(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the update's callback query (exactly once, at delivery)."""
@@ -61,10 +73,17 @@ class Outbox:
 
     def group_line(self, chat_id: int, topic: str, item: Any, render: Callable[[list[Any]], str],
                    on_sent: Callable[[Any], Awaitable[None]] | None = None, *, key: Hashable | None = None,
-                   fallback: Callable[[list[Any]], str] | None = None) -> None:
+                   fallback: Callable[[list[Any]], str] | None = None,
+                   thread_id: int | _Origin | None = ORIGIN) -> None:
         """Add one line to a coalesced group message (one message per window, not per member).
         Lines with the same ``key`` in one window are one line (see ``GroupCoalescer.add``)."""
-        self._lines.append(_Line(chat_id, topic, item, render, on_sent, key, fallback))
+        self._lines.append(_Line(chat_id, topic, item, render, on_sent, key, fallback,
+                                 self._thread(chat_id, thread_id)))
+
+    def _thread(self, chat_id: int, thread_id: int | _Origin | None) -> int | None:
+        if not isinstance(thread_id, _Origin):
+            return thread_id
+        return self.origin[1] if self.origin is not None and self.origin[0] == chat_id else None
 
     @property
     def empty(self) -> bool:
@@ -85,10 +104,10 @@ class Outbox:
             self.callback_id = None
         for line in self._lines:
             coalescer.add(line.chat_id, line.topic, line.item, line.render, line.on_sent, key=line.key,
-                          fallback=line.fallback)
+                          fallback=line.fallback, thread_id=line.thread_id)
         for msg in self._messages:
             await sender.send_message(msg.chat_id, msg.text, reply_markup=msg.reply_markup,
-                                      reply_to_message_id=msg.reply_to)
+                                      reply_to_message_id=msg.reply_to, message_thread_id=msg.thread_id)
         self._messages.clear()
         self._lines.clear()
 

@@ -101,6 +101,14 @@ class PacketBoard:
             return []
         return list(passwords.get(rules.normalize_password(text), ()))
 
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup with a new id: its password packets follow it."""
+        moved = self._passwords.pop(old_chat_id, None)
+        if moved:
+            into = self._passwords.setdefault(new_chat_id, {})
+            for word, ids in moved.items():
+                into[word] = sorted({*into.get(word, []), *ids})
+
     async def load(self, app: App) -> None:
         """Open password packets, at start-up (they outlive a restart)."""
         self._passwords.clear()
@@ -218,10 +226,20 @@ async def post(app: App, packet_id: int) -> None:
     if packet.password and packet.status == service.OPEN:
         app.packets.add_password(packet.chat_id, packet.password, packet_id)
     markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
-    message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup)
+    group = app.directory.group(packet.chat_id)
+    message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup,
+                                            message_thread_id=group.thread_id if group else None)
     if message is not None:
         async with app.db.session() as session:
             await service.set_message(session, packet_id, message.message_id)
+        return
+    # Telegram refused it for good (a basic group that became a supergroup was already retried
+    # at its new id by the sender): the points go back rather than sit in a packet nobody sees.
+    async with app.db.session() as session:
+        refund = await service.withdraw(session, packet_id, app.clock.now())
+    if refund is not None:
+        app.packets.close(packet_id, rules.Expired())
+        log.warning("red packet %s could not be posted in %s; %s points refunded", packet_id, packet.chat_id, refund)
 
 
 async def refresh(app: App, packet_id: int) -> None:

@@ -489,6 +489,7 @@ def setup_rate_limiting(bot: Bot, limiter: RateLimiter | None = None) -> RateLim
 
 _NOT_MODIFIED: Final[str] = "message is not modified"
 _CHAT_GONE: Final[tuple[str, ...]] = ("chat not found",)
+_THREAD_GONE: Final[str] = "message thread not found"
 _NO_PREVIEW: Final[LinkPreviewOptions] = LinkPreviewOptions(is_disabled=True)
 
 
@@ -499,6 +500,11 @@ class Sender:
     context and reported as ``None`` / ``False``. When Telegram says the chat is gone
     for us (bot kicked, user blocked the bot, chat not found) ``on_chat_unavailable``
     is called with the chat id so the app can mark the chat.
+
+    When a basic group has become a supergroup (400 with ``migrate_to_chat_id``),
+    ``on_chat_migrated(old, new)`` is awaited (the app moves the group to its new id) and a
+    send is made again, once, to the new id; edits and deletes are not (message ids do not
+    carry over). A send into a forum topic that no longer exists goes to the General topic.
     """
 
     def __init__(
@@ -507,9 +513,11 @@ class Sender:
         *,
         on_chat_unavailable: Callable[[int], Awaitable[None]] | None = None,
         limiter: RateLimiter | None = None,
+        on_chat_migrated: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> None:
         self.bot = bot
         self.on_chat_unavailable = on_chat_unavailable
+        self.on_chat_migrated = on_chat_migrated
         if limiter is None:
             for middleware in bot.session.middleware:
                 if isinstance(middleware, RateLimitMiddleware):
@@ -527,6 +535,7 @@ class Sender:
         reply_to_message_id: int | None = None,
         disable_notification: bool | None = None,
         link_preview: bool = False,
+        message_thread_id: int | None = None,
     ) -> Message | None:
         """Send ``text``; a text over Telegram's 4,096 characters goes out as several messages, cut
         at line boundaries (the reply goes with the first, the keyboard with the last, which is
@@ -540,24 +549,25 @@ class Sender:
                 last = await self.send_message(
                     chat_id, part, reply_markup=reply_markup if n == len(parts) - 1 else None,
                     parse_mode=parse_mode, reply_to_message_id=reply_to_message_id if n == 0 else None,
-                    disable_notification=disable_notification if n == 0 else True, link_preview=link_preview)
+                    disable_notification=disable_notification if n == 0 else True, link_preview=link_preview,
+                    message_thread_id=message_thread_id)
                 if last is None:
                     return None
             return last
-        ok, message = await self._guard(
-            "sendMessage",
-            chat_id,
-            lambda: self.bot.send_message(
-                chat_id=chat_id,
+
+        def send(target: ChatId, thread: int | None) -> Awaitable[Message]:
+            return self.bot.send_message(
+                chat_id=target,
                 text=text,
                 parse_mode=parse_mode,
                 reply_markup=reply_markup,
                 reply_parameters=_reply_to(reply_to_message_id),
                 disable_notification=disable_notification,
                 link_preview_options=None if link_preview else _NO_PREVIEW,
-            ),
-        )
-        return message if ok else None
+                message_thread_id=thread,
+            )
+
+        return await self._send("sendMessage", chat_id, message_thread_id, send)
 
     async def send_photo(
         self,
@@ -569,6 +579,7 @@ class Sender:
         parse_mode: str | None = "HTML",
         reply_to_message_id: int | None = None,
         disable_notification: bool | None = None,
+        message_thread_id: int | None = None,
     ) -> Message | None:
         """Send a photo; a caption over Telegram's 1,024 characters is cut at a line boundary and
         the rest follows as text messages (the keyboard goes with the last one)."""
@@ -576,24 +587,47 @@ class Sender:
             rest = "\n".join(parts[1:])
             photo_message = await self.send_photo(
                 chat_id, photo, caption=parts[0], parse_mode=parse_mode, reply_to_message_id=reply_to_message_id,
-                disable_notification=disable_notification)
+                disable_notification=disable_notification, message_thread_id=message_thread_id)
             if photo_message is None:
                 return None
-            return await self.send_message(chat_id, rest, reply_markup=reply_markup, parse_mode=parse_mode,
-                                           disable_notification=True)
-        ok, message = await self._guard(
-            "sendPhoto",
-            chat_id,
-            lambda: self.bot.send_photo(
-                chat_id=chat_id,
+            return await self.send_message(photo_message.chat.id, rest, reply_markup=reply_markup,
+                                           parse_mode=parse_mode, disable_notification=True,
+                                           message_thread_id=photo_message.message_thread_id)
+
+        def send(target: ChatId, thread: int | None) -> Awaitable[Message]:
+            return self.bot.send_photo(
+                chat_id=target,
                 photo=photo,
                 caption=caption,
                 parse_mode=parse_mode,
                 reply_markup=reply_markup,
                 reply_parameters=_reply_to(reply_to_message_id),
                 disable_notification=disable_notification,
-            ),
-        )
+                message_thread_id=thread,
+            )
+
+        return await self._send("sendPhoto", chat_id, message_thread_id, send)
+
+    async def _send(
+        self,
+        action: str,
+        chat_id: ChatId,
+        thread: int | None,
+        send: Callable[[ChatId, int | None], Awaitable[Message]],
+    ) -> Message | None:
+        """A send through :meth:`_guard`, made again to the supergroup a basic group became, or to
+        the General topic when its forum topic is gone."""
+        failure: list[TelegramAPIError] = []
+        ok, message = await self._guard(action, chat_id, lambda: send(chat_id, thread), failed=failure)
+        if ok:
+            return message
+        error = failure[0] if failure else None
+        if isinstance(error, TelegramMigrateToChat):
+            new_chat_id = error.migrate_to_chat_id
+            ok, message = await self._guard(action, new_chat_id, lambda: send(new_chat_id, None))
+        elif thread is not None and isinstance(error, TelegramBadRequest) and _THREAD_GONE in error.message.lower():
+            logger.warning("%s to chat %s: topic %s is gone, posting in General", action, chat_id, thread)
+            ok, message = await self._guard(action, chat_id, lambda: send(chat_id, None))
         return message if ok else None
 
     async def edit_text(
@@ -670,8 +704,10 @@ class Sender:
         call: Callable[[], Awaitable[R]],
         *,
         not_modified_ok: bool = False,
+        failed: list[TelegramAPIError] | None = None,
     ) -> tuple[bool, R | None]:
-        """Run ``call``; turn every Telegram/network failure into ``(False, None)``."""
+        """Run ``call``; turn every Telegram/network failure into ``(False, None)`` (a migration or
+        a Bad Request is also appended to ``failed``, for callers that act on it)."""
         try:
             return True, await call()
         except TelegramForbiddenError as exc:
@@ -681,7 +717,12 @@ class Sender:
             logger.warning(
                 "%s to chat %s: group migrated to supergroup %s", action, chat_id, exc.migrate_to_chat_id
             )
+            await self._chat_migrated(chat_id, exc.migrate_to_chat_id)
+            if failed is not None:
+                failed.append(exc)
         except TelegramBadRequest as exc:
+            if failed is not None:
+                failed.append(exc)
             description = exc.message.lower()
             if not_modified_ok and _NOT_MODIFIED in description:
                 logger.debug("%s in chat %s: message not modified", action, chat_id)
@@ -694,6 +735,15 @@ class Sender:
         except AiogramError as exc:  # e.g. an undecodable response
             logger.warning("%s to chat %s failed (%s): %s", action, chat_id, type(exc).__name__, exc)
         return False, None
+
+    async def _chat_migrated(self, chat_id: ChatId | None, new_chat_id: int) -> None:
+        key = _normalize_chat(chat_id)
+        if self.on_chat_migrated is None or not isinstance(key, int):
+            return
+        try:
+            await self.on_chat_migrated(key, new_chat_id)
+        except Exception:
+            logger.exception("on_chat_migrated(%s, %s) failed", key, new_chat_id)
 
     async def _chat_unavailable(self, chat_id: ChatId | None) -> None:
         key = _normalize_chat(chat_id)
@@ -762,8 +812,13 @@ class _Batch:
     fallback: Callable[[list[Any]], str] | None = None
 
 
+_Key = tuple[int, str, int | None]  # (chat, topic, forum thread or None)
+
+
 class GroupCoalescer:
     """Batches a busy group's chatter: at most one message per ``window`` per (chat, topic).
+
+    In a forum group a batch belongs to one forum thread (``thread_id``) too, and goes there.
 
     The first item for a (chat, topic) starts a timer of ``window`` seconds (longer if
     the limiter says the chat cannot take a message sooner); at the end, ``render`` of
@@ -790,18 +845,19 @@ class GroupCoalescer:
         self.disable_notification = disable_notification
         self._monotonic = monotonic
         self._sleep = sleep
-        self._batches: dict[tuple[int, str], _Batch] = {}
+        self._batches: dict[_Key, _Batch] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, chat_id: int, topic: str, item: T, render: Callable[[list[T]], str],
             on_sent: Callable[[list[Message]], Awaitable[None]] | None = None, *,
-            key: Hashable | None = None, fallback: Callable[[list[T]], str] | None = None) -> None:
-        """Queue ``item``; it will be sent with the rest of its (chat, topic) batch. ``on_sent`` is
+            key: Hashable | None = None, fallback: Callable[[list[T]], str] | None = None,
+            thread_id: int | None = None) -> None:
+        """Queue ``item``; it will be sent with the rest of its (chat, topic, thread) batch. ``on_sent`` is
         awaited once per batch with the message(s) it became (e.g. to delete the previous welcome).
 
         An item with a ``key`` already waiting in the batch is dropped (the same member's check-in
         twice in one window is one line). ``fallback`` renders the items plainly if ``render`` fails."""
-        batch_key = (chat_id, topic)
+        batch_key = (chat_id, topic, thread_id)
         batch = self._batches.get(batch_key)
         if batch is None:
             batch = self._batches[batch_key] = _Batch()
@@ -825,7 +881,7 @@ class GroupCoalescer:
         """How many items are waiting (for one chat, or overall)."""
         return sum(
             len(batch.items)
-            for (chat, _), batch in self._batches.items()
+            for (chat, _, _), batch in self._batches.items()
             if chat_id is None or chat == chat_id
         )
 
@@ -850,7 +906,7 @@ class GroupCoalescer:
 
     # -- internals
 
-    def _start_timer(self, key: tuple[int, str], batch: _Batch) -> None:
+    def _start_timer(self, key: _Key, batch: _Batch) -> None:
         delay = self.window
         if self.sender.limiter is not None:
             delay = max(delay, self.sender.limiter.wait_estimate(key[0]))
@@ -864,7 +920,7 @@ class GroupCoalescer:
             batch.timer.cancel()
             batch.timer = None
 
-    async def _timer(self, key: tuple[int, str], batch: _Batch, delay: float) -> None:
+    async def _timer(self, key: _Key, batch: _Batch, delay: float) -> None:
         await self._sleep(delay)
         if batch.timer is asyncio.current_task():
             batch.timer = None
@@ -895,7 +951,7 @@ class GroupCoalescer:
                 lines.append(escape(str(item)))
         return ["\n".join(lines)]
 
-    async def _flush_key(self, key: tuple[int, str]) -> None:
+    async def _flush_key(self, key: _Key) -> None:
         batch = self._batches.get(key)
         if batch is None:
             return
@@ -906,7 +962,7 @@ class GroupCoalescer:
             batch.items = []
             batch.keys = set()
             waited = self._monotonic() - batch.first_added
-            chat_id, topic = key
+            chat_id, topic, thread_id = key
             texts = self._render(chat_id, topic, items, render, batch.fallback)
             logger.debug(
                 "coalescer: %d %r items for chat %s after %.1fs in %d message(s)",
@@ -919,7 +975,8 @@ class GroupCoalescer:
             delivered: list[Message] = []
             for text in texts:
                 # A text over Telegram's limit (a single huge item) is split by the sender.
-                sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification)
+                sent = await self.sender.send_message(chat_id, text, disable_notification=self.disable_notification,
+                                                      message_thread_id=thread_id)
                 if sent is not None:
                     delivered.append(sent)
             if delivered and batch.on_sent is not None:

@@ -13,6 +13,7 @@ from handlers import (
     fallback,
     gate,
     membership,
+    migration,
     moderation,
     orders,
     points,
@@ -26,5 +27,6 @@ def get_routers() -> list[Router]:
     # Red packets first after errors: their taps are the stampede, and every router before them
     # costs each tap a pass. Their message handlers (three commands, and text equal to an open
     # packet's password in a group) cannot take anything meant for the others.
-    order = (errors, redpackets, start, staff, gate, moderation, orders, checkin, points, membership, fallback)
+    order = (errors, migration, redpackets, start, staff, gate, moderation, orders, checkin, points, membership,
+             fallback)
     return [module.create_router() for module in order]

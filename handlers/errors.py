@@ -27,7 +27,8 @@ async def on_error(event: ErrorEvent, app: App) -> bool:
         await app.sender.send_message(message.chat.id, text)
     elif message is not None:
         app.coalescer.add(message.chat.id, "error", None,
-                          lambda _items: app.texts(app.settings.default_language, "error-generic"))
+                          lambda _items: app.texts(app.settings.default_language, "error-generic"),
+                          thread_id=message.message_thread_id if message.is_topic_message else None)
     return True
 
 

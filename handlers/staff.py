@@ -138,8 +138,10 @@ async def setup(
         except TelegramAPIError:
             channel_admin = False
     title = message.chat.title or str(message.chat.id)
+    # In a forum, the topic /setup is sent in becomes the home of the bot's own posts.
+    thread_id = message.message_thread_id if message.is_topic_message else None
     new = await group_service.register(session, chat_id=message.chat.id, title=title, label=label,
-                                       by=profile.id, now=now)
+                                       by=profile.id, now=now, thread_id=thread_id)
     await people.record_audit(session, actor_id=profile.id, action="group.setup", now=now,
                               chat_id=message.chat.id, details=f"label={label}")
     await people.add_to_group(session, message.chat.id, profile.id, now)
@@ -154,6 +156,10 @@ async def setup(
     _reply(out, message, Markup(f"{done}\n\n{report}"))
     if channel is not None and not channel_admin:
         _reply(out, message, _("setup-channel-not-admin", channel=channel))
+    if message.chat.type == "group":
+        _reply(out, message, _("setup-basic-group"))
+    elif message.chat.is_forum:
+        _reply(out, message, _("setup-topic" if thread_id is not None else "setup-general-topic"))
 
 
 async def group_row(session: AsyncSession, message: Message, out: Outbox, _: Translator,
@@ -202,7 +208,7 @@ async def checkin_post(
         return
     await people.record_audit(session, actor_id=profile.id, action="checkin.post", now=now, chat_id=row.chat_id)
     out.message(row.chat_id, checkin_post_text(group_, group_service.rules_of(row)),
-                reply_markup=checkin_keyboard(group_))
+                reply_markup=checkin_keyboard(group_), thread_id=row.thread_id)
 
 
 def checkin_post_text(group_: Translator, rules: CheckinRules) -> str:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import JobRun
+from bot.db.models import Group, JobRun
 from bot.services import groups as group_service
+from bot.services import migration as migration_service
 from bot.services.sql import insert_for
 from bot.texts import Translator, language_for
 from games.checkin import local_day
@@ -55,16 +56,31 @@ async def post_checkin(chat_id: int) -> bool:
     today = local_day(app.clock.now(), app.settings.tz)
     async with app.db.session() as session:
         group = await group_service.get_group(session, chat_id)
-        if group is None or not group.active:
-            return False
+        moved_to = await migration_service.migrated_to(session, chat_id) if group is None else None
+        new_group = await group_service.get_group(session, moved_to) if moved_to is not None else None
+    if group is None or not group.active:
+        return await _follow_migration(app, chat_id, new_group) if new_group is not None else False
+    async with app.db.session() as session:
         if not await claim(session, f"checkin-post:{chat_id}:{today.isoformat()}", app):
             log.info("check-in post for %s on %s already done", chat_id, today)
             return False
         rules = group_service.rules_of(group)
         lang = language_for(group.language, app.settings.default_language)
+        thread_id = group.thread_id
     group_ = Translator(app.texts, lang)
-    await app.sender.send_message(chat_id, checkin_post_text(group_, rules), reply_markup=checkin_keyboard(group_))
+    await app.sender.send_message(chat_id, checkin_post_text(group_, rules), reply_markup=checkin_keyboard(group_),
+                                  message_thread_id=thread_id)
     return True
+
+
+async def _follow_migration(app: App, old_chat_id: int, new_group: Group) -> bool:
+    """The daily post of a basic group that became a supergroup (followed by another process, or
+    before a restart): the job moves to the new id and posts there."""
+    from scheduler.setup import checkin_post_job_id, schedule_group_jobs, unschedule_job
+
+    await unschedule_job(checkin_post_job_id(old_chat_id))
+    await schedule_group_jobs(app, new_group.chat_id, group_service.rules_of(new_group).post_time)
+    return await post_checkin(new_group.chat_id)
 
 
 # ---- red packets ------------------------------------------------------------------------------

@@ -61,6 +61,12 @@ async def schedule_group_jobs(app: App, chat_id: int, post_time: time | None) ->
     )
 
 
+async def unschedule_job(job_id: str) -> None:
+    scheduler = jobs.current_scheduler()
+    if scheduler is not None and scheduler.get_job(job_id) is not None:
+        scheduler.remove_job(job_id)
+
+
 def drop_job_id(schedule_id: int) -> str:
     return f"redpacket-drop:{schedule_id}"
 

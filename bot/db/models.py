@@ -123,6 +123,20 @@ class Group(SQLModel, table=True):
     welcome_text: str | None = Field(default=None, sa_column=Column(String(1024)))
     welcome_gift: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
     welcome_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Forum groups: the topic where staff ran /setup; the bot's own posts go there (None: General).
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class ChatMigration(SQLModel, table=True):
+    """A basic group that Telegram upgraded to a supergroup (a new chat id). The row is written in
+    the transaction that moves the group's rows, so the move happens once, whichever sign of it
+    (a service message, a 400 with ``migrate_to_chat_id``) arrives first."""
+
+    __tablename__ = "chat_migrations"
+
+    old_chat_id: int = Field(sa_column=_bigint(primary_key=True))
+    new_chat_id: int = Field(sa_column=_bigint())
+    migrated_at: datetime = Field(sa_column=_utc())
 
 
 class GroupMember(SQLModel, table=True):

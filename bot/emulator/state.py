@@ -28,6 +28,7 @@ from bot.emulator.world import (
     PRESENT,
     ApiCall,
     EmuChat,
+    EmuTopic,
     EmuUser,
     RateViolation,
     StoredMessage,
@@ -72,6 +73,7 @@ JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applican
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
                 "as a current content and reply markup of the message")
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+MIGRATED = "group chat was upgraded to a supergroup chat"
 RESTRICTED_RIGHTS = ("can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
                      "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
                      "can_send_other_messages", "can_add_web_page_previews", "can_react_to_messages", "can_edit_tag",
@@ -277,6 +279,60 @@ class TelegramState:
             raise ValueError("Telegram's clock does not run backwards")
         self.clock_offset += seconds
 
+    def upgrade_to_supergroup(self, chat: EmuChat, by: EmuUser | None = None, *, notify: bool = True,
+                              new_first: bool = False) -> EmuChat:
+        """Telegram upgrades basic group ``chat`` to a supergroup with a new id (near 200 members, made
+        public, some admin rights set…). Everything addressed to the old id then fails with 400
+        ``group chat was upgraded to a supergroup chat`` and ``parameters.migrate_to_chat_id``.
+
+        ``notify``: the bot gets the two service messages (``migrate_to_chat_id`` in the old chat,
+        ``migrate_from_chat_id`` in the new one; ``new_first`` swaps their order); without it the
+        bot learns of the upgrade only from a failing call."""
+        if chat.type != "group" or chat.migrated_to is not None:
+            raise ValueError(f"{chat.title} is not a basic group")
+        new_id = -(1001000000000 + next(self._chat_numbers))
+        new = EmuChat(new_id, "supergroup", title=chat.title, username=chat.username, members=dict(chat.members),
+                      bot_status=chat.bot_status, bot_rights=dict(chat.bot_rights))
+        self.chats[new_id] = new
+        chat.migrated_to = new_id
+        actor = by.to_dict() if by is not None else self._someone_in(chat)
+        to_old = self._store(chat, actor, service={"migrate_to_chat_id": new_id})
+        to_new = self._store(new, actor, service={"migrate_from_chat_id": chat.id})
+        self._emit({"type": "migration", "chat_id": chat.id, "new_chat_id": new_id})
+        if notify and chat.bot_present:
+            pair = [(chat, to_old), (new, to_new)]
+            for where, message in reversed(pair) if new_first else pair:
+                self.push_update({"message": message.to_dict(where)})
+        return new
+
+    def enable_topics(self, chat: EmuChat) -> None:
+        """Turn ``chat`` (a supergroup) into a forum; its General topic is open."""
+        if chat.type != "supergroup":
+            raise ValueError("only supergroups have topics")
+        chat.is_forum = True
+
+    def create_topic(self, chat: EmuChat, name: str, by: EmuUser | None = None) -> int:
+        """A new forum topic in ``chat``; returns its ``message_thread_id`` (the id of the service
+        message that created it, as on Telegram)."""
+        if not chat.is_forum:
+            raise ValueError(f"{chat.title} has no topics")
+        actor = by.to_dict() if by is not None else self._someone_in(chat)
+        created = self._store(chat, actor, service={"forum_topic_created": {"name": name, "icon_color": 7322096}})
+        created.thread_id = created.message_id
+        chat.topics[created.message_id] = EmuTopic(created.message_id, name)
+        return created.message_id
+
+    def close_topic(self, chat: EmuChat, thread_id: int | None, closed: bool = True) -> None:
+        """Close (or reopen) a topic; ``thread_id=None`` is the General topic. Only admins with
+        ``can_manage_topics`` post in a closed topic."""
+        if thread_id is None:
+            chat.general_closed = closed
+        else:
+            chat.topics[thread_id].closed = closed
+
+    def delete_topic(self, chat: EmuChat, thread_id: int) -> None:
+        del chat.topics[thread_id]
+
     def chat(self, chat_id: int) -> EmuChat:
         return self.chats[chat_id]
 
@@ -305,7 +361,7 @@ class TelegramState:
         return update
 
     def user_sends(self, user: EmuUser, text: str, chat: EmuChat | None = None,
-                   reply_to_message_id: int | None = None) -> dict[str, Any]:
+                   reply_to_message_id: int | None = None, thread_id: int | None = None) -> dict[str, Any]:
         """``user`` writes ``text`` in ``chat`` (None: their private chat with the bot); returns the update.
 
         A private message marks the user as having started the bot. A message the bot would not
@@ -326,13 +382,20 @@ class TelegramState:
                 raise ValueError(f"{user.full_name} is {status} in {target.title} and cannot write there")
             if status == "left":
                 target.members[user.id] = "member"
+            if target.migrated_to is not None:
+                raise ValueError(f"{target.title} is now supergroup {target.migrated_to}: write there")
+            if thread_id is not None and thread_id not in target.topics:
+                raise ValueError(f"no topic {thread_id} in {target.title}")
+            closed = target.topics[thread_id].closed if thread_id is not None else target.general_closed
+            if target.is_forum and closed and status not in ("creator", "administrator"):
+                raise ValueError(f"the topic is closed: {user.full_name} cannot write there")
         reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
         entities = None
         command = BOT_COMMAND.match(text)
         if command:
             entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
         message = self._store(target, user.to_dict(), text=text, plain=text, entities=entities,
-                              reply_to=reply_to_message_id)
+                              reply_to=reply_to_message_id, thread_id=thread_id)
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
                     "message_id": message.message_id, "text": text})
         update = {"message": message.to_dict(target, reply_to=reply_to)}
@@ -560,6 +623,8 @@ class TelegramState:
         chat = self.chats.get(self._chat_id(params))
         if chat is None:
             raise bad_request("chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(400, f"Bad Request: {MIGRATED}", {"migrate_to_chat_id": chat.migrated_to})
         if chat.type == "private":
             if posting and chat.user is not None:
                 if chat.user.blocked_bot:
@@ -690,7 +755,8 @@ class TelegramState:
             rights = {right: bool((rights or {}).get(right, rights is None)) for right in ADMIN_RIGHTS}
             if chat is not None:
                 # Posting and editing are channel rights; pinning belongs to groups.
-                drop = ("can_pin_messages",) if chat.type == "channel" else ("can_post_messages", "can_edit_messages")
+                drop = (("can_pin_messages", "can_manage_topics") if chat.type == "channel"
+                        else ("can_post_messages", "can_edit_messages"))
                 for right in drop:
                     rights.pop(right)
             return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
@@ -782,13 +848,35 @@ class TelegramState:
             allow = isinstance(reply_parameters, dict) and reply_parameters.get("allow_sending_without_reply")
             if reply_to is None and not (allow or bool_param(params, "allow_sending_without_reply")):
                 raise bad_request("message to be replied not found")
+        thread = self._thread(chat, params, reply_to)
         markup = self._markup(params)
         self._limit(method, chat)
         message = self._store(chat, self.bot_user, from_bot=True, reply_markup=markup,
                               parse_mode=params.get("parse_mode"), reply_to=reply_to.message_id if reply_to else None,
-                              method=method, **fields)
+                              method=method, thread_id=thread, **fields)
         self._bot_sent(chat, message)
         return message.to_dict(chat, reply_to=reply_to)
+
+    @staticmethod
+    def _thread(chat: EmuChat, params: Params, reply_to: StoredMessage | None) -> int | None:
+        """The forum topic a send goes to (a reply goes to its message's topic), refused the way
+        Telegram refuses it: an unknown topic, or a closed one (General included)."""
+        if chat.type == "private":
+            return None
+        thread = int_param(params, "message_thread_id", 0) or None
+        if thread is None and reply_to is not None:
+            thread = reply_to.thread_id
+        if not chat.is_forum:
+            if thread is not None:
+                raise bad_request("message thread not found")
+            return None
+        if thread is not None and thread not in chat.topics:
+            raise bad_request("message thread not found")
+        closed = chat.topics[thread].closed if thread is not None else chat.general_closed
+        may_post_closed = chat.bot_rights.get("can_manage_topics") and chat.bot_status in ("administrator", "creator")
+        if closed and not may_post_closed:
+            raise bad_request("TOPIC_CLOSED")
+        return thread
 
     def _api_sendmessage(self, params: Params) -> Any:
         plain, entities = self._render(params, "text", what="message text", limit=MAX_TEXT)

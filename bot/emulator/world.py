@@ -13,7 +13,9 @@ PRESENT = frozenset({"creator", "administrator", "member", "restricted"})
 # The administrator rights of a ChatMemberAdministrator (what each Bot API method checks).
 ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
                 "can_change_info", "can_invite_users", "can_pin_messages", "can_post_messages",
-                "can_edit_messages", "can_send_welcome_messages")
+                "can_edit_messages", "can_send_welcome_messages", "can_manage_topics")
+# Rights a bot made administrator holds unless the test says otherwise ("Manage topics" is off by default).
+DEFAULT_BOT_RIGHTS = {right: right != "can_manage_topics" for right in ADMIN_RIGHTS}
 
 
 @dataclass(eq=False)
@@ -46,6 +48,15 @@ class EmuUser:
 
 
 @dataclass(eq=False)
+class EmuTopic:
+    """A forum topic; its id is the id of the service message that created it."""
+
+    thread_id: int
+    name: str
+    closed: bool = False
+
+
+@dataclass(eq=False)
 class EmuChat:
     """A chat: ``private`` (id == the user's id), ``group``, ``supergroup`` or ``channel``."""
 
@@ -57,7 +68,13 @@ class EmuChat:
     members: dict[int, str] = field(default_factory=dict)  # user id -> ChatMember status
     bot_status: str = "member"
     # The bot's administrator rights, in force while it is an administrator (all granted by default).
-    bot_rights: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(ADMIN_RIGHTS, True))
+    bot_rights: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_BOT_RIGHTS))
+    # A basic group upgraded to a supergroup: every call to the old id fails with this id.
+    migrated_to: int | None = None
+    # Forum supergroups (topics on): their topics, and whether the General topic is closed.
+    is_forum: bool = False
+    topics: dict[int, EmuTopic] = field(default_factory=dict)
+    general_closed: bool = False
 
     @property
     def is_group(self) -> bool:
@@ -88,6 +105,8 @@ class EmuChat:
         data = {"id": self.id, "type": self.type, "title": self.title or ""}
         if self.username:
             data["username"] = self.username
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 
@@ -119,6 +138,8 @@ class StoredMessage:
     plain: str | None = None
     entities: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None  # a Bot API Document (a file a user sent)
+    thread_id: int | None = None  # the forum topic it is in (None: General, or not a forum)
+    service: dict[str, Any] | None = None  # service message fields (migrate_to_chat_id, forum_topic_created…)
 
     @property
     def shown(self) -> str:
@@ -158,6 +179,11 @@ class StoredMessage:
             data["edit_date"] = self.edited
         if reply_to is not None and not reply_to.deleted:
             data["reply_to_message"] = reply_to.to_dict(chat)
+        if self.thread_id is not None:
+            data["message_thread_id"] = self.thread_id
+            data["is_topic_message"] = True
+        if self.service:
+            data.update(self.service)
         return data
 
     def button_labels(self) -> list[str]:

@@ -29,18 +29,21 @@ async def get_group(session: AsyncSession, chat_id: int) -> Group | None:
 
 async def register(
     session: AsyncSession, *, chat_id: int, title: str, label: str, by: int, now: datetime,
+    thread_id: int | None = None,
 ) -> bool:
-    """Register (or re-activate and relabel) a group. True when it is new."""
+    """Register (or re-activate and relabel) a group; ``thread_id`` is the forum topic for the
+    bot's own posts (None: General, or no topics). True when it is new."""
     existing = await get_group(session, chat_id)
     if existing is None:
         stmt = insert_for(session, GROUPS).values(
             chat_id=chat_id, title=title, label=label, checkin_base=CheckinRules().base,
             checkin_bonuses=CheckinRules().encode_bonuses(), active=True, registered_by=by, registered_at=now,
+            thread_id=thread_id,
         )
         await session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id"]))
         return True
     await session.execute(update(GROUPS).where(GROUPS.c.chat_id == chat_id)
-                          .values(title=title, label=label, active=True))
+                          .values(title=title, label=label, active=True, thread_id=thread_id))
     return False
 
 

@@ -263,6 +263,28 @@ async def expire(session: AsyncSession, packet_id: int, now: datetime) -> int | 
     return left
 
 
+async def withdraw(session: AsyncSession, packet_id: int, now: datetime) -> int | None:
+    """Close an open packet that never reached its group (its post failed) and give its funder
+    back what is left, once: a packet nobody can see must not hold the budget until it expires.
+    Returns the refund, or None when there was nothing to do (posted meanwhile, or closed)."""
+    packet = await session.get(RedPacket, packet_id, with_for_update=True)
+    if packet is None or packet.status != OPEN or packet.message_id is not None:
+        return None
+    left = packet.total - packet.grabbed_amount
+    closed = await session.execute(
+        update(PACKETS)
+        .where(PACKETS.c.id == packet_id, PACKETS.c.status == OPEN, PACKETS.c.message_id.is_(None),
+               PACKETS.c.grabbed_count == packet.grabbed_count)
+        .values(status=EXPIRED, refunded=left, closed_at=now)
+    )
+    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    if left > 0:
+        await ledger.move(session, user_id=packet.funder_id, amount=left, reason=Reason.REFUND,
+                          key=refund_key(packet_id), ref=f"rp:{packet_id}", now=now)
+    return left
+
+
 async def due(session: AsyncSession, now: datetime) -> list[int]:
     rows = await session.execute(
         select(PACKETS.c.id).where(PACKETS.c.status == OPEN, PACKETS.c.expires_at <= now).order_by(PACKETS.c.id)

@@ -788,3 +788,55 @@ async def _delayed(clock: VirtualClock, seconds: float, coro: Coroutine[Any, Any
 async def _then_now(clock: VirtualClock, coro: Awaitable[Any]) -> float:
     await coro
     return clock.now
+
+
+# ---------------------------------------------------- supergroup migration and forum topics
+
+
+def migrated(new_chat_id: int) -> ErrorFactory:
+    from aiogram.exceptions import TelegramMigrateToChat
+
+    description = "Bad Request: group chat was upgraded to a supergroup chat"
+    return lambda m: TelegramMigrateToChat(method=m, message=description, migrate_to_chat_id=new_chat_id)
+
+
+async def test_a_send_to_a_migrated_group_is_made_again_at_its_new_id(stack: Stack) -> None:
+    moves: list[tuple[int, int]] = []
+    sent_before_move: list[int] = []
+
+    async def on_migrated(old: int, new: int) -> None:
+        sent_before_move.append(len(stack.session.ok_calls()))
+        moves.append((old, new))
+
+    sender = Sender(stack.bot, on_chat_migrated=on_migrated)
+    stack.session.fail_next(1, migrated(GROUP_B))
+    message = await sender.send_message(GROUP, "daily post", reply_to_message_id=3)
+    assert message is not None and message.chat.id == GROUP_B
+    assert moves == [(GROUP, GROUP_B)] and sent_before_move == [0]  # moved first, then sent again
+    assert [(c.chat_id, c.outcome) for c in stack.session.calls] == [(GROUP, "TelegramMigrateToChat"), (GROUP_B, "ok")]
+    # Edits and deletes are not repeated (message ids do not carry over), but the move is made.
+    stack.session.fail_next(2, migrated(GROUP_B))
+    assert await sender.edit_text(GROUP, 5, "x") is False
+    assert await sender.delete(GROUP, 5) is False
+    assert moves == [(GROUP, GROUP_B)] * 3 and len(stack.session.calls) == 4
+
+
+async def test_a_send_to_a_deleted_topic_goes_to_general(stack: Stack) -> None:
+    stack.session.fail_next(1, bad_request("Bad Request: message thread not found"))
+    assert await stack.sender.send_message(GROUP, "post", message_thread_id=7) is not None
+    assert [c.method.message_thread_id for c in stack.session.calls] == [7, None]
+    stack.session.fail_next(1, bad_request("Bad Request: TOPIC_CLOSED"))
+    assert await stack.sender.send_message(GROUP, "post", message_thread_id=7) is None
+    assert len(stack.session.calls) == 3  # a closed topic is not worked around
+
+
+async def test_forum_threads_are_batched_separately(stack: Stack) -> None:
+    coalescer = make_coalescer(stack)
+    coalescer.add(GROUP, "checkin", "a", render_lines, thread_id=5)
+    coalescer.add(GROUP, "checkin", "b", render_lines)
+    coalescer.add(GROUP, "checkin", "c", render_lines, thread_id=5)
+    await stack.clock.drain()
+    sent = sorted((c.method.message_thread_id or 0, c.method.text) for c in stack.session.ok_calls("sendMessage"))
+    assert sent == [(0, "b"), (5, "a\nc")]
+    assert coalescer.pending() == 0
+    await coalescer.close()
