@@ -149,7 +149,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
 
     n.say("── Set-up ──")
     await said(owner, "/start")
-    await said(owner, "/setup vip", chat=group_id, replies=2)  # a basic group: how to get a supergroup
+    await said(owner, "/setup vip", chat=group_id)  # a basic group: how to get a supergroup
     await said(owner, "/checkin_config base=5 streak3=10 post=09:00", chat=group_id)
     await said(bob, "/setup", chat=group_id)
 

@@ -153,12 +153,12 @@ async def setup(
     done = _("setup-done" if new else "setup-updated", title=title, label=label,
              rules=_rules_summary(_, group_service.rules_of(group)))
     report = bot_rights.report(_, me, supergroup=message.chat.type == "supergroup", name=name)
+    if message.chat.type == "group":  # how to get a supergroup is in the report; the move is ours
+        report = Markup(f"{report}\n{_('setup-basic-group')}")
     _reply(out, message, Markup(f"{done}\n\n{report}"))
     if channel is not None and not channel_admin:
         _reply(out, message, _("setup-channel-not-admin", channel=channel))
-    if message.chat.type == "group":
-        _reply(out, message, _("setup-basic-group"))
-    elif message.chat.is_forum:
+    if message.chat.is_forum:
         _reply(out, message, _("setup-topic" if thread_id is not None else "setup-general-topic"))
 
 

@@ -165,7 +165,7 @@ staff-list-row = • { $name } ({ $id })
 staff-list-empty = No staff yet. Owners add them with /staff add.
 setup-bad-label = The label "{ $label }" is not valid: use up to 32 letters, digits, - or _ (for example: vip, deals).
 setup-channel-not-admin = ⚠️ I am not an administrator of the shop channel { $channel }, so I cannot check who follows it. Make me an admin there before using channel=on in /gate.
-setup-basic-group = ℹ️ This is a basic group. Entry thresholds (/gate: join requests, password, channel follow) need a supergroup. To get one, open the group's settings and set "Chat history for new members" to Visible (or make the group public, or turn on Topics): Telegram upgrades it to a supergroup. I move all settings, points and schedules to the new group by myself; nothing to set up again.
+setup-basic-group = ℹ️ When Telegram upgrades the group, I move its settings, points and schedules to the supergroup by myself: nothing to set up again.
 setup-topic = 📌 My own posts here (daily check-in, red packets, welcomes) go to this topic. Send /setup in another topic to move them.
 setup-general-topic = 📌 My own posts here (daily check-in, red packets, welcomes) go to the General topic. If you close General, send /setup in the topic they should go to.
 setup-need-admin = I need to be an administrator of this group first. Make me an admin, then send /setup again.

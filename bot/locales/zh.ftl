@@ -144,7 +144,7 @@ staff-list-row = • { $name }（{ $id }）
 staff-list-empty = 还没有工作人员。店主可以用 /staff add 添加。
 setup-bad-label = 标签“{ $label }”无效：最多 32 个字母、数字、- 或 _（例如 vip、deals）。
 setup-channel-not-admin = ⚠️ 我还不是店铺频道 { $channel } 的管理员，无法检查谁关注了频道。在 /gate 中使用 channel=on 之前，请先把我设为频道管理员。
-setup-basic-group = ℹ️ 这是一个普通群。入群门槛（/gate：入群申请、密码、关注频道）需要超级群。升级方法：打开群设置，把“新成员可见聊天记录”设为可见（或把群设为公开群，或开启话题），Telegram 会自动把它升级为超级群。所有设置、积分和定时任务我会自动迁移到新群，无需重新设置。
+setup-basic-group = ℹ️ Telegram 升级本群后，我会自动把设置、积分和定时任务迁移到新的超级群，无需重新设置。
 setup-topic = 📌 我在本群自己发的消息（每日签到、红包、欢迎）会发在这个话题里。想换到别的话题，请在那个话题里发送 /setup。
 setup-general-topic = 📌 我在本群自己发的消息（每日签到、红包、欢迎）会发在 General 话题里。如果关闭 General，请在要发的话题里发送 /setup。
 setup-need-admin = 请先把我设为本群管理员，然后再发送 /setup。
