@@ -29,8 +29,8 @@ from tests.harness import Harness
 
 
 async def basic_shop(h: Harness) -> tuple[Any, Any, Any]:
-    """A registered basic group with check-in, gate, welcome and a scheduled drop configured, and
-    two members who checked in there."""
+    """A registered basic group with check-in, welcome and a scheduled drop configured, and two
+    members who checked in there (a basic group has no join requests, so no gate: /gate is refused)."""
     ann = h.emu.create_user("Ann", language_code="en")
     ben = h.emu.create_user("Ben", language_code="en")
     basic = h.emu.create_group("Corner Shop", members=[ann, ben], admins=[h.owner], bot_is_admin=True,
@@ -38,6 +38,7 @@ async def basic_shop(h: Harness) -> tuple[Any, Any, Any]:
     await h.say(h.owner, "/setup corner", chat=basic)
     await h.say(h.owner, "/checkin_config base=7 streak3=15 post=09:30", chat=basic)
     await h.say(h.owner, "/gate password=oolong attempts=2", chat=basic)
+    assert "need a supergroup" in h.texts_to(basic.id)[-1]
     await h.say(h.owner, "/welcome gift=20", chat=basic)
     await h.say(h.owner, "/budget add 500")
     await h.say(h.owner, "/redpacket_schedule daily 10:00 100 5", chat=basic)
@@ -89,8 +90,8 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
         async with h.app.db.reader() as session:
             group = await session.get(Group, new.id)
             assert group is not None and group.label == "corner" and group.checkin_base == 7
-            assert group.checkin_post_time == "09:30" and group.gate_password == "oolong"
-            assert group.gate_attempts == 2 and group.welcome_gift == 20
+            assert group.checkin_post_time == "09:30" and group.gate_password is None
+            assert group.welcome_gift == 20
         # The daily post's job was rebuilt for the new id.
         assert scheduler.get_job(checkin_post_job_id(basic.id)) is None
         job = scheduler.get_job(checkin_post_job_id(new.id))
