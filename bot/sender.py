@@ -10,8 +10,19 @@ one shared :class:`RateLimiter`:
 * a 429 ``retry_after`` blocks the offending chat until it has passed.
 
 Only methods that post into a chat are limited; everything else (answering callback
-queries, getters, deletes, ``getUpdates``...) passes straight through and is never
-queued behind sends.
+queries, getters, deletes, ``getUpdates``...) is never queued behind sends. Idempotent
+calls among them (join-request decisions, bans, ``getChatMember``, deletes...) are retried
+on 429 (after ``retry_after``), 5xx and network errors like posts are; the rest pass
+straight through.
+
+A post is never repeated when the first attempt may have reached Telegram: a network
+error after the request was sent (a timeout, a dropped connection) can hide a message
+that *was* posted, and posting it again shows it twice (a red packet would leave an
+orphan copy with a live button). So a message-creating call is retried after a network
+error only when the connection was never made (nothing was sent); otherwise the error
+goes to the caller, which reports the message as not sent. Posts that carry state keep
+their message id in the database and recognise a copy that did arrive (see
+``bot.packets.adopt``). Edits, deletes and decisions are idempotent and always retried.
 
 Handlers and jobs talk to :class:`Sender`, which never raises Telegram or network
 errors into its caller, and busy groups get their chatter batched by
@@ -52,6 +63,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     ReplyParameters,
 )
+from aiohttp import ClientConnectorError
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -353,6 +365,47 @@ RATE_LIMITED_METHODS: Final[frozenset[str]] = frozenset(
 )
 
 
+# Methods that post nothing but are safe to repeat: retried on 429/5xx/network errors, never throttled.
+RETRIED_METHODS: Final[frozenset[str]] = frozenset(
+    {
+        "approveChatJoinRequest",
+        "declineChatJoinRequest",
+        "getChatMember",
+        "getChat",
+        "getChatAdministrators",
+        "getChatMemberCount",
+        "getMe",
+        "getFile",
+        "banChatMember",
+        "unbanChatMember",
+        "restrictChatMember",
+        "deleteMessage",
+        "deleteMessages",
+        "answerCallbackQuery",
+        "pinChatMessage",
+        "unpinChatMessage",
+        "setMyCommands",
+        "deleteMyCommands",
+        "setChatMenuButton",
+        "deleteWebhook",
+    }
+)
+# Calls that create a new message: repeating one the first attempt delivered posts it twice.
+CREATES_MESSAGE: Final[frozenset[str]] = frozenset(
+    name for name in RATE_LIMITED_METHODS if name.startswith(("send", "copy", "forward"))
+)
+
+
+def never_sent(exc: TelegramNetworkError) -> bool:
+    """Whether a network error happened before the request left (no connection was made), so
+    Telegram cannot have carried it out. Timeouts and dropped connections are ambiguous."""
+    cause = exc.__cause__
+    if isinstance(cause, ClientConnectorError):
+        return True
+    # aiohttp-socks: the proxy refused or timed out before the request was forwarded.
+    return type(cause).__name__ in {"ProxyConnectionError", "ProxyTimeoutError"}
+
+
 def _rate_limit_target(method: TelegramMethod[Any]) -> tuple[bool, ChatId | None, int]:
     """(is limited, chat to charge or None for global-only, number of messages it posts)."""
     name = getattr(method, "__api_method__", "")
@@ -373,9 +426,12 @@ class RateLimitMiddleware(BaseRequestMiddleware):
     * ``TelegramRetryAfter``: the chat is penalized and the call retried once the
       penalty has passed, at most ``max_retry_after`` times, then the error is re-raised.
     * ``TelegramServerError`` (5xx) / ``TelegramNetworkError``: retried with exponential
-      backoff and jitter (``backoff_base * 2**n``), at most ``max_error_retries`` times.
-    * Anything else propagates at once. Methods that do not post into a chat (answering
-      callback queries, getters, deletes...) are passed straight through, untouched.
+      backoff and jitter (``backoff_base * 2**n``), at most ``max_error_retries`` times —
+      except a network error on a message-creating call that may have reached Telegram
+      (see :func:`never_sent`): re-raised at once, so a message is never posted twice.
+    * Anything else propagates at once. Methods that do not post into a chat are not
+      throttled; the idempotent ones (:data:`RETRIED_METHODS`) get the same retries, with a
+      429 waited out on the spot (it blocks no chat); the others pass straight through.
     """
 
     def __init__(
@@ -409,8 +465,11 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         limited, chat_id, weight = _rate_limit_target(method)
+        api_name = getattr(method, "__api_method__", "")
         if not limited:
-            return await make_request(bot, method)
+            if api_name not in RETRIED_METHODS:
+                return await make_request(bot, method)
+            chat_id, weight = None, 0  # retried, never throttled
 
         name = type(method).__name__
         flood_retries = 0
@@ -439,14 +498,18 @@ class RateLimitMiddleware(BaseRequestMiddleware):
                     exc.retry_after,
                 )
                 if chat_id is None:
-                    # Inline-message edit: no chat to block, and one inline message's flood
-                    # control must not stop the whole bot. Just wait it out here.
+                    # Inline-message edit or a call that posts nothing: no chat to block, and one
+                    # message's (or method's) flood control must not stop the whole bot.
                     await self._sleep(float(exc.retry_after))
                 else:
                     # acquire() waits the penalty out (and holds back other sends to the chat).
                     self.limiter.penalize(chat_id, exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 if isinstance(exc, TelegramEntityTooLarge) or error_retries >= self.max_error_retries:
+                    raise
+                if isinstance(exc, TelegramNetworkError) and api_name in CREATES_MESSAGE and not never_sent(exc):
+                    logger.warning("%s to chat %s: %s; not repeated (it may have been posted)",
+                                   name, chat_id, exc.message)
                     raise
                 delay = self.backoff(error_retries)
                 error_retries += 1
