@@ -50,6 +50,27 @@ class PacketBoard:
         self._closed: OrderedDict[int, DomainError] = OrderedDict()
         self._grabbed: OrderedDict[int, dict[int, int]] = OrderedDict()
         self._passwords: dict[int, dict[str, list[int]]] = {}  # chat -> password -> open packets, oldest first
+        self._messages: OrderedDict[int, int] = OrderedDict()  # packet -> its message, once confirmed
+        self._checked: set[tuple[int, int]] = set()  # (packet, message) presses already looked up
+
+    def message_of(self, packet_id: int) -> int | None:
+        return self._messages.get(packet_id)
+
+    def needs_adoption(self, packet_id: int, message_id: int) -> bool:
+        """Whether a press on ``message_id`` should be checked against the packet's recorded
+        message (once per message: a stampede on one packet costs one look-up)."""
+        if self._messages.get(packet_id) == message_id or (packet_id, message_id) in self._checked:
+            return False
+        self._checked.add((packet_id, message_id))
+        if len(self._checked) > self.max_packets:
+            self._checked.clear()
+        return True
+
+    def remember_message(self, packet_id: int, message_id: int) -> None:
+        self._messages[packet_id] = message_id
+        self._messages.move_to_end(packet_id)
+        while len(self._messages) > self.max_packets:
+            self._messages.popitem(last=False)
 
     def refusal(self, packet_id: int, user_id: int) -> DomainError | None:
         grabbed = self._grabbed.get(packet_id)
@@ -217,10 +238,32 @@ async def post(app: App, packet_id: int) -> None:
     if packet.password and packet.status == service.OPEN:
         app.packets.add_password(packet.chat_id, packet.password, packet_id)
     markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
+    # Not repeated after a timeout (bot.sender): if this one arrived although the call failed,
+    # the first press on its button adopts it (see adopt()).
     message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup)
     if message is not None:
         async with app.db.session() as session:
             await service.set_message(session, packet_id, message.message_id)
+        app.packets.remember_message(packet_id, message.message_id)
+
+
+async def adopt(app: App, packet_id: int, chat_id: int, message_id: int) -> None:
+    """A button was pressed on ``message_id`` for ``packet_id``. If the packet has no message on
+    record, its post timed out but did arrive: this is it (recorded, then kept up to date). If it
+    has another one, this is an orphan copy (a post repeated after a timeout, before this
+    version): it is deleted, or at least loses its button, so it cannot mislead anyone."""
+    async with app.db.session() as session:
+        recorded = await service.claim_message(session, packet_id, chat_id, message_id)
+    if recorded is None:
+        return
+    app.packets.remember_message(packet_id, recorded)
+    if recorded == message_id:
+        log.info("red packet %s: adopted message %s (its post had timed out)", packet_id, message_id)
+        schedule_refresh(app, packet_id)
+        return
+    log.warning("red packet %s: removing orphan copy %s (the packet is message %s)", packet_id, message_id, recorded)
+    if not await app.sender.delete(chat_id, message_id):
+        await app.sender.edit_reply_markup(chat_id, message_id, reply_markup=None)
 
 
 async def refresh(app: App, packet_id: int) -> None:
