@@ -295,3 +295,43 @@ async def test_an_orphan_copy_of_a_packet_is_removed_when_pressed(h: Harness) ->
     await h.settle()
     assert h.emu.message(h.group.id, orphan["message_id"]).deleted
     assert not h.emu.message(h.group.id, packet.message_id).deleted
+
+
+# ---- the emulator: faults on any method -------------------------------------------------------------
+
+async def test_faults_can_be_injected_on_any_method(h: Harness) -> None:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+
+    bare = Bot(h.emu.token, session=AiohttpSession(api=TelegramAPIServer.from_base(h.emu.base_url)))  # no retries
+    try:
+        h.emu.inject("banChatMember", 429, retry_after=7)
+        with pytest.raises(TelegramRetryAfter) as flood:
+            await bare.ban_chat_member(h.group.id, 1)
+        assert flood.value.retry_after == 7 and "retry after 7" in flood.value.message
+        h.emu.inject("answerCallbackQuery", 500)
+        h.emu.inject("getChatMember", "network", chat_id=h.group.id)
+        with pytest.raises(TelegramServerError):
+            await bare.answer_callback_query("1")
+        with pytest.raises(TelegramNetworkError):
+            await bare.get_chat_member(h.group.id, h.owner.id)
+        assert (await bare.get_chat_member(h.group.id, h.owner.id)).status == "administrator"
+        h.owner.started_bot = True
+        h.emu.inject_timeout_after_success("sendMessage", chat_id=h.owner.id)
+        with pytest.raises(TelegramNetworkError):
+            await bare.send_message(h.owner.id, "once")
+        assert [m.text for m in h.emu.sent(h.owner.id)] == ["once"]
+        assert h.emu.faults == []
+    finally:
+        await bare.session.close()
+
+
+async def test_a_ban_goes_through_a_429(h: Harness) -> None:
+    await h.setup_group()
+    troll = h.emu.create_user("Troll")
+    h.emu.add_member(h.group, troll)
+    h.emu.inject("banChatMember", 429, retry_after=1)
+    await h.say(h.owner, f"/ban {troll.id} spam")
+    assert h.group.status_of(troll.id) == "kicked"
