@@ -8,7 +8,10 @@ bot runs against it with aiogram's own HTTP session and long polling (getUpdates
 The test side builds the world (users, groups, channels), pushes updates as users would, and
 inspects everything the bot did; see :class:`bot.emulator.state.TelegramState` for those methods.
 Telegram's flood limits are watched and, with ``enforce_limits=True``, enforced with 429 and
-``retry_after``.
+``retry_after``. Failures can be injected on any method (``inject``: 429 with ``retry_after``,
+5xx, 4xx with Telegram's text, a dropped connection; ``inject_timeout_after_success``: the call
+is carried out, then the connection is dropped so the client times out). A webhook set with
+setWebhook makes getUpdates answer 409, as on Telegram.
 """
 
 from __future__ import annotations
