@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`regulars export ledger | head`): stop quietly, as Unix tools do,
+        # and keep Python from complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 1
 
 
@@ -106,7 +113,7 @@ def _upgrade(settings: Settings) -> None:
 async def _run(settings: Settings, token: str) -> int:
     from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 
-    from bot.factory import create_app, create_bot, create_dispatcher, running
+    from bot.factory import create_app, create_bot, create_dispatcher, poll, running
 
     bot = create_bot(settings, token)
     app = create_app(settings, bot)
@@ -125,7 +132,7 @@ async def _run(settings: Settings, token: str) -> int:
     log.info("starting @%s (time zone %s, database %s)", me.username, settings.timezone,
              _describe(settings.database_url))
     async with running(app, bot):
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=True)
+        await poll(dp, bot, handle_signals=True)
     await bot.session.close()
     return 0
 

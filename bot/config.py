@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///regulars.db"
+PROXY_SCHEMES = ("socks5", "socks4", "http")  # what aiohttp-socks connects through
 
 
 class Settings(BaseSettings):
@@ -17,6 +19,7 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str | None = None
+    telegram_proxy: SecretStr | None = None
     owner_ids: Annotated[tuple[int, ...], NoDecode] = ()
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
@@ -59,6 +62,22 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("telegram_proxy", mode="before")
+    @classmethod
+    def _check_proxy(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value).strip()
+        problem = "must be a proxy URL such as socks5://user:password@host:1080 or http://host:3128"
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError:
+            raise ValueError(problem) from None
+        if parts.scheme not in PROXY_SCHEMES or not parts.hostname or port is None:
+            raise ValueError(problem)
+        return text
 
     @field_validator("shop_channel")
     @classmethod

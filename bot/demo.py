@@ -104,6 +104,7 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
             timezone="Asia/Shanghai", default_language="en", group_reply_window=window,
         )
         clock = ManualClock(START)
+        emu.clock = lambda: clock.now().timestamp()  # join-request dates and windows on the demo's calendar
         bot = create_bot(settings, TOKEN)
         app = create_app(settings, bot, clock=clock)
         dp = create_dispatcher(app)

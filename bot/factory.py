@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 def create_bot(settings: Settings, token: str, *, session: BaseSession | None = None,
                limiter: RateLimiter | None = None) -> Bot:
     if session is None:
-        session = AiohttpSession(
+        proxy = settings.telegram_proxy.get_secret_value() if settings.telegram_proxy else None
+        session = AiohttpSession(  # a proxy goes through aiohttp-socks (socks5, socks4 or http)
             api=TelegramAPIServer.from_base(settings.telegram_api_url) if settings.telegram_api_url else None,
+            proxy=proxy,
         )
     session.middleware(RateLimitMiddleware(limiter or RateLimiter()))
     return Bot(token, session=session, default=DefaultBotProperties(
@@ -107,6 +109,13 @@ def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatch
         inline_sync_filters(router)
     dp.include_routers(*chosen)
     return dp
+
+
+async def poll(dp: Dispatcher, bot: Bot, **kwargs: Any) -> None:
+    """Long polling as ``regulars run`` does it. Any webhook is removed first — Telegram refuses
+    getUpdates while one is set (409 Conflict) — keeping the updates it holds for us."""
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), **kwargs)
 
 
 @asynccontextmanager

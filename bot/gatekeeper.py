@@ -3,16 +3,23 @@ applicant, welcome the newcomer and pay the welcome gift.
 
 Every step is safe to repeat. A decision is a conditional UPDATE of a pending row; telling
 Telegram happens after that commits and is confirmed by a second conditional UPDATE
-(``applied``), which also pays the gift under the ledger key ``welcome:<user>``. Requests that
-time out, and decisions whose Telegram call did not go through (a crash, a network error), are
-picked up by :func:`sweep`, which runs at start-up and every half minute.
+(``applied``, with Telegram's ``outcome``), which also pays the gift under the ledger key
+``welcome:<user>`` — only when the approval took effect. The applicant's message is claimed
+(``notified``) before it is sent, so a retried decision never repeats it. Requests that time out,
+decisions whose Telegram call did not go through (a crash, a 429, a 5xx, a network error), and
+requests whose channel check got no answer are picked up by :func:`sweep`, which runs at
+start-up and every half minute.
+
+Telegram's clock, not ours: a request's timeout runs from its ``date``, and the bot may write to
+an applicant who never started it only within 5 minutes of that date (``user_chat_id``); a
+request that reaches the bot later than that (downtime, a backlog) is never sent a prompt.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -42,19 +49,40 @@ from games.points import Reason as PointsReason
 
 log = logging.getLogger(__name__)
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
+# Telegram lets the bot write to an applicant who never started it for 5 minutes after the request.
+JOIN_WINDOW = timedelta(minutes=5)
+PROMPT_MARGIN = timedelta(seconds=15)  # a prompt must arrive inside the window, not at its edge
+STAFF_REMINDER = timedelta(hours=1)  # staff hear about missing rights at most this often per group
+NOT_A_MEMBER = ("user not found", "participant_id_invalid")
+# What carrying out a decision on Telegram came to (JoinRequest.outcome).
+DONE, MEMBER, GONE, NO_RIGHTS, TOO_MANY, REFUSED = (
+    "done", "already_member", "gone", "no_rights", "too_many_channels", "refused")
+SILENT_REASONS = frozenset({str(Reason.BOT)})
 
 
-async def channel_follows(app: App, bot: Bot, user_id: int) -> bool:
-    """Whether ``user_id`` is in the shop's channel (the bot must be admin there to ask)."""
+async def channel_follows(app: App, bot: Bot, user_id: int) -> bool | None:
+    """Whether ``user_id`` is in the shop's channel (the bot must be admin there to ask); None when
+    it could not be established (Telegram did not answer after the limiter's retries, or refused
+    to say): never a "no" that was not Telegram's."""
     channel = app.settings.shop_channel
     if channel is None:
         return False
     try:
         member = await bot.get_chat_member(channel, user_id)
-    except TelegramAPIError as exc:
-        log.warning("getChatMember(%s, %s) failed: %s", channel, user_id, exc)
-        return False
+    except TelegramBadRequest as exc:
+        if any(marker in exc.message.lower() for marker in NOT_A_MEMBER):
+            return False
+        log.warning("getChatMember(%s, %s) refused: %s; follows: unknown", channel, user_id, exc.message)
+        return None
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        log.warning("getChatMember(%s, %s) failed: %s; follows: unknown", channel, user_id, exc)
+        return None
     return member.status in MEMBER_STATUSES or (member.status == "restricted" and bool(getattr(member, "is_member", 0)))
+
+
+def may_prompt(requested_at: datetime, now: datetime) -> bool:
+    """Whether a prompt sent now reaches an applicant who never started the bot."""
+    return now < requested_at + JOIN_WINDOW - PROMPT_MARGIN
 
 
 async def results(session: AsyncSession, app: App, request: JoinRequest, rules: GateRules,
@@ -64,7 +92,7 @@ async def results(session: AsyncSession, app: App, request: JoinRequest, rules: 
     if rules.password:
         found[Threshold.PASSWORD] = request.password_ok
     if rules.channel:
-        found[Threshold.CHANNEL] = bool(channel_ok)
+        found[Threshold.CHANNEL] = channel_ok  # None: Telegram did not say; the request waits
     if rules.allow:
         found[Threshold.ALLOW] = await access.is_allowed(session, request.user_id)
     if rules.segment:
@@ -106,24 +134,39 @@ async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox,
     if not user.is_bot:
         await people.upsert_user(session, Profile(user.id, user.first_name or "", user.last_name, user.username,
                                                   user.language_code, user.is_bot), now)
+    # The clock starts when the user asked, not when we got to it (downtime, a backlog).
+    expires_at = request.date + rules.timeout
     request_id = await gate_service.open_request(
         session, chat_id=request.chat.id, user_id=user.id, user_chat_id=request.user_chat_id,
         first_name=user.full_name, language_code=user.language_code,
         invite_link=request.invite_link.invite_link if request.invite_link else None,
-        requested_at=request.date, now=now, expires_at=now + rules.timeout,
+        requested_at=request.date, now=now, expires_at=expires_at,
     )
     if request_id is None:
         log.info("join request of %s to %s is already pending", user.id, request.chat.id)
         return
     row = await gate_service.get_request(session, request_id)
     assert row is not None
-    decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now))
+    if expires_at <= now and early is None:
+        decision = Decision(Verdict.DECLINE, Reason.TIMEOUT)
+    else:
+        decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now))
     if decision.verdict is Verdict.WAIT:
-        _ = _translator(app, user.language_code)
-        minutes = max(1, int(rules.timeout.total_seconds() // 60))
-        out.message(request.user_chat_id, _("join-ask-password", title=group.title, attempts=rules.attempts,
-                                            minutes=minutes))
-        return
+        if rules.channel and channel_ok is None:
+            await gate_service.set_needs_check(session, request_id, True)
+        if not rules.password or row.password_ok is not None:
+            return  # only the channel check is missing: the sweep asks Telegram again
+        if not may_prompt(request.date, now):
+            # Too late to ask: the prompt would not reach an applicant who never started the bot.
+            log.info("join request %s reached the bot %s after it was made; too late to ask for the password",
+                     request_id, now - request.date)
+            decision = Decision(Verdict.DECLINE, Reason.LATE)
+        else:
+            _ = _translator(app, user.language_code)
+            minutes = max(1, int((expires_at - now).total_seconds() // 60))
+            out.message(request.user_chat_id, _("join-ask-password", title=group.title, attempts=rules.attempts,
+                                                minutes=minutes))
+            return
     await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
                               reason=reason_code(decision), now=now)
     out.after_commit(lambda: apply(app, request_id))
@@ -161,7 +204,9 @@ async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox
     fresh = await gate_service.get_request(session, request_id)
     assert fresh is not None
     decision = combine(rules.mode, await results(session, app, fresh, rules, channel_ok, now))
-    if decision.verdict is Verdict.WAIT:  # cannot happen once the password is known; stay safe
+    if decision.verdict is Verdict.WAIT:  # the channel check got no answer: the sweep asks again
+        await gate_service.set_needs_check(session, request_id, True)
+        out.message(message.chat.id, _("join-checking"))
         return
     # The decision itself (approved, or declined with the reason) is the answer; see apply().
     await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
@@ -179,24 +224,36 @@ async def decline_pending_of(session: AsyncSession, out: Outbox, app: App, user_
 
 # ---- telling Telegram, the applicant and the group ------------------------------------------------
 
-async def _tell_telegram(bot: Bot, row: JoinRequest) -> bool | None:
-    """Approve or decline on Telegram. True: done; False: Telegram has nothing pending any more
-    (withdrawn, or handled by an admin); None: a transient failure, to retry later."""
+async def _tell_telegram(bot: Bot, row: JoinRequest) -> str | None:
+    """Approve or decline on Telegram (the limiter retries 429s, 5xx and network errors). Returns
+    the outcome, or None for a transient failure that outlasted the retries (the sweep tries again)."""
     try:
         if row.status == gate_service.APPROVED:
             await bot.approve_chat_join_request(row.chat_id, row.user_id)
         else:
             await bot.decline_chat_join_request(row.chat_id, row.user_id)
-        return True
+        return DONE
     except (TelegramNetworkError, TelegramRetryAfter, TelegramServerError) as exc:
         log.warning("join request %s: Telegram unavailable (%s); will retry", row.id, exc)
         return None
     except TelegramBadRequest as exc:
-        log.info("join request %s: nothing to %s on Telegram (%s)", row.id, row.status, exc.message)
-        return "USER_ALREADY_PARTICIPANT" in exc.message
-    except (TelegramForbiddenError, TelegramAPIError) as exc:
-        log.warning("join request %s: Telegram refused (%s)", row.id, exc)
-        return False
+        text = exc.message.upper()
+        log.warning("join request %s: Telegram refused to %s it (%s)", row.id, row.status, exc.message)
+        if "USER_ALREADY_PARTICIPANT" in text:
+            return MEMBER
+        if "HIDE_REQUESTER_MISSING" in text:
+            return GONE
+        if "CHAT_ADMIN_REQUIRED" in text or "NOT ENOUGH RIGHTS" in text:
+            return NO_RIGHTS
+        if "USER_CHANNELS_TOO_MUCH" in text:
+            return TOO_MANY
+        return REFUSED
+    except TelegramForbiddenError as exc:  # the bot is no longer in the group
+        log.warning("join request %s: Telegram refused (%s)", row.id, exc.message)
+        return REFUSED
+    except TelegramAPIError as exc:
+        log.warning("join request %s: Telegram refused (%s)", row.id, exc.message)
+        return REFUSED
 
 
 def decision_text(_: Translator, row: JoinRequest, title: str) -> str:
@@ -206,7 +263,8 @@ def decision_text(_: Translator, row: JoinRequest, title: str) -> str:
     if reason.startswith("failed:"):
         names = Markup(", ".join(_(f"threshold-{name}") for name in reason.removeprefix("failed:").split(",")))
         return _("join-declined-failed", title=title, thresholds=names)
-    key = {"banned": "join-declined-banned", "timeout": "join-declined-timeout"}.get(reason, "join-declined")
+    key = {"banned": "join-declined-banned", "timeout": "join-declined-timeout",
+           "unverified": "join-declined-unverified", "late": "join-declined-late"}.get(reason, "join-declined")
     return _(key, title=title)
 
 
@@ -215,6 +273,11 @@ async def apply(app: App, request_id: int) -> None:
 
     The applicant is told first: Telegram lets the bot write to someone who never started it only
     until their request is processed (``user_chat_id``), so the answer must go before the approval.
+    The message is claimed in the database before it goes, so retries (the sweep, after a 429 or
+    a network error) never repeat it; the gift it announces is paid only once Telegram confirms
+    the approval (or says the applicant is already a member). When Telegram refuses for good the
+    applicant hears what happened instead (once): the request is gone, staff will handle it (the
+    bot lacks the right; staff are told once), or they are in too many groups.
     """
     async with app.db.reader() as reader:
         row = await gate_service.get_request(reader, request_id)
@@ -233,20 +296,24 @@ async def apply(app: App, request_id: int) -> None:
         reader.expunge_all()
     approved = row.status == gate_service.APPROVED
     promised = group.welcome_gift if group is not None and approved and not paid else 0
-    if group is not None and row.reason != "bot":
-        _ = _translator(app, row.language_code)
-        text = decision_text(_, row, group.title)
-        if promised:
-            text = Markup(f"{text}\n{_('join-gift', points=promised)}")
-        await app.sender.send_message(row.user_chat_id, text)
-    told = await _tell_telegram(app.sender.bot, row)
-    if told is None:
+    _ = _translator(app, row.language_code)
+    if group is not None and row.reason not in SILENT_REASONS and not row.notified:
+        async with app.db.session() as session:
+            claimed = await gate_service.claim_notified(session, request_id)
+        if claimed:
+            text = decision_text(_, row, group.title)
+            if promised:
+                text = Markup(f"{text}\n{_('join-gift', points=promised)}")
+            await app.sender.send_message(row.user_chat_id, text)
+    outcome = await _tell_telegram(app.sender.bot, row)
+    if outcome is None:
         return
     now = app.clock.now()
-    joined = approved and told
+    joined = approved and outcome in (DONE, MEMBER)
     gift = 0
+    tell_staff = False
     async with app.db.session() as session:
-        if not await gate_service.claim_applied(session, request_id):
+        if not await gate_service.claim_applied(session, request_id, outcome):
             return
         if joined and group is not None:
             await people.add_to_group(session, row.chat_id, row.user_id, now)
@@ -255,8 +322,22 @@ async def apply(app: App, request_id: int) -> None:
                                              reason=PointsReason.WELCOME, key=f"welcome:{row.user_id}", now=now,
                                              ref=f"group:{row.chat_id}")
                 gift = 0 if movement.duplicate else movement.amount
-    if joined and group is not None:
-        welcome(app, group, row.first_name, gift, user_id=row.user_id)
+        if outcome == NO_RIGHTS:
+            tell_staff = not await gate_service.outcome_seen(session, row.chat_id, NO_RIGHTS,
+                                                             now - STAFF_REMINDER, request_id)
+    if group is None:
+        return
+    if joined:
+        if outcome == DONE:
+            welcome(app, group, row.first_name, gift, user_id=row.user_id)
+        return
+    if approved and outcome in (GONE, NO_RIGHTS, TOO_MANY):
+        key = {GONE: "join-gone", NO_RIGHTS: "join-staff-will-handle", TOO_MANY: "join-too-many-channels"}[outcome]
+        await app.sender.send_message(row.user_chat_id, _(key, title=group.title))
+    if tell_staff:
+        staff_ = _translator(app, group.language)
+        for staff_id in sorted(app.directory.staff_and_owners()):
+            await app.sender.send_message(staff_id, staff_("join-staff-no-rights", title=group.title))
 
 
 @dataclass(frozen=True)
@@ -307,16 +388,54 @@ def welcome(app: App, group: Group, name: str, gift: int, *, user_id: int | None
                       thread_id=group.thread_id)
 
 
+async def recheck(app: App, request_id: int) -> None:
+    """Ask Telegram again whether a waiting applicant follows the shop channel, and decide if it says."""
+    async with app.db.reader() as reader:
+        row = await gate_service.get_request(reader, request_id)
+        group = await group_service.get_group(reader, row.chat_id) if row is not None else None
+        reader.expunge_all()
+    if row is None or group is None or row.status != gate_service.PENDING:
+        return
+    rules = gate_service.rules_of(group)
+    channel_ok = await channel_follows(app, app.sender.bot, row.user_id) if rules.channel else None
+    if rules.channel and channel_ok is None:
+        return  # still unknown: the request keeps waiting (its timeout still applies)
+    now = app.clock.now()
+    async with app.db.session() as session:
+        await gate_service.set_needs_check(session, request_id, False)
+        fresh = await gate_service.get_request(session, request_id)
+        if fresh is None or fresh.status != gate_service.PENDING:
+            return
+        decision = combine(rules.mode, await results(session, app, fresh, rules, channel_ok, now))
+        if decision.verdict is Verdict.WAIT:
+            return  # the password is still awaited
+        decided = await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
+                                            reason=reason_code(decision), now=now)
+    if decided:
+        await apply(app, request_id)
+
+
 async def sweep(app: App) -> int:
-    """Decline requests past their time, then carry out every decision not yet carried out.
+    """Decline requests past their time (measured from the request's date), check again those
+    whose channel check got no answer, then carry out every decision not yet carried out.
     Returns how many requests timed out."""
     now = app.clock.now()
     timed_out = 0
     async with app.db.session() as session:
         for request_id in await gate_service.expired(session, now):
-            if await gate_service.decide(session, request_id, approved=False, reason=str(Reason.TIMEOUT), now=now):
+            row = await gate_service.get_request(session, request_id)
+            # Unanswered checks are not the applicant's fault: say so, not "you failed".
+            reason = Reason.UNVERIFIED if row is not None and row.needs_check else Reason.TIMEOUT
+            if await gate_service.decide(session, request_id, approved=False, reason=str(reason), now=now):
                 timed_out += 1
-        todo = await gate_service.unapplied(session)
+        to_check = await gate_service.to_check_again(session)
+    for request_id in to_check:
+        try:
+            await recheck(app, request_id)
+        except Exception:
+            log.exception("checking join request %s again failed; will retry", request_id)
+    async with app.db.reader() as reader:
+        todo = await gate_service.unapplied(reader)
     for request_id in todo:
         try:
             await apply(app, request_id)

@@ -14,9 +14,11 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.sender import never_sent
 from bot.services import redpackets as service
 from bot.texts import LIST_NAME, Translator, language_for, lines, shorten
 from games import redpacket as rules
@@ -51,6 +53,27 @@ class PacketBoard:
         self._closed: OrderedDict[int, DomainError] = OrderedDict()
         self._grabbed: OrderedDict[int, dict[int, int]] = OrderedDict()
         self._passwords: dict[int, dict[str, list[int]]] = {}  # chat -> password -> open packets, oldest first
+        self._messages: OrderedDict[int, int] = OrderedDict()  # packet -> its message, once confirmed
+        self._checked: set[tuple[int, int]] = set()  # (packet, message) presses already looked up
+
+    def message_of(self, packet_id: int) -> int | None:
+        return self._messages.get(packet_id)
+
+    def needs_adoption(self, packet_id: int, message_id: int) -> bool:
+        """Whether a press on ``message_id`` should be checked against the packet's recorded
+        message (once per message: a stampede on one packet costs one look-up)."""
+        if self._messages.get(packet_id) == message_id or (packet_id, message_id) in self._checked:
+            return False
+        self._checked.add((packet_id, message_id))
+        if len(self._checked) > self.max_packets:
+            self._checked.clear()
+        return True
+
+    def remember_message(self, packet_id: int, message_id: int) -> None:
+        self._messages[packet_id] = message_id
+        self._messages.move_to_end(packet_id)
+        while len(self._messages) > self.max_packets:
+            self._messages.popitem(last=False)
 
     def refusal(self, packet_id: int, user_id: int) -> DomainError | None:
         grabbed = self._grabbed.get(packet_id)
@@ -227,11 +250,18 @@ async def post(app: App, packet_id: int) -> None:
         app.packets.add_password(packet.chat_id, packet.password, packet_id)
     markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
     group = app.directory.group(packet.chat_id)
+    failed: list[TelegramAPIError] = []
     message = await app.sender.send_message(packet.chat_id, render(app, _, packet_view), reply_markup=markup,
-                                            message_thread_id=group.thread_id if group else None)
+                                            message_thread_id=group.thread_id if group else None, failed=failed)
     if message is not None:
         async with app.db.session() as session:
             await service.set_message(session, packet_id, message.message_id)
+        app.packets.remember_message(packet_id, message.message_id)
+        return
+    if any(isinstance(exc, TelegramNetworkError | TelegramServerError) and not _surely_lost(exc) for exc in failed):
+        # Not repeated after a timeout (bot.sender): if this one arrived although the call failed,
+        # the first press on its button adopts it (see adopt()); otherwise it refunds at expiry.
+        log.warning("red packet %s: its post to %s may or may not have arrived", packet_id, packet.chat_id)
         return
     # Telegram refused it for good (a basic group that became a supergroup was already retried
     # at its new id by the sender): the points go back rather than sit in a packet nobody sees.
@@ -240,6 +270,30 @@ async def post(app: App, packet_id: int) -> None:
     if refund is not None:
         app.packets.close(packet_id, rules.Expired())
         log.warning("red packet %s could not be posted in %s; %s points refunded", packet_id, packet.chat_id, refund)
+
+
+def _surely_lost(exc: TelegramAPIError) -> bool:
+    """A network error raised before the request left: Telegram never saw the post."""
+    return isinstance(exc, TelegramNetworkError) and never_sent(exc)
+
+
+async def adopt(app: App, packet_id: int, chat_id: int, message_id: int) -> None:
+    """A button was pressed on ``message_id`` for ``packet_id``. If the packet has no message on
+    record, its post timed out but did arrive: this is it (recorded, then kept up to date). If it
+    has another one, this is an orphan copy (a post repeated after a timeout, before this
+    version): it is deleted, or at least loses its button, so it cannot mislead anyone."""
+    async with app.db.session() as session:
+        recorded = await service.claim_message(session, packet_id, chat_id, message_id)
+    if recorded is None:
+        return
+    app.packets.remember_message(packet_id, recorded)
+    if recorded == message_id:
+        log.info("red packet %s: adopted message %s (its post had timed out)", packet_id, message_id)
+        schedule_refresh(app, packet_id)
+        return
+    log.warning("red packet %s: removing orphan copy %s (the packet is message %s)", packet_id, message_id, recorded)
+    if not await app.sender.delete(chat_id, message_id):
+        await app.sender.edit_reply_markup(chat_id, message_id, reply_markup=None)
 
 
 async def refresh(app: App, packet_id: int) -> None:

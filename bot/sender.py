@@ -10,8 +10,19 @@ one shared :class:`RateLimiter`:
 * a 429 ``retry_after`` blocks the offending chat until it has passed.
 
 Only methods that post into a chat are limited; everything else (answering callback
-queries, getters, deletes, ``getUpdates``...) passes straight through and is never
-queued behind sends.
+queries, getters, deletes, ``getUpdates``...) is never queued behind sends. Idempotent
+calls among them (join-request decisions, bans, ``getChatMember``, deletes...) are retried
+on 429 (after ``retry_after``), 5xx and network errors like posts are; the rest pass
+straight through.
+
+A post is never repeated when the first attempt may have reached Telegram: a network
+error after the request was sent (a timeout, a dropped connection) can hide a message
+that *was* posted, and posting it again shows it twice (a red packet would leave an
+orphan copy with a live button). So a message-creating call is retried after a network
+error only when the connection was never made (nothing was sent); otherwise the error
+goes to the caller, which reports the message as not sent. Posts that carry state keep
+their message id in the database and recognise a copy that did arrive (see
+``bot.packets.adopt``). Edits, deletes and decisions are idempotent and always retried.
 
 Handlers and jobs talk to :class:`Sender`, which never raises Telegram or network
 errors into its caller, and busy groups get their chatter batched by
@@ -52,6 +63,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     ReplyParameters,
 )
+from aiohttp import ClientConnectorError
 
 from bot.texts import (
     MAX_CALLBACK_TEXT,
@@ -365,6 +377,47 @@ RATE_LIMITED_METHODS: Final[frozenset[str]] = frozenset(
 )
 
 
+# Methods that post nothing but are safe to repeat: retried on 429/5xx/network errors, never throttled.
+RETRIED_METHODS: Final[frozenset[str]] = frozenset(
+    {
+        "approveChatJoinRequest",
+        "declineChatJoinRequest",
+        "getChatMember",
+        "getChat",
+        "getChatAdministrators",
+        "getChatMemberCount",
+        "getMe",
+        "getFile",
+        "banChatMember",
+        "unbanChatMember",
+        "restrictChatMember",
+        "deleteMessage",
+        "deleteMessages",
+        "answerCallbackQuery",
+        "pinChatMessage",
+        "unpinChatMessage",
+        "setMyCommands",
+        "deleteMyCommands",
+        "setChatMenuButton",
+        "deleteWebhook",
+    }
+)
+# Calls that create a new message: repeating one the first attempt delivered posts it twice.
+CREATES_MESSAGE: Final[frozenset[str]] = frozenset(
+    name for name in RATE_LIMITED_METHODS if name.startswith(("send", "copy", "forward"))
+)
+
+
+def never_sent(exc: TelegramNetworkError) -> bool:
+    """Whether a network error happened before the request left (no connection was made), so
+    Telegram cannot have carried it out. Timeouts and dropped connections are ambiguous."""
+    cause = exc.__cause__
+    if isinstance(cause, ClientConnectorError):
+        return True
+    # aiohttp-socks: the proxy refused or timed out before the request was forwarded.
+    return type(cause).__name__ in {"ProxyConnectionError", "ProxyTimeoutError"}
+
+
 def _rate_limit_target(method: TelegramMethod[Any]) -> tuple[bool, ChatId | None, int]:
     """(is limited, chat to charge or None for global-only, number of messages it posts)."""
     name = getattr(method, "__api_method__", "")
@@ -385,9 +438,12 @@ class RateLimitMiddleware(BaseRequestMiddleware):
     * ``TelegramRetryAfter``: the chat is penalized and the call retried once the
       penalty has passed, at most ``max_retry_after`` times, then the error is re-raised.
     * ``TelegramServerError`` (5xx) / ``TelegramNetworkError``: retried with exponential
-      backoff and jitter (``backoff_base * 2**n``), at most ``max_error_retries`` times.
-    * Anything else propagates at once. Methods that do not post into a chat (answering
-      callback queries, getters, deletes...) are passed straight through, untouched.
+      backoff and jitter (``backoff_base * 2**n``), at most ``max_error_retries`` times —
+      except a network error on a message-creating call that may have reached Telegram
+      (see :func:`never_sent`): re-raised at once, so a message is never posted twice.
+    * Anything else propagates at once. Methods that do not post into a chat are not
+      throttled; the idempotent ones (:data:`RETRIED_METHODS`) get the same retries, with a
+      429 waited out on the spot (it blocks no chat); the others pass straight through.
     """
 
     def __init__(
@@ -421,8 +477,11 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         limited, chat_id, weight = _rate_limit_target(method)
+        api_name = getattr(method, "__api_method__", "")
         if not limited:
-            return await make_request(bot, method)
+            if api_name not in RETRIED_METHODS:
+                return await make_request(bot, method)
+            chat_id, weight = None, 0  # retried, never throttled
 
         name = type(method).__name__
         flood_retries = 0
@@ -451,14 +510,18 @@ class RateLimitMiddleware(BaseRequestMiddleware):
                     exc.retry_after,
                 )
                 if chat_id is None:
-                    # Inline-message edit: no chat to block, and one inline message's flood
-                    # control must not stop the whole bot. Just wait it out here.
+                    # Inline-message edit or a call that posts nothing: no chat to block, and one
+                    # message's (or method's) flood control must not stop the whole bot.
                     await self._sleep(float(exc.retry_after))
                 else:
                     # acquire() waits the penalty out (and holds back other sends to the chat).
                     self.limiter.penalize(chat_id, exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 if isinstance(exc, TelegramEntityTooLarge) or error_retries >= self.max_error_retries:
+                    raise
+                if isinstance(exc, TelegramNetworkError) and api_name in CREATES_MESSAGE and not never_sent(exc):
+                    logger.warning("%s to chat %s: %s; not repeated (it may have been posted)",
+                                   name, chat_id, exc.message)
                     raise
                 delay = self.backoff(error_retries)
                 error_retries += 1
@@ -536,6 +599,7 @@ class Sender:
         disable_notification: bool | None = None,
         link_preview: bool = False,
         message_thread_id: int | None = None,
+        failed: list[TelegramAPIError] | None = None,
     ) -> Message | None:
         """Send ``text``; a text over Telegram's 4,096 characters goes out as several messages, cut
         at line boundaries (the reply goes with the first, the keyboard with the last, which is
@@ -550,7 +614,7 @@ class Sender:
                     chat_id, part, reply_markup=reply_markup if n == len(parts) - 1 else None,
                     parse_mode=parse_mode, reply_to_message_id=reply_to_message_id if n == 0 else None,
                     disable_notification=disable_notification if n == 0 else True, link_preview=link_preview,
-                    message_thread_id=message_thread_id)
+                    message_thread_id=message_thread_id, failed=failed)
                 if last is None:
                     return None
             return last
@@ -567,7 +631,7 @@ class Sender:
                 message_thread_id=thread,
             )
 
-        return await self._send("sendMessage", chat_id, message_thread_id, send)
+        return await self._send("sendMessage", chat_id, message_thread_id, send, failed)
 
     async def send_photo(
         self,
@@ -580,6 +644,7 @@ class Sender:
         reply_to_message_id: int | None = None,
         disable_notification: bool | None = None,
         message_thread_id: int | None = None,
+        failed: list[TelegramAPIError] | None = None,
     ) -> Message | None:
         """Send a photo; a caption over Telegram's 1,024 characters is cut at a line boundary and
         the rest follows as text messages (the keyboard goes with the last one)."""
@@ -606,7 +671,7 @@ class Sender:
                 message_thread_id=thread,
             )
 
-        return await self._send("sendPhoto", chat_id, message_thread_id, send)
+        return await self._send("sendPhoto", chat_id, message_thread_id, send, failed)
 
     async def _send(
         self,
@@ -614,20 +679,23 @@ class Sender:
         chat_id: ChatId,
         thread: int | None,
         send: Callable[[ChatId, int | None], Awaitable[Message]],
+        failed: list[TelegramAPIError] | None = None,
     ) -> Message | None:
         """A send through :meth:`_guard`, made again to the supergroup a basic group became, or to
-        the General topic when its forum topic is gone."""
-        failure: list[TelegramAPIError] = []
+        the General topic when its forum topic is gone. What went wrong is appended to ``failed``
+        (a :class:`TelegramNetworkError` there means the message may have arrived all the same)."""
+        failure: list[TelegramAPIError] = [] if failed is None else failed
+        first = len(failure)
         ok, message = await self._guard(action, chat_id, lambda: send(chat_id, thread), failed=failure)
         if ok:
             return message
-        error = failure[0] if failure else None
+        error = failure[first] if len(failure) > first else None
         if isinstance(error, TelegramMigrateToChat):
             new_chat_id = error.migrate_to_chat_id
-            ok, message = await self._guard(action, new_chat_id, lambda: send(new_chat_id, None))
+            ok, message = await self._guard(action, new_chat_id, lambda: send(new_chat_id, None), failed=failure)
         elif thread is not None and isinstance(error, TelegramBadRequest) and _THREAD_GONE in error.message.lower():
             logger.warning("%s to chat %s: topic %s is gone, posting in General", action, chat_id, thread)
-            ok, message = await self._guard(action, chat_id, lambda: send(chat_id, None))
+            ok, message = await self._guard(action, chat_id, lambda: send(chat_id, None), failed=failure)
         return message if ok else None
 
     async def edit_text(
@@ -706,11 +774,13 @@ class Sender:
         not_modified_ok: bool = False,
         failed: list[TelegramAPIError] | None = None,
     ) -> tuple[bool, R | None]:
-        """Run ``call``; turn every Telegram/network failure into ``(False, None)`` (a migration or
-        a Bad Request is also appended to ``failed``, for callers that act on it)."""
+        """Run ``call``; turn every Telegram/network failure into ``(False, None)`` (the error is also
+        appended to ``failed``, for callers that act on it)."""
         try:
             return True, await call()
         except TelegramForbiddenError as exc:
+            if failed is not None:
+                failed.append(exc)
             logger.info("%s to chat %s forbidden: %s", action, chat_id, exc.message)
             await self._chat_unavailable(chat_id)
         except TelegramMigrateToChat as exc:
@@ -731,6 +801,8 @@ class Sender:
             if any(marker in description for marker in _CHAT_GONE):
                 await self._chat_unavailable(chat_id)
         except TelegramAPIError as exc:
+            if failed is not None:
+                failed.append(exc)
             logger.warning("%s to chat %s failed (%s): %s", action, chat_id, type(exc).__name__, exc.message)
         except AiogramError as exc:  # e.g. an undecodable response
             logger.warning("%s to chat %s failed (%s): %s", action, chat_id, type(exc).__name__, exc)

@@ -53,6 +53,8 @@ class Reason(StrEnum):
     BOT = "bot"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    UNVERIFIED = "unverified"  # timed out while a threshold could not be checked (Telegram did not answer)
+    LATE = "late"  # reached the bot after the 5-minute window in which it may ask the applicant anything
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,9 @@ async def grab_button(
     outcome = await _grab(app, callback_data.id, query.message.chat.id, profile.id, now, today)
     text, alert = _grab_popup(_, outcome)
     out.popup(text, alert=alert)
+    chat_id, message_id = query.message.chat.id, query.message.message_id
+    if app.packets.needs_adoption(callback_data.id, message_id):  # a copy whose post timed out, or an orphan
+        out.after_commit(lambda: packets.adopt(app, callback_data.id, chat_id, message_id))
 
 
 class PacketPassword(Filter):

@@ -84,6 +84,7 @@ async def harness(db_url: str, *, language: str = "en", limits: bool = False) ->
             timezone="Asia/Shanghai", default_language=language, group_reply_window=0.05,
         )
         clock = ManualClock(START)
+        emu.clock = lambda: clock.now().timestamp()  # Telegram's dates and windows follow the test's clock
         limiter = None if limits else RateLimiter(global_per_second=10_000, group_per_minute=10_000,
                                                   private_per_second=10_000.0, private_burst=10_000)
         bot = create_bot(settings, TOKEN, limiter=limiter)

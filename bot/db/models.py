@@ -211,7 +211,11 @@ class AuditEntry(SQLModel, table=True):
 class JoinRequest(SQLModel, table=True):
     """A Telegram join request and its decision. ``pending_key`` (``chat:user``) is set only while
     pending, so one user has at most one open request per group; a decision is a conditional
-    UPDATE of a pending row, so it happens once. ``applied`` turns true once Telegram was told."""
+    UPDATE of a pending row, so it happens once. ``applied`` turns true once Telegram was told;
+    ``outcome`` says what Telegram answered (done, already a member, request gone, rights
+    missing...). ``notified`` turns true (before sending) when the applicant is told the decision,
+    so they hear it once however often carrying it out is retried. ``needs_check``: a threshold
+    could not be checked (Telegram did not answer) and the sweep asks again."""
 
     __tablename__ = "join_requests"
     __table_args__ = (
@@ -238,6 +242,11 @@ class JoinRequest(SQLModel, table=True):
     password_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     password_ok: bool | None = Field(default=None, sa_column=Column(Boolean))
     applied: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    notified: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False,
+                                                           server_default=false()))
+    outcome: str | None = Field(default=None, sa_column=Column(String(32)))
+    needs_check: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False,
+                                                              server_default=false()))
     requested_at: datetime = Field(sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc())
     expires_at: datetime = Field(sa_column=_utc())

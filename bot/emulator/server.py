@@ -8,7 +8,10 @@ bot runs against it with aiogram's own HTTP session and long polling (getUpdates
 The test side builds the world (users, groups, channels), pushes updates as users would, and
 inspects everything the bot did; see :class:`bot.emulator.state.TelegramState` for those methods.
 Telegram's flood limits are watched and, with ``enforce_limits=True``, enforced with 429 and
-``retry_after``.
+``retry_after``. Failures can be injected on any method (``inject``: 429 with ``retry_after``,
+5xx, 4xx with Telegram's text, a dropped connection; ``inject_timeout_after_success``: the call
+is carried out, then the connection is dropped so the client times out). A webhook set with
+setWebhook makes getUpdates answer 409, as on Telegram.
 """
 
 from __future__ import annotations
@@ -22,7 +25,17 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.state import DEFAULT_UPDATES, JSON_FIELDS, ApiError, Params, TelegramState, bad_request, int_param
+from bot.emulator.state import (
+    DEFAULT_UPDATES,
+    JSON_FIELDS,
+    WEBHOOK_CONFLICT,
+    ApiError,
+    ConnectionAbort,
+    Params,
+    TelegramState,
+    bad_request,
+    int_param,
+)
 from bot.emulator.world import ApiCall, StoredMessage, UploadedFile
 
 log = logging.getLogger(__name__)
@@ -157,10 +170,26 @@ class BotAPIEmulator(TelegramState):
                 result = self.call(method, params)
         except ApiError as exc:
             return self._reply(method, params, exc)
+        except ConnectionAbort as abort:
+            return await self._abort(request, method, params, abort)
         except Exception:
             log.exception("emulator failed on %s %s", method, params)
             return self._reply(method, params, ApiError(500, "Internal Server Error"))
         return self._reply(method, params, None, result)
+
+    async def _abort(self, request: web.Request, method: str, params: Params, abort: ConnectionAbort) -> web.Response:
+        """An injected network failure: hold the answer ``delay`` s, then drop the connection."""
+        now = time.monotonic()
+        if abort.performed:
+            self.calls.append(ApiCall(method, params, now, True))
+        else:
+            self.calls.append(ApiCall(method, params, now, False, 0, "connection dropped"))
+        self._touch()
+        if abort.delay:
+            await asyncio.sleep(abort.delay)
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)  # never reaches the client: the connection is gone
 
     def _reply(self, method: str, params: Params, error: ApiError | None, result: Any = None) -> web.Response:
         now = time.monotonic()
@@ -206,7 +235,19 @@ class BotAPIEmulator(TelegramState):
     # ---- long polling -------------------------------------------------------------------------------
 
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
-        """getUpdates: confirm by ``offset``, then wait up to ``timeout`` s for up to ``limit`` updates."""
+        """getUpdates: confirm by ``offset``, then wait up to ``timeout`` s for up to ``limit`` updates.
+        Refused with 409 while a webhook is set, as on Telegram."""
+        if self.webhook_url:
+            raise ApiError(409, WEBHOOK_CONFLICT)
+        fault = self._take_fault("getUpdates", params)
+        if fault is not None:
+            if fault.error in ("network", "timeout_after_success"):
+                raise ConnectionAbort("getUpdates", performed=False, delay=fault.delay)
+            code = int(fault.error)
+            if code == 429:
+                seconds = fault.retry_after if fault.retry_after is not None else 1
+                raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+            raise ApiError(code, fault.description or "Internal Server Error")
         offset = int_param(params, "offset", 0)
         limit = max(1, min(100, int_param(params, "limit", 100)))
         timeout = max(0.0, float(params.get("timeout") or 0))

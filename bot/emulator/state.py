@@ -80,6 +80,45 @@ RESTRICTED_RIGHTS = ("can_send_messages", "can_send_audios", "can_send_documents
                      "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics")
 
 
+class ConnectionAbort(Exception):
+    """The HTTP connection is dropped instead of answered: the client sees a network error.
+    ``performed``: the method was carried out first (a request that reached Telegram, then timed out)."""
+
+    def __init__(self, method: str, *, performed: bool, delay: float = 0.0) -> None:
+        super().__init__(method)
+        self.method = method
+        self.performed = performed
+        self.delay = delay
+
+
+@dataclasses.dataclass
+class Fault:
+    """One injected failure (see :meth:`TelegramState.inject`)."""
+
+    method: str  # lower-case Bot API method name, or "*" for any method
+    error: int | str  # an HTTP error code, "network" (connection dropped) or "timeout_after_success"
+    times: int
+    retry_after: int | None = None
+    description: str | None = None
+    chat_id: int | None = None
+    user_id: int | None = None
+    delay: float = 0.0
+
+    def matches(self, method: str, params: Params) -> bool:
+        if self.method not in ("*", method.lower()):
+            return False
+        if self.chat_id is not None and str(params.get("chat_id")) != str(self.chat_id):
+            return False
+        return self.user_id is None or str(params.get("user_id")) == str(self.user_id)
+
+
+# Telegram's wording for the errors tests inject most.
+FAULT_TEXTS = {400: "Bad Request", 403: "Forbidden", 409: "Conflict", 500: "Internal Server Error",
+               502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+                    "the webhook first")
+
+
 class ApiError(Exception):
     """An error answer: HTTP status ``code``, Telegram's ``description`` and optional ``parameters``."""
 
@@ -189,13 +228,79 @@ class TelegramState:
         self._handlers: dict[str, Handler] = {
             name.removeprefix("_api_"): getattr(self, name) for name in dir(self) if name.startswith("_api_")
         }
+        # Wall-clock time (Unix seconds) of the emulated Telegram, read through now(): message and
+        # join-request dates, the 5-minute messaging window. Tests may point it at their manual clock.
+        self.clock: Callable[[], float] = time.time
+        self.faults: list[Fault] = []
+        self.webhook_url = ""
 
     def call(self, method: str, params: Params) -> Any:
-        """Answer the Bot API ``method`` (any case) with ``params``; raises :class:`ApiError`."""
+        """Answer the Bot API ``method`` (any case) with ``params``; raises :class:`ApiError`, or
+        :class:`ConnectionAbort` for an injected network failure."""
         handler = self._handlers.get(method.lower())
         if handler is None:
             raise ApiError(404, "Not Found")
-        return handler(params)
+        fault = self._take_fault(method, params)
+        if fault is None:
+            return handler(params)
+        if fault.error == "network":
+            raise ConnectionAbort(method, performed=False, delay=fault.delay)
+        if fault.error == "timeout_after_success":
+            handler(params)
+            raise ConnectionAbort(method, performed=True, delay=fault.delay)
+        code = int(fault.error)
+        if code == 429:
+            seconds = fault.retry_after if fault.retry_after is not None else 1
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        default = FAULT_TEXTS.get(code, "Error")
+        description = fault.description or default
+        if code in (400, 403) and not description.startswith(default):
+            description = f"{default}: {description}"
+        raise ApiError(code, description)
+
+    # ---- fault injection ----------------------------------------------------------------------------
+
+    def inject(self, method: str, error: int | str = 429, *, retry_after: int | None = None, times: int = 1,
+               chat_id: int | None = None, user_id: int | None = None, description: str | None = None) -> Fault:
+        """Make the next ``times`` calls of ``method`` (any case; "*" for every method) fail.
+
+        ``error``: an HTTP code answered the way Telegram answers it — 429 with ``retry_after``
+        seconds (default 1) in ``parameters``; 500/502/503/504 with Telegram's wording; 400/403
+        with ``description`` (e.g. ``"CHAT_ADMIN_REQUIRED"`` becomes "Bad Request:
+        CHAT_ADMIN_REQUIRED") — or ``"network"``: the connection is dropped without an answer and
+        nothing is carried out. ``chat_id``/``user_id`` restrict the fault to calls with those
+        parameters. Works on any method, getUpdates included (served by the HTTP layer).
+        Returns the fault; ``fault.times`` counts down as it fires.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if isinstance(error, str) and error != "network":
+            raise ValueError("error must be an HTTP code or 'network'")
+        fault = Fault(method.lower() if method != "*" else "*", error, times, retry_after, description, chat_id,
+                      user_id)
+        self.faults.append(fault)
+        return fault
+
+    def inject_timeout_after_success(self, method: str, *, times: int = 1, chat_id: int | None = None,
+                                     delay: float = 0.0) -> Fault:
+        """The next ``times`` calls of ``method`` are carried out (a message is posted, a request
+        approved…), then the HTTP response is held ``delay`` seconds and the connection dropped:
+        the client sees a network error (a timeout) although Telegram did the work. The call is
+        recorded in ``calls`` as succeeded."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        fault = Fault(method.lower(), "timeout_after_success", times, chat_id=chat_id, delay=delay)
+        self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, method: str, params: Params) -> Fault | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.matches(method, params):
+                fault.times -= 1
+                if fault.times == 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
 
     def _changed(self, *, new_update: bool = False) -> None:
         """Hook: the state changed (``new_update``: an update was queued). The server wakes its waiters."""
@@ -270,8 +375,9 @@ class TelegramState:
             raise ValueError(f"unknown administrator rights: {sorted(unknown)}")
 
     def now(self) -> int:
-        """Telegram's clock (Unix seconds): real time plus what :meth:`advance_clock` added."""
-        return int(time.time() + self.clock_offset)
+        """Telegram's clock (Unix seconds): ``clock()`` (real time, or a test's manual clock) plus what
+        :meth:`advance_clock` added. Message dates, join-request dates and their windows use it."""
+        return int(self.clock() + self.clock_offset)
 
     def advance_clock(self, seconds: float) -> None:
         """Move Telegram's clock forward: messages already sent grow older (deleteMessage's 48 hours)."""
@@ -454,14 +560,20 @@ class TelegramState:
         }})
         return cq_id
 
-    def push_join_request(self, user: EmuUser, chat: EmuChat, invite_link: str | None = None) -> dict[str, Any]:
+    def push_join_request(self, user: EmuUser, chat: EmuChat, invite_link: str | None = None, *,
+                          date: int | None = None) -> dict[str, Any]:
         """``user`` asks to join ``chat`` (through ``invite_link`` if given); the bot may approve or decline.
 
         As on Telegram, the bot receives the request only in a supergroup (or channel) where it is an
         administrator with ``can_invite_users``; otherwise it waits for a human admin (the update is
-        returned but not delivered)."""
+        returned but not delivered).
+
+        ``date`` (Unix seconds, default: now by ``clock``) is when the user asked: an update the bot
+        receives late (downtime, a backlog) carries an old date, and the 5-minute window in which
+        the bot may write to the applicant runs from it."""
         # A user's requests to one chat have distinct dates (Telegram's clock ticks between them).
-        date = max(int(time.time()), self._join_dates.get((chat.id, user.id), 0) + 1)
+        asked = self.now() if date is None else date
+        date = max(asked, self._join_dates.get((chat.id, user.id), 0) + 1)
         self._join_dates[(chat.id, user.id)] = date
         request: dict[str, Any] = {"chat": chat.to_dict(), "from": user.to_dict(), "user_chat_id": user.id,
                                    "date": date}
@@ -475,7 +587,7 @@ class TelegramState:
             log.debug("join request of %s to %s not delivered: the bot cannot manage join requests there",
                       user.id, chat.id)
             return {"update_id": next(self._update_ids), "chat_join_request": request}
-        self._join_windows[user.id] = time.monotonic() + JOIN_REQUEST_WINDOW
+        self._join_windows[user.id] = max(self._join_windows.get(user.id, 0.0), date + JOIN_REQUEST_WINDOW)
         return self.push_update({"chat_join_request": request})
 
     def push_poll_answer(self, user: EmuUser, poll_id: str, option_ids: list[int]) -> dict[str, Any]:
@@ -630,7 +742,7 @@ class TelegramState:
                 if chat.user.blocked_bot:
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
                 window = self._join_windows.get(chat.user.id, 0.0)
-                if not chat.user.started_bot and time.monotonic() > window:
+                if not chat.user.started_bot and self.now() > window:
                     raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return chat
         if chat.bot_status == "kicked":
@@ -798,13 +910,23 @@ class TelegramState:
     def _api_close(self, params: Params) -> Any:
         return True
 
+    def _api_setwebhook(self, params: Params) -> Any:
+        url = str(params.get("url") or "")
+        if url and not url.startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook_url = url
+        if bool_param(params, "drop_pending_updates"):
+            self._queue.clear()
+        return True
+
     def _api_deletewebhook(self, params: Params) -> Any:
+        self.webhook_url = ""
         if bool_param(params, "drop_pending_updates"):
             self._queue.clear()
         return True
 
     def _api_getwebhookinfo(self, params: Params) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._queue)}
+        return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": len(self._queue)}
 
     def _confirm(self, offset: int) -> None:
         """Forget the updates the bot confirmed: those delivered with an id below ``offset``.

@@ -273,7 +273,14 @@ join-declined-timeout = Your request to join <b>{ $title }</b> was declined beca
 join-gift = 🎁 Welcome gift: +{ $points } { $points ->
         [one] point
        *[other] points
-    }.
+    }, credited as soon as you are in.
+join-checking = Thanks! I am still checking your request with Telegram; you will hear from me shortly.
+join-declined-unverified = Sorry, your request to join <b>{ $title }</b> could not be checked in time (Telegram did not answer), so it was declined. Please ask again in a little while.
+join-declined-late = Your request to join <b>{ $title }</b> reached me too late to be completed. Please send it again with the invite link.
+join-gone = Your request to join <b>{ $title }</b> was no longer pending (withdrawn, or handled by an admin), so the approval did not go through and no gift was credited.
+join-staff-will-handle = I could not let you into <b>{ $title }</b> myself; the shop's staff will handle your request shortly.
+join-too-many-channels = Telegram could not add you to <b>{ $title }</b>: you are in too many groups and channels (Telegram allows 500). Leave some, then send the request again.
+join-staff-no-rights = ⚠️ I could not carry out a join request in <b>{ $title }</b>: I need the admin right “Invite users via link” (can_invite_users). Open the group's settings → Administrators → me, and turn it on. Until then, please handle pending join requests yourself.
 threshold-password = wrong password
 threshold-channel = you do not follow the shop channel
 threshold-allow = you are not on the guest list

@@ -107,13 +107,47 @@ async def record_password(session: AsyncSession, request_id: int, *, before: int
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def claim_applied(session: AsyncSession, request_id: int) -> bool:
+async def claim_applied(session: AsyncSession, request_id: int, outcome: str | None = None) -> bool:
+    """Mark a decision carried out, with what Telegram answered; False if it already was."""
     result = await session.execute(
         update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status != PENDING,
                                REQUESTS.c.applied == False)  # noqa: E712
-        .values(applied=True)
+        .values(applied=True, outcome=outcome)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_notified(session: AsyncSession, request_id: int) -> bool:
+    """Claim telling the applicant the decision (before the message goes out): True once per request."""
+    result = await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status != PENDING,
+                               REQUESTS.c.notified == False)  # noqa: E712
+        .values(notified=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_needs_check(session: AsyncSession, request_id: int, needed: bool) -> None:
+    """A threshold could not be checked (Telegram did not answer): the sweep asks again."""
+    await session.execute(update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status == PENDING)
+                          .values(needs_check=needed))
+
+
+async def to_check_again(session: AsyncSession) -> list[int]:
+    return list((await session.execute(
+        select(REQUESTS.c.id).where(REQUESTS.c.status == PENDING, REQUESTS.c.needs_check == True)  # noqa: E712
+        .order_by(REQUESTS.c.id)
+    )).scalars())
+
+
+async def outcome_seen(session: AsyncSession, chat_id: int, outcome: str, since: datetime,
+                       excluding: int) -> bool:
+    """Whether another request of ``chat_id`` met ``outcome`` after ``since`` (staff were told then)."""
+    return (await session.execute(
+        select(func.count()).select_from(REQUESTS)
+        .where(REQUESTS.c.chat_id == chat_id, REQUESTS.c.outcome == outcome, REQUESTS.c.id != excluding,
+               REQUESTS.c.decided_at >= since)
+    )).scalar_one() > 0
 
 
 async def awaiting_password(session: AsyncSession, user_id: int) -> int | None:

@@ -99,6 +99,16 @@ async def set_message(session: AsyncSession, packet_id: int, message_id: int) ->
     await session.execute(update(PACKETS).where(PACKETS.c.id == packet_id).values(message_id=message_id))
 
 
+async def claim_message(session: AsyncSession, packet_id: int, chat_id: int, message_id: int) -> int | None:
+    """Record ``message_id`` as the packet's message if it has none yet (its post timed out but
+    arrived); returns the packet's message id now (None: no such packet in ``chat_id``)."""
+    await session.execute(update(PACKETS).where(PACKETS.c.id == packet_id, PACKETS.c.chat_id == chat_id,
+                                                PACKETS.c.message_id.is_(None)).values(message_id=message_id))
+    return (await session.execute(
+        select(PACKETS.c.message_id).where(PACKETS.c.id == packet_id, PACKETS.c.chat_id == chat_id)
+    )).scalar_one_or_none()
+
+
 # ---- grabbing ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -127,3 +127,32 @@ def test_import_orders_from_the_command_line(sqlite_env: Path, tmp_path: Path,
     assert con.execute("SELECT actor_id, action, details FROM audit_log").fetchall() == [
         (0, "orders.import", "new=2 updated=0")]
     con.close()
+
+
+def test_export_into_a_closed_pipe_ends_quietly(sqlite_env: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    assert main(["db", "upgrade"]) == 0
+    _seed(sqlite_env)
+    con = sqlite3.connect(sqlite_env)
+    con.executemany(
+        "INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at) "
+        "VALUES (1, 1, ?, 'adjust', ?, ?, NULL, '2026-01-03 00:00:00')",
+        [(16 + i, f"ref:{i}", f"bulk:{i}") for i in range(20_000)],  # far more than a pipe holds
+    )
+    con.commit()
+    con.close()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{sqlite_env}", "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "export", "ledger"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=sqlite_env.parent)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # `| head -1`: read a line, then go away
+    proc.stdout.close()
+    errors = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert first.startswith(b"id,created_at")
+    assert errors == ""

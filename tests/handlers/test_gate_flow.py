@@ -194,6 +194,7 @@ async def test_unfinished_requests_time_out_once(h: Harness) -> None:
     await join(h, ann)
     h.clock.advance(timedelta(minutes=4))
     assert await gatekeeper.sweep(h.app) == 0
+    await h.say(ann, "oolong")  # she wrote to the bot: it may tell her the outcome after 5 minutes
     h.clock.advance(timedelta(minutes=2))
     assert await gatekeeper.sweep(h.app) == 1
     assert await gatekeeper.sweep(h.app) == 0
@@ -217,6 +218,7 @@ async def test_a_restart_finishes_decisions_without_repeating_them(h: Harness) -
     # The bot decided Ann's request, then died before telling Telegram; Bob's timed out meanwhile.
     await join(h, ann)
     await join(h, bob)
+    await h.say(ann, "y")  # a wrong guess: Ann has written to the bot, so it may answer her later
     async with h.app.db.session() as session:
         ids = dict((await session.execute(select(JoinRequest.user_id, JoinRequest.id))).all())
         assert await gate_service.decide(session, ids[ann.id], approved=True, reason="passed", now=h.clock.now())

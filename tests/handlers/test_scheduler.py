@@ -150,6 +150,7 @@ async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url:
         ann = h.emu.create_user("Ann")
         await h.feed(h.emu.push_join_request(ann, h.group))
         assert "password" in h.texts_to(ann.id)[-1]
+        await h.say(ann, "y")  # a wrong guess: she has written to the bot, so it may answer her later
         # The bot goes down with Ann's request pending; it comes back after the timeout.
         h.clock.advance(timedelta(minutes=10))
         settings = h.app.settings

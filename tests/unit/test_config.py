@@ -10,7 +10,7 @@ from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_settings, requi
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory) -> None:
     for name in ("BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "OWNER_IDS", "TIMEZONE", "DEFAULT_LANGUAGE",
-                 "GROUP_REPLY_WINDOW", "SHOP_CHANNEL", "SHOP_CURRENCY"):
+                 "GROUP_REPLY_WINDOW", "SHOP_CHANNEL", "SHOP_CURRENCY", "TELEGRAM_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -80,3 +80,17 @@ def test_shop_channel_and_currency(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(SettingsError, match=name):
             load_settings()
         monkeypatch.delenv(name)
+
+
+def test_env_example_lists_every_setting_and_loads(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from bot.config import Settings
+
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")}
+    assert names == {name.upper() for name in Settings.model_fields}
+    (tmp_path / ".env").write_text(example)
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.telegram_proxy is None and s.shop_channel is None and s.shop_currency == "CNY"

@@ -28,6 +28,7 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InputMediaPhoto, Message
+from aiohttp import ClientConnectorError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -153,6 +154,13 @@ def server_error(m: TelegramMethod[Any]) -> Exception:
 
 def network_error(m: TelegramMethod[Any]) -> Exception:
     return TelegramNetworkError(method=m, message="Connection reset")
+
+
+def refused(m: TelegramMethod[Any]) -> Exception:
+    """A connection that was never made: the request cannot have reached Telegram."""
+    error = TelegramNetworkError(method=m, message="ClientConnectorError: Cannot connect to host")
+    error.__cause__ = ClientConnectorError.__new__(ClientConnectorError)
+    return error
 
 
 def forbidden(m: TelegramMethod[Any]) -> Exception:
@@ -452,11 +460,25 @@ async def test_server_error_is_retried_with_backoff(stack: Stack) -> None:
 
 
 async def test_network_error_gives_up_after_four_retries(stack: Stack) -> None:
-    stack.session.fail_next(10, network_error)
+    stack.session.fail_next(10, refused)
     with pytest.raises(TelegramNetworkError):
         await stack.clock.run(stack.bot.send_message(USER, "hi"))
     offsets = [c.at - stack.clock.start for c in stack.session.calls]
     assert offsets == pytest.approx([0, 0.5, 1.5, 3.5, 7.5])
+
+
+async def test_a_post_that_may_have_arrived_is_not_repeated(stack: Stack) -> None:
+    # A dropped connection or a timeout after the request left: Telegram may have posted it.
+    stack.session.fail_next(1, network_error)
+    with pytest.raises(TelegramNetworkError):
+        await stack.clock.run(stack.bot.send_message(USER, "hi"))
+    assert len(stack.session.calls) == 1
+    # Idempotent calls are repeated after the same error.
+    stack.session.fail_next(1, network_error)
+    await stack.clock.run(stack.bot.edit_message_text(chat_id=USER, message_id=1, text="hi"))
+    stack.session.fail_next(1, network_error)
+    await stack.clock.run(stack.bot.approve_chat_join_request(GROUP, USER))
+    assert [c.outcome for c in stack.session.calls[1:]] == ["TelegramNetworkError", "ok"] * 2
 
 
 def test_backoff_is_exponential_with_jitter(limiter: RateLimiter) -> None:
@@ -574,7 +596,7 @@ async def test_not_modified_counts_as_success(stack: Stack) -> None:
 
 async def test_sender_never_raises(stack: Stack) -> None:
     sender = stack.sender
-    stack.session.fail_next(5, network_error)
+    stack.session.fail_next(5, refused)
     (result,) = await stack.clock.run(sender.send_message(USER, "hi"))
     assert result is None
     stack.session.fail_next(6, retry_after(1))
