@@ -126,10 +126,14 @@ async def test_missing_rights_tell_staff_once_and_the_applicants_that_staff_will
     await h.say(h.owner, "/start")
     staff_before = len(h.texts_to(h.owner.id))
     ann, bob = h.emu.create_user("Ann"), h.emu.create_user("Bob")
-    h.emu.set_bot_admin(h.group, False)  # Telegram: "not enough rights to manage chat join requests"
-    await join(h, ann)
     h.emu.inject("approveChatJoinRequest", 400, description="CHAT_ADMIN_REQUIRED")
     await join(h, bob)
+    # Ann's request reached the bot; then an admin took "Invite users via link" away before the bot
+    # could approve it (Telegram: "not enough rights to manage chat join requests").
+    request = h.emu.push_join_request(ann, h.group)
+    h.emu.set_bot_rights(h.group, can_invite_users=False)
+    await h.feed(request)
+    await h.settle()
     for _ in range(2):
         await gatekeeper.sweep(h.app)
     for person in (ann, bob):
