@@ -258,19 +258,7 @@ async def expire(session: AsyncSession, packet_id: int, now: datetime) -> int | 
     packet = await session.get(RedPacket, packet_id, with_for_update=True)
     if packet is None or packet.status != OPEN or now < packet.expires_at:
         return None
-    left = packet.total - packet.grabbed_amount
-    closed = await session.execute(
-        update(PACKETS)
-        .where(PACKETS.c.id == packet_id, PACKETS.c.status == OPEN,
-               PACKETS.c.grabbed_count == packet.grabbed_count)
-        .values(status=EXPIRED, refunded=left, closed_at=now)
-    )
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    if left > 0:
-        await ledger.move(session, user_id=packet.funder_id, amount=left, reason=Reason.REFUND,
-                          key=refund_key(packet_id), ref=f"rp:{packet_id}", now=now)
-    return left
+    return await _close_and_refund(session, packet, now)
 
 
 async def withdraw(session: AsyncSession, packet_id: int, now: datetime) -> int | None:
@@ -280,18 +268,25 @@ async def withdraw(session: AsyncSession, packet_id: int, now: datetime) -> int 
     packet = await session.get(RedPacket, packet_id, with_for_update=True)
     if packet is None or packet.status != OPEN or packet.message_id is not None:
         return None
+    return await _close_and_refund(session, packet, now, unposted=True)
+
+
+async def _close_and_refund(session: AsyncSession, packet: RedPacket, now: datetime, *,
+                            unposted: bool = False) -> int | None:
+    """Close ``packet`` (still open, with no grab since it was read; ``unposted``: and still without
+    a message) and refund what is left to its funder, once. None if another closer won."""
     left = packet.total - packet.grabbed_amount
+    conditions = [PACKETS.c.id == packet.id, PACKETS.c.status == OPEN, PACKETS.c.grabbed_count == packet.grabbed_count]
+    if unposted:
+        conditions.append(PACKETS.c.message_id.is_(None))
     closed = await session.execute(
-        update(PACKETS)
-        .where(PACKETS.c.id == packet_id, PACKETS.c.status == OPEN, PACKETS.c.message_id.is_(None),
-               PACKETS.c.grabbed_count == packet.grabbed_count)
-        .values(status=EXPIRED, refunded=left, closed_at=now)
+        update(PACKETS).where(*conditions).values(status=EXPIRED, refunded=left, closed_at=now)
     )
     if closed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     if left > 0:
         await ledger.move(session, user_id=packet.funder_id, amount=left, reason=Reason.REFUND,
-                          key=refund_key(packet_id), ref=f"rp:{packet_id}", now=now)
+                          key=refund_key(packet.id), ref=f"rp:{packet.id}", now=now)
     return left
 
 

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
 from aiogram.types import Update
 
 from bot.emulator import BotAPIEmulator
-
-TOKEN = "4242:EMU"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    try:
-        yield client
-    finally:
-        await client.session.close()
 
 
 async def test_a_basic_group_upgraded_to_a_supergroup(emu: BotAPIEmulator, bot: Bot) -> None:

@@ -4,34 +4,13 @@ channel member lists; and it validates command menus like setMyCommands does."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BotCommand, ChatMemberAdministrator
 
 from bot.emulator import BotAPIEmulator
 from bot.emulator.world import ADMIN_RIGHTS
-
-TOKEN = "4242:EMU"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
-    b = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    try:
-        yield b
-    finally:
-        await b.session.close()
 
 
 async def test_each_method_checks_its_own_right(emu: BotAPIEmulator, bot: Bot) -> None:
