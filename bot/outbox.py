@@ -13,7 +13,8 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.sender import GroupCoalescer, Sender
+from bot.coalescer import GroupCoalescer
+from bot.sender import Sender
 
 log = logging.getLogger(__name__)
 
