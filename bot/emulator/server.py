@@ -25,17 +25,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.state import (
-    DEFAULT_UPDATES,
-    JSON_FIELDS,
-    WEBHOOK_CONFLICT,
-    ApiError,
-    ConnectionAbort,
-    Params,
-    TelegramState,
-    bad_request,
-    int_param,
-)
+from bot.emulator.api_updates import WEBHOOK_CONFLICT
+from bot.emulator.core import DEFAULT_UPDATES, JSON_FIELDS, ApiError, Params, bad_request, int_param
+from bot.emulator.faults import ConnectionAbort
+from bot.emulator.state import TelegramState
 from bot.emulator.world import ApiCall, StoredMessage, UploadedFile
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot import gatekeeper
 from bot.db.models import JoinRequest, RedPacket
-from bot.emulator.state import ApiError
+from bot.emulator.core import ApiError
 from bot.limiter import RateLimitMiddleware
 from bot.packets import GrabCb
 from bot.services import ledger
