@@ -437,7 +437,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
 
     def backoff(self, attempt: int) -> float:
         """Delay before error retry number ``attempt`` (0-based): base·2ⁿ, jittered ±25 %."""
-        delay = min(self.backoff_max, self.backoff_base * (2**attempt))
+        delay = min(self.backoff_max, self.backoff_base * (2.0**attempt))
         return delay * (0.75 + 0.5 * self._jitter())
 
     async def __call__(

@@ -213,8 +213,10 @@ class BotAPIEmulator(TelegramState):
                 for key, value in form.items():
                     if isinstance(value, str):
                         raw[key] = value
-                    else:
+                    elif isinstance(value, web.FileField):
                         raw[key] = UploadedFile(value.filename or key, len(value.file.read()))
+                    else:  # a part without a file name, read as bytes
+                        raw[key] = UploadedFile(key, len(value))
         params: Params = {}
         for key, value in raw.items():
             if isinstance(value, str) and key in JSON_FIELDS:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import Checkin, Group, GroupMember, LedgerEntry, Member, User
 from bot.services import ledger
@@ -259,4 +260,4 @@ async def top_points(session: AsyncSession, chat_id: int | None, limit: int = 10
 def _in_group(query: Select, chat_id: int | None) -> Select:  # type: ignore[type-arg]
     if chat_id is None:
         return query
-    return query.join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.chat_id == chat_id)
+    return query.join(GroupMember, col(GroupMember.user_id) == col(User.id)).where(col(GroupMember.chat_id) == chat_id)
