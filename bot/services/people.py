@@ -102,7 +102,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 async def find_user_by_username(session: AsyncSession, username: str) -> User | None:
     name = username.lstrip("@")
-    rows = await session.execute(select(User).where(User.username == name))  # type: ignore[arg-type]
+    rows = await session.execute(select(User).where(col(User.username) == name))
     return rows.scalars().first()
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import GroupMember, LedgerEntry, RedPacket, RedPacketSchedule, RedPacketShare, User
 from bot.services import ledger
@@ -69,7 +70,8 @@ async def create_packet(
     cause twice returns the first packet. Raises InsufficientPoints (nothing written) when the
     funder cannot pay.
     """
-    existing = (await session.execute(select(RedPacket).where(RedPacket.source_key == source_key))).scalars().first()  # type: ignore[arg-type]
+    found = await session.execute(select(RedPacket).where(col(RedPacket.source_key) == source_key))
+    existing = found.scalars().first()
     if existing is not None:
         return Created(existing, new=False)
     amounts = rules.split(spec.total, spec.shares, spec.split, rng)
@@ -308,7 +310,7 @@ async def open_count(session: AsyncSession, chat_id: int, funder_id: int) -> int
 
 
 async def open_packets(session: AsyncSession) -> list[RedPacket]:
-    rows = await session.execute(select(RedPacket).where(RedPacket.status == OPEN).order_by(RedPacket.id))  # type: ignore[arg-type]
+    rows = await session.execute(select(RedPacket).where(col(RedPacket.status) == OPEN).order_by(col(RedPacket.id)))
     return list(rows.scalars())
 
 
@@ -363,10 +365,10 @@ def spec_of(row: RedPacketSchedule) -> rules.DropSchedule:
 
 
 async def schedules(session: AsyncSession, chat_id: int | None = None) -> list[RedPacketSchedule]:
-    query = select(RedPacketSchedule).where(RedPacketSchedule.active == True)  # type: ignore[arg-type]  # noqa: E712
+    query = select(RedPacketSchedule).where(col(RedPacketSchedule.active) == True)  # noqa: E712
     if chat_id is not None:
-        query = query.where(RedPacketSchedule.chat_id == chat_id)  # type: ignore[arg-type]
-    return list((await session.execute(query.order_by(RedPacketSchedule.id))).scalars())  # type: ignore[arg-type]
+        query = query.where(col(RedPacketSchedule.chat_id) == chat_id)
+    return list((await session.execute(query.order_by(col(RedPacketSchedule.id)))).scalars())
 
 
 async def cancel_schedule(session: AsyncSession, schedule_id: int, chat_id: int) -> bool:
