@@ -6,12 +6,13 @@ import secrets
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
+from bot.coalescer import GroupCoalescer
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
 from bot.migration import Migrations
 from bot.packets import Debouncer, PacketBoard
-from bot.sender import GroupCoalescer, Sender
+from bot.sender import Sender
 from bot.texts import Texts
 from games.redpacket import RandomSource
 

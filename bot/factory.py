@@ -17,12 +17,14 @@ from aiogram.types import LinkPreviewOptions
 
 from bot.app import App
 from bot.clock import Clock, SystemClock
+from bot.coalescer import GroupCoalescer
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
+from bot.limiter import RateLimiter, RateLimitMiddleware
 from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
 from bot.migration import follow
-from bot.sender import GroupCoalescer, RateLimiter, RateLimitMiddleware, Sender
+from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
 from handlers import get_routers

@@ -13,7 +13,8 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.sender import GroupCoalescer, Sender
+from bot.coalescer import GroupCoalescer
+from bot.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,9 @@ class Outbox:
     _callback: tuple[str | None, bool] | None = None
     _messages: list[_Message] = field(default_factory=list)
     _lines: list[_Line] = field(default_factory=list)
-    _after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _after: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
-    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+    def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
         """Run ``action`` once the update's transaction has committed (e.g. reload caches)."""
         self._after.append(action)
 

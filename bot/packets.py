@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramS
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sender import never_sent
+from bot.limiter import never_sent
 from bot.services import redpackets as service
 from bot.texts import LIST_NAME, Translator, language_for, lines, shorten
 from games import redpacket as rules
@@ -259,7 +259,7 @@ async def post(app: App, packet_id: int) -> None:
         app.packets.remember_message(packet_id, message.message_id)
         return
     if any(isinstance(exc, TelegramNetworkError | TelegramServerError) and not _surely_lost(exc) for exc in failed):
-        # Not repeated after a timeout (bot.sender): if this one arrived although the call failed,
+        # Not repeated after a timeout (bot.limiter): if this one arrived although the call failed,
         # the first press on its button adopts it (see adopt()); otherwise it refunds at expiry.
         log.warning("red packet %s: its post to %s may or may not have arrived", packet_id, packet.chat_id)
         return

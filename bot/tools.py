@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.config import Settings
 from bot.db.engine import Database
@@ -24,7 +25,7 @@ async def export_csv(url: str, what: str, out: TextIO) -> int:
                 writer.writerow(["user_id", "first_name", "last_name", "username", "language", "balance",
                                  "lifetime_points", "streak", "last_checkin_day", "checkins_total", "member_since"])
                 rows = await session.stream(
-                    select(Member, User).join(User, User.id == Member.user_id).order_by(Member.user_id)  # type: ignore[arg-type]
+                    select(Member, User).join(User, col(User.id) == col(Member.user_id)).order_by(col(Member.user_id))
                 )
                 async for member, user in rows:
                     writer.writerow([member.user_id, user.first_name, user.last_name or "", user.username or "",
@@ -34,7 +35,7 @@ async def export_csv(url: str, what: str, out: TextIO) -> int:
             else:
                 writer.writerow(["id", "created_at", "user_id", "amount", "balance_after", "reason", "ref",
                                  "idempotency_key", "actor_id"])
-                entries = await session.stream(select(LedgerEntry).order_by(LedgerEntry.id))  # type: ignore[arg-type]
+                entries = await session.stream(select(LedgerEntry).order_by(col(LedgerEntry.id)))
                 async for (entry,) in entries:
                     writer.writerow([entry.id, entry.created_at.isoformat(), entry.user_id, entry.amount,
                                      entry.balance_after, entry.reason, entry.ref or "", entry.idempotency_key,

@@ -217,8 +217,10 @@ def parse_config(args: str, current: GateRules) -> GateRules:
                 raise ConfigError(detail="password")
         elif key == "attempts" and _digits(low, 2) and 1 <= int(low) <= 10:
             rules = replace(rules, attempts=int(low))
-        elif key in ("channel", "allow") and low in _ON | _OFF:
-            rules = replace(rules, **{key: low in _ON})
+        elif key == "channel" and low in _ON | _OFF:
+            rules = replace(rules, channel=low in _ON)
+        elif key == "allow" and low in _ON | _OFF:
+            rules = replace(rules, allow=low in _ON)
         elif key == "segment":
             if low in _OFF:
                 rules = replace(rules, segment=None)

@@ -236,8 +236,8 @@ async def schedule_command(
     row = await service.add_schedule(session, chat_id=group.chat_id, schedule=drop, actor_id=profile.id, now=now)
     await people.record_audit(session, actor_id=profile.id, action="redpacket.schedule", now=now,
                               chat_id=group.chat_id, target=str(row.id), details=command.args)
+    assert row.id is not None
     schedule_id = row.id
-    assert schedule_id is not None
     out.after_commit(lambda: schedule_drop(app, schedule_id, drop))
     _reply(out, message, _("rps-added", id=schedule_id, when=_when(_, row.every, row.at, row.on),
                            total=row.total, shares=row.shares))

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Group, JobRun
+from bot.db.models import Group, JobRun, RedPacketSchedule
 from bot.services import groups as group_service
 from bot.services import migration as migration_service
-from bot.services.sql import insert_for
+from bot.services.sql import insert_for, rowcount
 from bot.texts import Translator, language_for
 from games.checkin import local_day
 
@@ -44,7 +44,7 @@ async def claim(session: AsyncSession, key: str, app: App) -> bool:
     """True for the first claimant of ``key``; every later one gets False."""
     stmt = insert_for(session, JobRun.__table__).values(key=key, ran_at=app.clock.now())  # type: ignore[attr-defined]
     result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def post_checkin(chat_id: int) -> bool:
@@ -120,7 +120,7 @@ async def drop_packet(schedule_id: int) -> bool:
     app = _require_app()
     now = app.clock.now()
     async with app.db.session() as session:
-        row = await session.get(redpackets.RedPacketSchedule, schedule_id)
+        row = await session.get(RedPacketSchedule, schedule_id)
         if row is None or not row.active:
             return False
         group = await group_service.get_group(session, row.chat_id)
@@ -133,7 +133,7 @@ async def drop_packet(schedule_id: int) -> bool:
         if today is None:
             return False
         try:
-            created = await redpackets.create_packet(
+            made = await redpackets.create_packet(
                 session, chat_id=row.chat_id, funder_id=ledger.SHOP_ACCOUNT, actor_id=row.created_by,
                 spec=drop.spec, source_key=redpackets.slot_key(schedule_id, today), now=now, rng=app.rng,
                 schedule_id=schedule_id,
@@ -142,9 +142,10 @@ async def drop_packet(schedule_id: int) -> bool:
             balance = int(short.params.get("balance", 0))  # type: ignore[call-overload]
             created = None
         else:
-            if created.new:
+            created = made
+            if made.new:
                 await record_audit(session, actor_id=row.created_by, action="redpacket.drop", now=now,
-                                   chat_id=row.chat_id, target=f"rp:{created.packet.id}",
+                                   chat_id=row.chat_id, target=f"rp:{made.packet.id}",
                                    details=f"schedule {schedule_id}")
             if drop.every.value == "once":
                 row.active = False

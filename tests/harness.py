@@ -20,7 +20,7 @@ from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
-from bot.sender import RateLimiter
+from bot.limiter import RateLimiter
 from handlers.keyboards import CheckinCb
 
 TOKEN = "123456:TEST-TOKEN"

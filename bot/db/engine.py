@@ -24,8 +24,8 @@ from games.errors import DomainError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-I = TypeVar("I", contravariant=True)  # noqa: E741
-R = TypeVar("R", covariant=True)
+I = TypeVar("I")  # noqa: E741
+R = TypeVar("R")
 Work = Callable[[AsyncSession], Awaitable[T]]
 
 MAX_BATCH = 1000
@@ -40,7 +40,7 @@ def create_engine(url: str, *, pool_size: int = 5, read_only: bool = False) -> A
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # Let SQLAlchemy, not the driver, decide when transactions begin (savepoints work).
-            dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -141,11 +141,11 @@ class Database:
 
     async def run(self, work: Work[T]) -> T:
         """Run ``work`` in a group-committed transaction and return its result after commit."""
-        return await self._submit(_Job(work))  # type: ignore[no-any-return]
+        return await self._submit(_Job(work))
 
     async def submit(self, op: BulkOp[Any, T], item: Any) -> T:
         """Queue ``item`` for a bulk operation, group-committed with other items of the same op."""
-        return await self._submit(_Job(None, op, item))  # type: ignore[no-any-return]
+        return await self._submit(_Job(None, op, item))
 
     async def _submit(self, job: _Job) -> Any:
         if self._queue is None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import SchemaItem
 from sqlmodel import Field, SQLModel
 
 NAMING = {
@@ -53,11 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-def _bigint(*args: object, primary_key: bool = False, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _bigint(*args: SchemaItem, primary_key: bool = False, nullable: bool = False) -> Column[int]:
     return Column(BigInteger, *args, primary_key=primary_key, nullable=nullable, autoincrement=False)
 
 

@@ -25,17 +25,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.state import (
-    DEFAULT_UPDATES,
-    JSON_FIELDS,
-    WEBHOOK_CONFLICT,
-    ApiError,
-    ConnectionAbort,
-    Params,
-    TelegramState,
-    bad_request,
-    int_param,
-)
+from bot.emulator.api_updates import WEBHOOK_CONFLICT
+from bot.emulator.core import DEFAULT_UPDATES, JSON_FIELDS, ApiError, Params, bad_request, int_param
+from bot.emulator.faults import ConnectionAbort
+from bot.emulator.state import TelegramState
 from bot.emulator.world import ApiCall, StoredMessage, UploadedFile
 
 log = logging.getLogger(__name__)
@@ -220,8 +213,10 @@ class BotAPIEmulator(TelegramState):
                 for key, value in form.items():
                     if isinstance(value, str):
                         raw[key] = value
-                    else:
+                    elif isinstance(value, web.FileField):
                         raw[key] = UploadedFile(value.filename or key, len(value.file.read()))
+                    else:  # a part without a file name, read as bytes
+                        raw[key] = UploadedFile(key, len(value))
         params: Params = {}
         for key, value in raw.items():
             if isinstance(value, str) and key in JSON_FIELDS:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import Checkin, Group, GroupMember, LedgerEntry, Member, User
 from bot.services import ledger
@@ -82,7 +83,7 @@ async def check_in(
 async def main_group(session: AsyncSession) -> Group | None:
     """The shop's first registered active group: its rules apply to check-ins in private chat."""
     rows = await session.execute(
-        select(Group).where(Group.active == True).order_by(Group.registered_at, Group.chat_id).limit(1)  # type: ignore[arg-type]  # noqa: E712
+        select(Group).where(col(Group.active) == True).order_by(col(Group.registered_at), col(Group.chat_id)).limit(1)  # noqa: E712
     )
     return rows.scalars().first()
 
@@ -127,7 +128,7 @@ class CheckinOp:
         chat_ids = sorted({i.chat_id for i in items if i.chat_id is not None})
         group_rules = {
             g.chat_id: rules_of(g)
-            for g in (await session.execute(select(Group).where(Group.chat_id.in_(chat_ids)))).scalars()  # type: ignore[attr-defined]
+            for g in (await session.execute(select(Group).where(col(Group.chat_id).in_(chat_ids)))).scalars()
         } if chat_ids else {}
         private_rules = rules.CheckinRules()
         if any(i.chat_id is None for i in items):
@@ -259,4 +260,4 @@ async def top_points(session: AsyncSession, chat_id: int | None, limit: int = 10
 def _in_group(query: Select, chat_id: int | None) -> Select:  # type: ignore[type-arg]
     if chat_id is None:
         return query
-    return query.join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.chat_id == chat_id)
+    return query.join(GroupMember, col(GroupMember.user_id) == col(User.id)).where(col(GroupMember.chat_id) == chat_id)

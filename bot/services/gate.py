@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Group, InviteLink, JoinRequest
-from bot.services.sql import insert_for
+from bot.services.sql import insert_for, rowcount
 from games.gate import GateRules, Mode
 
 GROUPS = Group.__table__  # type: ignore[attr-defined]
@@ -84,7 +84,7 @@ async def decide(session: AsyncSession, request_id: int, *, approved: bool, reas
         update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status == PENDING)
         .values(status=APPROVED if approved else DECLINED, reason=reason[:64], pending_key=None, decided_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def revoke(session: AsyncSession, request_id: int, *, reason: str) -> bool:
@@ -94,7 +94,7 @@ async def revoke(session: AsyncSession, request_id: int, *, reason: str) -> bool
                                REQUESTS.c.applied == False)  # noqa: E712
         .values(status=DECLINED, reason=reason[:64])
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def record_password(session: AsyncSession, request_id: int, *, before: int, used: int, ok: bool | None) -> bool:
@@ -104,7 +104,7 @@ async def record_password(session: AsyncSession, request_id: int, *, before: int
                                REQUESTS.c.password_attempts == before)
         .values(password_attempts=used, password_ok=ok)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def claim_applied(session: AsyncSession, request_id: int, outcome: str | None = None) -> bool:
@@ -114,7 +114,7 @@ async def claim_applied(session: AsyncSession, request_id: int, outcome: str | N
                                REQUESTS.c.applied == False)  # noqa: E712
         .values(applied=True, outcome=outcome)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def claim_notified(session: AsyncSession, request_id: int) -> bool:
@@ -124,7 +124,7 @@ async def claim_notified(session: AsyncSession, request_id: int) -> bool:
                                REQUESTS.c.notified == False)  # noqa: E712
         .values(notified=True)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def set_needs_check(session: AsyncSession, request_id: int, needed: bool) -> None:

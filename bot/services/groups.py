@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import Group
 from bot.services.sql import insert_for
@@ -59,5 +60,5 @@ async def set_active(session: AsyncSession, chat_id: int, active: bool) -> None:
 
 
 async def active_groups(session: AsyncSession) -> list[Group]:
-    rows = await session.execute(select(Group).where(Group.active == True).order_by(Group.chat_id))  # type: ignore[arg-type]  # noqa: E712
+    rows = await session.execute(select(Group).where(col(Group.active) == True).order_by(col(Group.chat_id)))  # noqa: E712
     return list(rows.scalars())

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import LedgerEntry, Member, User
 from bot.services.sql import insert_for
@@ -73,7 +74,7 @@ async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetim
     query = select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
-    balances = dict((await session.execute(query)).all())
+    balances: dict[int, int] = dict((await session.execute(query)).all())
     totals: dict[int, int] = {}
     entries: list[dict[str, object]] = []
     after: list[int] = []
@@ -171,7 +172,7 @@ async def balance_of(session: AsyncSession, user_id: int) -> int:
 
 async def recent(session: AsyncSession, user_id: int, limit: int = 5) -> list[LedgerEntry]:
     rows = await session.execute(
-        select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(LedgerEntry).where(col(LedgerEntry.user_id) == user_id).order_by(col(LedgerEntry.id).desc()).limit(limit)
     )
     return list(rows.scalars())
 
@@ -185,7 +186,7 @@ class Discrepancy:
 async def audit(session: AsyncSession) -> list[Discrepancy]:
     """Check the ledger invariants; an empty list means the books balance."""
     problems: list[Discrepancy] = []
-    sums = dict((await session.execute(
+    sums: dict[int, int] = dict((await session.execute(
         select(LEDGER.c.user_id, func.coalesce(func.sum(LEDGER.c.amount), 0)).group_by(LEDGER.c.user_id)
     )).all())
     members = (await session.execute(select(MEMBERS.c.user_id, MEMBERS.c.balance))).all()

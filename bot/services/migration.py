@@ -16,7 +16,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ChatMigration, Group, GroupMember, JobRun, JoinRequest, RedPacket, metadata
-from bot.services.sql import insert_for
+from bot.services.sql import insert_for, rowcount
 
 MIGRATIONS = ChatMigration.__table__  # type: ignore[attr-defined]
 GROUPS = Group.__table__  # type: ignore[attr-defined]
@@ -74,7 +74,7 @@ async def migrate(session: AsyncSession, old_chat_id: int, new_chat_id: int, now
     claim = insert_for(session, MIGRATIONS).values(old_chat_id=old_chat_id, new_chat_id=new_chat_id,
                                                   migrated_at=now)
     claimed = await session.execute(claim.on_conflict_do_nothing(index_elements=["old_chat_id"]))
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(claimed):
         return None
     old = (await session.execute(select(GROUPS).where(GROUPS.c.chat_id == old_chat_id))).mappings().first()
     if old is None:

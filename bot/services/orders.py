@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import BindFailure, Order
-from bot.services.sql import insert_for
+from bot.services.sql import insert_for, rowcount
 from games.errors import BindNotFound, BindRateLimited, BindTaken
 from games.gate import BIND_MAX_FAILURES, BIND_WINDOW, bind_allowed, normalize_check
 from games.orders import OrderRow
@@ -88,7 +88,7 @@ async def bind(session: AsyncSession, *, user_id: int, order_id: str, check: str
         update(ORDERS).where(ORDERS.c.order_id == order_id, ORDERS.c.user_id.is_(None))
         .values(user_id=user_id, bound_at=now)
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(claimed):
         raise BindTaken(order_id=order_id)
     await session.execute(delete(FAILURES).where(FAILURES.c.user_id == user_id,
                                                  FAILURES.c.created_at < now - BIND_WINDOW))

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import AuditEntry, GroupMember, Staff, User
-from bot.services.sql import insert_for
+from bot.services.sql import insert_for, rowcount
+from games.errors import DomainError
 
 USERS = User.__table__  # type: ignore[attr-defined]
 GROUP_MEMBERS = GroupMember.__table__  # type: ignore[attr-defined]
@@ -61,7 +63,7 @@ class ProfileOp:
     async def single(self, session: AsyncSession, item: SeenProfile) -> None:
         await upsert_user(session, item.profile, item.now, item.group_id)
 
-    async def bulk(self, session: AsyncSession, items: list[SeenProfile]) -> list[None]:
+    async def bulk(self, session: AsyncSession, items: list[SeenProfile]) -> list[DomainError | None]:
         latest = {item.profile.id: item for item in items}  # one row per user per statement
         stmt = insert_for(session, USERS)
         await session.execute(
@@ -100,7 +102,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 async def find_user_by_username(session: AsyncSession, username: str) -> User | None:
     name = username.lstrip("@")
-    rows = await session.execute(select(User).where(User.username == name))  # type: ignore[arg-type]
+    rows = await session.execute(select(User).where(col(User.username) == name))
     return rows.scalars().first()
 
 
@@ -111,12 +113,12 @@ async def staff_ids(session: AsyncSession) -> set[int]:
 async def add_staff(session: AsyncSession, user_id: int, by: int, now: datetime) -> bool:
     stmt = insert_for(session, STAFF).values(user_id=user_id, added_by=by, added_at=now)
     result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def remove_staff(session: AsyncSession, user_id: int) -> bool:
     result = await session.execute(delete(STAFF).where(STAFF.c.user_id == user_id))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def record_audit(
@@ -132,7 +134,7 @@ async def record_audit(
 async def latest_audit(session: AsyncSession, limit: int = 15) -> list[tuple[AuditEntry, str | None]]:
     """The newest audit rows with the actor's first name (if the bot has seen them)."""
     rows = await session.execute(
-        select(AuditEntry, User.first_name).outerjoin(User, User.id == AuditEntry.actor_id)  # type: ignore[arg-type]
-        .order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(AuditEntry, col(User.first_name)).outerjoin(User, col(User.id) == col(AuditEntry.actor_id))
+        .order_by(col(AuditEntry.id).desc()).limit(limit)
     )
     return [(entry, name) for entry, name in rows.all()]

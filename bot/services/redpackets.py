@@ -21,10 +21,12 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.db.models import GroupMember, LedgerEntry, RedPacket, RedPacketSchedule, RedPacketShare, User
 from bot.services import ledger
 from bot.services import segments as segment_service
+from bot.services.sql import rowcount
 from games import redpacket as rules
 from games import segments
 from games.errors import DomainError, InsufficientPoints
@@ -68,7 +70,8 @@ async def create_packet(
     cause twice returns the first packet. Raises InsufficientPoints (nothing written) when the
     funder cannot pay.
     """
-    existing = (await session.execute(select(RedPacket).where(RedPacket.source_key == source_key))).scalars().first()  # type: ignore[arg-type]
+    found = await session.execute(select(RedPacket).where(col(RedPacket.source_key) == source_key))
+    existing = found.scalars().first()
     if existing is not None:
         return Created(existing, new=False)
     amounts = rules.split(spec.total, spec.shares, spec.split, rng)
@@ -168,7 +171,7 @@ class GrabOp:
                     outcomes[index] = rules.NoSuchPacket()
                 continue
             user_ids = sorted({items[i].user_id for i in indexes})
-            taken = dict((await session.execute(
+            taken: dict[int, int] = dict((await session.execute(
                 select(SHARES.c.user_id, SHARES.c.amount)
                 .where(SHARES.c.packet_id == packet_id, SHARES.c.user_id.in_(user_ids))
             )).all())
@@ -188,7 +191,7 @@ class GrabOp:
                         GROUP_MEMBERS.c.first_seen_at < packet.created_at)
                 )).scalars())
             next_seq = packet.grabbed_count + 1
-            free = dict((await session.execute(
+            free: dict[int, int] = dict((await session.execute(
                 select(SHARES.c.seq, SHARES.c.amount)
                 .where(SHARES.c.packet_id == packet_id, SHARES.c.seq >= next_seq)
                 .order_by(SHARES.c.seq).limit(len(indexes))
@@ -228,7 +231,7 @@ class GrabOp:
                             status=EMPTY if seq > packet.shares else OPEN,
                             closed_at=items[indexes[-1]].now if seq > packet.shares else None)
                 )
-                if moved.rowcount != 1:  # type: ignore[attr-defined]
+                if rowcount(moved) != 1:
                     raise RuntimeError(f"red packet {packet_id} changed under its lock")
         if share_rows:
             balances = await ledger.bulk_credit(session, credits, items[0].now)  # creates missing members
@@ -282,9 +285,10 @@ async def _close_and_refund(session: AsyncSession, packet: RedPacket, now: datet
     closed = await session.execute(
         update(PACKETS).where(*conditions).values(status=EXPIRED, refunded=left, closed_at=now)
     )
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(closed) != 1:
         return None
     if left > 0:
+        assert packet.id is not None
         await ledger.move(session, user_id=packet.funder_id, amount=left, reason=Reason.REFUND,
                           key=refund_key(packet.id), ref=f"rp:{packet.id}", now=now)
     return left
@@ -306,7 +310,7 @@ async def open_count(session: AsyncSession, chat_id: int, funder_id: int) -> int
 
 
 async def open_packets(session: AsyncSession) -> list[RedPacket]:
-    rows = await session.execute(select(RedPacket).where(RedPacket.status == OPEN).order_by(RedPacket.id))  # type: ignore[arg-type]
+    rows = await session.execute(select(RedPacket).where(col(RedPacket.status) == OPEN).order_by(col(RedPacket.id)))
     return list(rows.scalars())
 
 
@@ -361,10 +365,10 @@ def spec_of(row: RedPacketSchedule) -> rules.DropSchedule:
 
 
 async def schedules(session: AsyncSession, chat_id: int | None = None) -> list[RedPacketSchedule]:
-    query = select(RedPacketSchedule).where(RedPacketSchedule.active == True)  # type: ignore[arg-type]  # noqa: E712
+    query = select(RedPacketSchedule).where(col(RedPacketSchedule.active) == True)  # noqa: E712
     if chat_id is not None:
-        query = query.where(RedPacketSchedule.chat_id == chat_id)  # type: ignore[arg-type]
-    return list((await session.execute(query.order_by(RedPacketSchedule.id))).scalars())  # type: ignore[arg-type]
+        query = query.where(col(RedPacketSchedule.chat_id) == chat_id)
+    return list((await session.execute(query.order_by(col(RedPacketSchedule.id)))).scalars())
 
 
 async def cancel_schedule(session: AsyncSession, schedule_id: int, chat_id: int) -> bool:
@@ -372,7 +376,7 @@ async def cancel_schedule(session: AsyncSession, schedule_id: int, chat_id: int)
         update(SCHEDULES).where(SCHEDULES.c.id == schedule_id, SCHEDULES.c.chat_id == chat_id,
                                 SCHEDULES.c.active.is_(True)).values(active=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 def slot_key(schedule_id: int, day: date) -> str:

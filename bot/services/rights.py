@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import BotChatRights
-from bot.services.sql import insert_for
+from bot.services.sql import insert_for, rowcount
 
 RIGHTS = BotChatRights.__table__  # type: ignore[attr-defined]
 
@@ -21,10 +21,10 @@ async def swap(session: AsyncSession, chat_id: int, state: str, now: datetime) -
     if previous is None:
         stmt = insert_for(session, RIGHTS).values(chat_id=chat_id, state=state, updated_at=now)
         inserted = await session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id"]))
-        return inserted.rowcount == 1, None
+        return rowcount(inserted) == 1, None
     if previous == state:
         return False, previous
     # Compare-and-set: of two identical updates racing, one moves the state, the other finds it moved.
     moved = await session.execute(update(RIGHTS).where(RIGHTS.c.chat_id == chat_id, RIGHTS.c.state == previous)
                                   .values(state=state, updated_at=now))
-    return moved.rowcount == 1, previous
+    return rowcount(moved) == 1, previous

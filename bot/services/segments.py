@@ -70,7 +70,7 @@ async def summary(session: AsyncSession, expr: Expr, now: datetime, today: date,
     names: list[tuple[int, str]] = []
     if ids:
         chosen = ids[:sample]
-        found = dict((await session.execute(
+        found: dict[int, str] = dict((await session.execute(
             select(USERS.c.id, USERS.c.first_name).where(USERS.c.id.in_(chosen))
         )).all())
         names = [(uid, found.get(uid, str(uid))) for uid in chosen]

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot import gatekeeper
 from bot.db.models import JoinRequest, RedPacket
-from bot.emulator.state import ApiError
+from bot.emulator.core import ApiError
+from bot.limiter import RateLimitMiddleware
 from bot.packets import GrabCb
-from bot.sender import RateLimitMiddleware
 from bot.services import ledger
 from scheduler import jobs
 from tests.harness import Harness

@@ -77,11 +77,11 @@ async def test_a_render_failure_still_sends_the_batch_plainly_and_logs_once(
     before = len(h.emu.sent(h.group.id))
     for name in ("Ann", "Bob <&>"):
         await h.feed(h.emu.user_sends(h.emu.create_user(name), "/checkin", chat=h.group))
-    with caplog.at_level(logging.ERROR, logger="bot.sender"):
+    with caplog.at_level(logging.ERROR, logger="bot.coalescer"):
         await h.settle()
     shown = "\n".join(fits(h.emu.sent(h.group.id)[before:]))
     assert "Ann" in shown and "Bob <&>" in shown
-    assert len([r for r in caplog.records if r.name == "bot.sender" and r.levelno >= logging.ERROR]) == 1
+    assert len([r for r in caplog.records if r.name == "bot.coalescer" and r.levelno >= logging.ERROR]) == 1
 
 
 async def test_sixty_long_names_joining_get_a_welcome_that_fits(h: Harness) -> None:

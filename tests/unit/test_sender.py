@@ -1,4 +1,5 @@
-"""Tests for bot/sender.py: limiter, session middleware, Sender facade and GroupCoalescer.
+"""Tests for bot/limiter.py, bot/sender.py and bot/coalescer.py: limiter, session middleware, Sender
+facade and GroupCoalescer.
 
 Everything runs in virtual time: :class:`VirtualClock` hands out ``monotonic`` and
 ``sleep``; sleepers are parked on a heap and woken, earliest first, only once every
@@ -32,15 +33,9 @@ from aiohttp import ClientConnectorError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sender import (
-    GroupCoalescer,
-    RateLimiter,
-    RateLimitMiddleware,
-    Sender,
-    chunk_items,
-    is_group_chat,
-    setup_rate_limiting,
-)
+from bot.coalescer import GroupCoalescer, chunk_items
+from bot.limiter import RateLimiter, RateLimitMiddleware, is_group_chat, setup_rate_limiting
+from bot.sender import Sender
 
 GROUP = -1001
 GROUP_B = -1002
