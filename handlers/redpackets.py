@@ -24,7 +24,6 @@ from games.errors import DomainError, InsufficientPoints
 from games.points import MAX_MOVEMENT, Reason
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
-from scheduler.setup import schedule_drop, unschedule_drop
 
 STAFF_COMMANDS = ("redpacket_schedule",)
 LIST_ROWS = 30  # a staff list stays one message
@@ -197,7 +196,7 @@ async def budget_command(
 # ---- /redpacket_schedule ----------------------------------------------------------------------
 
 async def schedule_command(
-    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox, _: Translator,
+    message: Message, command: CommandObject, session: AsyncSession, out: Outbox, _: Translator,
     profile: Profile, group: GroupInfo | None, today: date, now: datetime,
 ) -> None:
     if message.chat.type == "private":
@@ -225,7 +224,6 @@ async def schedule_command(
             return
         await people.record_audit(session, actor_id=profile.id, action="redpacket.unschedule", now=now,
                                   chat_id=group.chat_id, target=str(schedule_id))
-        out.after_commit(lambda: unschedule_drop(schedule_id))
         _reply(out, message, _("rps-cancelled", id=schedule_id))
         return
     try:
@@ -236,10 +234,8 @@ async def schedule_command(
     row = await service.add_schedule(session, chat_id=group.chat_id, schedule=drop, actor_id=profile.id, now=now)
     await people.record_audit(session, actor_id=profile.id, action="redpacket.schedule", now=now,
                               chat_id=group.chat_id, target=str(row.id), details=command.args)
-    schedule_id = row.id
-    assert schedule_id is not None
-    out.after_commit(lambda: schedule_drop(app, schedule_id, drop))
-    _reply(out, message, _("rps-added", id=schedule_id, when=_when(_, row.every, row.at, row.on),
+    assert row.id is not None
+    _reply(out, message, _("rps-added", id=row.id, when=_when(_, row.every, row.at, row.on),
                            total=row.total, shares=row.shares))
 
 
