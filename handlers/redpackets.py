@@ -21,7 +21,7 @@ from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from games import redpacket as rules
 from games.errors import DomainError, InsufficientPoints
-from games.points import MAX_MOVEMENT, Reason
+from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
 
@@ -67,7 +67,7 @@ async def redpacket_command(
     try:
         created = await service.create_packet(
             session, chat_id=group.chat_id, funder_id=funder, actor_id=profile.id, spec=spec,
-            source_key=f"cmd:{message.chat.id}:{message.message_id}", now=now, rng=app.rng,
+            source_key=packet_command_key(message.chat.id, message.message_id), now=now, rng=app.rng,
         )
     except InsufficientPoints as error:
         key = "rp-budget-short" if funded_by_shop else "rp-balance-short"
@@ -186,7 +186,7 @@ async def budget_command(
     amount = int(text)
     await ledger.ensure_shop_account(session, now)
     moved = await ledger.move(session, user_id=ledger.SHOP_ACCOUNT, amount=amount, reason=Reason.BUDGET,
-                              key=f"budget:{message.chat.id}:{message.message_id}", now=now, actor_id=profile.id)
+                              key=budget_key(message.chat.id, message.message_id), now=now, actor_id=profile.id)
     if not moved.duplicate:
         await people.record_audit(session, actor_id=profile.id, action="budget.add", now=now,
                                   chat_id=message.chat.id, details=str(amount))

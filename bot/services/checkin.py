@@ -14,7 +14,7 @@ from bot.services.groups import rules_of
 from bot.services.sql import insert_for
 from games import checkin as rules
 from games.errors import AlreadyCheckedIn, DomainError
-from games.points import Reason, idempotency_key
+from games.points import Reason, checkin_key
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
@@ -70,7 +70,7 @@ async def check_in(
     if outcome.reward.total > 0:
         moved = await ledger.move(
             session, user_id=user_id, amount=outcome.reward.total, reason=Reason.CHECKIN,
-            key=idempotency_key("checkin", user_id, today.isoformat()), ref=f"day:{today.isoformat()}",
+            key=checkin_key(user_id, today), ref=f"day:{today.isoformat()}",
             now=now, check_key=False,
         )
         balance = moved.balance_after
@@ -159,7 +159,7 @@ class CheckinOp:
                 day = item.today.isoformat()
                 ledger_rows.append({
                     "user_id": item.user_id, "amount": points, "balance_after": balance, "reason": str(Reason.CHECKIN),
-                    "ref": f"day:{day}", "idempotency_key": idempotency_key("checkin", item.user_id, day),
+                    "ref": f"day:{day}", "idempotency_key": checkin_key(item.user_id, item.today),
                     "actor_id": None, "created_at": item.now,
                 })
             outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus,

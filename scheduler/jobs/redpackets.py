@@ -13,6 +13,7 @@ from bot.services.people import record_audit
 from bot.texts import language_for
 from games import redpacket as packet_rules
 from games.errors import InsufficientPoints
+from games.points import drop_slot_key
 from scheduler.jobs import MISFIRE_GRACE
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ async def drop_packet(app: App, schedule_id: int) -> bool:
         try:
             created = await redpackets.create_packet(
                 session, chat_id=row.chat_id, funder_id=ledger.SHOP_ACCOUNT, actor_id=row.created_by,
-                spec=drop.spec, source_key=redpackets.slot_key(schedule_id, today), now=now, rng=app.rng,
+                spec=drop.spec, source_key=drop_slot_key(schedule_id, today), now=now, rng=app.rng,
                 schedule_id=schedule_id,
             )
         except InsufficientPoints as short:
