@@ -93,3 +93,19 @@ def test_no_module_keeps_the_app_or_the_scheduler_in_a_global() -> None:
     for path in sorted((ROOT / "scheduler").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert not any(isinstance(node, ast.Global) for node in ast.walk(tree)), path.name
+
+
+WALLET_WRITES = re.compile(r"update\((MEMBERS|LEDGER|Member|LedgerEntry)\b|(MEMBERS|LEDGER)\.insert\(|"
+                           r"insert_for\(session, (MEMBERS|LEDGER)\)")
+LITERAL_KEYS = re.compile(r"""(\bkey=|find_by_key\([^,]+, )f["']""")
+
+
+def test_only_the_ledger_writes_balances_and_keys_are_built_in_games_points() -> None:
+    for folder in ("bot", "handlers", "scheduler"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts or "emulator" in path.parts:
+                continue
+            source = path.read_text(encoding="utf-8")
+            if path != ROOT / "bot" / "services" / "ledger.py":
+                assert not WALLET_WRITES.search(source), f"{path.relative_to(ROOT)} writes balances itself"
+            assert not LITERAL_KEYS.search(source), f"{path.relative_to(ROOT)} builds an idempotency key inline"
