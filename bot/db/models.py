@@ -97,7 +97,7 @@ class Streak(SQLModel, table=True):
     __tablename__ = "streaks"
     __table_args__ = (CheckConstraint("streak >= 0", name="streak_non_negative"),)
 
-    user_id: int = Field(sa_column=_bigint(ForeignKey("members.user_id"), primary_key=True))
+    user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
     streak: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     last_checkin_day: date | None = Field(default=None, sa_column=Column(Date))
     checkins_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))

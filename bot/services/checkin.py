@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, bindparam, case, select, update
+from sqlalchemy import Select, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Checkin, Group, GroupMember, Member, Streak, User
@@ -48,9 +48,8 @@ async def check_in(
     current = (await session.execute(
         select(STREAKS.c.streak, STREAKS.c.last_checkin_day).where(STREAKS.c.user_id == user_id)
     )).first()
-    if current is None:  # a first check-in: the wallet the check-in row belongs to, a fresh streak
+    if current is None:  # a first check-in: the wallet the check-in row belongs to
         await ledger.ensure_member(session, user_id, now)
-        await _ensure_streaks(session, [user_id])
         last_day, last_streak = None, 0
     else:
         last_day, last_streak = current.last_checkin_day, current.streak
@@ -64,10 +63,7 @@ async def check_in(
     )).scalar_one_or_none()
     if inserted is None:
         raise AlreadyCheckedIn(day=today.isoformat())
-    await session.execute(
-        update(STREAKS).where(STREAKS.c.user_id == user_id)
-        .values(streak=outcome.streak, last_checkin_day=today, checkins_total=STREAKS.c.checkins_total + 1)
-    )
+    await _save_streaks(session, [{"user_id": user_id, "streak": outcome.streak, "last_checkin_day": today}])
     if outcome.reward.total > 0:
         moved = await ledger.move(
             session, user_id=user_id, amount=outcome.reward.total, reason=Reason.CHECKIN,
@@ -80,10 +76,15 @@ async def check_in(
     return CheckinResult(today, outcome.streak, outcome.reward.base, outcome.reward.bonus, balance)
 
 
-async def _ensure_streaks(session: AsyncSession, user_ids: list[int]) -> None:
+async def _save_streaks(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """One check-in more for each row's member: its new streak and day (created on the first)."""
+    stmt = insert_for(session, STREAKS)
     await session.execute(
-        insert_for(session, STREAKS).on_conflict_do_nothing(index_elements=["user_id"]),
-        [{"user_id": uid, "streak": 0, "last_checkin_day": None, "checkins_total": 0} for uid in user_ids],
+        stmt.on_conflict_do_update(index_elements=["user_id"], set_={
+            "streak": stmt.excluded.streak, "last_checkin_day": stmt.excluded.last_checkin_day,
+            "checkins_total": STREAKS.c.checkins_total + 1,
+        }),
+        [{**row, "checkins_total": 1} for row in rows],
     )
 
 
@@ -119,10 +120,9 @@ class CheckinOp:
 
     async def bulk(self, session: AsyncSession, items: list[CheckinRequest]) -> list[CheckinResult | DomainError]:
         user_ids = sorted({i.user_id for i in items})
-        # Make sure every wallet and streak row exists, then read the streaks under a lock: from
-        # here on this transaction's view of these members is authoritative until it commits.
-        await ledger.ensure_members(session, user_ids, items[0].now)
-        await _ensure_streaks(session, user_ids)
+        # Read the streaks under a lock: from here on this transaction's view of these members is
+        # authoritative until it commits (a member's first check-in is guarded by the unique
+        # (user_id, day) check-in row: a race with another process fails the batch, re-run alone).
         query = select(STREAKS.c.user_id, STREAKS.c.streak, STREAKS.c.last_checkin_day) \
             .where(STREAKS.c.user_id.in_(user_ids))
         if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -159,7 +159,7 @@ class CheckinOp:
             state[item.user_id] = (outcome.streak, item.today)
             checkin_rows.append({"user_id": item.user_id, "day": item.today, "chat_id": item.chat_id,
                                  "streak": outcome.streak, "points": points, "created_at": item.now})
-            streak_rows.append({"uid": item.user_id, "new_streak": outcome.streak, "new_day": item.today})
+            streak_rows.append({"user_id": item.user_id, "streak": outcome.streak, "last_checkin_day": item.today})
             if points:
                 credits.append(ledger.Credit(item.user_id, points, Reason.CHECKIN,
                                              checkin_key(item.user_id, item.today), f"day:{item.today.isoformat()}"))
@@ -167,20 +167,17 @@ class CheckinOp:
             outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus, 0))
         if not checkin_rows:
             return outcomes
-        await session.execute(CHECKINS.insert(), checkin_rows)
-        await session.execute(
-            update(STREAKS).where(STREAKS.c.user_id == bindparam("uid")).values(
-                streak=bindparam("new_streak"), last_checkin_day=bindparam("new_day"),
-                checkins_total=STREAKS.c.checkins_total + 1,
-            ),
-            streak_rows,
-        )
+        # The ledger pays first: it creates the wallets the check-in rows belong to.
         balances = await ledger.bulk_credit(session, credits, items[0].now)
         after = dict(zip(paid, balances, strict=True))
         unpaid = [i for i, o in enumerate(outcomes) if isinstance(o, CheckinResult) and i not in after]
         if unpaid:  # a check-in worth no points (base 0): the member's balance as it stands
-            current = await ledger.balances_of(session, sorted({items[i].user_id for i in unpaid}))
+            unpaid_users = sorted({items[i].user_id for i in unpaid})
+            await ledger.ensure_members(session, unpaid_users, items[0].now)
+            current = await ledger.balances_of(session, unpaid_users)
             after.update((i, current[items[i].user_id]) for i in unpaid)
+        await session.execute(CHECKINS.insert(), checkin_rows)
+        await _save_streaks(session, streak_rows)
         for index, balance in after.items():
             result = outcomes[index]
             assert isinstance(result, CheckinResult)

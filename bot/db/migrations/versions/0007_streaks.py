@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("last_checkin_day", sa.Date(), nullable=True),
         sa.Column("checkins_total", sa.Integer(), nullable=False),
         sa.CheckConstraint("streak >= 0", name=op.f("ck_streaks_streak_non_negative")),
-        sa.ForeignKeyConstraint(["user_id"], ["members.user_id"], name=op.f("fk_streaks_user_id_members")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_streaks_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_streaks")),
     )
     op.execute(
