@@ -41,7 +41,7 @@ from bot.db.models import Checkin
 from bot.factory import create_app, create_bot, create_dispatcher
 from bot.services import ledger
 from bot.services.groups import register
-from handlers.keyboards import CheckinCb
+from bot.views.checkin import CheckinCb
 
 GROUP = -1001234567890
 DATA = CheckinCb().pack()

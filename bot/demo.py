@@ -27,9 +27,9 @@ from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.services.ledger import audit
 from bot.services.redpackets import accounting
-from handlers.keyboards import CheckinCb
-from scheduler import jobs
-from scheduler.setup import checkin_post_job_id
+from bot.views.checkin import CheckinCb
+from scheduler.jobs.checkin import post_checkin
+from scheduler.setup import SchedulerRuntime, checkin_post_job_id
 
 TOKEN = "777000:DEMO-TOKEN"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
@@ -108,11 +108,11 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
         bot = create_bot(settings, TOKEN)
         app = create_app(settings, bot, clock=clock)
         dp = create_dispatcher(app)
-        async with running(app, bot):
-            jobs.bind(app, jobs.current_scheduler())
+        async with running(app, bot) as runtime:
+            assert runtime is not None
             polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
             try:
-                await _scene(emu, narrator, clock, app, group.id, owner, alice, bob, ming, window)
+                await _scene(emu, narrator, clock, app, runtime, group.id, owner, alice, bob, ming, window)
             finally:
                 await dp.stop_polling()
                 await polling
@@ -125,7 +125,8 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
     return 0 if not problems and violations == 0 else 1
 
 
-async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
+async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, runtime: SchedulerRuntime,
+                 group_id: int,
                  owner: Any, alice: Any, bob: Any, ming: Any, window: float) -> None:
     settle = window * 2 + 0.3
 
@@ -143,8 +144,8 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
         clock.advance(advance)
         n.say(f"\n── {label}: {clock.now().astimezone(app.settings.tz):%A %d %B, %H:%M} (shop time) ──")
         before = len(emu.sent(group_id))
-        await jobs.post_checkin(group_id)  # the scheduler's 09:00 job
-        await jobs.post_checkin(group_id)  # firing twice posts once
+        await post_checkin(app, group_id)  # the scheduler's 09:00 job
+        await post_checkin(app, group_id)  # firing twice posts once
         posts = await emu.wait_sent(group_id, count=before + 1, timeout=10)
         return posts[-1].message_id
 
@@ -184,8 +185,9 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
 
     n.say("\n── The group becomes a supergroup ──")
     group_id = await _upgrade(emu, app, group_id, owner)
-    job = jobs.current_scheduler().get_job(checkin_post_job_id(group_id))  # type: ignore[union-attr]
-    assert job is not None and job.args == (group_id,), "the daily post was not rescheduled"
+    await runtime.sync()  # the scheduler's sync loop, due within seconds
+    job = runtime.scheduler.get_job(checkin_post_job_id(group_id))
+    assert job is not None and job.args == (app, group_id), "the daily post was not rescheduled"
     clock.advance(timedelta(days=1))
     n.say(f"\n── Day 6: {clock.now().astimezone(app.settings.tz):%A %d %B, %H:%M} (shop time) ──")
     before = len(emu.sent(group_id))

@@ -28,6 +28,7 @@ from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
 from handlers import get_routers
+from scheduler.setup import SYNC_SECONDS, SchedulerRuntime
 
 log = logging.getLogger(__name__)
 
@@ -121,29 +122,28 @@ async def poll(dp: Dispatcher, bot: Bot, **kwargs: Any) -> None:
 
 
 @asynccontextmanager
-async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterator[None]:
-    """Start-up and shut-down around polling: caches, command menus, scheduler, flushes."""
+async def running(app: App, bot: Bot, *, scheduler: bool = True,
+                  sync_every: float = SYNC_SECONDS) -> AsyncIterator[SchedulerRuntime | None]:
+    """Start-up and shut-down around polling: caches, command menus, scheduler, flushes.
+
+    With ``scheduler`` (exactly one process runs it) the jobs are built from the database and kept
+    in step with it every ``sync_every`` seconds; the runtime is yielded, else None."""
     from bot.commands import set_all_commands
     from bot.gatekeeper import sweep
-    from scheduler.jobs import bind
-    from scheduler.setup import create_scheduler, register_jobs
 
     await app.directory.reload(app.db)
     await app.packets.load(app)
     await set_all_commands(bot, app)
     # Join requests that timed out, or whose decision never reached Telegram, while we were down.
     await sweep(app)
-    sched = None
-    if scheduler:
-        sched = create_scheduler(app)
-        sched.start()
-        await register_jobs(app)
+    runtime = SchedulerRuntime(app, sync_every=sync_every) if scheduler else None
     try:
-        yield
+        if runtime is not None:
+            await runtime.start()
+        yield runtime
     finally:
-        if sched is not None:
-            sched.shutdown(wait=False)
-            bind(app, None)
+        if runtime is not None:
+            runtime.shutdown()
         await app.debouncer.close()
         await app.coalescer.close()
         await app.db.close()

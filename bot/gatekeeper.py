@@ -46,6 +46,7 @@ from games import segments
 from games.checkin import local_day
 from games.gate import Decision, GateRules, Reason, Threshold, Verdict, check_password, combine, precheck
 from games.points import Reason as PointsReason
+from games.points import welcome_key
 
 log = logging.getLogger(__name__)
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
@@ -292,7 +293,7 @@ async def apply(app: App, request_id: int) -> None:
                 row.status, row.reason = gate_service.DECLINED, str(Reason.BANNED)
     async with app.db.reader() as reader:
         group = await group_service.get_group(reader, row.chat_id)
-        paid = await ledger.find_by_key(reader, f"welcome:{row.user_id}") is not None
+        paid = await ledger.find_by_key(reader, welcome_key(row.user_id)) is not None
         reader.expunge_all()
     approved = row.status == gate_service.APPROVED
     promised = group.welcome_gift if group is not None and approved and not paid else 0
@@ -319,7 +320,7 @@ async def apply(app: App, request_id: int) -> None:
             await people.add_to_group(session, row.chat_id, row.user_id, now)
             if group.welcome_gift > 0:
                 movement = await ledger.move(session, user_id=row.user_id, amount=group.welcome_gift,
-                                             reason=PointsReason.WELCOME, key=f"welcome:{row.user_id}", now=now,
+                                             reason=PointsReason.WELCOME, key=welcome_key(row.user_id), now=now,
                                              ref=f"group:{row.chat_id}")
                 gift = 0 if movement.duplicate else movement.amount
         if outcome == NO_RIGHTS:

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from bot.config import Settings
 from bot.db.engine import Database
-from bot.db.models import LedgerEntry, Member, RedPacket, User
+from bot.db.models import LedgerEntry, Member, RedPacket, Streak, User
 from bot.services.ledger import audit
 
 
@@ -25,12 +25,14 @@ async def export_csv(url: str, what: str, out: TextIO) -> int:
                 writer.writerow(["user_id", "first_name", "last_name", "username", "language", "balance",
                                  "lifetime_points", "streak", "last_checkin_day", "checkins_total", "member_since"])
                 rows = await session.stream(
-                    select(Member, User).join(User, col(User.id) == col(Member.user_id)).order_by(col(Member.user_id))
+                    select(Member, User, Streak).join(User, col(User.id) == col(Member.user_id))
+                    .outerjoin(Streak, col(Streak.user_id) == col(Member.user_id)).order_by(col(Member.user_id))
                 )
-                async for member, user in rows:
+                async for member, user, streak in rows:
+                    streak = streak or Streak(user_id=member.user_id)
                     writer.writerow([member.user_id, user.first_name, user.last_name or "", user.username or "",
                                      user.language_code or "", member.balance, member.lifetime_points,
-                                     member.streak, member.last_checkin_day or "", member.checkins_total,
+                                     streak.streak, streak.last_checkin_day or "", streak.checkins_total,
                                      member.created_at.isoformat()])
             else:
                 writer.writerow(["id", "created_at", "user_id", "amount", "balance_after", "reason", "ref",

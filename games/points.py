@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 
 from games.errors import InsufficientPoints, InvalidAmount
@@ -56,3 +57,45 @@ def replay(amounts: Iterable[int]) -> int:
 def idempotency_key(*parts: object) -> str:
     """A stable idempotency key from the parts that identify one cause of a movement."""
     return ":".join(str(p) for p in parts)
+
+
+# ---- idempotency keys: built here and nowhere else (the strings are stored; never change them) ----
+
+def checkin_key(user_id: int, day: date) -> str:
+    """The daily check-in reward of ``user_id`` on ``day``."""
+    return idempotency_key("checkin", user_id, day.isoformat())
+
+
+def welcome_key(user_id: int) -> str:
+    """The welcome gift: once per member, whichever gated group approved them."""
+    return idempotency_key("welcome", user_id)
+
+
+def budget_key(chat_id: int, message_id: int) -> str:
+    """A ``/budget add`` top-up of the shop account, once per command message."""
+    return idempotency_key("budget", chat_id, message_id)
+
+
+def fund_key(packet_id: int) -> str:
+    """The funder's payment into a red packet."""
+    return idempotency_key("rp", "fund", packet_id)
+
+
+def grab_key(packet_id: int, user_id: int) -> str:
+    """A member's share of a red packet."""
+    return idempotency_key("rp", "grab", packet_id, user_id)
+
+
+def refund_key(packet_id: int) -> str:
+    """What was left in an expired red packet, back to its funder."""
+    return idempotency_key("rp", "refund", packet_id)
+
+
+def packet_command_key(chat_id: int, message_id: int) -> str:
+    """The red packet made by one ``/redpacket`` message (a redelivered update makes no second one)."""
+    return idempotency_key("cmd", chat_id, message_id)
+
+
+def drop_slot_key(schedule_id: int, day: date) -> str:
+    """The red packet of a scheduled drop on ``day``: one per slot."""
+    return idempotency_key("sched", schedule_id, day.isoformat())

@@ -16,8 +16,8 @@ from bot.outbox import Outbox
 from bot.services.checkin import CHECKIN_OP, CheckinRequest, CheckinResult
 from bot.services.people import Profile
 from bot.texts import Translator, lines, plain_names
+from bot.views.checkin import CheckinCb
 from games.errors import AlreadyCheckedIn
-from handlers.keyboards import CheckinCb
 
 CHECKIN_WORDS = frozenset({"签到", "打卡", "check in", "check-in", "checkin"})
 

@@ -21,10 +21,9 @@ from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from games import redpacket as rules
 from games.errors import DomainError, InsufficientPoints
-from games.points import MAX_MOVEMENT, Reason
+from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
-from scheduler.setup import schedule_drop, unschedule_drop
 
 STAFF_COMMANDS = ("redpacket_schedule",)
 LIST_ROWS = 30  # a staff list stays one message
@@ -68,7 +67,7 @@ async def redpacket_command(
     try:
         created = await service.create_packet(
             session, chat_id=group.chat_id, funder_id=funder, actor_id=profile.id, spec=spec,
-            source_key=f"cmd:{message.chat.id}:{message.message_id}", now=now, rng=app.rng,
+            source_key=packet_command_key(message.chat.id, message.message_id), now=now, rng=app.rng,
         )
     except InsufficientPoints as error:
         key = "rp-budget-short" if funded_by_shop else "rp-balance-short"
@@ -187,7 +186,7 @@ async def budget_command(
     amount = int(text)
     await ledger.ensure_shop_account(session, now)
     moved = await ledger.move(session, user_id=ledger.SHOP_ACCOUNT, amount=amount, reason=Reason.BUDGET,
-                              key=f"budget:{message.chat.id}:{message.message_id}", now=now, actor_id=profile.id)
+                              key=budget_key(message.chat.id, message.message_id), now=now, actor_id=profile.id)
     if not moved.duplicate:
         await people.record_audit(session, actor_id=profile.id, action="budget.add", now=now,
                                   chat_id=message.chat.id, details=str(amount))
@@ -197,7 +196,7 @@ async def budget_command(
 # ---- /redpacket_schedule ----------------------------------------------------------------------
 
 async def schedule_command(
-    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox, _: Translator,
+    message: Message, command: CommandObject, session: AsyncSession, out: Outbox, _: Translator,
     profile: Profile, group: GroupInfo | None, today: date, now: datetime,
 ) -> None:
     if message.chat.type == "private":
@@ -225,7 +224,6 @@ async def schedule_command(
             return
         await people.record_audit(session, actor_id=profile.id, action="redpacket.unschedule", now=now,
                                   chat_id=group.chat_id, target=str(schedule_id))
-        out.after_commit(lambda: unschedule_drop(schedule_id))
         _reply(out, message, _("rps-cancelled", id=schedule_id))
         return
     try:
@@ -237,9 +235,7 @@ async def schedule_command(
     await people.record_audit(session, actor_id=profile.id, action="redpacket.schedule", now=now,
                               chat_id=group.chat_id, target=str(row.id), details=command.args)
     assert row.id is not None
-    schedule_id = row.id
-    out.after_commit(lambda: schedule_drop(app, schedule_id, drop))
-    _reply(out, message, _("rps-added", id=schedule_id, when=_when(_, row.every, row.at, row.on),
+    _reply(out, message, _("rps-added", id=row.id, when=_when(_, row.every, row.at, row.on),
                            total=row.total, shares=row.shares))
 
 

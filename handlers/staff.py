@@ -20,11 +20,10 @@ from bot.services import people
 from bot.services import rights as rights_service
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
+from bot.views.checkin import checkin_keyboard, checkin_post_text
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
-from handlers.keyboards import checkin_keyboard
-from scheduler.setup import schedule_group_jobs
 
 OWNER_COMMANDS = ("staff",)
 STAFF_COMMANDS = ("setup", "checkin_config", "checkin_post")
@@ -176,7 +175,7 @@ async def group_only(message: Message, out: Outbox, _: Translator) -> None:
 
 
 async def checkin_config(
-    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
     row = await group_row(session, message, out, _, group)
@@ -195,7 +194,6 @@ async def checkin_config(
     await group_service.save_rules(session, row.chat_id, rules)
     await people.record_audit(session, actor_id=profile.id, action="checkin.config", now=now,
                               chat_id=row.chat_id, details=command.args)
-    out.after_commit(lambda: schedule_group_jobs(app, row.chat_id, rules.post_time))
     _reply(out, message, _("config-saved", rules=_rules_summary(_, rules)))
 
 
@@ -209,11 +207,6 @@ async def checkin_post(
     await people.record_audit(session, actor_id=profile.id, action="checkin.post", now=now, chat_id=row.chat_id)
     out.message(row.chat_id, checkin_post_text(group_, group_service.rules_of(row)),
                 reply_markup=checkin_keyboard(group_), thread_id=row.thread_id)
-
-
-def checkin_post_text(group_: Translator, rules: CheckinRules) -> str:
-    bonuses = Markup(", ".join(group_("config-bonus", period=n, points=p) for n, p in sorted(rules.bonuses.items())))
-    return group_("checkin-post", base=rules.base, bonuses=bonuses or group_("config-no-bonus"))
 
 
 def create_router() -> Router:

@@ -21,7 +21,7 @@ from bot.config import load_settings
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.limiter import RateLimiter
-from handlers.keyboards import CheckinCb
+from bot.views.checkin import CheckinCb
 
 TOKEN = "123456:TEST-TOKEN"
 # 2026-03-02 09:00 in Shanghai.

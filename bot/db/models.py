@@ -78,22 +78,30 @@ class User(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
-    """The shop's profile of a customer: points balance and check-in streak."""
+    """The shop's wallet of a customer: the points balance, written only by bot/services/ledger.py."""
 
     __tablename__ = "members"
     __table_args__ = (
         CheckConstraint("balance >= 0", name="balance_non_negative"),
         CheckConstraint("lifetime_points >= 0", name="lifetime_non_negative"),
-        CheckConstraint("streak >= 0", name="streak_non_negative"),
     )
 
     user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
     balance: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     lifetime_points: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class Streak(SQLModel, table=True):
+    """A member's check-in streak (no row: never checked in), kept apart from the wallet."""
+
+    __tablename__ = "streaks"
+    __table_args__ = (CheckConstraint("streak >= 0", name="streak_non_negative"),)
+
+    user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
     streak: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     last_checkin_day: date | None = Field(default=None, sa_column=Column(Date))
     checkins_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
-    created_at: datetime = Field(sa_column=_utc())
 
 
 class Group(SQLModel, table=True):

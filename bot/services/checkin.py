@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, bindparam, case, select, update
+from sqlalchemy import Select, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.db.models import Checkin, Group, GroupMember, LedgerEntry, Member, User
+from bot.db.models import Checkin, Group, GroupMember, Member, Streak, User
 from bot.services import ledger
 from bot.services.groups import rules_of
 from bot.services.sql import insert_for
 from games import checkin as rules
 from games.errors import AlreadyCheckedIn, DomainError
-from games.points import Reason, idempotency_key
+from games.points import Reason, checkin_key
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
+STREAKS = Streak.__table__  # type: ignore[attr-defined]
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
 GROUPS = Group.__table__  # type: ignore[attr-defined]
-LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,14 @@ async def check_in(
     """
     group = await session.get(Group, chat_id) if chat_id is not None else await main_group(session)
     day_rules = rules_of(group) if group is not None else rules.CheckinRules()
-    member = (await session.execute(
-        select(MEMBERS.c.streak, MEMBERS.c.last_checkin_day).where(MEMBERS.c.user_id == user_id)
+    current = (await session.execute(
+        select(STREAKS.c.streak, STREAKS.c.last_checkin_day).where(STREAKS.c.user_id == user_id)
     )).first()
-    if member is None:
+    if current is None:  # a first check-in: the wallet the check-in row belongs to
         await ledger.ensure_member(session, user_id, now)
         last_day, last_streak = None, 0
     else:
-        last_day, last_streak = member.last_checkin_day, member.streak
+        last_day, last_streak = current.last_checkin_day, current.streak
     outcome = rules.check_in(day_rules, last_day, last_streak, today)
     inserted = (await session.execute(
         insert_for(session, CHECKINS)
@@ -64,20 +64,29 @@ async def check_in(
     )).scalar_one_or_none()
     if inserted is None:
         raise AlreadyCheckedIn(day=today.isoformat())
-    await session.execute(
-        update(MEMBERS).where(MEMBERS.c.user_id == user_id)
-        .values(streak=outcome.streak, last_checkin_day=today, checkins_total=MEMBERS.c.checkins_total + 1)
-    )
+    await _save_streaks(session, [{"user_id": user_id, "streak": outcome.streak, "last_checkin_day": today}])
     if outcome.reward.total > 0:
         moved = await ledger.move(
             session, user_id=user_id, amount=outcome.reward.total, reason=Reason.CHECKIN,
-            key=idempotency_key("checkin", user_id, today.isoformat()), ref=f"day:{today.isoformat()}",
+            key=checkin_key(user_id, today), ref=f"day:{today.isoformat()}",
             now=now, check_key=False,
         )
         balance = moved.balance_after
     else:
         balance = await ledger.balance_of(session, user_id)
     return CheckinResult(today, outcome.streak, outcome.reward.base, outcome.reward.bonus, balance)
+
+
+async def _save_streaks(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """One check-in more for each row's member: its new streak and day (created on the first)."""
+    stmt = insert_for(session, STREAKS)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["user_id"], set_={
+            "streak": stmt.excluded.streak, "last_checkin_day": stmt.excluded.last_checkin_day,
+            "checkins_total": STREAKS.c.checkins_total + 1,
+        }),
+        [{**row, "checkins_total": 1} for row in rows],
+    )
 
 
 async def main_group(session: AsyncSession) -> Group | None:
@@ -100,8 +109,9 @@ class CheckinOp:
     """Check-ins in bulk for the group committer: a stampede of N taps costs a handful of
     statements per batch instead of several per tap.
 
-    The batch reads the members it touches under a lock (``BEGIN IMMEDIATE`` on SQLite, ``FOR
-    UPDATE`` on PostgreSQL), applies the rules in order in memory, then writes all rows at once.
+    The batch reads the streaks it touches under a lock (``BEGIN IMMEDIATE`` on SQLite, ``FOR
+    UPDATE`` on PostgreSQL), applies the rules in order in memory, then writes all rows at once;
+    the rewards are paid in one :func:`ledger.bulk_credit`.
     The unique constraints still stand behind it: if another process got there first, the
     insert fails, the batch is rolled back, and every tap is re-run alone through ``single``.
     """
@@ -111,19 +121,15 @@ class CheckinOp:
 
     async def bulk(self, session: AsyncSession, items: list[CheckinRequest]) -> list[CheckinResult | DomainError]:
         user_ids = sorted({i.user_id for i in items})
-        # Make sure every member row exists, then read them all under a lock: from here on this
-        # transaction's view of these members is authoritative until it commits.
-        await session.execute(
-            insert_for(session, MEMBERS).on_conflict_do_nothing(index_elements=["user_id"]),
-            [{"user_id": uid, "balance": 0, "lifetime_points": 0, "streak": 0, "checkins_total": 0,
-              "created_at": items[0].now} for uid in user_ids],
-        )
-        query = select(MEMBERS.c.user_id, MEMBERS.c.streak, MEMBERS.c.last_checkin_day, MEMBERS.c.balance) \
-            .where(MEMBERS.c.user_id.in_(user_ids))
+        # Read the streaks under a lock: from here on this transaction's view of these members is
+        # authoritative until it commits (a member's first check-in is guarded by the unique
+        # (user_id, day) check-in row: a race with another process fails the batch, re-run alone).
+        query = select(STREAKS.c.user_id, STREAKS.c.streak, STREAKS.c.last_checkin_day) \
+            .where(STREAKS.c.user_id.in_(user_ids))
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
-        state: dict[int, tuple[int, date | None, int]] = {
-            r.user_id: (r.streak, r.last_checkin_day, r.balance) for r in (await session.execute(query)).all()
+        state: dict[int, tuple[int, date | None]] = {
+            r.user_id: (r.streak, r.last_checkin_day) for r in (await session.execute(query)).all()
         }
         chat_ids = sorted({i.chat_id for i in items if i.chat_id is not None})
         group_rules = {
@@ -136,10 +142,11 @@ class CheckinOp:
             private_rules = rules_of(main) if main is not None else rules.CheckinRules()
         outcomes: list[CheckinResult | DomainError] = []
         checkin_rows: list[dict[str, object]] = []
-        member_rows: list[dict[str, object]] = []
-        ledger_rows: list[dict[str, object]] = []
+        streak_rows: list[dict[str, object]] = []
+        credits: list[ledger.Credit] = []
+        paid: list[int] = []  # the outcomes paid by each credit, in order
         for item in items:
-            streak, last_day, balance = state.get(item.user_id, (0, None, 0))
+            streak, last_day = state.get(item.user_id, (0, None))
             if item.chat_id is None:
                 day_rules = private_rules
             else:
@@ -150,34 +157,32 @@ class CheckinOp:
                 outcomes.append(refusal)
                 continue
             points = outcome.reward.total
-            balance += points
-            state[item.user_id] = (outcome.streak, item.today, balance)
+            state[item.user_id] = (outcome.streak, item.today)
             checkin_rows.append({"user_id": item.user_id, "day": item.today, "chat_id": item.chat_id,
                                  "streak": outcome.streak, "points": points, "created_at": item.now})
-            member_rows.append({"uid": item.user_id, "new_streak": outcome.streak, "new_day": item.today,
-                                "amount": points})
+            streak_rows.append({"user_id": item.user_id, "streak": outcome.streak, "last_checkin_day": item.today})
             if points:
-                day = item.today.isoformat()
-                ledger_rows.append({
-                    "user_id": item.user_id, "amount": points, "balance_after": balance, "reason": str(Reason.CHECKIN),
-                    "ref": f"day:{day}", "idempotency_key": idempotency_key("checkin", item.user_id, day),
-                    "actor_id": None, "created_at": item.now,
-                })
-            outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus,
-                                          balance))
-        if checkin_rows:
-            await session.execute(CHECKINS.insert(), checkin_rows)
-            await session.execute(
-                update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid")).values(
-                    streak=bindparam("new_streak"), last_checkin_day=bindparam("new_day"),
-                    checkins_total=MEMBERS.c.checkins_total + 1,
-                    balance=MEMBERS.c.balance + bindparam("amount"),
-                    lifetime_points=MEMBERS.c.lifetime_points + bindparam("amount"),
-                ),
-                member_rows,
-            )
-        if ledger_rows:
-            await session.execute(LEDGER.insert(), ledger_rows)
+                credits.append(ledger.Credit(item.user_id, points, Reason.CHECKIN,
+                                             checkin_key(item.user_id, item.today), f"day:{item.today.isoformat()}"))
+                paid.append(len(outcomes))
+            outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus, 0))
+        if not checkin_rows:
+            return outcomes
+        # The ledger pays first: it creates the wallets the check-in rows belong to.
+        balances = await ledger.bulk_credit(session, credits, items[0].now)
+        after = dict(zip(paid, balances, strict=True))
+        unpaid = [i for i, o in enumerate(outcomes) if isinstance(o, CheckinResult) and i not in after]
+        if unpaid:  # a check-in worth no points (base 0): the member's balance as it stands
+            unpaid_users = sorted({items[i].user_id for i in unpaid})
+            await ledger.ensure_members(session, unpaid_users, items[0].now)
+            current = await ledger.balances_of(session, unpaid_users)
+            after.update((i, current[items[i].user_id]) for i in unpaid)
+        await session.execute(CHECKINS.insert(), checkin_rows)
+        await _save_streaks(session, streak_rows)
+        for index, balance in after.items():
+            result = outcomes[index]
+            assert isinstance(result, CheckinResult)
+            outcomes[index] = replace(result, balance=balance)
         return outcomes
 
 
@@ -197,6 +202,7 @@ class MemberCard:
 
 async def member_card(session: AsyncSession, user_id: int, today: date) -> MemberCard:
     member = await session.get(Member, user_id)
+    streak = await session.get(Streak, user_id) or Streak(user_id=user_id)
     first_of_month = today.replace(day=1)
     days = set((await session.execute(
         select(CHECKINS.c.day).where(CHECKINS.c.user_id == user_id, CHECKINS.c.day >= first_of_month)
@@ -207,9 +213,9 @@ async def member_card(session: AsyncSession, user_id: int, today: date) -> Membe
     return MemberCard(
         balance=member.balance,
         lifetime_points=member.lifetime_points,
-        streak=rules.current_streak(member.last_checkin_day, member.streak, today),
-        checkins_total=member.checkins_total,
-        checked_in_today=member.last_checkin_day == today,
+        streak=rules.current_streak(streak.last_checkin_day, streak.streak, today),
+        checkins_total=streak.checkins_total,
+        checked_in_today=streak.last_checkin_day == today,
         recent=[(e.amount, e.reason, e.created_at) for e in entries],
         month_days=days,
     )
@@ -232,12 +238,12 @@ async def top_checkins(session: AsyncSession, chat_id: int | None, today: date, 
                        ) -> list[Ranked]:
     """Members of a group (or the whole shop) by current streak, then by total check-ins."""
     yesterday = today - timedelta(days=1)
-    streak = case((MEMBERS.c.last_checkin_day >= yesterday, MEMBERS.c.streak), else_=0).label("cur")
+    streak = case((STREAKS.c.last_checkin_day >= yesterday, STREAKS.c.streak), else_=0).label("cur")
     query = (
-        select(User.id, User.first_name, User.last_name, streak, MEMBERS.c.checkins_total)  # type: ignore[call-overload]
-        .join(MEMBERS, MEMBERS.c.user_id == User.id)
-        .where(MEMBERS.c.checkins_total > 0)
-        .order_by(streak.desc(), MEMBERS.c.checkins_total.desc(), User.id)
+        select(User.id, User.first_name, User.last_name, streak, STREAKS.c.checkins_total)  # type: ignore[call-overload]
+        .join(STREAKS, STREAKS.c.user_id == User.id)
+        .where(STREAKS.c.checkins_total > 0)
+        .order_by(streak.desc(), STREAKS.c.checkins_total.desc(), User.id)
         .limit(limit)
     )
     rows = await session.execute(_in_group(query, chat_id))

@@ -1,5 +1,9 @@
 """The points ledger: every change of points is an entry, written in the caller's transaction.
 
+The only writer of balances (``members``): single movements (:func:`move`) and bulk credits
+(:func:`bulk_credit`, used by the group committer's operations); idempotency keys come from
+``games/points.py``.
+
 Two statements per movement, both conditional, so concurrency cannot break the invariants:
 the balance moves with ``balance = balance + :amount WHERE balance + :amount >= 0`` and the
 entry is inserted under a unique idempotency key. A repeated key returns the first result.
@@ -38,9 +42,17 @@ class Movement:
 
 
 async def ensure_member(session: AsyncSession, user_id: int, now: datetime) -> None:
-    stmt = insert_for(session, MEMBERS).values(user_id=user_id, balance=0, lifetime_points=0, streak=0,
-                                               checkins_total=0, created_at=now)
+    stmt = insert_for(session, MEMBERS).values(user_id=user_id, balance=0, lifetime_points=0, created_at=now)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+
+
+async def ensure_members(session: AsyncSession, user_ids: list[int], now: datetime) -> None:
+    """The wallets of ``user_ids``, created empty where missing (one statement)."""
+    if user_ids:
+        await session.execute(
+            insert_for(session, MEMBERS).on_conflict_do_nothing(index_elements=["user_id"]),
+            [{"user_id": uid, "balance": 0, "lifetime_points": 0, "created_at": now} for uid in user_ids],
+        )
 
 
 async def ensure_shop_account(session: AsyncSession, now: datetime) -> None:
@@ -62,15 +74,12 @@ class Credit:
 async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetime) -> list[int]:
     """Credit many members at once (a handful of statements for any number of credits); returns
     each credit's balance after it, in order. The caller guarantees the keys are new (it holds
-    the lock that decided them); the unique index still backs it up, failing the transaction."""
+    the lock that decided them); the unique index still backs it up, failing the transaction.
+    The group committer's bulk operations (check-in storms, red-packet grabs) pay through this."""
     if not credits:
         return []
     user_ids = sorted({c.user_id for c in credits})
-    await session.execute(
-        insert_for(session, MEMBERS).on_conflict_do_nothing(index_elements=["user_id"]),
-        [{"user_id": uid, "balance": 0, "lifetime_points": 0, "streak": 0, "checkins_total": 0, "created_at": now}
-         for uid in user_ids],
-    )
+    await ensure_members(session, user_ids, now)
     query = select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
@@ -168,6 +177,15 @@ async def _write(session: AsyncSession, user_id: int, amount: int, reason: Reaso
 async def balance_of(session: AsyncSession, user_id: int) -> int:
     value = (await session.execute(select(MEMBERS.c.balance).where(MEMBERS.c.user_id == user_id))).scalar()
     return int(value or 0)
+
+
+async def balances_of(session: AsyncSession, user_ids: list[int]) -> dict[int, int]:
+    """The balances of ``user_ids`` (0 for anyone without a wallet)."""
+    rows = (await session.execute(
+        select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
+    )).all() if user_ids else []
+    found = {int(uid): int(balance) for uid, balance in rows}
+    return {uid: found.get(uid, 0) for uid in user_ids}
 
 
 async def recent(session: AsyncSession, user_id: int, limit: int = 5) -> list[LedgerEntry]:

@@ -30,7 +30,7 @@ from bot.services.sql import rowcount
 from games import redpacket as rules
 from games import segments
 from games.errors import DomainError, InsufficientPoints
-from games.points import Reason
+from games.points import Reason, fund_key, grab_key, refund_key
 
 PACKETS = RedPacket.__table__  # type: ignore[attr-defined]
 SHARES = RedPacketShare.__table__  # type: ignore[attr-defined]
@@ -40,18 +40,6 @@ GROUP_MEMBERS = GroupMember.__table__  # type: ignore[attr-defined]
 USERS = User.__table__  # type: ignore[attr-defined]
 
 OPEN, EMPTY, EXPIRED = "open", "empty", "expired"
-
-
-def fund_key(packet_id: int) -> str:
-    return f"rp:fund:{packet_id}"
-
-
-def grab_key(packet_id: int, user_id: int) -> str:
-    return f"rp:grab:{packet_id}:{user_id}"
-
-
-def refund_key(packet_id: int) -> str:
-    return f"rp:refund:{packet_id}"
 
 
 @dataclass(frozen=True)
@@ -377,10 +365,6 @@ async def cancel_schedule(session: AsyncSession, schedule_id: int, chat_id: int)
                                 SCHEDULES.c.active.is_(True)).values(active=False)
     )
     return bool(rowcount(result))
-
-
-def slot_key(schedule_id: int, day: date) -> str:
-    return f"sched:{schedule_id}:{day.isoformat()}"
 
 
 # ---- accounting (regulars doctor) -------------------------------------------------------------

@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import false, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Member, Order, User, UserTag, UTCDateTime
+from bot.db.models import Order, Streak, User, UserTag, UTCDateTime
 from games import segments
 from games.segments import Expr, Facts
 
 USERS = User.__table__  # type: ignore[attr-defined]
 ORDERS = Order.__table__  # type: ignore[attr-defined]
-MEMBERS = Member.__table__  # type: ignore[attr-defined]
+STREAKS = Streak.__table__  # type: ignore[attr-defined]
 TAGS = UserTag.__table__  # type: ignore[attr-defined]
 
 
@@ -26,9 +26,9 @@ async def facts(session: AsyncSession, user_id: int | None = None, *, with_tags:
         .where(ORDERS.c.user_id.is_not(None)).group_by(ORDERS.c.user_id).subquery()
     )
     stmt = (
-        select(USERS.c.id, USERS.c.first_seen_at, orders.c.n, orders.c.last_paid, MEMBERS.c.last_checkin_day)
+        select(USERS.c.id, USERS.c.first_seen_at, orders.c.n, orders.c.last_paid, STREAKS.c.last_checkin_day)
         .select_from(USERS.outerjoin(orders, orders.c.uid == USERS.c.id)
-                     .outerjoin(MEMBERS, MEMBERS.c.user_id == USERS.c.id))
+                     .outerjoin(STREAKS, STREAKS.c.user_id == USERS.c.id))
         .where(USERS.c.is_bot == false())
         .order_by(USERS.c.id)
     )

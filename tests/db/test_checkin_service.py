@@ -25,6 +25,7 @@ from bot.services.groups import register, save_rules
 from bot.services.people import add_to_group
 from games.checkin import CheckinRules
 from games.errors import AlreadyCheckedIn
+from games.points import Reason
 from tests.db.helpers import NOW, make_users
 
 DAY = date(2026, 3, 1)
@@ -171,3 +172,32 @@ async def test_a_batch_racing_another_process_falls_back_and_stays_exact(db_url:
             assert await ledger.audit(session) == []
     finally:
         await db.close()
+
+
+async def test_a_batch_keeps_wallet_and_streak_apart(db: Database) -> None:
+    """One group-committed batch: paid check-ins go through the ledger; a check-in worth nothing
+    (a group paying only streak bonuses) still counts for the streak; a member's earlier points
+    stay in the wallet."""
+    from bot.db.models import Member, Streak
+
+    await make_users(db, 1, 2, 3)
+    await _setup_group(db, CheckinRules(base=5, bonuses={}))
+    async with db.session() as session:
+        await register(session, chat_id=GROUP - 1, title="Streaks only", label="s", by=1, now=NOW)
+        await save_rules(session, GROUP - 1, CheckinRules(base=0, bonuses={3: 10}))
+        await ledger.move(session, user_id=3, amount=40, reason=Reason.GRANT, key="test:3", now=NOW)
+    batches = db.batches
+    results = await asyncio.gather(_check_in(db, 1, DAY), _check_in(db, 2, DAY, GROUP - 1), _check_in(db, 3, DAY),
+                                   _check_in(db, 1, DAY), return_exceptions=True)
+    assert db.batches == batches + 1  # one transaction for all four
+    assert [(r.points, r.balance) for r in results[:3]] == [(5, 5), (0, 0), (5, 45)]  # type: ignore[union-attr]
+    assert isinstance(results[3], AlreadyCheckedIn)
+    async with db.reader() as session:
+        streaks = {s.user_id: (s.streak, s.last_checkin_day, s.checkins_total)
+                   for s in (await session.execute(select(Streak))).scalars()}
+        wallets = {m.user_id: m.balance for m in (await session.execute(select(Member))).scalars()}
+        assert streaks == {uid: (1, DAY, 1) for uid in (1, 2, 3)}
+        assert wallets == {1: 5, 2: 0, 3: 45}
+        assert await ledger.audit(session) == []
+        card = await member_card(session, 3, DAY)
+        assert (card.balance, card.streak, card.checkins_total, card.checked_in_today) == (45, 1, 1, True)

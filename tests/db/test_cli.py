@@ -25,7 +25,8 @@ def _seed(path: Path) -> None:
     con = sqlite3.connect(path)
     con.executescript("""
         INSERT INTO users VALUES (1, 'Ann', NULL, 'ann', 'en', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00');
-        INSERT INTO members VALUES (1, 15, 15, 2, '2026-01-02', 2, '2026-01-01 00:00:00');
+        INSERT INTO members VALUES (1, 15, 15, '2026-01-01 00:00:00');
+        INSERT INTO streaks VALUES (1, 2, '2026-01-02', 2);
         INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at)
           VALUES (1, 5, 5, 'checkin', 'day:2026-01-01', 'checkin:1:2026-01-01', NULL, '2026-01-01 01:00:00'),
                  (1, 10, 15, 'checkin', 'day:2026-01-02', 'checkin:1:2026-01-02', NULL, '2026-01-02 01:00:00');

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.db.engine import Database
-from bot.db.models import Member, User
+from bot.db.models import Streak, User
 from bot.services import access, orders
 from bot.services import gate as gate_service
 from bot.services import segments as segment_service
@@ -72,9 +72,8 @@ async def _seed(db: Database) -> None:
         ], NOW)
         for uid, days in CHECKINS.items():
             await ensure_member(session, uid, NOW)
-            members = Member.__table__  # type: ignore[attr-defined]
-            await session.execute(update(members).where(members.c.user_id == uid)
-                                  .values(last_checkin_day=TODAY - timedelta(days=days)))
+            session.add(Streak(user_id=uid, streak=1, last_checkin_day=TODAY - timedelta(days=days),
+                               checkins_total=1))
         for uid, tags in TAGS.items():
             for tag in tags:
                 await access.add_tag(session, uid, tag, 99, NOW)

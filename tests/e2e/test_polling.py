@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.db.models import Checkin, LedgerEntry
 from bot.demo import run_demo
 from bot.services import ledger
-from handlers.keyboards import CheckinCb
+from bot.views.checkin import CheckinCb
 from tests.harness import Harness, harness
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.db.models import AuditEntry, Checkin, Group, LedgerEntry, Member
+from bot.db.models import AuditEntry, Checkin, Group, LedgerEntry, Member, Streak
 from bot.services import ledger
 from tests.harness import Harness
 
@@ -113,8 +113,9 @@ async def test_check_in_across_local_midnight_and_a_broken_streak(h: Harness) ->
     third = (await h.tap(ann, post))["text"]
     assert "+5 points" in third and "Streak: 1 day." in third
     async with h.app.db.session() as session:
-        member = await session.get(Member, ann.id)
-        assert member is not None and (member.balance, member.streak, member.checkins_total) == (25, 1, 3)
+        member, streak = await session.get(Member, ann.id), await session.get(Streak, ann.id)
+        assert member is not None and streak is not None
+        assert (member.balance, streak.streak, streak.checkins_total) == (25, 1, 3)
         assert await ledger.audit(session) == []
 
 

@@ -17,7 +17,6 @@ from bot.emulator.core import ApiError
 from bot.limiter import RateLimitMiddleware
 from bot.packets import GrabCb
 from bot.services import ledger
-from scheduler import jobs
 from tests.harness import Harness
 
 
@@ -262,7 +261,6 @@ async def _packets(h: Harness) -> list[RedPacket]:
 
 async def test_a_packet_post_that_timed_out_is_posted_once_and_adopted(h: Harness) -> None:
     h.app.rng = random.Random(7)
-    jobs.bind(h.app, None)
     await h.setup_group()
     await h.say(h.owner, "/budget add 500")
     before = len(h.emu.sent(h.group.id))
@@ -285,7 +283,6 @@ async def test_a_packet_post_that_timed_out_is_posted_once_and_adopted(h: Harnes
 
 async def test_an_orphan_copy_of_a_packet_is_removed_when_pressed(h: Harness) -> None:
     h.app.rng = random.Random(7)
-    jobs.bind(h.app, None)
     await h.setup_group()
     await h.say(h.owner, "/budget add 500")
     await h.say(h.owner, "/redpacket 30 3", chat=h.group)

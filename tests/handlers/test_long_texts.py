@@ -15,7 +15,6 @@ from bot.db.models import RedPacket
 from bot.emulator.html_check import utf16_len
 from bot.packets import GrabCb
 from bot.services import people
-from scheduler import jobs
 from tests.harness import Harness
 
 MAX = 4096
@@ -157,7 +156,6 @@ async def test_a_long_unknown_command_is_echoed_cut(h: Harness) -> None:
 
 
 async def test_the_final_packet_edit_fits_and_closes_the_packet(h: Harness) -> None:
-    jobs.bind(h.app, None)
     await h.setup_group()
     await h.say(h.owner, "/budget add 1000")
     await h.say(h.owner, "/redpacket 300 30", chat=h.group)
@@ -177,7 +175,7 @@ async def test_the_final_packet_edit_fits_and_closes_the_packet(h: Harness) -> N
 async def test_the_sender_splits_long_texts_and_keeps_edits_and_popups_within_limits(h: Harness) -> None:
     from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-    from handlers.keyboards import CheckinCb
+    from bot.views.checkin import CheckinCb
 
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="ok", callback_data="ok")]])
     question = h.emu.user_sends(h.owner, "list?", chat=h.group)["message"]["message_id"]

@@ -23,8 +23,9 @@ from bot.db.models import (
 )
 from bot.migration import follow
 from bot.services import ledger
-from scheduler import jobs
-from scheduler.setup import checkin_post_job_id, create_scheduler
+from scheduler.jobs.checkin import post_checkin
+from scheduler.jobs.redpackets import drop_packet
+from scheduler.setup import SchedulerRuntime, checkin_post_job_id
 from tests.harness import Harness
 
 
@@ -72,10 +73,12 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
     basic, ann, _ben = await basic_shop(h)
     before = await rows_of(h, basic.id)
     assert before["groups"] == 1 and before["checkins"] == 2 and before["schedules"] == 1
-    scheduler = create_scheduler(h.app)
+    runtime = SchedulerRuntime(h.app)
+    scheduler = runtime.scheduler
     scheduler.start(paused=True)
     try:
         await h.say(h.owner, "/checkin_config post=09:30", chat=basic)  # the job exists for the old id
+        await runtime.sync()
         assert scheduler.get_job(checkin_post_job_id(basic.id)) is not None
         new = h.emu.upgrade_to_supergroup(basic, by=h.owner, new_first=new_first)
         service = h.emu.pending_updates[-2:]
@@ -92,17 +95,17 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
             assert group is not None and group.label == "corner" and group.checkin_base == 7
             assert group.checkin_post_time == "09:30" and group.gate_password is None
             assert group.welcome_gift == 20
-        # The daily post's job was rebuilt for the new id.
+        # The daily post's job is rebuilt for the new id on the scheduler's next sync.
+        await runtime.sync()
         assert scheduler.get_job(checkin_post_job_id(basic.id)) is None
         job = scheduler.get_job(checkin_post_job_id(new.id))
-        assert job is not None and job.args == (new.id,) and "minute='30'" in str(job.trigger)
+        assert job is not None and job.args == (h.app, new.id) and "minute='30'" in str(job.trigger)
     finally:
-        scheduler.shutdown(wait=False)
-        jobs.bind(h.app, None)
+        runtime.shutdown()
     # A scheduler in another process still fires the job for the old id: it posts in the supergroup.
-    assert await jobs.post_checkin(basic.id) is True
+    assert await post_checkin(h.app, basic.id) is True
     assert h.emu.sent(new.id)[-1].button_labels() == ["✅ Check in"]
-    assert await jobs.post_checkin(new.id) is False  # once a day
+    assert await post_checkin(h.app, new.id) is False  # once a day
     # The supergroup answers as the shop's group: check-in works and keeps the streak and base.
     sent_before = len(h.emu.sent())
     await h.say(ann, "签到", chat=new)
@@ -123,12 +126,11 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
 
 async def test_a_400_on_the_daily_post_moves_the_group_and_posts_in_the_supergroup(h: Harness) -> None:
     basic, ann, ben = await basic_shop(h)
-    jobs.bind(h.app, None)
     await h.say(h.owner, "/checkin_post", chat=basic)
     old_post = h.emu.sent(basic.id)[-1]
     new = h.emu.upgrade_to_supergroup(basic)
     late = h.emu.pending_updates[-2:]  # the service messages, not yet seen by the bot
-    assert await jobs.post_checkin(basic.id) is True
+    assert await post_checkin(h.app, basic.id) is True
     posts = [m for m in h.emu.sent(new.id) if m.button_labels() == ["✅ Check in"]]
     assert len(posts) == 1 and "7" in (posts[0].text or "")
     before = await rows_of(h, new.id)
@@ -140,9 +142,9 @@ async def test_a_400_on_the_daily_post_moves_the_group_and_posts_in_the_supergro
     await h.settle()
     assert len(h.emu.sent()) == sent and await rows_of(h, new.id) == before
     # Tomorrow's post is made for the new id; today's is not made twice.
-    assert await jobs.post_checkin(new.id) is False
+    assert await post_checkin(h.app, new.id) is False
     h.clock.advance(timedelta(days=1))
-    assert await jobs.post_checkin(new.id) is True
+    assert await post_checkin(h.app, new.id) is True
     answer = await h.tap(ann, h.emu.sent(new.id)[-1].message_id, chat=new)
     assert "+7" in (answer["text"] or "")
     # A button on a message from before the upgrade still belongs to the shop's group.
@@ -153,11 +155,10 @@ async def test_a_400_on_the_daily_post_moves_the_group_and_posts_in_the_supergro
 async def test_a_400_on_a_scheduled_drop_posts_it_in_the_supergroup_with_one_debit(h: Harness) -> None:
     h.app.rng = random.Random(5)
     basic, ann, _ben = await basic_shop(h)
-    jobs.bind(h.app, None)
     new = h.emu.upgrade_to_supergroup(basic, notify=False)
     h.clock.advance(timedelta(minutes=60))  # 10:00 shop time
-    assert await jobs.drop_packet(1) is True
-    assert await jobs.drop_packet(1) is False
+    assert await drop_packet(h.app, 1) is True
+    assert await drop_packet(h.app, 1) is False
     posts = [m for m in h.emu.sent(new.id) if m.button_labels() == ["🧧 Grab"]]
     assert len(posts) == 1
     assert not [m for m in h.emu.sent(basic.id) if "Red packet" in (m.text or "")]
@@ -210,10 +211,9 @@ async def test_a_packet_that_cannot_be_posted_gives_the_budget_back(h: Harness) 
     await h.setup_group()
     await h.say(h.owner, "/budget add 300")
     await h.say(h.owner, "/redpacket_schedule daily 10:00 100 5", chat=h.group)
-    jobs.bind(h.app, None)
     h.group.bot_status = "kicked"  # removed from the group without the bot noticing
     h.clock.advance(timedelta(minutes=60))
-    await jobs.drop_packet(1)
+    await drop_packet(h.app, 1)
     async with h.app.db.reader() as session:
         assert await ledger.balance_of(session, ledger.SHOP_ACCOUNT) == 300
         packet = (await session.execute(select(RedPacket))).scalars().one()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot import gatekeeper
 from bot.db.models import LedgerEntry
 from bot.services import groups as group_service
-from handlers.keyboards import CheckinCb
+from bot.views.checkin import CheckinCb
 from tests.harness import Harness
 
 

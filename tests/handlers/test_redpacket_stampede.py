@@ -11,13 +11,11 @@ from bot.db.models import RedPacket, RedPacketShare
 from bot.packets import GrabCb
 from bot.services import ledger
 from bot.services.redpackets import accounting
-from scheduler import jobs
 from tests.harness import Harness
 
 
 async def test_a_thousand_concurrent_grabs_on_a_hundred_shares(h: Harness) -> None:
     h.app.rng = random.Random(9)
-    jobs.bind(h.app, None)
     await h.setup_group()
     await h.say(h.owner, "/budget add 10000")
     await h.say(h.owner, "/redpacket 5000 100", chat=h.group)

@@ -12,7 +12,7 @@ from bot.packets import GrabCb
 from bot.services import ledger
 from bot.services.redpackets import accounting
 from games.points import Reason
-from scheduler import jobs
+from scheduler.jobs.redpackets import sweep_packets
 from tests.harness import Harness
 
 
@@ -39,7 +39,6 @@ async def _books_balance(h: Harness) -> None:
 
 async def _ready(h: Harness, budget: int = 1000) -> None:
     h.app.rng = random.Random(42)
-    jobs.bind(h.app, None)
     await h.setup_group()
     if budget:
         await h.say(h.owner, f"/budget add {budget}")
@@ -164,8 +163,8 @@ async def test_forged_and_expired_taps_change_nothing(h: Harness) -> None:
     late = await h.tap(ann, packet.message_id, GrabCb(id=packet.id).pack())  # type: ignore[arg-type]
     assert "expired" in late["text"]
     assert await _entries(h) == entries
-    assert await jobs.sweep_packets() == 1
-    assert await jobs.sweep_packets() == 0  # refunded once
+    assert await sweep_packets(h.app) == 1
+    assert await sweep_packets(h.app) == 0  # refunded once
     assert await _balance(h, ledger.SHOP_ACCOUNT) == 1000 - 10  # all of the first back; the second was grabbed
     await h.settle()
     final = h.emu.message(h.group.id, packet.message_id).text or ""

@@ -2,49 +2,52 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.factory import create_app, create_bot, create_dispatcher, running
-from scheduler import jobs
-from scheduler.setup import checkin_post_job_id
-from tests.harness import Harness, harness
+from scheduler.jobs.checkin import post_checkin
+from scheduler.jobs.gate import sweep_join_requests
+from scheduler.jobs.redpackets import drop_packet
+from scheduler.setup import SchedulerRuntime, checkin_post_job_id, drop_job_id
+from tests.harness import Harness, harness, wait_for
 
 
 async def test_config_schedules_reschedules_and_removes_the_daily_post(db_url: str) -> None:
     async with harness(db_url) as h:
-        jobs.bind(h.app, None)
-        from scheduler.setup import create_scheduler
-
-        scheduler = create_scheduler(h.app)
+        runtime = SchedulerRuntime(h.app)
+        scheduler = runtime.scheduler
         scheduler.start(paused=True)
         try:
             await h.setup_group()
             await h.say(h.owner, "/checkin_config post=09:30", chat=h.group)
+            await runtime.sync()
             job = scheduler.get_job(checkin_post_job_id(h.group.id))
-            assert job is not None and job.func_ref == "scheduler.jobs:post_checkin" and job.args == (h.group.id,)
+            assert job is not None and job.func_ref == "scheduler.jobs.checkin:post_checkin"
+            assert job.args == (h.app, h.group.id)
             assert isinstance(job.trigger, CronTrigger) and "hour='9'" in str(job.trigger)
             assert "minute='30'" in str(job.trigger) and job.misfire_grace_time >= 3600
             await h.say(h.owner, "/checkin_config post=20:00", chat=h.group)
+            await runtime.sync()
             assert "hour='20'" in str(scheduler.get_job(checkin_post_job_id(h.group.id)).trigger)  # type: ignore[union-attr]
             await h.say(h.owner, "/checkin_config post=off", chat=h.group)
+            await runtime.sync()
             assert scheduler.get_job(checkin_post_job_id(h.group.id)) is None
         finally:
-            scheduler.shutdown(wait=False)
+            runtime.shutdown()
 
 
 async def test_the_post_goes_out_once_per_local_day(h: Harness) -> None:
-    jobs.bind(h.app, None)
     await h.setup_group()
     before = len(h.emu.sent(h.group.id))
-    assert await jobs.post_checkin(h.group.id) is True
-    assert await jobs.post_checkin(h.group.id) is False  # fired twice (restart, second replica)
+    assert await post_checkin(h.app, h.group.id) is True
+    assert await post_checkin(h.app, h.group.id) is False  # fired twice (restart, second replica)
     posts = h.emu.sent(h.group.id)[before:]
     assert len(posts) == 1 and posts[0].button_labels() == ["✅ Check in"]
     h.clock.advance(timedelta(days=1))
-    assert await jobs.post_checkin(h.group.id) is True
-    assert await jobs.post_checkin(-42) is False  # not a registered group
+    assert await post_checkin(h.app, h.group.id) is True
+    assert await post_checkin(h.app, -42) is False  # not a registered group
 
 
 async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
@@ -57,8 +60,9 @@ async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
         app = create_app(settings, bot, clock=clock)
         create_dispatcher(app)
         try:
-            async with running(app, bot):
-                job = jobs.current_scheduler().get_job(checkin_post_job_id(h.group.id))  # type: ignore[union-attr]
+            async with running(app, bot) as runtime:
+                assert runtime is not None
+                job = runtime.scheduler.get_job(checkin_post_job_id(h.group.id))
                 assert job is not None and "minute='15'" in str(job.trigger)
         finally:
             await bot.session.close()
@@ -71,11 +75,10 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
 
     from bot.db.models import RedPacket
     from bot.services import ledger
-    from scheduler.setup import create_scheduler, drop_job_id
-
     async with harness(db_url) as h:
         h.app.rng = random.Random(3)
-        scheduler = create_scheduler(h.app)
+        runtime = SchedulerRuntime(h.app)
+        scheduler = runtime.scheduler
         scheduler.start(paused=True)
         try:
             await h.setup_group()
@@ -86,18 +89,18 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
             assert "not a valid schedule" in h.texts_to(h.group.id)[-1]  # in the past
             await h.say(h.owner, "/redpacket_schedule weekly 10:00 1 1", chat=h.group)
             assert "Usage" in h.texts_to(h.group.id)[-1]
+            await runtime.sync()
             job = scheduler.get_job(drop_job_id(1))
-            assert job is not None and job.func_ref == "scheduler.jobs:drop_packet"
+            assert job is not None and job.func_ref == "scheduler.jobs.redpackets:drop_packet"
             assert "minute='30'" in str(job.trigger)
             await h.say(h.owner, "/redpacket_schedule list", chat=h.group)
             assert "#1: daily at 09:30, 100 points in 10 shares" in h.texts_to(h.group.id)[-1]
         finally:
-            scheduler.shutdown(wait=False)
-        jobs.bind(h.app, None)
+            runtime.shutdown()
         # 09:31: the drop fires (twice: a restart, a second replica) and is made once.
         h.clock.advance(timedelta(minutes=31))
-        assert await jobs.drop_packet(1) is True
-        assert await jobs.drop_packet(1) is False
+        assert await drop_packet(h.app, 1) is True
+        assert await drop_packet(h.app, 1) is False
         posts = [m for m in h.emu.sent(h.group.id) if "Red packet" in (m.text or "")]
         assert len(posts) == 1 and posts[0].button_labels() == ["🧧 Grab"]
         # The next day the bot is down at 09:30 and back at 10:00; it also missed yesterday's expiry.
@@ -158,12 +161,55 @@ async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url:
         app = create_app(settings, bot, clock=h.clock)
         create_dispatcher(app)
         try:
-            async with running(app, bot):
-                job = jobs.current_scheduler().get_job(JOIN_SWEEP_ID)  # type: ignore[union-attr]
-                assert job is not None and job.func_ref == "scheduler.jobs:sweep_join_requests"
+            async with running(app, bot) as runtime:
+                assert runtime is not None
+                job = runtime.scheduler.get_job(JOIN_SWEEP_ID)
+                assert job is not None and job.func_ref == "scheduler.jobs.gate:sweep_join_requests"
                 assert h.emu.join_request_decisions == [(h.group.id, ann.id, "declined")]
                 assert "not completed in time" in h.texts_to(ann.id)[-1]
-                assert await jobs.sweep_join_requests() == 0  # the periodic job finds nothing left to do
+                assert await sweep_join_requests(h.app) == 0  # the periodic job finds nothing left to do
         finally:
             await bot.session.close()
         assert h.emu.join_request_decisions == [(h.group.id, ann.id, "declined")]
+
+
+async def test_a_schedule_committed_by_a_process_without_a_scheduler_fires_in_the_scheduler_process(
+        db_url: str) -> None:
+    async with harness(db_url) as h:  # h runs no scheduler, as a second replica of the bot would
+        await h.setup_group()
+        await h.say(h.owner, "/budget add 1000")
+        settings = h.app.settings
+        bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+        app = create_app(settings, bot, clock=h.clock)  # the one process that runs the scheduler
+        create_dispatcher(app)
+        try:
+            async with running(app, bot, sync_every=0.2) as runtime:
+                assert runtime is not None
+                scheduler = runtime.scheduler
+                ids = (checkin_post_job_id(h.group.id), drop_job_id(1))
+                assert all(scheduler.get_job(job_id) is None for job_id in ids)
+                # The other process commits a daily post and a daily drop; it has no scheduler to tell.
+                await h.say(h.owner, "/checkin_config post=09:30", chat=h.group)
+                await h.say(h.owner, "/redpacket_schedule daily 09:40 100 10", chat=h.group)
+                await wait_for(lambda: all(scheduler.get_job(job_id) is not None for job_id in ids), timeout=3)
+                post_job = scheduler.get_job(ids[0])
+                assert post_job is not None and "minute='30'" in str(post_job.trigger)
+                # 09:40 comes: both jobs fire in the scheduler's process, and post in the group.
+                h.clock.advance(timedelta(minutes=40))
+                for job_id in ids:
+                    scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+                def posted(label: str) -> bool:
+                    return any(m.button_labels() == [label] for m in h.emu.sent(h.group.id))
+
+                await wait_for(lambda: posted("✅ Check in") and posted("🧧 Grab"), timeout=5)
+                await app.debouncer.flush()
+                # Changes committed elsewhere reach the scheduler too: a new time, a cancelled drop.
+                await h.say(h.owner, "/checkin_config post=20:05", chat=h.group)
+                await h.say(h.owner, "/redpacket_schedule cancel 1", chat=h.group)
+                await wait_for(lambda: scheduler.get_job(ids[1]) is None
+                               and "hour='20'" in str(scheduler.get_job(ids[0]).trigger), timeout=3)  # type: ignore[union-attr]
+        finally:
+            await bot.session.close()
+        posts = [m for m in h.emu.sent(h.group.id) if m.button_labels() in (["✅ Check in"], ["🧧 Grab"])]
+        assert len(posts) == 2

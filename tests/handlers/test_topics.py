@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.db.models import Group
-from scheduler import jobs
+from scheduler.jobs.checkin import post_checkin
+from scheduler.jobs.redpackets import drop_packet
 from tests.harness import Harness
 
 
@@ -53,9 +54,8 @@ async def test_own_posts_go_to_the_setup_topic_and_follow_a_new_setup(h: Harness
     async with h.app.db.reader() as session:
         group = await session.get(Group, h.group.id)
         assert group is not None and group.thread_id == checkin
-    jobs.bind(h.app, None)
     # The daily post, /checkin_post from another topic, red packets: all in the Check-in topic.
-    assert await jobs.post_checkin(h.group.id) is True
+    assert await post_checkin(h.app, h.group.id) is True
     await say_in(h, h.owner, "/checkin_post", chat)
     posts = [m for m in h.emu.sent(h.group.id) if m.button_labels() == ["✅ Check in"]]
     assert [m.thread_id for m in posts] == [checkin, checkin]
@@ -67,7 +67,7 @@ async def test_own_posts_go_to_the_setup_topic_and_follow_a_new_setup(h: Harness
     await say_in(h, h.owner, "/redpacket 50 5", chat)
     await say_in(h, h.owner, "/redpacket_schedule daily 10:00 100 5", chat)
     h.clock.advance(timedelta(minutes=60))
-    assert await jobs.drop_packet(1) is True
+    assert await drop_packet(h.app, 1) is True
     packets = [m for m in h.emu.sent(h.group.id) if m.button_labels() == ["🧧 Grab"]]
     assert [m.thread_id for m in packets] == [checkin, checkin]
     # A tap on a packet: the coalesced grab lines (if any) and edits stay with the packet's topic.
@@ -84,7 +84,7 @@ async def test_own_posts_go_to_the_setup_topic_and_follow_a_new_setup(h: Harness
     # Staff move the bot's home with /setup in another topic.
     await say_in(h, h.owner, "/setup vip", chat)
     h.clock.advance(timedelta(days=1))
-    assert await jobs.post_checkin(h.group.id) is True
+    assert await post_checkin(h.app, h.group.id) is True
     assert h.emu.sent(h.group.id)[-1].thread_id == chat
     assert in_thread(h, None) == []
     assert not any(call.error_code for call in h.emu.calls if call.method == "sendMessage")
@@ -94,7 +94,6 @@ async def test_a_deleted_topic_sends_own_posts_to_general(h: Harness) -> None:
     checkin, _chat = await forum(h)
     h.emu.close_topic(h.group, None, closed=False)
     h.emu.delete_topic(h.group, checkin)
-    jobs.bind(h.app, None)
-    assert await jobs.post_checkin(h.group.id) is True
+    assert await post_checkin(h.app, h.group.id) is True
     post = h.emu.sent(h.group.id)[-1]
     assert post.button_labels() == ["✅ Check in"] and post.thread_id is None

@@ -67,3 +67,45 @@ def test_every_ledger_reason_has_a_text() -> None:
     texts = Texts()
     for lang in LANGUAGES:
         assert all(texts.has(lang, f"reason-{reason}") for reason in Reason)
+
+
+def _imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(("folder", "forbidden"), [("scheduler", "handlers"), ("handlers", "scheduler"),
+                                                   ("bot/views", "handlers")])
+def test_the_scheduler_and_the_handlers_do_not_import_each_other(folder: str, forbidden: str) -> None:
+    """Handlers commit schedule rows and the scheduler builds its jobs from them; jobs render
+    through views, never through handlers."""
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        wrong = sorted(n for n in _imports_of(path) if n.split(".")[0] == forbidden)
+        assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
+
+
+def test_no_module_keeps_the_app_or_the_scheduler_in_a_global() -> None:
+    for path in sorted((ROOT / "scheduler").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert not any(isinstance(node, ast.Global) for node in ast.walk(tree)), path.name
+
+
+WALLET_WRITES = re.compile(r"update\((MEMBERS|LEDGER|Member|LedgerEntry)\b|(MEMBERS|LEDGER)\.insert\(|"
+                           r"insert_for\(session, (MEMBERS|LEDGER)\)")
+LITERAL_KEYS = re.compile(r"""(\bkey=|find_by_key\([^,]+, )f["']""")
+
+
+def test_only_the_ledger_writes_balances_and_keys_are_built_in_games_points() -> None:
+    for folder in ("bot", "handlers", "scheduler"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts or "emulator" in path.parts:
+                continue
+            source = path.read_text(encoding="utf-8")
+            if path != ROOT / "bot" / "services" / "ledger.py":
+                assert not WALLET_WRITES.search(source), f"{path.relative_to(ROOT)} writes balances itself"
+            assert not LITERAL_KEYS.search(source), f"{path.relative_to(ROOT)} builds an idempotency key inline"

@@ -43,3 +43,19 @@ def test_replay_equals_the_sum_of_accepted_entries(amounts: list[int]) -> None:
 
 def test_idempotency_key_is_stable() -> None:
     assert idempotency_key("checkin", 42, "2026-01-01") == "checkin:42:2026-01-01"
+
+
+def test_idempotency_keys_keep_the_strings_already_stored() -> None:
+    from datetime import date
+
+    from games import points
+
+    day = date(2026, 3, 2)
+    assert points.checkin_key(42, day) == "checkin:42:2026-03-02"
+    assert points.welcome_key(42) == "welcome:42"
+    assert points.budget_key(-100, 7) == "budget:-100:7"
+    assert points.fund_key(5) == "rp:fund:5"
+    assert points.grab_key(5, 42) == "rp:grab:5:42"
+    assert points.refund_key(5) == "rp:refund:5"
+    assert points.packet_command_key(-100, 7) == "cmd:-100:7"
+    assert points.drop_slot_key(3, day) == "sched:3:2026-03-02"

@@ -1,0 +1,1 @@
+"""Views: callback data, keyboards and rendering shared by handlers and scheduled jobs."""
