@@ -109,3 +109,62 @@ def test_only_the_ledger_writes_balances_and_keys_are_built_in_games_points() ->
             if path != ROOT / "bot" / "services" / "ledger.py":
                 assert not WALLET_WRITES.search(source), f"{path.relative_to(ROOT)} writes balances itself"
             assert not LITERAL_KEYS.search(source), f"{path.relative_to(ROOT)} builds an idempotency key inline"
+
+
+PACKAGES = ("bot", "handlers", "games", "scheduler")
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Each project module and the project modules it imports at run time (imports under
+    ``if TYPE_CHECKING:`` are only for annotations and do not count)."""
+    modules: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def runtime_imports(nodes: list[ast.stmt], found: set[str]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                runtime_imports(node.orelse, found)
+                continue
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    runtime_imports([child], found)
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found: set[str] = set()
+        runtime_imports(ast.parse(path.read_text(encoding="utf-8")).body, found)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def test_no_import_cycles() -> None:
+    graph = _module_graph()
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = path[path.index(module):] + [module]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        if module in done:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+
+
+@pytest.mark.parametrize("folder", ["bot/services"])
+def test_services_import_no_aiogram(folder: str) -> None:
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        wrong = sorted(n for n in _imports_of(path) if n.split(".")[0] == "aiogram")
+        assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
