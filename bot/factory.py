@@ -119,8 +119,8 @@ async def poll(dp: Dispatcher, bot: Bot, **kwargs: Any) -> None:
 
 
 @asynccontextmanager
-async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterator[None]:
-    """Start-up and shut-down around polling: caches, command menus, scheduler, flushes."""
+async def running(app: App, bot: Bot, *, scheduler: bool = True, menus: bool = True) -> AsyncIterator[None]:
+    """Start-up and shut-down around polling: caches, command menus (``menus``), scheduler, flushes."""
     from bot.commands import set_all_commands
     from bot.gatekeeper import sweep
     from scheduler.jobs import bind
@@ -128,7 +128,8 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True) -> AsyncIterato
 
     await app.directory.reload(app.db)
     await app.packets.load(app)
-    await set_all_commands(bot, app)
+    if menus:
+        await set_all_commands(bot, app)
     # Join requests that timed out, or whose decision never reached Telegram, while we were down.
     await sweep(app)
     sched = None

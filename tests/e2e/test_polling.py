@@ -19,7 +19,7 @@ from tests.harness import Harness, harness
 
 @asynccontextmanager
 async def polling(db_url: str) -> AsyncIterator[Harness]:
-    async with harness(db_url, limits=True) as h:
+    async with harness(db_url, limits=True, http=True) as h:
         task = asyncio.create_task(h.dp.start_polling(h.bot, handle_signals=False, polling_timeout=1))
         try:
             yield h

@@ -202,9 +202,3 @@ async def test_channel_posts_never_get_an_answer(h: Harness) -> None:
     async with h.app.db.session() as session:
         assert (await session.execute(select(Group).where(Group.chat_id == channel.id))).first() is None
         assert [a for a in (await session.execute(select(AuditEntry.chat_id))).scalars() if a == channel.id] == []
-
-
-async def test_the_bot_command_menus_pass_telegrams_validation(h: Harness) -> None:
-    calls = [c for c in h.emu.calls if c.method.lower() == "setmycommands"]
-    assert calls and all(c.ok for c in calls), [c.description for c in calls if not c.ok]
-    assert all(len(c.params["commands"]) <= 100 for c in calls)
