@@ -49,7 +49,8 @@ class EmulatorSession(BaseSession):
             prepared = self.prepare_value(value, bot=bot, files=files)
             if not prepared:
                 continue
-            raw[key] = prepared
+            # A form field is text: a str-based enum (ParseMode.HTML) travels as its value.
+            raw[key] = str.__str__(prepared) if isinstance(prepared, str) else prepared
         for key, file in files.items():
             size = 0
             async for chunk in file.read(bot):

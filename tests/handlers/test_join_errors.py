@@ -303,13 +303,24 @@ async def test_an_orphan_copy_of_a_packet_is_removed_when_pressed(h: Harness) ->
 
 # ---- the emulator: faults on any method -------------------------------------------------------------
 
-async def test_faults_can_be_injected_on_any_method(h: Harness) -> None:
+@pytest.mark.parametrize("http", [True, False], ids=["http", "in-process"])
+async def test_faults_can_be_injected_on_any_method(db_url: str, http: bool) -> None:
+    """The same faults, and the same aiogram exceptions, over HTTP and through the in-process session."""
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.emulator.session import EmulatorSession
+    from tests.harness import harness
+
+    async with harness(db_url, http=http) as h:
+        await _faults_on_a_bare_bot(h, Bot(h.emu.token, session=AiohttpSession(
+            api=TelegramAPIServer.from_base(h.emu.base_url)) if http else EmulatorSession(h.emu)))
+
+
+async def _faults_on_a_bare_bot(h: Harness, bare: Any) -> None:  # a bot without the sender's retries
     from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-    bare = Bot(h.emu.token, session=AiohttpSession(api=TelegramAPIServer.from_base(h.emu.base_url)))  # no retries
     try:
         h.emu.inject("banChatMember", 429, retry_after=7)
         with pytest.raises(TelegramRetryAfter) as flood:
