@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -106,3 +107,24 @@ async def db(db_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+# Module-level state a test may set (scheduler.jobs binds the app and the scheduler for its jobs).
+MODULE_STATE = {"scheduler.jobs": ("_app", "_scheduler")}
+
+
+@pytest.fixture(autouse=True)
+def no_module_state_leaks() -> Iterator[None]:
+    """Whatever a test binds in module globals is put back afterwards, so the next test starts clean."""
+    saved = [(module, name, getattr(module, name))
+             for module_name, names in MODULE_STATE.items() if (module := sys.modules.get(module_name)) is not None
+             for name in names if hasattr(module, name)]
+    yield
+    for module, name, value in saved:
+        setattr(module, name, value)
+    for module_name, names in MODULE_STATE.items():  # first imported during the test: back to unbound
+        module = sys.modules.get(module_name)
+        if module is not None and not any(m is module for m, _n, _v in saved):
+            for name in names:
+                if hasattr(module, name):
+                    setattr(module, name, None)

@@ -25,7 +25,7 @@ from bot.services.groups import register, save_rules
 from bot.services.people import add_to_group
 from games.checkin import CheckinRules
 from games.errors import AlreadyCheckedIn
-from tests.db.helpers import NOW, make_users
+from tests.factories import NOW, make_users
 
 DAY = date(2026, 3, 1)
 GROUP = -100777

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import RedPacket, RedPacketShare
@@ -15,6 +16,7 @@ from scheduler import jobs
 from tests.harness import Harness
 
 
+@pytest.mark.slow
 async def test_a_thousand_concurrent_grabs_on_a_hundred_shares(h: Harness) -> None:
     h.app.rng = random.Random(9)
     jobs.bind(h.app, None)
