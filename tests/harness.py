@@ -10,6 +10,7 @@ production (the e2e ring). Command menus are set at start-up only with ``menus=T
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from bot.emulator import BotAPIEmulator
 from bot.emulator.session import IN_PROCESS_BASE, EmulatorSession
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.sender import RateLimiter
+from bot.texts import Texts
 from handlers.keyboards import CheckinCb
 
 TOKEN = "123456:TEST-TOKEN"
+
 # 2026-03-02 09:00 in Shanghai.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -75,6 +78,13 @@ class Harness:
         await self.say(self.owner, "/setup vip", chat=self.group)
 
 
+@functools.cache
+def shared_texts() -> Texts:
+    """Parsing the locale files costs more than the rest of a harness's start: parsed once per
+    session (a Texts is read-only once built; it caches fixed sentences per language and key)."""
+    return Texts()
+
+
 @asynccontextmanager
 async def harness(db_url: str, *, language: str = "en", limits: bool = False, http: bool = False,
                   menus: bool = False) -> AsyncIterator[Harness]:
@@ -97,7 +107,7 @@ async def harness(db_url: str, *, language: str = "en", limits: bool = False, ht
         limiter = None if limits else RateLimiter(global_per_second=10_000, group_per_minute=10_000,
                                                   private_per_second=10_000.0, private_burst=10_000)
         bot = create_bot(settings, TOKEN, limiter=limiter, session=None if http else EmulatorSession(emu))
-        app = create_app(settings, bot, clock=clock)
+        app = create_app(settings, bot, clock=clock, texts=shared_texts())
         dp = create_dispatcher(app)
         try:
             async with running(app, bot, scheduler=False, menus=menus):
