@@ -170,14 +170,14 @@ class BotAPIEmulator(TelegramState):
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return self._reply(method, {}, ApiError(401, "Unauthorized"))
         try:
             params = await self._params(request)
         except ApiError as exc:
-            params = {}
-            if request.match_info["token"] == self.token:
-                return self._reply(method, params, exc)
+            return self._reply(method, {}, exc)
         try:
-            status, body = await self.answer(request.match_info["token"], method, params)
+            status, body = await self.answer(self.token, method, params)
         except ConnectionAbort as abort:
             if abort.delay:
                 await asyncio.sleep(abort.delay)
