@@ -1,8 +1,16 @@
-"""Command menus per audience (setMyCommands scopes), in both languages."""
+"""Every command, declared once: who may use it, in which chats, its menu entry and its /help line.
+
+The command menus per scope (setMyCommands), /help per role and the refusals (a customer sending a
+staff command, a group tool sent in private) all derive from :data:`COMMANDS`; a test fails when a
+handler registers a command that is not declared here. Texts: ``cmd-<name>`` (menu description)
+and the ``help`` key of each command, in every language.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
@@ -16,20 +24,128 @@ from aiogram.types import (
     BotCommandScopeDefault,
 )
 
-from bot.texts import LANGUAGES, Lang, Texts
+from bot.texts import LANGUAGES, Lang, Texts, Translator
+from games.types import Role
 
 if TYPE_CHECKING:
     from bot.app import App
 
 log = logging.getLogger(__name__)
 
-GROUP_COMMANDS = ("checkin", "me", "top", "redpacket", "help")
-PRIVATE_COMMANDS = ("start", "checkin", "me", "top", "bind", "help")
-OWNER_PRIVATE_COMMANDS = (*PRIVATE_COMMANDS, "staff")
-# Group administrators (where shop staff work) see the group tools too.
-ADMIN_GROUP_COMMANDS = (*GROUP_COMMANDS, "setup", "checkin_config", "checkin_post", "gate", "welcome", "invite",
-                        "settings", "budget", "redpacket_schedule")
 
+class Audience(StrEnum):
+    EVERYONE = "everyone"  # anyone who talks to the bot
+    MEMBER = "member"  # the shop's customers: checking in, points, red packets, orders
+    STAFF = "staff"  # shop staff and owners
+    OWNER = "owner"  # owners only
+
+    def admits(self, role: Role) -> bool:
+        if self is Audience.OWNER:
+            return role is Role.OWNER
+        if self is Audience.STAFF:
+            return role.is_staff
+        return True
+
+
+class Scope(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+PRIVATE = frozenset({Scope.PRIVATE})
+GROUP = frozenset({Scope.GROUP})
+ANYWHERE = PRIVATE | GROUP
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """``scopes``: the chats the command works in. ``help``: its line in /help (None: explained on
+    another command's line, or not listed). ``menu``: offered in the command menus of its audience
+    and scopes (description ``cmd-<name>``). ``elsewhere``: what staff hear when they send a
+    command that works in one kind of chat in the other."""
+
+    name: str
+    audience: Audience
+    scopes: frozenset[Scope]
+    help: str | None
+    menu: bool = True
+    elsewhere: str = "staff-group-only"
+
+
+_E, _M, _S, _O = Audience.EVERYONE, Audience.MEMBER, Audience.STAFF, Audience.OWNER
+
+# The order is the order of the menus and of /help.
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", _E, PRIVATE, None),
+    CommandSpec("checkin", _M, ANYWHERE, "help-cmd-checkin"),
+    CommandSpec("me", _M, ANYWHERE, "help-cmd-me"),
+    CommandSpec("top", _M, ANYWHERE, "help-cmd-top"),
+    CommandSpec("redpacket", _M, GROUP, "help-cmd-redpacket"),
+    CommandSpec("bind", _M, PRIVATE, "help-cmd-bind"),
+    CommandSpec("help", _E, ANYWHERE, "help-cmd-help"),
+    # Group tools: shown to group administrators, explained under "Staff tools".
+    CommandSpec("setup", _S, GROUP, "help-cmd-setup"),
+    CommandSpec("checkin_config", _S, GROUP, "help-cmd-checkin_config"),
+    CommandSpec("checkin_post", _S, GROUP, "help-cmd-checkin_post"),
+    CommandSpec("gate", _S, GROUP, "help-cmd-gate"),
+    CommandSpec("welcome", _S, GROUP, "help-cmd-welcome"),
+    CommandSpec("invite", _S, GROUP, "help-cmd-invite"),
+    CommandSpec("invites", _S, GROUP, None),  # on /invite's line
+    CommandSpec("settings", _S, GROUP, "help-cmd-settings"),
+    CommandSpec("budget", _S, ANYWHERE, "help-cmd-budget"),
+    CommandSpec("redpacket_schedule", _S, GROUP, "help-cmd-redpacket_schedule"),
+    # Staff tools that work anywhere: explained under "Anywhere", not in the menus.
+    CommandSpec("ban", _S, ANYWHERE, "help-cmd-ban", menu=False),
+    CommandSpec("unban", _S, ANYWHERE, None, menu=False),  # on /ban's line
+    CommandSpec("allow", _S, ANYWHERE, "help-cmd-allow", menu=False),
+    CommandSpec("tag", _S, ANYWHERE, None, menu=False),  # on /allow's line
+    CommandSpec("segment", _S, ANYWHERE, "help-cmd-segment", menu=False),
+    CommandSpec("import_orders", _S, PRIVATE, "help-cmd-import_orders", menu=False, elsewhere="orders-private-only"),
+    CommandSpec("audit", _S, ANYWHERE, "help-cmd-audit", menu=False),
+    CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
+)
+BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+def names(audience: Audience, *, only: frozenset[Scope] | None = None) -> tuple[str, ...]:
+    """The commands of ``audience`` (``only``: those that work in exactly these chats)."""
+    return tuple(c.name for c in COMMANDS if c.audience is audience and (only is None or c.scopes == only))
+
+
+def _menu_names(audiences: tuple[Audience, ...], scope: Scope) -> tuple[str, ...]:
+    return tuple(c.name for c in COMMANDS if c.menu and c.audience in audiences and scope in c.scopes)
+
+
+CUSTOMERS = (Audience.EVERYONE, Audience.MEMBER)
+PRIVATE_COMMANDS = _menu_names(CUSTOMERS, Scope.PRIVATE)
+GROUP_COMMANDS = _menu_names(CUSTOMERS, Scope.GROUP)
+# Group administrators (where shop staff work) see the group tools too.
+ADMIN_GROUP_COMMANDS = _menu_names((*CUSTOMERS, Audience.STAFF), Scope.GROUP)
+# Owners see /staff in their private chat.
+OWNER_PRIVATE_COMMANDS = _menu_names((*CUSTOMERS, Audience.OWNER), Scope.PRIVATE)
+
+
+# ---- /help -----------------------------------------------------------------------------------------
+
+def help_text(_: Translator, role: Role) -> str:
+    """/help for ``role``: what everyone can do; staff tools (group tools, then those that work
+    anywhere); owner tools — each section the lines of the commands declared for it."""
+
+    def section(heading: str, specs: list[CommandSpec]) -> list[str]:
+        rows = [_(c.help) for c in specs if c.help]
+        return [_(heading), *rows] if rows else []
+
+    parts = ["\n".join(section("help-heading-customer", [c for c in COMMANDS if c.audience in CUSTOMERS]))]
+    if role.is_staff:
+        staff = [c for c in COMMANDS if c.audience is Audience.STAFF]
+        parts.append("\n".join(section("help-heading-staff", [c for c in staff if c.scopes == GROUP])
+                               + section("help-heading-anywhere", [c for c in staff if c.scopes != GROUP])))
+    if role is Role.OWNER:
+        parts.append("\n".join(section("help-heading-owner", [c for c in COMMANDS if c.audience is Audience.OWNER])))
+    return "\n\n".join(parts)
+
+
+# ---- command menus -----------------------------------------------------------------------------------
 
 def menu(texts: Texts, lang: Lang, names: tuple[str, ...]) -> list[BotCommand]:
     return [BotCommand(command=name, description=str(texts(lang, f"cmd-{name}"))) for name in names]

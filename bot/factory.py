@@ -122,9 +122,9 @@ async def poll(dp: Dispatcher, bot: Bot, **kwargs: Any) -> None:
 
 
 @asynccontextmanager
-async def running(app: App, bot: Bot, *, scheduler: bool = True,
+async def running(app: App, bot: Bot, *, scheduler: bool = True, menus: bool = True,
                   sync_every: float = SYNC_SECONDS) -> AsyncIterator[SchedulerRuntime | None]:
-    """Start-up and shut-down around polling: caches, command menus, scheduler, flushes.
+    """Start-up and shut-down around polling: caches, command menus (``menus``), scheduler, flushes.
 
     With ``scheduler`` (exactly one process runs it) the jobs are built from the database and kept
     in step with it every ``sync_every`` seconds; the runtime is yielded, else None."""
@@ -133,7 +133,8 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True,
 
     await app.directory.reload(app.db)
     await app.packets.load(app)
-    await set_all_commands(bot, app)
+    if menus:
+        await set_all_commands(bot, app)
     # Join requests that timed out, or whose decision never reached Telegram, while we were down.
     await sweep(app)
     runtime = SchedulerRuntime(app, sync_every=sync_every) if scheduler else None

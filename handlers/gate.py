@@ -26,9 +26,8 @@ from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
 from games.rights import BotRights, Feature
 from handlers.filters import GROUP_TYPES, IsStaff
-from handlers.staff import _reply, _rules_summary, group_row, refuse
+from handlers.staff import _reply, _rules_summary, group_row
 
-GROUP_STAFF_COMMANDS = ("gate", "welcome", "invite", "invites", "settings")
 MAX_WELCOME = 1000
 MAX_GIFT = 100_000
 
@@ -249,16 +248,10 @@ async def settings_command(message: Message, bot: Bot, app: App, session: AsyncS
     _reply(out, message, Markup(f"{summary}\n\n{report}"))
 
 
-async def group_only(message: Message, out: Outbox, _: Translator) -> None:
-    _reply(out, message, _("staff-group-only"))
-
-
 def create_router() -> Router:
     router = Router(name="gate")
     router.chat_join_request.register(join_request)
     router.message.register(password_answer, F.chat.type == "private", AwaitingPassword())
-    router.message.register(refuse, Command(*GROUP_STAFF_COMMANDS), ~IsStaff())
-    router.message.register(group_only, Command(*GROUP_STAFF_COMMANDS), F.chat.type == "private")
     in_group = F.chat.type.in_(GROUP_TYPES)
     router.message.register(gate_command, Command("gate"), IsStaff(), in_group)
     router.message.register(welcome_command, Command("welcome"), IsStaff(), in_group)

@@ -21,7 +21,6 @@ from games.errors import BindRefused, OrderFileError, OrderLineError
 from games.gate import format_money
 from games.orders import MAX_LISTED_ERRORS, decode_csv, parse_orders_csv
 from handlers.filters import IsStaff
-from handlers.staff import _reply, refuse
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_SHOWN_VALUE = 40  # a bad cell is quoted up to this many characters
@@ -77,10 +76,6 @@ async def file_without_command(message: Message, out: Outbox, _: Translator) -> 
     out.message(message.chat.id, _("orders-usage"))
 
 
-async def private_only(message: Message, out: Outbox, _: Translator) -> None:
-    _reply(out, message, _("orders-private-only"))
-
-
 async def bind(
     message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, now: datetime,
@@ -117,8 +112,6 @@ async def bind_in_group(message: Message, app: App, out: Outbox, group_: Transla
 
 def create_router() -> Router:
     router = Router(name="orders")
-    router.message.register(refuse, Command("import_orders"), ~IsStaff())
-    router.message.register(private_only, Command("import_orders"), F.chat.type != "private")
     router.message.register(import_orders, Command("import_orders"), IsStaff())
     router.message.register(file_without_command, F.chat.type == "private", F.document, IsStaff())
     router.message.register(bind_in_group, Command("bind"), F.chat.type != "private")

@@ -25,7 +25,6 @@ from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
 
-STAFF_COMMANDS = ("redpacket_schedule",)
 LIST_ROWS = 30  # a staff list stays one message
 
 
@@ -245,18 +244,10 @@ def _when(_: Translator, every: str, at: str, on: date | None) -> str:
     return _("rps-once", on=on.isoformat() if on else "?", at=at)
 
 
-async def refuse(message: Message, out: Outbox, _: Translator, group_: Translator) -> None:
-    if message.chat.type == "private":
-        out.message(message.chat.id, _("staff-only"))
-    else:
-        out.group_line(message.chat.id, "staff-only", None, lambda _items: group_("staff-only"))
-
-
 def create_router() -> Router:
     router = Router(name="redpackets")
     router.message.register(redpacket_command, Command("redpacket"))
     router.message.register(budget_command, Command("budget"), IsStaff())
-    router.message.register(refuse, Command("budget", *STAFF_COMMANDS), ~IsStaff())
     router.message.register(schedule_command, Command("redpacket_schedule"), IsStaff())
     router.callback_query.register(grab_button, GrabCb.filter())
     router.message.register(password_grab, F.text, PacketPassword())

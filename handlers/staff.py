@@ -1,4 +1,4 @@
-"""Staff tools: /staff (owners), /setup, /checkin_config, /checkin_post — and a polite no to customers."""
+"""Staff tools: /staff (owners), /setup, /checkin_config, /checkin_post (refusals: handlers/access.py)."""
 
 from __future__ import annotations
 
@@ -25,23 +25,12 @@ from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
 
-OWNER_COMMANDS = ("staff",)
-STAFF_COMMANDS = ("setup", "checkin_config", "checkin_post")
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
 STAFF_ROWS = 50  # /staff list names the first 50, then "and N more"
 
 
 def _reply(out: Outbox, message: Message, text: str) -> None:
     out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
-
-
-async def refuse(message: Message, command: CommandObject, out: Outbox, _: Translator, group_: Translator) -> None:
-    key = "owner-only" if command.command in OWNER_COMMANDS else "staff-only"
-    if message.chat.type == "private":
-        out.message(message.chat.id, _(key))
-    else:
-        # However many customers try, the group gets one refusal per window.
-        out.group_line(message.chat.id, key, None, lambda _items: group_(key))
 
 
 def _rules_summary(_: Translator, rules: CheckinRules) -> str:
@@ -170,10 +159,6 @@ async def group_row(session: AsyncSession, message: Message, out: Outbox, _: Tra
     return await group_service.get_group(session, group.chat_id)
 
 
-async def group_only(message: Message, out: Outbox, _: Translator) -> None:
-    _reply(out, message, _("staff-group-only"))
-
-
 async def checkin_config(
     message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
@@ -211,11 +196,8 @@ async def checkin_post(
 
 def create_router() -> Router:
     router = Router(name="staff")
-    router.message.register(refuse, Command(*OWNER_COMMANDS), ~IsOwner())
-    router.message.register(refuse, Command(*STAFF_COMMANDS), ~IsStaff())
     router.message.register(staff_command, Command("staff"), IsOwner())
     router.message.register(setup, Command("setup"), IsStaff(), F.chat.type.in_(GROUP_TYPES))
-    router.message.register(group_only, Command(*STAFF_COMMANDS), IsStaff(), F.chat.type == "private")
     router.message.register(checkin_config, Command("checkin_config"), IsStaff())
     router.message.register(checkin_post, Command("checkin_post"), IsStaff())
     return router

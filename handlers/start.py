@@ -6,19 +6,11 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
+from bot.commands import help_text
 from bot.outbox import Outbox
 from bot.services.people import Profile
 from bot.texts import Translator
 from games.types import Role
-
-
-def help_text(_: Translator, role: Role) -> str:
-    parts = [_("help-customer")]
-    if role.is_staff:
-        parts.append(_("help-staff"))
-    if role is Role.OWNER:
-        parts.append(_("help-owner"))
-    return "\n\n".join(parts)
 
 
 async def start(message: Message, out: Outbox, _: Translator, group_: Translator, profile: Profile,

@@ -36,6 +36,19 @@ log = logging.getLogger(__name__)
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
+def decode_params(raw: dict[str, Any]) -> Params:
+    """Request fields as Telegram reads them: JSON-encoded complex values decoded, the rest kept as sent."""
+    params: Params = {}
+    for key, value in raw.items():
+        if isinstance(value, str) and key in JSON_FIELDS:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise bad_request(f"can't parse {key} JSON object") from None
+        params[key] = value
+    return params
+
+
 class BotAPIEmulator(TelegramState):
     """Telegram for one bot, served over HTTP on 127.0.0.1; usable as ``async with``.
 
@@ -157,46 +170,60 @@ class BotAPIEmulator(TelegramState):
         except ApiError as exc:
             return self._reply(method, {}, exc)
         try:
+            status, body = await self.answer(self.token, method, params)
+        except ConnectionAbort as abort:
+            if abort.delay:
+                await asyncio.sleep(abort.delay)
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client: the connection is gone
+        return web.json_response(body, status=status)
+
+    async def answer(self, token: str, method: str, params: Params) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API request as the HTTP server does: (HTTP status, JSON body), recorded in
+        ``calls``. ``params`` as decoded by :func:`decode_params`. An injected network failure is
+        recorded, then raised as :class:`ConnectionAbort` (the caller drops the connection after
+        ``delay`` s). The HTTP handler and the in-process session (bot.emulator.session) share it."""
+        if token != self.token:
+            return self._answer(method, {}, ApiError(401, "Unauthorized"))
+        try:
             if method.lower() == "getupdates":
                 result: Any = await self._get_updates(params)
             else:
                 result = self.call(method, params)
         except ApiError as exc:
-            return self._reply(method, params, exc)
+            return self._answer(method, params, exc)
         except ConnectionAbort as abort:
-            return await self._abort(request, method, params, abort)
+            now = time.monotonic()
+            if abort.performed:
+                self.calls.append(ApiCall(method, params, now, True))
+            else:
+                self.calls.append(ApiCall(method, params, now, False, 0, "connection dropped"))
+            self._touch()
+            raise
         except Exception:
             log.exception("emulator failed on %s %s", method, params)
-            return self._reply(method, params, ApiError(500, "Internal Server Error"))
-        return self._reply(method, params, None, result)
-
-    async def _abort(self, request: web.Request, method: str, params: Params, abort: ConnectionAbort) -> web.Response:
-        """An injected network failure: hold the answer ``delay`` s, then drop the connection."""
-        now = time.monotonic()
-        if abort.performed:
-            self.calls.append(ApiCall(method, params, now, True))
-        else:
-            self.calls.append(ApiCall(method, params, now, False, 0, "connection dropped"))
-        self._touch()
-        if abort.delay:
-            await asyncio.sleep(abort.delay)
-        if request.transport is not None:
-            request.transport.abort()
-        return web.Response(status=500)  # never reaches the client: the connection is gone
+            return self._answer(method, params, ApiError(500, "Internal Server Error"))
+        return self._answer(method, params, None, result)
 
     def _reply(self, method: str, params: Params, error: ApiError | None, result: Any = None) -> web.Response:
+        status, body = self._answer(method, params, error, result)
+        return web.json_response(body, status=status)
+
+    def _answer(self, method: str, params: Params, error: ApiError | None, result: Any = None
+                ) -> tuple[int, dict[str, Any]]:
         now = time.monotonic()
         if error is None:
             self.calls.append(ApiCall(method, params, now, True, result=result))
             self._touch()
-            return web.json_response({"ok": True, "result": result})
+            return 200, {"ok": True, "result": result}
         log.debug("%s -> %s %s", method, error.code, error.description)
         self.calls.append(ApiCall(method, params, now, False, error.code, error.description))
         body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
         if error.parameters:
             body["parameters"] = error.parameters
         self._touch()
-        return web.json_response(body, status=error.code)
+        return error.code, body
 
     async def _params(self, request: web.Request) -> Params:
         raw: dict[str, Any] = dict(request.query)
@@ -217,15 +244,7 @@ class BotAPIEmulator(TelegramState):
                         raw[key] = UploadedFile(value.filename or key, len(value.file.read()))
                     else:  # a part without a file name, read as bytes
                         raw[key] = UploadedFile(key, len(value))
-        params: Params = {}
-        for key, value in raw.items():
-            if isinstance(value, str) and key in JSON_FIELDS:
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    raise bad_request(f"can't parse {key} JSON object") from None
-            params[key] = value
-        return params
+        return decode_params(raw)
 
     # ---- long polling -------------------------------------------------------------------------------
 

@@ -13,30 +13,32 @@ group-not-registered = This group is not set up yet. Shop staff: make me an admi
 
 ## Start and help
 start = Hi { $name }! I'm the shop's assistant: check in every day, collect points and see how you rank.
-help-customer =
-    <b>What you can do</b>
-    /checkin — check in for today (or tap the check-in button, or say "check in")
-    /me — your points, streak and latest entries
-    /top — leaderboards
-    /bind ORDER-ID CHECK — link your order (CHECK: e.g. the last 4 digits of your phone)
-    /help — this list
-help-staff =
-    <b>Staff tools</b> (in a group where I am admin)
-    /setup [label] — register the group (label: e.g. vip, deals)
-    /checkin_config base=5 streak7=20 post=09:00 — check-in rewards and the daily post time
-    /checkin_post — post the check-in button now
-    /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — entry thresholds
-    /welcome TEXT with {"{"}name{"}"} | gift=50 | reset | off — welcome message and gift
-    /invite [name] — a join-request invite link; /invites [name] — links and who they brought
-    /settings — this group's settings
-    <b>Anywhere</b>
-    /ban, /unban ID or reply — across all shop groups
-    /allow ID | remove ID | list — the allow-list; /tag ID NAME | remove ID NAME — tags
-    /segment purchased and not dormant or tag:vip — count and sample
-    /import_orders — send me the orders CSV privately with this caption
-    /audit — the latest staff actions
-help-owner =
-    <b>Owner tools</b>
+## /help: a heading per section, then the line of each command declared for it (bot/commands.py)
+help-heading-customer = <b>What you can do</b>
+help-cmd-checkin = /checkin — check in for today (or tap the check-in button, or say "check in")
+help-cmd-me = /me — your points, streak and latest entries
+help-cmd-top = /top — leaderboards
+help-cmd-redpacket = /redpacket TOTAL SHARES — send a red packet in the group from your points
+help-cmd-bind = /bind ORDER-ID CHECK — link your order (CHECK: e.g. the last 4 digits of your phone)
+help-cmd-help = /help — this list
+help-heading-staff = <b>Staff tools</b> (in a group where I am admin)
+help-cmd-setup = /setup [label] — register the group (label: e.g. vip, deals)
+help-cmd-checkin_config = /checkin_config base=5 streak7=20 post=09:00 — check-in rewards and the daily post time
+help-cmd-checkin_post = /checkin_post — post the check-in button now
+help-cmd-gate = /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — entry thresholds
+help-cmd-welcome = /welcome TEXT with {"{"}name{"}"} | gift=50 | reset | off — welcome message and gift
+help-cmd-invite = /invite [name] — a join-request invite link; /invites [name] — links and who they brought
+help-cmd-settings = /settings — this group's settings
+help-cmd-redpacket_schedule = /redpacket_schedule daily HH:MM TOTAL SHARES | list | cancel ID — scheduled red packets from the shop budget
+help-heading-anywhere = <b>Anywhere</b>
+help-cmd-budget = /budget — the shop budget that pays staff red packets; /budget add POINTS (owners) — top it up
+help-cmd-ban = /ban, /unban ID or reply — across all shop groups
+help-cmd-allow = /allow ID | remove ID | list — the allow-list; /tag ID NAME | remove ID NAME — tags
+help-cmd-segment = /segment purchased and not dormant or tag:vip — count and sample
+help-cmd-import_orders = /import_orders — send me the orders CSV privately with this caption
+help-cmd-audit = /audit — the latest staff actions
+help-heading-owner = <b>Owner tools</b>
+help-cmd-staff =
     /staff add|remove ID, @username or as a reply — manage staff
     /staff list — who is staff
 help-group = Tap the check-in button or send /checkin every day to collect points. /me shows your points, /top the leaderboards. Message me privately for more.
@@ -58,6 +60,7 @@ cmd-bind = Link my order
 cmd-gate = Entry thresholds (staff)
 cmd-welcome = Welcome message and gift (staff)
 cmd-invite = Create an invite link (staff)
+cmd-invites = Invite links and who they brought (staff)
 cmd-settings = Group settings (staff)
 
 ## Check-in

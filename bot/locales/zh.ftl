@@ -13,30 +13,32 @@ group-not-registered = 本群还没有设置。店铺工作人员：请把我设
 
 ## 开始与帮助
 start = 你好 { $name }！我是店铺小助手：每天签到、攒积分、看排行榜。
-help-customer =
-    <b>你可以</b>
-    /checkin — 今日签到（也可以点签到按钮，或直接说“签到”）
-    /me — 我的积分、连续签到和最近明细
-    /top — 排行榜
-    /bind 订单号 校验值 — 绑定你的订单（校验值如手机号后 4 位）
-    /help — 本帮助
-help-staff =
-    <b>工作人员工具</b>（在我担任管理员的群里）
-    /setup [标签] — 登记本群（标签如 vip、deals）
-    /checkin_config base=5 streak7=20 post=09:00 — 签到奖励和每日签到帖时间
-    /checkin_post — 立即发布签到按钮
-    /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — 入群门槛
-    /welcome 欢迎语（{"{"}name{"}"} 为新成员名字）| gift=50 | reset | off — 进群欢迎和进群福利
-    /invite [名称] — 创建需审核的邀请链接；/invites [名称] — 各链接带来了谁
-    /settings — 本群设置
-    <b>任何地方</b>
-    /ban、/unban ID 或回复 — 在所有店铺群拉黑/解除
-    /allow ID | remove ID | list — 白名单；/tag ID 标签 | remove ID 标签 — 客户标签
-    /segment purchased and not dormant or tag:vip — 分群人数和示例
-    /import_orders — 私聊发送订单 CSV 文件并附上此命令
-    /audit — 最近的工作人员操作
-help-owner =
-    <b>店主工具</b>
+## /help：每节一个标题，然后是该节每个命令的一行（bot/commands.py）
+help-heading-customer = <b>你可以</b>
+help-cmd-checkin = /checkin — 今日签到（也可以点签到按钮，或直接说“签到”）
+help-cmd-me = /me — 我的积分、连续签到和最近明细
+help-cmd-top = /top — 排行榜
+help-cmd-redpacket = /redpacket 总积分 份数 — 在群里用自己的积分发红包
+help-cmd-bind = /bind 订单号 校验值 — 绑定你的订单（校验值如手机号后 4 位）
+help-cmd-help = /help — 本帮助
+help-heading-staff = <b>工作人员工具</b>（在我担任管理员的群里）
+help-cmd-setup = /setup [标签] — 登记本群（标签如 vip、deals）
+help-cmd-checkin_config = /checkin_config base=5 streak7=20 post=09:00 — 签到奖励和每日签到帖时间
+help-cmd-checkin_post = /checkin_post — 立即发布签到按钮
+help-cmd-gate = /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — 入群门槛
+help-cmd-welcome = /welcome 欢迎语（{"{"}name{"}"} 为新成员名字）| gift=50 | reset | off — 进群欢迎和进群福利
+help-cmd-invite = /invite [名称] — 创建需审核的邀请链接；/invites [名称] — 各链接带来了谁
+help-cmd-settings = /settings — 本群设置
+help-cmd-redpacket_schedule = /redpacket_schedule daily HH:MM 总积分 份数 | list | cancel 编号 — 用店铺预算定时发红包
+help-heading-anywhere = <b>任何地方</b>
+help-cmd-budget = /budget — 店铺红包预算（工作人员发的红包从这里出）；/budget add 积分（店主）— 充值
+help-cmd-ban = /ban、/unban ID 或回复 — 在所有店铺群拉黑/解除
+help-cmd-allow = /allow ID | remove ID | list — 白名单；/tag ID 标签 | remove ID 标签 — 客户标签
+help-cmd-segment = /segment purchased and not dormant or tag:vip — 分群人数和示例
+help-cmd-import_orders = /import_orders — 私聊发送订单 CSV 文件并附上此命令
+help-cmd-audit = /audit — 最近的工作人员操作
+help-heading-owner = <b>店主工具</b>
+help-cmd-staff =
     /staff add|remove ID、@用户名 或回复某人的消息 — 管理工作人员
     /staff list — 工作人员名单
 help-group = 每天点签到按钮或发送 /checkin 即可领积分。/me 查看积分，/top 查看排行榜。私聊我了解更多。
@@ -54,6 +56,7 @@ cmd-bind = 绑定我的订单
 cmd-gate = 入群门槛（工作人员）
 cmd-welcome = 进群欢迎和福利（工作人员）
 cmd-invite = 创建邀请链接（工作人员）
+cmd-invites = 邀请链接及带来的成员（工作人员）
 cmd-settings = 本群设置（工作人员）
 cmd-checkin_post = 发布签到按钮（工作人员）
 cmd-redpacket = 发红包

@@ -26,7 +26,7 @@ from bot.services.people import add_to_group
 from games.checkin import CheckinRules
 from games.errors import AlreadyCheckedIn
 from games.points import Reason
-from tests.db.helpers import NOW, make_users
+from tests.factories import NOW, make_users
 
 DAY = date(2026, 3, 1)
 GROUP = -100777

@@ -13,7 +13,7 @@ from bot.db.engine import Database
 from bot.db.models import AuditEntry
 from bot.services.people import record_audit
 from games.errors import DomainError
-from tests.db.helpers import NOW
+from tests.factories import NOW
 
 
 class Refused(DomainError):

@@ -19,7 +19,7 @@ from bot.services.ledger import ensure_member
 from games import segments
 from games.errors import BindNotFound, BindRateLimited, BindTaken
 from games.orders import OrderRow
-from tests.db.helpers import make_users
+from tests.factories import make_users
 
 NOW = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 9, 1)

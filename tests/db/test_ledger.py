@@ -13,7 +13,7 @@ from bot.db.models import LedgerEntry, Member
 from bot.services import ledger
 from games.errors import InsufficientPoints
 from games.points import Reason
-from tests.db.helpers import NOW, make_users
+from tests.factories import NOW, make_users
 
 
 async def _move(db: Database, user_id: int, amount: int, key: str) -> ledger.Movement:

@@ -10,23 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import Database
-from bot.db.models import Group, LedgerEntry, RedPacket, RedPacketShare
+from bot.db.models import LedgerEntry, RedPacket, RedPacketShare
 from bot.services import ledger
 from bot.services import redpackets as service
 from games import redpacket as rules
 from games.errors import InsufficientPoints
-from games.points import Reason
-from tests.db.helpers import NOW, make_users
+from tests.factories import NOW, assert_books_balance, make_users, shop_with_budget
 
 CHAT = -100500
-
-
-async def _shop(db: Database, budget: int) -> None:
-    async with db.session() as session:
-        session.add(Group(chat_id=CHAT, title="G", registered_by=1, registered_at=NOW))
-        await ledger.ensure_shop_account(session, NOW)
-        await ledger.move(session, user_id=ledger.SHOP_ACCOUNT, amount=budget, reason=Reason.BUDGET,
-                          key="budget:test", now=NOW)
 
 
 async def _packet(db: Database, total: int, shares: int, **options: object) -> int:
@@ -39,16 +30,11 @@ async def _packet(db: Database, total: int, shares: int, **options: object) -> i
     return created.packet.id
 
 
-async def _books(db: Database) -> None:
-    async with db.reader() as session:
-        assert await ledger.audit(session) == []
-        assert await service.accounting(session) == []
-
-
+@pytest.mark.slow
 async def test_two_replicas_racing_never_hand_out_more_shares_than_exist(db_url: str) -> None:
     first, second = Database(db_url), Database(db_url)
     try:
-        await _shop(first, 10_000)
+        await shop_with_budget(first, CHAT, 10_000)
         await make_users(first, *range(1, 601))
         packet_id = await _packet(first, 1000, 100)
 
@@ -68,14 +54,14 @@ async def test_two_replicas_racing_never_hand_out_more_shares_than_exist(db_url:
             claims = (await session.execute(select(RedPacketShare.user_id, RedPacketShare.amount).where(
                 RedPacketShare.user_id.is_not(None)))).all()  # type: ignore[union-attr]
         assert len({uid for uid, _ in claims}) == 100 and sum(a for _, a in claims) == 1000
-        await _books(first)
+        await assert_books_balance(first)
     finally:
         await first.close()
         await second.close()
 
 
 async def test_expiry_refunds_once_even_when_raced(db: Database) -> None:
-    await _shop(db, 500)
+    await shop_with_budget(db, CHAT, 500)
     await make_users(db, 7)
     packet_id = await _packet(db, 300, 3)
     await db.submit(service.GRAB_OP, service.GrabRequest(packet_id, CHAT, 7, NOW))
@@ -96,11 +82,11 @@ async def test_expiry_refunds_once_even_when_raced(db: Database) -> None:
     assert budget == 500 - grabbed and refunds[0] == 300 - grabbed
     with pytest.raises(rules.Expired):
         await db.submit(service.GRAB_OP, service.GrabRequest(packet_id, CHAT, 8, later))
-    await _books(db)
+    await assert_books_balance(db)
 
 
 async def test_short_funds_write_nothing(db: Database) -> None:
-    await _shop(db, 50)
+    await shop_with_budget(db, CHAT, 50)
     await make_users(db, 9)
     with pytest.raises(InsufficientPoints):
         await _packet(db, 100, 2)
@@ -115,11 +101,11 @@ async def test_short_funds_write_nothing(db: Database) -> None:
 
 
 async def test_accounting_catches_a_tampered_packet(db: Database) -> None:
-    await _shop(db, 500)
+    await shop_with_budget(db, CHAT, 500)
     await make_users(db, 7)
     packet_id = await _packet(db, 100, 4)
     await db.submit(service.GRAB_OP, service.GrabRequest(packet_id, CHAT, 7, NOW))
-    await _books(db)
+    await assert_books_balance(db)
     async with db.session() as session:
         packet = await session.get(RedPacket, packet_id)
         assert packet is not None

@@ -59,17 +59,9 @@ def _bot(emu: BotAPIEmulator, token: str = TOKEN) -> Bot:
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BotAPIEmulator]:
+    """Telegram's flood limits enforced (the ``bot`` fixture comes from conftest.py)."""
     async with BotAPIEmulator(token=TOKEN, enforce_limits=True) as emulator:
         yield emulator
-
-
-@pytest.fixture
-async def bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
-    b = _bot(emu)
-    try:
-        yield b
-    finally:
-        await b.session.close()
 
 
 def _started(emu: BotAPIEmulator, name: str = "Ann") -> EmuUser:

@@ -14,7 +14,7 @@ from tests.harness import TOKEN, harness
 
 
 async def test_polling_removes_a_webhook_first(db_url: str) -> None:
-    async with harness(db_url) as h:
+    async with harness(db_url, http=True) as h:
         assert await h.bot.set_webhook("https://shop.example/telegram")
         with pytest.raises(TelegramConflictError, match="can't use getUpdates method while webhook is active"):
             await h.bot.get_updates()

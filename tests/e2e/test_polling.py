@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Checkin, LedgerEntry
@@ -19,7 +20,7 @@ from tests.harness import Harness, harness
 
 @asynccontextmanager
 async def polling(db_url: str) -> AsyncIterator[Harness]:
-    async with harness(db_url, limits=True) as h:
+    async with harness(db_url, limits=True, http=True) as h:
         task = asyncio.create_task(h.dp.start_polling(h.bot, handle_signals=False, polling_timeout=1))
         try:
             yield h
@@ -37,6 +38,7 @@ async def _setup(h: Harness) -> int:
     return posts[-1].message_id
 
 
+@pytest.mark.slow
 async def test_200_members_tap_check_in_at_once(db_url: str) -> None:
     async with polling(db_url) as h:
         post = await _setup(h)
@@ -134,6 +136,7 @@ async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) ->
             assert await ledger.balance_of(session, ann.id) == 15
 
 
+@pytest.mark.slow
 async def test_a_red_packet_stampede_over_polling_stays_within_telegram_limits(db_url: str) -> None:
     import random
 
@@ -169,6 +172,7 @@ async def test_a_red_packet_stampede_over_polling_stays_within_telegram_limits(d
         assert 1 <= len(edits) <= 10
         assert h.emu.rate_violations == []
 
+@pytest.mark.slow
 async def test_a_wave_of_join_requests_through_long_polling(db_url: str) -> None:
     """30 applicants at once behind a password, with Telegram's limits: each is asked, each answer
     is judged once, newcomers are welcomed in a few coalesced messages and paid once."""

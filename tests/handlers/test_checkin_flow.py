@@ -5,21 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.db.models import AuditEntry, Checkin, Group, LedgerEntry, Member, Streak
 from bot.services import ledger
+from tests.factories import balance, count
 from tests.harness import Harness
-
-
-async def _balance(h: Harness, user_id: int) -> int:
-    async with h.app.db.session() as session:
-        return await ledger.balance_of(session, user_id)
-
-
-async def _count(h: Harness, model: type) -> int:
-    async with h.app.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def _post(h: Harness) -> int:
@@ -41,7 +32,7 @@ async def test_setup_needs_the_bot_to_be_admin(h: Harness) -> None:
     h.emu.set_bot_admin(h.group, False)
     await h.setup_group()
     assert "administrator" in h.texts_to(h.group.id)[-1]
-    assert await _count(h, Group) == 0
+    assert await count(h, Group) == 0
 
 
 async def test_customers_are_refused_staff_commands(h: Harness) -> None:
@@ -52,7 +43,7 @@ async def test_customers_are_refused_staff_commands(h: Harness) -> None:
         assert "only shop staff" in h.texts_to(h.group.id)[-1]
     await h.say(carol, "/staff add 5")
     assert "only the shop owner" in h.texts_to(carol.id)[-1]
-    assert await _count(h, Group) == 0
+    assert await count(h, Group) == 0
 
 
 async def test_button_check_in_answers_with_a_popup_and_credits_once(h: Harness) -> None:
@@ -63,8 +54,8 @@ async def test_button_check_in_answers_with_a_popup_and_credits_once(h: Harness)
     assert "+5 points" in first["text"] and "Balance: 5" in first["text"]
     again = await h.tap(ann, post)
     assert "already checked in" in again["text"]
-    assert await _balance(h, ann.id) == 5
-    assert await _count(h, LedgerEntry) == 1
+    assert await balance(h, ann.id) == 5
+    assert await count(h, LedgerEntry) == 1
 
 
 async def test_the_same_update_delivered_twice_credits_once(h: Harness) -> None:
@@ -74,8 +65,8 @@ async def test_the_same_update_delivered_twice_credits_once(h: Harness) -> None:
     h.emu.press_button(ann, post, h.group, "ci")
     update = h.emu.last_update
     await asyncio.gather(h.feed(update), h.feed_after_restart(update))
-    assert await _balance(h, ann.id) == 5
-    assert await _count(h, Checkin) == 1
+    assert await balance(h, ann.id) == 5
+    assert await count(h, Checkin) == 1
 
 
 async def test_group_commands_are_coalesced_into_one_message(h: Harness) -> None:
@@ -178,7 +169,7 @@ async def test_unregistered_group_gets_a_hint(h: Harness) -> None:
     ann = h.emu.create_user("Ann", language_code="en")
     await h.say(ann, "/checkin", chat=h.group)
     assert "not set up yet" in h.texts_to(h.group.id)[-1]
-    assert await _count(h, Checkin) == 0
+    assert await count(h, Checkin) == 0
 
 
 def _raw_group_message(h: Harness, user: object, **fields: object) -> dict[str, object]:
@@ -204,7 +195,7 @@ async def test_non_text_messages_are_ignored_without_errors(h: Harness) -> None:
                                                     "height": 1}], caption="签到"))
     await h.settle()
     assert len(h.emu.sent(h.group.id)) == before
-    assert await _balance(h, dan.id) == 0
+    assert await balance(h, dan.id) == 0
 
 
 async def test_check_in_words_with_punctuation(h: Harness) -> None:
@@ -212,7 +203,7 @@ async def test_check_in_words_with_punctuation(h: Harness) -> None:
     dan = h.emu.create_user("Dan", language_code="en")
     h.emu.add_member(h.group, dan)
     await h.say(dan, "签到！", chat=h.group)
-    assert await _balance(h, dan.id) == 5
+    assert await balance(h, dan.id) == 5
 
 
 async def test_bots_channels_and_anonymous_admins_earn_nothing(h: Harness) -> None:
@@ -236,7 +227,7 @@ async def test_bots_channels_and_anonymous_admins_earn_nothing(h: Harness) -> No
                                  "username": "GroupAnonymousBot"}}}
     await h.feed(anon)
     await h.settle()
-    assert await _count(h, Checkin) == 0
+    assert await count(h, Checkin) == 0
     assert "Remain anonymous" in h.texts_to(h.group.id)[-1]
 
 
@@ -252,4 +243,4 @@ async def test_button_in_an_unregistered_group_credits_nothing(h: Harness) -> No
     h.emu.add_member(h.group, dan)
     answer = await h.tap(dan, post)
     assert "not set up" in answer["text"]
-    assert await _balance(h, dan.id) == 0
+    assert await balance(h, dan.id) == 0

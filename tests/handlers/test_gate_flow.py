@@ -4,7 +4,6 @@ timeouts and restarts, bans, welcome gifts, invite links, orders and the staff t
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -12,26 +11,13 @@ from bot import gatekeeper
 from bot.db.models import AuditEntry, JoinRequest, LedgerEntry, Order
 from bot.services import gate as gate_service
 from bot.services import ledger
+from tests.factories import decisions, join, staff_says
 from tests.harness import Harness
 
 CSV = (b"order_id,amount,currency,paid_at,check\n"
        b"T-1001,129.90,CNY,2026-02-01 10:00,1234\n"
        b"T-1002,50,CNY,2026-02-20,5678\n"
        b"T-1003,20,USD,2026-02-21,0000\n")
-
-
-async def join(h: Harness, user: Any, link: str | None = None) -> None:
-    await h.feed(h.emu.push_join_request(user, h.group, link))
-    await h.settle()
-
-
-def decisions(h: Harness, user: Any) -> list[str]:
-    return [d for chat, uid, d in h.emu.join_request_decisions if uid == user.id and chat == h.group.id]
-
-
-async def staff(h: Harness, text: str) -> str:
-    await h.say(h.owner, text, chat=h.group)
-    return h.texts_to(h.group.id)[-1]
 
 
 async def import_csv(h: Harness, content: bytes = CSV) -> str:
@@ -42,8 +28,8 @@ async def import_csv(h: Harness, content: bytes = CSV) -> str:
 
 async def test_open_group_approves_welcomes_and_pays_the_gift_once(h: Harness) -> None:
     await h.setup_group()
-    assert "Saved" in await staff(h, "/welcome gift=50")
-    assert "Saved" in await staff(h, "/welcome Hello {name}, tea is served!")
+    assert "Saved" in await staff_says(h, "/welcome gift=50")
+    assert "Saved" in await staff_says(h, "/welcome Hello {name}, tea is served!")
     ann = h.emu.create_user("Ann <b>&", language_code="en")
     await join(h, ann)
     assert decisions(h, ann) == ["approved"]
@@ -102,7 +88,7 @@ async def test_password_threshold_counts_wrong_attempts_and_never_echoes_it(h: H
 
 async def test_password_attempts_run_out(h: Harness) -> None:
     await h.setup_group()
-    await staff(h, "/gate password=secret attempts=2")
+    await staff_says(h, "/gate password=secret attempts=2")
     bob = h.emu.create_user("Bob")
     await join(h, bob)
     await h.say(bob, "guess1")
@@ -119,9 +105,9 @@ async def test_channel_threshold_asks_telegram(h: Harness) -> None:
     fan, stranger = h.emu.create_user("Fan"), h.emu.create_user("Stranger")
     h.emu.create_channel("Shop News", members=[fan], username="shopnews", bot_is_admin=True)
     await h.setup_group()
-    assert "not configured" in await staff(h, "/gate channel=on")
+    assert "not configured" in await staff_says(h, "/gate channel=on")
     h.app.settings.shop_channel = "@shopnews"
-    assert "follows the shop channel" in await staff(h, "/gate channel=on")
+    assert "follows the shop channel" in await staff_says(h, "/gate channel=on")
     await join(h, fan)
     await join(h, stranger)
     assert decisions(h, fan) == ["approved"] and decisions(h, stranger) == ["declined"]
@@ -139,14 +125,14 @@ async def test_allow_list_and_segment_thresholds(h: Harness) -> None:
     await h.setup_group()
     ann, bob, cat = (h.emu.create_user(n) for n in ("Ann", "Bob", "Cat"))
     await h.say(bob, "/start")
-    await staff(h, "/gate allow=on")
-    assert "is on the allow-list" in await staff(h, f"/allow {ann.id}")
+    await staff_says(h, "/gate allow=on")
+    assert "is on the allow-list" in await staff_says(h, f"/allow {ann.id}")
     await join(h, ann)
     await join(h, cat)
     assert decisions(h, ann) == ["approved"] and decisions(h, cat) == ["declined"]
     assert "guest list" in h.texts_to(cat.id)[-1]
-    await staff(h, '/gate allow=off segment="tag:vip and not dormant"')
-    assert "tagged vip" in await staff(h, f"/tag {bob.id} VIP")
+    await staff_says(h, '/gate allow=off segment="tag:vip and not dormant"')
+    assert "tagged vip" in await staff_says(h, f"/tag {bob.id} VIP")
     await join(h, bob)
     h.emu.add_member(h.group, cat, "left")
     await join(h, cat)
@@ -161,7 +147,7 @@ async def test_minimum_spend_from_linked_orders(h: Harness) -> None:
     await h.say(ann, "/bind T-1001 1234")
     assert "linked to you" in h.texts_to(ann.id)[-1] and "129.90 CNY" in h.texts_to(ann.id)[-1]
     await h.say(bob, "/bind T-1003 0000")  # a USD order does not count towards a CNY minimum
-    await staff(h, "/gate spend=100")
+    await staff_says(h, "/gate spend=100")
     await join(h, ann)
     await join(h, bob)
     assert decisions(h, ann) == ["approved"] and decisions(h, bob) == ["declined"]
@@ -171,25 +157,25 @@ async def test_minimum_spend_from_linked_orders(h: Harness) -> None:
 async def test_all_of_and_any_of(h: Harness) -> None:
     await h.setup_group()
     ann = h.emu.create_user("Ann")
-    await staff(h, f"/allow {ann.id}")
-    await staff(h, "/gate mode=all allow=on spend=100")
+    await staff_says(h, f"/allow {ann.id}")
+    await staff_says(h, "/gate mode=all allow=on spend=100")
     await join(h, ann)
     assert decisions(h, ann) == ["declined"]
     assert "minimum spend" in h.texts_to(ann.id)[-1] and "guest list" not in h.texts_to(ann.id)[-1]
-    assert "any of" in await staff(h, "/gate mode=any")
+    assert "any of" in await staff_says(h, "/gate mode=any")
     await join(h, ann)
     assert decisions(h, ann) == ["declined", "approved"]
     # any-of with a password: another threshold passing lets the applicant in without it.
     bob = h.emu.create_user("Bob")
-    await staff(h, "/gate password=pu-erh")
-    await staff(h, f"/allow {bob.id}")
+    await staff_says(h, "/gate password=pu-erh")
+    await staff_says(h, f"/allow {bob.id}")
     await join(h, bob)
     assert decisions(h, bob) == ["approved"]
 
 
 async def test_unfinished_requests_time_out_once(h: Harness) -> None:
     await h.setup_group()
-    await staff(h, "/gate password=jasmine timeout=5m")
+    await staff_says(h, "/gate password=jasmine timeout=5m")
     ann = h.emu.create_user("Ann")
     await join(h, ann)
     h.clock.advance(timedelta(minutes=4))
@@ -212,9 +198,9 @@ async def test_unfinished_requests_time_out_once(h: Harness) -> None:
 
 async def test_a_restart_finishes_decisions_without_repeating_them(h: Harness) -> None:
     await h.setup_group()
-    await staff(h, "/welcome gift=10")
+    await staff_says(h, "/welcome gift=10")
     ann, bob = h.emu.create_user("Ann"), h.emu.create_user("Bob")
-    await staff(h, "/gate password=x timeout=5m")
+    await staff_says(h, "/gate password=x timeout=5m")
     # The bot decided Ann's request, then died before telling Telegram; Bob's timed out meanwhile.
     await join(h, ann)
     await join(h, bob)
@@ -254,7 +240,7 @@ async def test_banned_applicants_and_bots_are_declined(h: Harness) -> None:
     h.emu.add_member(h.group, ann)
     h.emu.add_member(second, ann)
     await h.say(ann, "hi", chat=h.group)
-    reply = await staff(h, f"/ban {ann.id} spam")
+    reply = await staff_says(h, f"/ban {ann.id} spam")
     assert "is banned" in reply and "2 shop groups" in reply
     assert h.group.status_of(ann.id) == "kicked" and second.status_of(ann.id) == "kicked"
     await join(h, ann)
@@ -263,16 +249,16 @@ async def test_banned_applicants_and_bots_are_declined(h: Harness) -> None:
     robot = h.emu.create_user("Robot", is_bot=True)
     await join(h, robot)
     assert decisions(h, robot) == ["declined"]
-    assert "no longer banned" in await staff(h, f"/unban {ann.id}")
+    assert "no longer banned" in await staff_says(h, f"/unban {ann.id}")
     assert h.group.status_of(ann.id) == "left"
     await join(h, ann)
     assert decisions(h, ann) == ["declined", "approved"]
-    assert "is staff" in await staff(h, f"/ban {h.owner.id}")
+    assert "is staff" in await staff_says(h, f"/ban {h.owner.id}")
 
 
 async def test_ban_declines_a_pending_request(h: Harness) -> None:
     await h.setup_group()
-    await staff(h, "/gate password=x")
+    await staff_says(h, "/gate password=x")
     ann = h.emu.create_user("Ann")
     await join(h, ann)
     await h.say(h.owner, f"/ban {ann.id}")
@@ -281,14 +267,14 @@ async def test_ban_declines_a_pending_request(h: Harness) -> None:
 
 async def test_invite_links_record_who_they_brought(h: Harness) -> None:
     await h.setup_group()
-    reply = await staff(h, "/invite spring-sale")
+    reply = await staff_says(h, "/invite spring-sale")
     link = next(w for w in reply.split() if w.startswith("https://t.me/+"))
     assert h.emu.invite_links[link]["creates_join_request"] is True
     ann = h.emu.create_user("Ann")
     await join(h, ann, link)
-    listing = await staff(h, "/invites")
+    listing = await staff_says(h, "/invites")
     assert "spring-sale" in listing and "1 request, 1 joined" in listing
-    who = await staff(h, "/invites spring-sale")
+    who = await staff_says(h, "/invites spring-sale")
     assert "Ann" in who and str(ann.id) in who
     async with h.app.db.session() as session:
         row = (await session.execute(select(JoinRequest))).scalar_one()
@@ -358,14 +344,14 @@ async def test_customers_get_a_polite_no_for_every_staff_tool(h: Harness) -> Non
 
 async def test_settings_and_the_audit_log(h: Harness) -> None:
     await h.setup_group()
-    await staff(h, '/gate mode=any password=hush segment="purchased and not dormant or tag:vip" spend=99.5')
-    await staff(h, "/welcome gift=5")
-    settings = await staff(h, "/settings")
+    await staff_says(h, '/gate mode=any password=hush segment="purchased and not dormant or tag:vip" spend=99.5')
+    await staff_says(h, "/welcome gift=5")
+    settings = await staff_says(h, "/settings")
     for part in ("Tea Lovers", "any of", "password (3 attempts)", "99.50 CNY", "Welcome", "5 points",
                  "(purchased and not dormant) or tag:vip", "Check-in"):
         assert part in settings, part
     assert "hush" not in settings
-    await staff(h, f"/tag {h.owner.id} vip")
+    await staff_says(h, f"/tag {h.owner.id} vip")
     await h.say(h.owner, "/audit")
     audit = h.texts_to(h.owner.id)[-1]
     for action in ("group.setup", "gate.config", "welcome.config", "tag.add"):
@@ -393,9 +379,9 @@ async def test_gate_config_errors_change_nothing(h: Harness) -> None:
     await h.setup_group()
     for bad in ("/gate mode=some", "/gate spend=-3", "/gate segment=\"new and\"", "/gate timeout=0m",
                 "/gate attempts=99"):
-        reply = await staff(h, bad)
+        reply = await staff_says(h, bad)
         assert "couldn't understand" in reply, bad
-    assert "Entry: open" in await staff(h, "/gate")
+    assert "Entry: open" in await staff_says(h, "/gate")
 
 
 async def test_ban_by_reply_in_the_group_and_chinese_applicants(h: Harness) -> None:
@@ -451,15 +437,15 @@ async def test_welcome_settings(h: Harness) -> None:
         ("/welcome reset", "the default welcome"),
         ("/welcome off", "0 points"),
     ):
-        assert expected in await staff(h, command), command
+        assert expected in await staff_says(h, command), command
     await h.say(h.owner, "/unban 424242")
     assert "is not banned" in h.texts_to(h.owner.id)[-1]
 
 
 async def test_a_ban_wins_over_an_approval_not_yet_carried_out(h: Harness) -> None:
     await h.setup_group()
-    await staff(h, "/welcome gift=20")
-    await staff(h, "/gate password=longjing")
+    await staff_says(h, "/welcome gift=20")
+    await staff_says(h, "/gate password=longjing")
     ann = h.emu.create_user("Ann")
     await h.feed(h.emu.push_join_request(ann, h.group))
     async with h.app.db.session() as session:

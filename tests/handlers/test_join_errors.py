@@ -12,39 +12,17 @@ import pytest
 from sqlalchemy import select
 
 from bot import gatekeeper
-from bot.db.models import JoinRequest, RedPacket
+from bot.db.models import JoinRequest
 from bot.emulator.core import ApiError
-from bot.limiter import RateLimitMiddleware
 from bot.packets import GrabCb
-from bot.services import ledger
+from tests.factories import balance, decisions, fast_retries, join, packets
 from tests.harness import Harness
-
-
-def fast_retries(h: Harness) -> None:
-    """Back off milliseconds, not seconds, between retries (the counts stay Telegram-sized)."""
-    for middleware in h.bot.session.middleware:
-        if isinstance(middleware, RateLimitMiddleware):
-            middleware.backoff_base = 0.001
-
-
-def decisions(h: Harness, user: Any) -> list[str]:
-    return [d for chat, uid, d in h.emu.join_request_decisions if uid == user.id and chat == h.group.id]
-
-
-async def join(h: Harness, user: Any, date: int | None = None) -> None:
-    await h.feed(h.emu.push_join_request(user, h.group, date=date))
-    await h.settle()
 
 
 async def row_of(h: Harness, user: Any) -> JoinRequest:
     async with h.app.db.session() as session:
         return (await session.execute(select(JoinRequest).where(JoinRequest.user_id == user.id)
                                       .order_by(JoinRequest.id.desc()))).scalars().first()
-
-
-async def balance(h: Harness, user: Any) -> int:
-    async with h.app.db.session() as session:
-        return await ledger.balance_of(session, user.id)
 
 
 async def gifted(h: Harness) -> None:
@@ -254,11 +232,6 @@ async def test_the_emulator_window_runs_from_the_request_date(h: Harness) -> Non
 
 # ---- point 10: no duplicate posts from retries -----------------------------------------------------
 
-async def _packets(h: Harness) -> list[RedPacket]:
-    async with h.app.db.session() as session:
-        return list((await session.execute(select(RedPacket).order_by(RedPacket.id))).scalars())
-
-
 async def test_a_packet_post_that_timed_out_is_posted_once_and_adopted(h: Harness) -> None:
     h.app.rng = random.Random(7)
     await h.setup_group()
@@ -268,14 +241,14 @@ async def test_a_packet_post_that_timed_out_is_posted_once_and_adopted(h: Harnes
     await h.say(h.owner, "/redpacket 30 3", chat=h.group)
     posts = h.emu.sent(h.group.id)[before:]
     assert len(posts) == 1, "a post that may have arrived is never repeated"
-    (packet,) = await _packets(h)
+    (packet,) = await packets(h)
     assert packet.message_id is None
     ann = h.emu.create_user("Ann")
     h.emu.add_member(h.group, ann)
     answer = await h.tap(ann, posts[0].message_id, GrabCb(id=packet.id).pack())
     assert "You grabbed" in answer["text"]
     await h.settle()
-    (packet,) = await _packets(h)
+    (packet,) = await packets(h)
     assert packet.message_id == posts[0].message_id
     assert "1/3 grabbed" in (h.emu.message(h.group.id, posts[0].message_id).text or "")
     assert len(h.emu.sent(h.group.id)) == before + 1
@@ -286,7 +259,7 @@ async def test_an_orphan_copy_of_a_packet_is_removed_when_pressed(h: Harness) ->
     await h.setup_group()
     await h.say(h.owner, "/budget add 500")
     await h.say(h.owner, "/redpacket 30 3", chat=h.group)
-    (packet,) = await _packets(h)
+    (packet,) = await packets(h)
     orphan = h.emu.call("sendMessage", {"chat_id": h.group.id, "text": "copy", "reply_markup": {
         "inline_keyboard": [[{"text": "Grab", "callback_data": GrabCb(id=packet.id).pack()}]]}})
     ann = h.emu.create_user("Ann")
@@ -300,13 +273,24 @@ async def test_an_orphan_copy_of_a_packet_is_removed_when_pressed(h: Harness) ->
 
 # ---- the emulator: faults on any method -------------------------------------------------------------
 
-async def test_faults_can_be_injected_on_any_method(h: Harness) -> None:
+@pytest.mark.parametrize("http", [True, False], ids=["http", "in-process"])
+async def test_faults_can_be_injected_on_any_method(db_url: str, http: bool) -> None:
+    """The same faults, and the same aiogram exceptions, over HTTP and through the in-process session."""
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.emulator.session import EmulatorSession
+    from tests.harness import harness
+
+    async with harness(db_url, http=http) as h:
+        await _faults_on_a_bare_bot(h, Bot(h.emu.token, session=AiohttpSession(
+            api=TelegramAPIServer.from_base(h.emu.base_url)) if http else EmulatorSession(h.emu)))
+
+
+async def _faults_on_a_bare_bot(h: Harness, bare: Any) -> None:  # a bot without the sender's retries
     from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-    bare = Bot(h.emu.token, session=AiohttpSession(api=TelegramAPIServer.from_base(h.emu.base_url)))  # no retries
     try:
         h.emu.inject("banChatMember", 429, retry_after=7)
         with pytest.raises(TelegramRetryAfter) as flood:

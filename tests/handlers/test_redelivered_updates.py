@@ -4,18 +4,12 @@ twice in one window) is one line of the coalesced group reply."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from bot import gatekeeper
 from bot.db.models import LedgerEntry
 from bot.services import groups as group_service
 from bot.views.checkin import CheckinCb
+from tests.factories import count
 from tests.harness import Harness
-
-
-async def _credits(h: Harness) -> int:
-    async with h.app.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one())
 
 
 async def test_redelivered_check_ins_add_no_line(h: Harness) -> None:
@@ -31,7 +25,7 @@ async def test_redelivered_check_ins_add_no_line(h: Harness) -> None:
     [reply] = h.emu.sent(h.group.id)[before:]
     text = reply.text or ""
     assert "Check-ins</b> (15)" in text and text.count("+5") == 15 and "already" not in text
-    assert await _credits(h) == 15
+    assert await count(h, LedgerEntry) == 15
     # Redelivered after the reply went out: still nothing new in the group.
     await h.feed(h.emu.push_update(dict(update)))
     await h.settle()
@@ -51,7 +45,7 @@ async def test_a_redelivered_button_tap_is_answered_once(h: Harness) -> None:
     answers = [c for c in h.emu.calls
                if c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == cq]
     assert len(answers) == 1 and answers[0].ok and "+5" in str(answers[0].params.get("text"))
-    assert await _credits(h) == 1
+    assert await count(h, LedgerEntry) == 1
 
 
 async def test_a_redelivered_password_grab_adds_no_line(h: Harness) -> None:

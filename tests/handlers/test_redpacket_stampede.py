@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import RedPacket, RedPacketShare
@@ -14,6 +15,7 @@ from bot.services.redpackets import accounting
 from tests.harness import Harness
 
 
+@pytest.mark.slow
 async def test_a_thousand_concurrent_grabs_on_a_hundred_shares(h: Harness) -> None:
     h.app.rng = random.Random(9)
     await h.setup_group()

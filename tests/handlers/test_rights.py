@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry, Group
 from bot.emulator.world import ADMIN_RIGHTS
+from tests.factories import staff_says
 from tests.harness import Harness
 
 
@@ -15,15 +16,9 @@ def only(*granted: str) -> dict[str, bool]:
     return {right: right in granted for right in ADMIN_RIGHTS}
 
 
-async def staff(h: Harness, text: str, chat: object = None) -> str:
-    target = chat or h.group
-    await h.say(h.owner, text, chat=target)
-    return h.texts_to(target.id)[-1]  # type: ignore[attr-defined]
-
-
 async def test_setup_with_only_delete_messages_names_what_is_missing(h: Harness) -> None:
     h.emu.set_bot_rights(h.group, **only("can_delete_messages"))
-    reply = await staff(h, "/setup vip")
+    reply = await staff_says(h, "/setup vip")
     assert "is now a shop group" in reply
     assert '✅ deleting passwords and order checks' in reply
     assert '⚠️ join requests (entry thresholds, welcomes) and /invite links: not working, I need the right ' \
@@ -31,18 +26,18 @@ async def test_setup_with_only_delete_messages_names_what_is_missing(h: Harness)
     assert '⚠️ removing banned customers (/ban): not working, I need the right "Ban users"' in reply
     assert ('Group → Administrators → @regulars_bot → enable "Invite users via link", "Ban users"') in reply
     # /settings reports the same, and with every right granted everything is ✅.
-    assert '"Invite users via link"' in await staff(h, "/settings")
+    assert '"Invite users via link"' in await staff_says(h, "/settings")
     h.emu.set_bot_rights(h.group, **only(*ADMIN_RIGHTS))
-    settings = await staff(h, "/settings")
+    settings = await staff_says(h, "/settings")
     assert settings.count("✅") == 3 and "⚠️" not in settings
 
 
 async def test_a_gate_is_refused_without_invite_users(h: Harness) -> None:
     await h.setup_group()
     h.emu.set_bot_rights(h.group, can_invite_users=False)
-    reply = await staff(h, "/gate allow=on")
+    reply = await staff_says(h, "/gate allow=on")
     assert "Nothing was changed" in reply and '"Invite users via link"' in reply
-    assert "Entry: open" in await staff(h, "/gate")
+    assert "Entry: open" in await staff_says(h, "/gate")
     # Without the right, Telegram never sends the bot a join request: nobody is let in or answered.
     ann = h.emu.create_user("Ann")
     h.emu.push_join_request(ann, h.group)
@@ -50,17 +45,17 @@ async def test_a_gate_is_refused_without_invite_users(h: Harness) -> None:
     assert h.emu.join_request_decisions == [] and h.texts_to(ann.id) == []
     # Granted, the same command works; removing every threshold never needs the right.
     h.emu.set_bot_rights(h.group, can_invite_users=True)
-    assert "Saved" in await staff(h, "/gate allow=on")
+    assert "Saved" in await staff_says(h, "/gate allow=on")
     h.emu.set_bot_rights(h.group, can_invite_users=False)
-    assert "Entry: open" in await staff(h, "/gate off")
+    assert "Entry: open" in await staff_says(h, "/gate off")
 
 
 async def test_basic_groups_have_no_entry_thresholds(h: Harness) -> None:
     basic = h.emu.create_group("Corner", admins=[h.owner], supergroup=False)
-    reply = await staff(h, "/setup corner", chat=basic)
+    reply = await staff_says(h, "/setup corner", chat=basic)
     assert "is now a shop group" in reply and "not available in a basic group" in reply
     assert "Entry thresholds need a supergroup" in reply and "make it public" in reply
-    reply = await staff(h, "/gate password=oolong", chat=basic)
+    reply = await staff_says(h, "/gate password=oolong", chat=basic)
     assert "Nothing was changed" in reply and "need a supergroup" in reply
     async with h.app.db.session() as session:
         row = await session.get(Group, basic.id)
@@ -202,9 +197,3 @@ async def test_channel_posts_never_get_an_answer(h: Harness) -> None:
     async with h.app.db.session() as session:
         assert (await session.execute(select(Group).where(Group.chat_id == channel.id))).first() is None
         assert [a for a in (await session.execute(select(AuditEntry.chat_id))).scalars() if a == channel.id] == []
-
-
-async def test_the_bot_command_menus_pass_telegrams_validation(h: Harness) -> None:
-    calls = [c for c in h.emu.calls if c.method.lower() == "setmycommands"]
-    assert calls and all(c.ok for c in calls), [c.description for c in calls if not c.ok]
-    assert all(len(c.params["commands"]) <= 100 for c in calls)

@@ -51,7 +51,7 @@ async def test_the_post_goes_out_once_per_local_day(h: Harness) -> None:
 
 
 async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
-    async with harness(db_url) as h:
+    async with harness(db_url, http=True) as h:  # a restart: a second bot from the settings
         await h.setup_group()
         await h.say(h.owner, "/checkin_config post=08:15", chat=h.group)
         settings, clock = h.app.settings, h.app.clock
@@ -75,7 +75,7 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
 
     from bot.db.models import RedPacket
     from bot.services import ledger
-    async with harness(db_url) as h:
+    async with harness(db_url, http=True) as h:  # a restart: a second bot from the settings
         h.app.rng = random.Random(3)
         runtime = SchedulerRuntime(h.app)
         scheduler = runtime.scheduler
@@ -127,7 +127,7 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
 
 
 async def test_a_daily_post_missed_while_down_is_made_at_start_once(db_url: str) -> None:
-    async with harness(db_url) as h:
+    async with harness(db_url, http=True) as h:  # a restart: a second bot from the settings
         await h.setup_group()
         await h.say(h.owner, "/checkin_config post=09:00", chat=h.group)
         h.clock.advance(timedelta(minutes=45))  # 09:45: the bot was down at 09:00
@@ -147,7 +147,7 @@ async def test_a_daily_post_missed_while_down_is_made_at_start_once(db_url: str)
 async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url: str) -> None:
     from scheduler.setup import JOIN_SWEEP_ID
 
-    async with harness(db_url) as h:
+    async with harness(db_url, http=True) as h:  # a restart: a second bot from the settings
         await h.setup_group()
         await h.say(h.owner, "/gate password=x timeout=5m", chat=h.group)
         ann = h.emu.create_user("Ann")
@@ -175,7 +175,7 @@ async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url:
 
 async def test_a_schedule_committed_by_a_process_without_a_scheduler_fires_in_the_scheduler_process(
         db_url: str) -> None:
-    async with harness(db_url) as h:  # h runs no scheduler, as a second replica of the bot would
+    async with harness(db_url, http=True) as h:  # no scheduler here, as in a second replica of the bot
         await h.setup_group()
         await h.say(h.owner, "/budget add 1000")
         settings = h.app.settings

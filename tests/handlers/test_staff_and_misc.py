@@ -87,13 +87,6 @@ async def test_a_failure_inside_a_handler_gets_a_polite_answer(h: Harness, monke
     assert "something went wrong" in reply and "fire" not in reply
 
 
-async def test_command_menus_are_set_per_audience(h: Harness) -> None:
-    commands = h.emu.commands
-    assert commands, "setMyCommands was never called"
-    flat = {c["command"] for menu in commands.values() for c in menu}
-    assert {"checkin", "me", "top", "help", "setup", "staff"} <= flat
-
-
 async def test_group_tools_sent_in_private_chat_say_where_to_use_them(h: Harness) -> None:
     for command in ("/setup vip", "/checkin_config base=3", "/checkin_post"):
         await h.say(h.owner, command)
