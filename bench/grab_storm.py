@@ -43,10 +43,10 @@ from bot.db.migrate import upgrade
 from bot.db.models import RedPacketShare
 from bot.factory import create_app, create_bot, create_dispatcher
 from bot.outbox import Outbox
-from bot.packets import GrabCb
 from bot.services import ledger
 from bot.services import redpackets as service
 from bot.services.groups import register
+from bot.views.redpackets import GrabCb
 from games.points import Reason
 from games.redpacket import PacketSpec
 

@@ -10,10 +10,10 @@ from bot.coalescer import GroupCoalescer
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
-from bot.migration import Migrations
-from bot.packets import Debouncer, PacketBoard
 from bot.sender import Sender
 from bot.texts import Texts
+from bot.views.migration import Migrations
+from bot.views.redpackets import Debouncer, PacketBoard
 from games.redpacket import RandomSource
 
 

@@ -23,10 +23,10 @@ from bot.db.engine import Database
 from bot.directory import Directory
 from bot.limiter import RateLimiter, RateLimitMiddleware
 from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
-from bot.migration import follow
 from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
+from bot.views.migration import follow
 from handlers import get_routers
 from scheduler.setup import SYNC_SECONDS, SchedulerRuntime
 
@@ -129,7 +129,7 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True, menus: bool = T
     With ``scheduler`` (exactly one process runs it) the jobs are built from the database and kept
     in step with it every ``sync_every`` seconds; the runtime is yielded, else None."""
     from bot.commands import set_all_commands
-    from bot.gatekeeper import sweep
+    from bot.views.gate import sweep
 
     await app.directory.reload(app.db)
     await app.packets.load(app)

@@ -22,7 +22,7 @@ orphan copy with a live button). So a message-creating call is retried after a n
 error only when the connection was never made (nothing was sent); otherwise the error
 goes to the caller, which reports the message as not sent. Posts that carry state keep
 their message id in the database and recognise a copy that did arrive (see
-``bot.packets.adopt``). Edits, deletes and decisions are idempotent and always retried.
+``bot.views.redpackets.adopt``). Edits, deletes and decisions are idempotent and always retried.
 
 Handlers and jobs talk to :class:`bot.sender.Sender`, which never raises Telegram or network
 errors into its caller, and busy groups get their chatter batched by

@@ -12,8 +12,6 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import ChatJoinRequest, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import gatekeeper
-from bot import rights as bot_rights
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
@@ -22,6 +20,8 @@ from bot.services import groups as group_service
 from bot.services import people
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
+from bot.views import gate as gatekeeper
+from bot.views import rights as bot_rights
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
 from games.rights import BotRights, Feature

@@ -10,7 +10,6 @@ from aiogram import Bot, Router
 from aiogram.types import Chat, ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import rights as bot_rights
 from bot.app import App
 from bot.config import Settings
 from bot.directory import GroupInfo
@@ -18,6 +17,7 @@ from bot.outbox import Outbox
 from bot.services import groups as group_service
 from bot.services import rights as rights_service
 from bot.texts import Translator
+from bot.views import rights as bot_rights
 from games.rights import BotRights, Change, compare
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from aiogram import F, Router
 from aiogram.types import Message
 
 from bot.app import App
-from bot.migration import follow
 from bot.outbox import Outbox
+from bot.views.migration import follow
 
 
 async def migrated_to(message: Message, app: App, out: Outbox) -> None:

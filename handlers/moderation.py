@@ -10,8 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import gatekeeper
-from bot import rights as bot_rights
 from bot.app import App
 from bot.outbox import Outbox
 from bot.services import access, people
@@ -19,6 +17,8 @@ from bot.services import groups as group_service
 from bot.services import segments as segment_service
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
+from bot.views import gate as gatekeeper
+from bot.views import rights as bot_rights
 from games import segments
 from games.checkin import local_day
 from games.errors import SegmentSyntaxError

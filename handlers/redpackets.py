@@ -10,15 +10,15 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import packets
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
-from bot.packets import GrabCb
 from bot.services import ledger, people
 from bot.services import redpackets as service
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
+from bot.views import redpackets as packets
+from bot.views.redpackets import GrabCb
 from games import redpacket as rules
 from games.errors import DomainError, InsufficientPoints
 from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key

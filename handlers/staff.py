@@ -10,7 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import rights as bot_rights
 from bot.app import App
 from bot.db.models import Group
 from bot.directory import GroupInfo
@@ -20,6 +19,7 @@ from bot.services import people
 from bot.services import rights as rights_service
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
+from bot.views import rights as bot_rights
 from bot.views.checkin import checkin_keyboard, checkin_post_text
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.gatekeeper import sweep
+from bot.views.gate import sweep
 
 if TYPE_CHECKING:
     from bot.app import App

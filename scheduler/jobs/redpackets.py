@@ -6,12 +6,12 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot import packets
 from bot.db.models import RedPacketSchedule
 from bot.services import groups as group_service
 from bot.services import ledger, redpackets
 from bot.services.people import record_audit
 from bot.texts import language_for
+from bot.views import redpackets as packets
 from games import redpacket as packet_rules
 from games.errors import InsufficientPoints
 from games.points import drop_slot_key

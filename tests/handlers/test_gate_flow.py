@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import gatekeeper
 from bot.db.models import AuditEntry, JoinRequest, LedgerEntry, Order
 from bot.services import gate as gate_service
 from bot.services import ledger
+from bot.views import gate as gatekeeper
 from tests.factories import decisions, join, staff_says
 from tests.harness import Harness
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import gatekeeper
 from bot.db.models import JoinRequest
 from bot.emulator.core import ApiError
-from bot.packets import GrabCb
+from bot.views import gate as gatekeeper
+from bot.views.redpackets import GrabCb
 from tests.factories import balance, decisions, fast_retries, join, packets
 from tests.harness import Harness
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.db.models import RedPacket
 from bot.emulator.html_check import utf16_len
-from bot.packets import GrabCb
 from bot.services import people
+from bot.views.redpackets import GrabCb
 from tests.harness import Harness
 
 MAX = 4096

@@ -21,8 +21,8 @@ from bot.db.models import (
     RedPacket,
     RedPacketSchedule,
 )
-from bot.migration import follow
 from bot.services import ledger
+from bot.views.migration import follow
 from scheduler.jobs.checkin import post_checkin
 from scheduler.jobs.redpackets import drop_packet
 from scheduler.setup import SchedulerRuntime, checkin_post_job_id

@@ -4,9 +4,9 @@ twice in one window) is one line of the coalesced group reply."""
 
 from __future__ import annotations
 
-from bot import gatekeeper
 from bot.db.models import LedgerEntry
 from bot.services import groups as group_service
+from bot.views import gate as gatekeeper
 from bot.views.checkin import CheckinCb
 from tests.factories import count
 from tests.harness import Harness

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import RedPacket, RedPacketShare
-from bot.packets import GrabCb
 from bot.services import ledger
 from bot.services.redpackets import accounting
+from bot.views.redpackets import GrabCb
 from tests.harness import Harness
 
 

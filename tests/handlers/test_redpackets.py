@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.db.models import AuditEntry, LedgerEntry, RedPacket, RedPacketShare
-from bot.packets import GrabCb
 from bot.services import ledger
+from bot.views.redpackets import GrabCb
 from games.points import Reason
 from scheduler.jobs.redpackets import sweep_packets
 from tests.factories import assert_books_balance, balance, count, latest_packet, member, ready_for_packets

@@ -32,7 +32,7 @@ async def follow(app: App, old_chat_id: int, new_chat_id: int, *, title: str | N
     """Move group ``old_chat_id`` to ``new_chat_id`` (once; later calls return False) and rebuild
     what depends on its id: directory, packet board, open packets. (The daily post's job follows
     the moved row on the scheduler's next sync.)"""
-    from bot import packets
+    from bot.views import redpackets as packets
 
     async with app.migrations.lock:
         async with app.db.session() as session:
