@@ -45,14 +45,7 @@ class WorldActions(StateCore):
         chat_id = -(1001000000000 + number) if supergroup else -(100000000 + number)
         chat = EmuChat(chat_id, "supergroup" if supergroup else "group", title=title, username=username,
                        bot_status="administrator" if bot_is_admin else "member")
-        for user in members:
-            chat.members[user.id] = "member"
-        for user in admins:
-            chat.members[user.id] = "administrator"
-        if owner is not None:
-            chat.members[owner.id] = "creator"
-        self.chats[chat_id] = chat
-        return chat
+        return self._populate(chat, members, admins, owner)
 
     def create_channel(self, title: str, members: Iterable[EmuUser] = (), *, username: str | None = None,
                        bot_is_admin: bool = True, owner: EmuUser | None = None) -> EmuChat:
@@ -60,11 +53,17 @@ class WorldActions(StateCore):
         chat_id = -(1002000000000 + next(self._chat_numbers))
         chat = EmuChat(chat_id, "channel", title=title, username=username,
                        bot_status="administrator" if bot_is_admin else "member")
-        for user in members:
-            chat.members[user.id] = "member"
+        return self._populate(chat, members, (), owner)
+
+    def _populate(self, chat: EmuChat, members: Iterable[EmuUser], admins: Iterable[EmuUser],
+                  owner: EmuUser | None) -> EmuChat:
+        """Put ``chat`` in the world with its members, administrators and owner."""
+        for status, users in (("member", members), ("administrator", admins)):
+            for user in users:
+                chat.members[user.id] = status
         if owner is not None:
             chat.members[owner.id] = "creator"
-        self.chats[chat_id] = chat
+        self.chats[chat.id] = chat
         return chat
 
     def add_member(self, chat: EmuChat, user: EmuUser, status: str = "member") -> None:
