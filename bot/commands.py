@@ -102,6 +102,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("segment", _S, ANYWHERE, "help-cmd-segment", menu=False),
     CommandSpec("import_orders", _S, PRIVATE, "help-cmd-import_orders", menu=False, elsewhere="orders-private-only"),
     CommandSpec("audit", _S, ANYWHERE, "help-cmd-audit", menu=False),
+    CommandSpec("tier", _S, ANYWHERE, "help-cmd-tier", menu=False),
+    CommandSpec("points_rate", _S, ANYWHERE, "help-cmd-points_rate", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -33,11 +33,13 @@ from handlers import (
     redpackets,
     staff,
     start,
+    tiers,
 )
 from scheduler.jobs import FeatureJobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
 from scheduler.jobs import redpackets as redpacket_jobs
+from scheduler.jobs import tiers as tier_jobs
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -67,6 +69,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),
     Feature("moderation", moderation.create_router),
     Feature("orders", orders.create_router),
+    Feature("tiers", tiers.create_router, tier_jobs.SCHEDULE),
     Feature("checkin", checkin.create_router, checkin_jobs.SCHEDULE),
     Feature("points", points.create_router),
     Feature("membership", membership.create_router),

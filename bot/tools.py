@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.config import Settings
@@ -58,6 +59,7 @@ async def doctor(url: str, out: TextIO) -> int:
             members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
             entries = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
             packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
+            purchase_problems = await purchase_check(session, out)
     finally:
         await db.close()
     if not problems:
@@ -74,7 +76,23 @@ async def doctor(url: str, out: TextIO) -> int:
         print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
         for problem in packet_problems:
             print(f"  {problem}", file=out)
-    return 1 if problems or packet_problems else 0
+    return 1 if problems or packet_problems or purchase_problems else 0
+
+
+async def purchase_check(session: AsyncSession, out: TextIO) -> list[str]:
+    """Purchase points = rate × linked orders (× the tier multiplier each used) − reversals."""
+    from bot.services.purchases import accounting
+
+    totals, problems = await accounting(session)
+    if not problems:
+        print(f"purchase points OK: {totals.orders} orders earned {totals.earned} points = amount × rate × "
+              f"multiplier for each; {totals.reversed} reversed on refunds ({totals.shortfall} of them owed), "
+              "matching the ledger and what members owe", file=out)
+    else:
+        print(f"purchase points FAILED: {len(problems)} problem(s)", file=out)
+        for problem in problems:
+            print(f"  {problem}", file=out)
+    return problems
 
 
 OPERATOR_ID = 0  # the audit log's actor for command-line actions
@@ -110,17 +128,23 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
-            result = await orders.import_rows(session, rows, now)
+            result = await orders.import_rows(session, rows, now, settings.shop_currency)
             await people.record_audit(session, actor_id=OPERATOR_ID, action="orders.import", now=now,
-                                      target=path.name[:128], details=f"new={result.new} updated={result.updated}")
+                                      target=path.name[:128],
+                                      details=f"new={result.new} updated={result.updated} earned={result.earned} "
+                                              f"refunded={result.refunded} taken_back={result.taken_back}")
     finally:
         await db.close()
     print(f"imported {len(rows)} orders from {file}: {result.new} new, {result.updated} updated", file=out)
+    if result.earned or result.refunded:
+        print(f"purchase points: {result.earned} linked orders earned points; {result.refunded} refunded "
+              f"({result.taken_back} points taken back)", file=out)
     return 0
 
 
 CLI_PROBLEMS = {
-    "columns": "expected 5 columns (order id, amount, currency, paid at, check value)",
+    "columns": "expected 5 or 6 columns (order id, amount, currency, paid at, check value[, status])",
+    "status": "the status is not paid or refunded",
     "order-id": "the order id is missing or has characters other than letters, digits and _-./#",
     "duplicate": "this order id appears twice in the file",
     "amount": "the amount is not a positive number with at most two decimals",

@@ -65,10 +65,16 @@ async def import_orders(
     except OrderLineError as exc:
         out.message(message.chat.id, import_failed_text(_, exc))
         return
-    result = await order_service.import_rows(session, rows, now)
+    result = await order_service.import_rows(session, rows, now, app.settings.shop_currency)
     await people.record_audit(session, actor_id=profile.id, action="orders.import", now=now,
-                              target=document.file_name, details=f"new={result.new} updated={result.updated}")
-    out.message(message.chat.id, _("orders-imported", new=result.new, updated=result.updated))
+                              target=document.file_name,
+                              details=f"new={result.new} updated={result.updated} earned={result.earned} "
+                                      f"refunded={result.refunded} taken_back={result.taken_back}")
+    text: str = _("orders-imported", new=result.new, updated=result.updated)
+    if result.earned or result.refunded:
+        text += "\n" + _("purchases-imported", earned=result.earned, refunded=result.refunded,
+                         taken=result.taken_back)
+    out.message(message.chat.id, text)
 
 
 async def file_without_command(message: Message, out: Outbox, _: Translator) -> None:
@@ -94,7 +100,10 @@ async def bind(
         out.message(message.chat.id, _(exc.key, **exc.params))
         return
     key = "bind-already-yours" if bound.already else "bind-done"
-    out.message(message.chat.id, _(key, order=order_id, total=format_money(bound.total_cents), currency=currency))
+    text: str = _(key, order=order_id, total=format_money(bound.total_cents), currency=currency)
+    if bound.points:
+        text += "\n" + _("purchases-bind-points", points=bound.points)
+    out.message(message.chat.id, text)
 
 
 async def bind_in_group(message: Message, app: App, out: Outbox, group_: Translator) -> None:

@@ -11,10 +11,13 @@ from aiogram.types import Message
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
+from bot.services import tiers as tier_service
 from bot.services.checkin import Ranked, member_card, top_checkins, top_points
 from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from games.checkin import month_grid
+from games.gate import format_money
+from games.tiers import Measure, format_multiplier
 
 
 def _calendar(_: Translator, today: date, days: set[date]) -> str:
@@ -30,6 +33,7 @@ async def me(
 ) -> None:
     async with app.db.reader() as session:  # a snapshot: never waits for (or blocks) the writers
         card = await member_card(session, profile.id, today)
+        tier = await tier_service.standing(session, profile.id, app.settings.shop_currency, app.clock.now())
     if message.chat.type != "private":
         line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
         out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines), key=profile.id)
@@ -45,7 +49,30 @@ async def me(
         today=_("me-today-yes") if card.checked_in_today else _("me-today-no"),
         month=today.strftime("%Y-%m"), calendar=Markup(_calendar(_, today, card.month_days)),
         entries=Markup("\n".join(entries) if entries else _("me-no-entries")),
-    ))
+    ) + tier_lines(_, tier, app.settings.shop_currency))
+
+
+def tier_lines(_: Translator, standing: tier_service.Standing, currency: str) -> str:
+    """/me's tier, progress to the next one and what is owed from refunds (nothing if the shop has
+    no tiers and nothing is owed)."""
+    rows: list[str] = []
+    progress = standing.progress
+    if standing.tiers:
+        if progress.current is None:
+            rows.append(_("tiers-me-none"))
+        else:
+            rows.append(_("tiers-me-tier", tier=progress.current.name,
+                          multiplier=format_multiplier(progress.current.multiplier)))
+        if progress.next is None:
+            rows.append(_("tiers-me-top"))
+        elif progress.next.measure is Measure.POINTS:
+            rows.append(_("tiers-me-next-points", missing=progress.missing, next=progress.next.name))
+        else:
+            rows.append(_("tiers-me-next-spend", missing=format_money(progress.missing), currency=currency,
+                          next=progress.next.name))
+    if standing.owed:
+        rows.append(_("tiers-me-owed", owed=standing.owed))
+    return "\n\n" + "\n".join(rows) if rows else ""
 
 
 def _board(_: Translator, rows: list[Ranked], key: str) -> str:
