@@ -131,8 +131,7 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
             result = await orders.import_rows(session, rows, now, settings.shop_currency)
             await people.record_audit(session, actor_id=OPERATOR_ID, action="orders.import", now=now,
                                       target=path.name[:128],
-                                      details=f"new={result.new} updated={result.updated} earned={result.earned} "
-                                              f"refunded={result.refunded} taken_back={result.taken_back}")
+                                      details=orders.import_details(result))
     finally:
         await db.close()
     print(f"imported {len(rows)} orders from {file}: {result.new} new, {result.updated} updated", file=out)

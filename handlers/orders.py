@@ -68,8 +68,7 @@ async def import_orders(
     result = await order_service.import_rows(session, rows, now, app.settings.shop_currency)
     await people.record_audit(session, actor_id=profile.id, action="orders.import", now=now,
                               target=document.file_name,
-                              details=f"new={result.new} updated={result.updated} earned={result.earned} "
-                                      f"refunded={result.refunded} taken_back={result.taken_back}")
+                              details=order_service.import_details(result))
     text: str = _("orders-imported", new=result.new, updated=result.updated)
     if result.earned or result.refunded:
         text += "\n" + _("purchases-imported", earned=result.earned, refunded=result.refunded,

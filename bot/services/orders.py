@@ -35,6 +35,14 @@ class ImportResult:
     taken_back: int = 0  # points taken back (or owed) for them
 
 
+def import_details(result: ImportResult) -> str:
+    """An import, for the audit log."""
+    details = f"new={result.new} updated={result.updated}"
+    if result.earned or result.refunded:
+        details += f" earned={result.earned} refunded={result.refunded} taken_back={result.taken_back}"
+    return details
+
+
 async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime,
                       currency: str | None = None) -> ImportResult:
     """Insert new orders and refresh known ones (amount, currency, time, check); a binding is kept.
