@@ -147,7 +147,8 @@ def test_a_shortfall_is_recovered_from_later_credits_and_never_goes_negative(
 def test_recovery_happens_on_earnings_only_and_keys_stay_short() -> None:
     assert Reason.CHECKIN in EARNINGS and Reason.PURCHASE in EARNINGS
     assert Reason.REFUND not in EARNINGS and Reason.BUDGET not in EARNINGS
-    assert len(recovery_key("x" * 160)) <= 160 and recovery_key("checkin:1:2026-03-01") == "recover:checkin:1:2026-03-01"
+    assert len(recovery_key("x" * 160)) <= 160
+    assert recovery_key("checkin:1:2026-03-01") == "recover:checkin:1:2026-03-01"
 
 
 def test_orders_csv_status_column() -> None:
