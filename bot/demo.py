@@ -4,7 +4,8 @@ A scripted shop owner registers a (basic) group and configures check-in; three c
 over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
 Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
 scheduled daily post and check-in keep working there. The supergroup is gated with a password and
-a welcome gift, and a newcomer asks to join. Everything
+a welcome gift, and a newcomer asks to join; red packets are grabbed; the owner sets member tiers and
+points for purchases, and Alice links an order and rises to GOLD. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -27,9 +28,11 @@ from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.features import create_states
 from bot.services.ledger import audit
+from bot.services.purchases import accounting as purchase_accounting
 from bot.services.redpackets import accounting
 from bot.views.checkin import CheckinCb
 from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
+from scheduler.jobs.tiers import sweep_tiers
 from scheduler.setup import SchedulerRuntime
 
 TOKEN = "777000:DEMO-TOKEN"
@@ -119,10 +122,11 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
                 await dp.stop_polling()
                 await polling
             async with app.db.reader() as session:
-                problems = [*(await audit(session)), *(await accounting(session))]
+                problems = [*(await audit(session)), *(await accounting(session)),
+                            *(await purchase_accounting(session))[1]]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger and red packets {'balanced' if not problems else 'BROKEN'}, "
+    print(f"Demo finished: ledger, red packets and purchase points {'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
 
@@ -225,6 +229,24 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await runtime.states["red_packets"].debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 
+    await _tiers_scene(emu, n, app, owner, alice, said)
+
+
+
+async def _tiers_scene(emu: BotAPIEmulator, n: Narrator, app: Any, owner: Any, alice: Any, said: Any) -> None:
+    """Member tiers and points for purchases: Alice links an order, earns its points and rises to GOLD."""
+    n.say("\n── Member tiers (会员等级) and points for purchases (交易积分) ──")
+    await said(owner, "/tier add GOLD | points=150 | multiplier=1.2")
+    await said(owner, "/points_rate 1")
+    before = len(emu.sent(owner.id))
+    emu.user_sends_document(owner, "orders.csv", b"order_id,amount,currency,paid_at,check\n"
+                                                 b"TB-8801,199.00,CNY,2026-03-05 20:15,6688\n", caption="/import_orders")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(alice, "/bind TB-8801 6688")
+    before = len(emu.sent(alice.id))
+    await sweep_tiers(app)  # the scheduler's minute sweep: Alice reached GOLD and is told, once
+    await emu.wait_sent(alice.id, count=before + 1, timeout=10)
+    await said(alice, "/me")
 
 
 async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> int:

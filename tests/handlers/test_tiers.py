@@ -52,7 +52,7 @@ async def test_staff_commands_answer_every_bad_input_and_change_nothing(h: Harne
     for command, expected in cases.items():
         assert expected in await _owner(h, command), command
     assert "1.5" in await _owner(h, "/tier") and "SILVER" not in await _owner(h, "/tier")
-    assert "now earn 1 points per CNY" in await _owner(h, "/points_rate 1")
+    assert "now earn points: 1 per CNY spent" in await _owner(h, "/points_rate 1")
     assert "Purchase points: 1 per CNY" in await _owner(h, "/points_rate")
     customer = member(h, "Cy")
     await h.say(customer, "/tier add HACK | points=1")
