@@ -239,8 +239,8 @@ async def _tiers_scene(emu: BotAPIEmulator, n: Narrator, app: Any, owner: Any, a
     await said(owner, "/tier add GOLD | points=150 | multiplier=1.2")
     await said(owner, "/points_rate 1")
     before = len(emu.sent(owner.id))
-    emu.user_sends_document(owner, "orders.csv", b"order_id,amount,currency,paid_at,check\n"
-                                                 b"TB-8801,199.00,CNY,2026-03-05 20:15,6688\n", caption="/import_orders")
+    orders = b"order_id,amount,currency,paid_at,check\nTB-8801,199.00,CNY,2026-03-05 20:15,6688\n"
+    emu.user_sends_document(owner, "orders.csv", orders, caption="/import_orders")
     await emu.wait_sent(owner.id, count=before + 1, timeout=10)
     await said(alice, "/bind TB-8801 6688")
     before = len(emu.sent(alice.id))
