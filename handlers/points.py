@@ -70,6 +70,8 @@ def tier_lines(_: Translator, standing: tier_service.Standing, currency: str) ->
         else:
             rows.append(_("tiers-me-next-spend", missing=format_money(progress.missing), currency=currency,
                           next=progress.next.name))
+    for title, link in standing.links:
+        rows.append(_("tiers-me-link", title=title, link=link))
     if standing.owed:
         rows.append(_("tiers-me-owed", owed=standing.owed))
     return "\n\n" + "\n".join(rows) if rows else ""

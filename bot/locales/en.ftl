@@ -535,6 +535,7 @@ tiers-me-none = Tier: none yet
 tiers-me-next-points = { $missing } more lifetime points to { $next }
 tiers-me-next-spend = { $missing } { $currency } more spend (12 months) to { $next }
 tiers-me-top = You are in the top tier.
+tiers-me-link = 🔑 Your personal link to { $title }: { $link }
 tiers-me-owed = ⚠️ You owe { $owed } points from a refunded order; they are taken from the next points you earn.
 points-rate-usage = Usage: /points_rate 1 — linked orders earn 1 point per { $currency } (decimals allowed, e.g. 0.5), times the member's tier multiplier; /points_rate off — none.
 points-rate-is = Purchase points: { $rate } per { $currency }.

@@ -472,6 +472,7 @@ tiers-me-none = 等级：暂无
 tiers-me-next-points = 再获得 { $missing } 积分即可升级为 { $next }
 tiers-me-next-spend = 近 12 个月再消费 { $missing } { $currency } 即可升级为 { $next }
 tiers-me-top = 你已是最高等级。
+tiers-me-link = 🔑 你加入 { $title } 的专属链接：{ $link }
 tiers-me-owed = ⚠️ 因订单退款，你欠 { $owed } 积分，将从你下次获得的积分中扣除。
 points-rate-usage = 用法：/points_rate 1 — 绑定的订单每 1 { $currency } 获得 1 积分（可用小数，如 0.5），再乘以会员等级倍数；/points_rate off — 关闭。
 points-rate-is = 交易积分：每 { $currency } { $rate } 积分。

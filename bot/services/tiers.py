@@ -108,6 +108,7 @@ class Standing:
     progress: rules.Progress
     multiplier: int
     owed: int
+    links: list[tuple[str, str]]  # personal links to tier groups not used yet: (title, link)
 
 
 async def standing(session: AsyncSession, user_id: int, currency: str, now: datetime) -> Standing:
@@ -120,7 +121,8 @@ async def standing(session: AsyncSession, user_id: int, currency: str, now: date
         if rules.measure_of(tiers) is Measure.SPEND else 0
     progress = rules.progress(tiers, lifetime, spend)
     multiplier = progress.current.multiplier if progress.current else ONE
-    return Standing(tiers, progress, multiplier, member.owed if member else 0)
+    links = await open_links(session, user_id) if tiers else []
+    return Standing(tiers, progress, multiplier, member.owed if member else 0, links)
 
 
 async def reaches(session: AsyncSession, user_id: int, tier: str, currency: str, now: datetime) -> bool:
@@ -318,3 +320,15 @@ async def claim_removal(session: AsyncSession, chat_id: int, user_id: int, fell_
 
 async def seat_of(session: AsyncSession, chat_id: int, user_id: int) -> TierSeat | None:
     return await session.get(TierSeat, (chat_id, user_id))
+
+
+async def open_links(session: AsyncSession, user_id: int) -> list[tuple[str, str]]:
+    """The member's personal links to tier groups not used yet, as (group title, link): /me shows
+    them again (the message with the link may not have reached them)."""
+    rows = await session.execute(
+        select(GROUPS.c.title, SEATS.c.link).join(GROUPS, GROUPS.c.chat_id == SEATS.c.chat_id)
+        .outerjoin(GROUP_MEMBERS, (GROUP_MEMBERS.c.chat_id == SEATS.c.chat_id)
+                   & (GROUP_MEMBERS.c.user_id == SEATS.c.user_id))
+        .where(SEATS.c.user_id == user_id, SEATS.c.link.is_not(None), GROUP_MEMBERS.c.user_id.is_(None))
+        .order_by(GROUPS.c.title))
+    return [(str(title), str(link)) for title, link in rows.all()]

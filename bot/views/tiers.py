@@ -64,13 +64,13 @@ async def notify_changes(app: App) -> int:
     told = 0
     async with app.db.session() as session:
         events = await tier_service.unnotified(session)
+        tiers = await tier_service.all_tiers(session) if events else []
         texts: list[tuple[int, str]] = []
         for event in events:
             assert event.id is not None
             if not await tier_service.claim_notice(session, event.id, now):
                 continue
             _ = await translator_for(app, session, event.user_id)
-            tiers = await tier_service.all_tiers(session)
             tier = next((t for t in tiers if t.name == event.new_tier), None)
             if event.direction == Move.UP and tier is not None:
                 perk = _("tiers-perk-multiplier", multiplier=format_multiplier(tier.multiplier)) \
@@ -127,6 +127,17 @@ async def carry_out(app: App, group: TierGroup, plan: SeatPlan, now: datetime) -
         await app.sender.send_message(user_id, _("tiers-invite", tier=group.tier, title=group.title, link=link))
         return True
     if plan.action is GroupAction.REVOKE:
+        # The bot learns who joined when they write; one who joined through the link but has not
+        # written yet is in the group: recorded as such, they are treated as a member who fell.
+        try:
+            status = (await bot.get_chat_member(chat_id, user_id)).status
+        except TelegramAPIError as exc:
+            log.warning("tier group %s: cannot see %s (%s); will retry", chat_id, user_id, exc)
+            return False
+        if status in PRESENT:
+            async with app.db.session() as session:
+                await people.add_to_group(session, chat_id, user_id, now)
+            return False
         async with app.db.session() as session:
             if not await tier_service.claim_revoke(session, chat_id, user_id):
                 return False

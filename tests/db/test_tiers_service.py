@@ -145,6 +145,23 @@ async def test_refund_takes_points_back_once_and_a_shortfall_is_recovered(db: Da
     assert lifetime == 85  # 100 earned − 100 reversed + 50 + 5 + 30
 
 
+async def test_concurrent_refund_imports_take_back_once(db: Database) -> None:
+    await make_users(db, ANN)
+    await rate(db, 100)
+    await imported(db, row("R1", 60))
+    await bind(db, ANN, "R1")
+
+    async def refund() -> list[purchases.Refunded]:
+        async with db.session() as session:
+            return await purchases.refund(session, ["R1"], now=NOW)
+
+    results = await asyncio.gather(*(refund() for _ in range(5)))
+    assert sorted(len(r) for r in results) == [0, 0, 0, 0, 1]
+    assert await balance(db, ANN) == 0
+    assert await count(db, LedgerEntry, LedgerEntry.reason == str(Reason.PURCHASE_REVERSAL)) == 1  # type: ignore[arg-type]
+    await books(db)
+
+
 async def test_an_unlinked_refunded_order_never_earns(db: Database) -> None:
     await make_users(db, ANN)
     await rate(db, 100)

@@ -118,6 +118,8 @@ async def test_tier_group_link_on_reaching_it_and_removal_after_the_grace_period
     invite = next(t for t in h.texts_to(ann.id) if "you may join" in t)
     link = invite.split(": ", 1)[1].split()[0]
     assert h.emu.invite_links[link]["member_limit"] == 1
+    await h.say(ann, "/me")  # the link again, until it is used
+    assert f"Your personal link to Tea Lovers: {link}" in h.texts_to(ann.id)[-1]
     intruder = h.emu.create_user("Eve")
     h.emu.join_by_link(ann, link)
     try:
@@ -127,6 +129,8 @@ async def test_tier_group_link_on_reaching_it_and_removal_after_the_grace_period
         assert "USERS_TOO_MUCH" in str(refused)
     await h.say(ann, "hello", chat=h.group)  # the bot sees her in the group
     await sweep_tiers(h.app)
+    await h.say(ann, "/me")
+    assert "personal link" not in h.texts_to(ann.id)[-1]
     assert len([t for t in h.texts_to(ann.id) if "you may join" in t]) == 1  # one link only
     # A refund takes Ann below GOLD: told she falls, and when she will be removed.
     await import_csv(h, CSV.replace("1234\nT-2", "1234,refunded\nT-2"))
