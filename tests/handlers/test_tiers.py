@@ -101,6 +101,12 @@ async def test_linked_orders_earn_with_the_multiplier_and_refunds_are_owed(h: Ha
 
 
 async def test_tier_group_link_on_reaching_it_and_removal_after_the_grace_period(h: Harness) -> None:
+    await tier_group_flow(h)
+
+
+async def tier_group_flow(h: Harness) -> None:
+    """A tier-up with its personal join link, a tier-down with the notice, removal after the grace
+    period (also run over HTTP with long polling's session: tests/e2e/test_tiers_e2e.py)."""
     await h.setup_group()
     await _owner(h, "/tier add GOLD | points=100")
     await h.say(h.owner, "/gate tier=SILVER", chat=h.group)
