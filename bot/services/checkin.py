@@ -13,11 +13,11 @@ from bot.db.models import Checkin, Group, GroupMember, Member, Streak, User
 from bot.services import ledger
 from bot.services.groups import rules_of
 from bot.services.sql import insert_for
-from bot.services.tiers import multipliers_of
+from bot.services.tiers import MEMBER_TIERS, multipliers_of
 from games import checkin as rules
 from games.errors import AlreadyCheckedIn, DomainError
 from games.points import Reason, checkin_key
-from games.tiers import multiplied
+from games.tiers import ONE, multiplied
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
 STREAKS = Streak.__table__  # type: ignore[attr-defined]
@@ -49,16 +49,21 @@ async def check_in(
     """
     group = await session.get(Group, chat_id) if chat_id is not None else await main_group(session)
     day_rules = rules_of(group) if group is not None else rules.CheckinRules()
+    # The tier multiplier comes with the streak, in the same round trip (the check-in hot path).
+    multiplier_of = select(MEMBER_TIERS.c.multiplier).where(MEMBER_TIERS.c.user_id == user_id).scalar_subquery()
     current = (await session.execute(
-        select(STREAKS.c.streak, STREAKS.c.last_checkin_day).where(STREAKS.c.user_id == user_id)
+        select(STREAKS.c.streak, STREAKS.c.last_checkin_day, multiplier_of.label("multiplier"))
+        .where(STREAKS.c.user_id == user_id)
     )).first()
     if current is None:  # a first check-in: the wallet the check-in row belongs to
         await ledger.ensure_member(session, user_id, now)
         last_day, last_streak = None, 0
+        multiplier = (await multipliers_of(session, [user_id]))[user_id]
     else:
         last_day, last_streak = current.last_checkin_day, current.streak
+        multiplier = current.multiplier or ONE
     outcome = rules.check_in(day_rules, last_day, last_streak, today)
-    total = multiplied(outcome.reward.total, (await multipliers_of(session, [user_id]))[user_id])
+    total = multiplied(outcome.reward.total, multiplier)
     inserted = (await session.execute(
         insert_for(session, CHECKINS)
         .values(user_id=user_id, day=today, chat_id=chat_id, streak=outcome.streak,
