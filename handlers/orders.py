@@ -16,7 +16,7 @@ from bot.outbox import Outbox
 from bot.services import orders as order_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import Translator, lines, shorten
+from bot.texts import Translator, language_for, lines, shorten
 from games.errors import BindRefused, OrderFileError, OrderLineError
 from games.gate import format_money
 from games.orders import MAX_LISTED_ERRORS, decode_csv, parse_orders_csv
@@ -74,6 +74,13 @@ async def import_orders(
         text += "\n" + _("purchases-imported", earned=result.earned, refunded=result.refunded,
                          taken=result.taken_back)
     out.message(message.chat.id, text)
+    for refund in result.refunds:  # each member whose points were taken back is told, privately
+        if refund.user_id is not None and refund.points:
+            user = await people.get_user(session, refund.user_id)
+            tell = Translator(app.texts, language_for(user.language_code if user else None,
+                                                      app.settings.default_language))
+            out.message(refund.user_id, tell("purchases-refund-notice", order=refund.order_id, points=refund.points,
+                                             owed=refund.shortfall))
 
 
 async def file_without_command(message: Message, out: Outbox, _: Translator) -> None:

@@ -548,3 +548,7 @@ purchases-imported = Purchase points: { $earned } linked { $earned ->
         [one] order
        *[other] orders
     } earned points; { $refunded } refunded ({ $taken } points taken back).
+purchases-refund-notice = Order { $order } was refunded, so the { $points } points it earned were taken back{ $owed ->
+        [0] .
+       *[other] : { $owed } of them had already been spent and will be taken from the next points you earn.
+    }

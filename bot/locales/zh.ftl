@@ -482,3 +482,7 @@ points-rate-set = ✅ 绑定的订单现在每 { $currency } 获得 { $rate } �
 points-rate-turned-off = ✅ 交易积分已关闭。已获得的积分保留。
 purchases-bind-points = 🎁 这笔订单获得 +{ $points } 积分。
 purchases-imported = 交易积分：{ $earned } 个已绑定订单获得积分；{ $refunded } 个订单退款（扣回 { $taken } 积分）。
+purchases-refund-notice = 订单 { $order } 已退款，扣回该订单获得的 { $points } 积分{ $owed ->
+        [0] 。
+       *[other] ；其中 { $owed } 积分已被使用，将从你下次获得的积分中扣除。
+    }

@@ -33,6 +33,7 @@ class ImportResult:
     earned: int = 0  # linked orders that earned purchase points now
     refunded: int = 0  # orders that became refunded now
     taken_back: int = 0  # points taken back (or owed) for them
+    refunds: tuple[purchases.Refunded, ...] = ()  # the orders refunded now (their members are told)
 
 
 def import_details(result: ImportResult) -> str:
@@ -71,7 +72,7 @@ async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime
         earned = await purchases.earn_linked(session, [r.order_id for r in rows if r.status == PAID],
                                              currency=currency, now=now)
     return ImportResult(new=len(set(ids) - known), updated=len(known), earned=earned, refunded=len(refunds),
-                        taken_back=sum(r.points for r in refunds))
+                        taken_back=sum(r.points for r in refunds), refunds=tuple(refunds))
 
 
 async def recent_failures(session: AsyncSession, user_id: int, now: datetime) -> int:

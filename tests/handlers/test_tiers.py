@@ -94,6 +94,9 @@ async def test_linked_orders_earn_with_the_multiplier_and_refunds_are_owed(h: Ha
     assert "1 refunded (100 points taken back)" in reply
     await import_csv(h, CSV.replace("1234\nT-2", "1234,refunded\nT-2"))  # the same file again: once
     assert await balance(h, ann) == 0
+    told = [t for t in h.texts_to(ann.id) if "was refunded" in t]
+    assert told == ["Order T-1 was refunded, so the 100 points it earned were taken back: 68 of them had already "
+                    "been spent and will be taken from the next points you earn."]
     await h.say(ann, "/me")
     assert "You owe 68 points" in h.texts_to(ann.id)[-1]
     assert await count(h, LedgerEntry, LedgerEntry.reason == str(Reason.PURCHASE_REVERSAL)) == 1  # type: ignore[arg-type]
