@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Group, GroupMember, Member, MemberTier, Order, Tier, TierEvent, TierSeat
+from bot.db.models import Ban, Group, GroupMember, Member, MemberTier, Order, Tier, TierEvent, TierSeat
 from bot.services import ledger
 from bot.services.sql import insert_for, rowcount
 from games import tiers as rules
@@ -29,6 +29,7 @@ MEMBERS = Member.__table__  # type: ignore[attr-defined]
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 GROUPS = Group.__table__  # type: ignore[attr-defined]
 GROUP_MEMBERS = GroupMember.__table__  # type: ignore[attr-defined]
+BANS = Ban.__table__  # type: ignore[attr-defined]
 
 
 # ---- the tier list --------------------------------------------------------------------------------
@@ -250,6 +251,7 @@ async def plan_seats(session: AsyncSession, group: TierGroup, staff: set[int], n
     seats = {r.user_id: r for r in (await session.execute(
         select(SEATS).where(SEATS.c.chat_id == group.chat_id))).all()}
     reaching = {uid for uid, name in recorded.items() if name in names_at_or_above}
+    banned = set((await session.execute(select(BANS.c.user_id))).scalars())  # banned (拉黑): never invited
     plans: list[SeatPlan] = []
     for uid in sorted(present | set(seats) | reaching):
         row = seats.get(uid)
@@ -262,6 +264,8 @@ async def plan_seats(session: AsyncSession, group: TierGroup, staff: set[int], n
                                     grace=group.grace, now=now)
         if action is GroupAction.NONE and seat.qualified and (row is None or not row.qualified):
             await mark_qualified(session, group.chat_id, uid)
+        if action is GroupAction.INVITE and uid in banned:
+            continue
         if action is not GroupAction.NONE:
             plans.append(SeatPlan(uid, action, seat, row.link if row is not None else None))
     return plans

@@ -110,7 +110,17 @@ async def carry_out(app: App, group: TierGroup, plan: SeatPlan, now: datetime) -
     bot = app.sender.bot
     chat_id, user_id = group.chat_id, plan.user_id
     if plan.action is GroupAction.INVITE:
+        # Already in the group (the bot learns who is there when they write): no link, recorded.
+        try:
+            status = (await bot.get_chat_member(chat_id, user_id)).status
+        except TelegramAPIError as exc:
+            log.warning("tier group %s: cannot see %s (%s); will retry", chat_id, user_id, exc)
+            return False
         async with app.db.session() as session:
+            if status in PRESENT or status in ("administrator", "creator"):
+                await people.add_to_group(session, chat_id, user_id, now)
+                await tier_service.mark_qualified(session, chat_id, user_id)
+                return False
             if not await tier_service.claim_invite(session, chat_id, user_id, now):
                 return False
         try:

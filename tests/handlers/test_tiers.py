@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry, LedgerEntry
 from bot.services import ledger
+from bot.services import tiers as tier_service
 from games.points import Reason
 from scheduler.jobs.tiers import sweep_tiers
 from tests.factories import assert_books_balance, balance, count, member
@@ -180,3 +181,27 @@ async def test_staff_in_a_tier_group_are_never_told_to_leave_nor_removed(h: Harn
     assert not any("no longer GOLD, which" in t for t in h.texts_to(h.owner.id)[before:])
     assert h.emu.chat(h.group.id).status_of(h.owner.id) == "administrator"
     assert "banChatMember" not in [c.method for c in h.emu.calls]
+
+
+async def test_no_link_for_members_already_in_the_group_or_banned(h: Harness) -> None:
+    await h.setup_group()
+    await _owner(h, "/tier add GOLD | points=100")
+    await h.say(h.owner, "/gate tier=GOLD", chat=h.group)
+    bea = member(h, "Bea")  # in the group, never wrote there
+    await h.say(bea, "/start")
+    zed = h.emu.create_user("Zed")
+    await h.say(zed, "/start")
+    await h.say(h.owner, f"/ban {zed.id} spam")
+    async with h.app.db.session() as session:
+        for who in (bea, zed):
+            await ledger.move(session, user_id=who.id, amount=100, reason=Reason.GRANT, key=f"t:{who.id}",
+                              now=h.clock.now())
+    await sweep_tiers(h.app)
+    await sweep_tiers(h.app)
+    assert not any("you may join" in t for t in h.texts_to(bea.id) + h.texts_to(zed.id))
+    assert any("You reached" in t for t in h.texts_to(bea.id))
+    assert "createChatInviteLink" not in [c.method for c in h.emu.calls]
+    async with h.app.db.session() as session:
+        plans = await tier_service.plan_seats(session, (await tier_service.tier_groups(session))[0], set(),
+                                              h.clock.now())
+    assert plans == []  # Bea is recorded in the group (and as GOLD there); Zed is banned
