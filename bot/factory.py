@@ -22,7 +22,13 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
 from bot.limiter import RateLimiter, RateLimitMiddleware
-from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.middlewares import (
+    ContextMiddleware,
+    DuplicateUpdateMiddleware,
+    InputMiddleware,
+    ThrottleMiddleware,
+    TransactionMiddleware,
+)
 from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
@@ -101,6 +107,7 @@ def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatch
     """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's)."""
     dp = Dispatcher(app=app)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
+    dp.message.outer_middleware(InputMiddleware())
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):

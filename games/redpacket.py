@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from games import segments
+from games.checkin import is_checkin_word
 from games.errors import DomainError, SegmentSyntaxError
 
 MAX_SHARES = 10_000
@@ -52,6 +53,12 @@ class BadExpiry(PacketError):
 
 class BadPassword(PacketError):
     key = "rp-error-password"
+
+
+class PasswordCollides(PacketError):
+    """The password is a check-in word (签到): typing it must always check in."""
+
+    key = "rp-error-password-collides"
 
 
 class BadSchedule(PacketError):
@@ -230,6 +237,8 @@ def parse_packet(args: list[str]) -> PacketSpec:
             password = option.split("=", 1)[1].strip()
             if not password or len(password) > MAX_PASSWORD or password.startswith("/"):
                 raise BadPassword(max=MAX_PASSWORD)
+            if is_checkin_word(password):
+                raise PasswordCollides(password=password)
         elif lowered.startswith("for="):
             value = option[4:]
             if value.lower() in (Eligibility.ALL, Eligibility.BEFORE):

@@ -20,6 +20,7 @@ from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from bot.views import redpackets as packets
 from bot.views.redpackets import GrabCb
 from games import redpacket as rules
+from games.checkin import is_checkin_word
 from games.errors import DomainError, InsufficientPoints
 from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
@@ -126,8 +127,8 @@ class PacketPassword(Filter):
     """A group message that is the password of one of the group's open password packets."""
 
     async def __call__(self, message: Message, app: App) -> bool | dict[str, Any]:
-        if message.chat.type not in GROUP_TYPES or not message.text:
-            return False
+        if message.chat.type not in GROUP_TYPES or not message.text or is_checkin_word(message.text):
+            return False  # the check-in words always check in, whatever an older packet's password
         packet_ids = app.packets.password_packets(message.chat.id, message.text)
         return {"packet_ids": packet_ids} if packet_ids else False
 
