@@ -22,6 +22,7 @@ from bot.views.redpackets import GrabCb
 from games import redpacket as rules
 from games.checkin import is_checkin_word
 from games.errors import DomainError, InsufficientPoints
+from games.inputs import parse_id
 from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
@@ -215,10 +216,10 @@ async def schedule_command(
         _reply(out, message, lines(_("rps-list", count=len(rows)), *(rows_ or [_("rps-none")]), more))
         return
     if action == "cancel":
-        if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 9:
+        schedule_id = parse_id(parts[1]) if len(parts) == 2 else None
+        if schedule_id is None:
             _reply(out, message, _("rps-usage"))
             return
-        schedule_id = int(parts[1])
         if not await service.cancel_schedule(session, schedule_id, group.chat_id):
             _reply(out, message, _("rps-unknown", id=schedule_id))
             return

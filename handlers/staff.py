@@ -23,6 +23,7 @@ from bot.views import rights as bot_rights
 from bot.views.checkin import checkin_keyboard, checkin_post_text
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
+from games.inputs import MAX_TELEGRAM_ID, parse_id
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -47,9 +48,10 @@ async def resolve_target(session: AsyncSession, message: Message, arg: str | Non
         return target.id, target.full_name
     if not arg:
         return None
-    if arg.isascii() and arg.isdigit() and 0 < int(arg) < 2**52:
-        user = await people.get_user(session, int(arg))
-        return int(arg), (user.first_name if user else arg)
+    user_id = parse_id(arg, maximum=MAX_TELEGRAM_ID)
+    if user_id is not None:
+        user = await people.get_user(session, user_id)
+        return user_id, (user.first_name if user else arg)
     if arg.startswith("@"):
         user = await people.find_user_by_username(session, arg)
         if user is not None:
