@@ -65,6 +65,12 @@ class BadSchedule(PacketError):
     key = "rp-error-schedule"
 
 
+class OptionsTooLong(PacketError):
+    """A schedule keeps its options as text (``MAX_OPTIONS`` characters): these do not fit."""
+
+    key = "rp-error-options-too-long"
+
+
 # Refusals at grab time (the popup says which).
 class GrabRefused(DomainError):
     key = "rp-gone"
@@ -112,6 +118,7 @@ class Eligibility(StrEnum):
 
 SEGMENT_PREFIX = "seg:"  # eligibility "seg:EXPR": only members in that segment (games.segments)
 MAX_SEGMENT = 120
+MAX_OPTIONS = 160  # a schedule's options as stored (red_packet_schedules.options)
 
 
 def segment_of(eligibility: str) -> str | None:
@@ -295,7 +302,7 @@ def parse_schedule(args: list[str], today: date) -> DropSchedule:
         raise BadSchedule(value="")
     kind = args[0].lower()
     if kind == "daily" and len(args) >= 4:
-        return DropSchedule(Every.DAILY, parse_time(args[1]), None, parse_packet(args[2:]))
+        return _fits(DropSchedule(Every.DAILY, parse_time(args[1]), None, parse_packet(args[2:])))
     if kind == "once" and len(args) >= 5:
         match = _DATE.fullmatch(args[1])
         if not match:
@@ -306,8 +313,14 @@ def parse_schedule(args: list[str], today: date) -> DropSchedule:
             raise BadSchedule(value=args[1]) from None
         if on < today:
             raise BadSchedule(value=args[1])
-        return DropSchedule(Every.ONCE, parse_time(args[2]), on, parse_packet(args[3:]))
+        return _fits(DropSchedule(Every.ONCE, parse_time(args[2]), on, parse_packet(args[3:])))
     raise BadSchedule(value=args[0])
+
+
+def _fits(schedule: DropSchedule) -> DropSchedule:
+    if len(schedule.spec.encode_options()) > MAX_OPTIONS:
+        raise OptionsTooLong(max=MAX_OPTIONS)
+    return schedule
 
 
 def due_day(schedule: DropSchedule, now_local: datetime, grace: timedelta) -> date | None:

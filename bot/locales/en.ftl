@@ -211,6 +211,7 @@ rp-error-expiry = Expiry “{ $value }” is not valid: use minutes, hours or da
 rp-error-password = The password must be 1 to { $max } characters and must not start with /.
 rp-error-password-collides = The password “{ $password }” is a check-in word: typing it must check people in, so it cannot open a packet. Choose another password.
 rp-error-schedule = “{ $value }” is not a valid schedule.
+rp-error-options-too-long = These options are too long to keep with a schedule (at most { $max } characters in all): use a shorter password or segment.
 rp-budget-short = The shop budget has { $balance } points, not enough for { $total }. An owner can top it up with <code>/budget add POINTS</code>.
 rp-balance-short = You have { $balance } points, not enough for a { $total }-point packet.
 rp-too-many-open = You already have { $max } red packets open in this group; wait until one is grabbed or expires.

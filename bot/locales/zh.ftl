@@ -190,6 +190,7 @@ rp-error-expiry = 有效期“{ $value }”无效：请用分钟、小时或天�
 rp-error-password = 口令长度为 1 到 { $max } 个字符，且不能以 / 开头。
 rp-error-password-collides = 口令“{ $password }”是签到用语：发送它应当签到，不能用来领红包。请换一个口令。
 rp-error-schedule = “{ $value }”不是有效的定时设置。
+rp-error-options-too-long = 这些选项太长，无法保存到定时红包（总共最多 { $max } 个字符）：请使用更短的口令或人群。
 rp-budget-short = 店铺预算只有 { $balance } 积分，不够 { $total }。店主可以用 <code>/budget add 积分</code> 充值。
 rp-balance-short = 你有 { $balance } 积分，不够发 { $total } 积分的红包。
 rp-too-many-open = 你在本群已有 { $max } 个未领完的红包，请等其中一个被抢完或过期后再发。

@@ -269,3 +269,15 @@ async def test_invite_revoke_without_the_right_changes_nothing(h: Harness) -> No
     await h.say(h.owner, "/invite revoke summer", chat=h.group)
     assert "couldn't revoke" in h.texts_to(h.group.id)[-1]
     assert await count(h, InviteLink) == 1
+
+
+async def test_schedule_options_longer_than_their_column_are_refused(
+        h: Harness, errors: list[logging.LogRecord]) -> None:
+    await h.setup_group()
+    segment = "(tag:" + "a" * 32 + ")or(tag:" + "b" * 32 + ")or(tag:" + "c" * 28 + ")"
+    await h.say(h.owner, f"/redpacket_schedule daily 10:00 10 2 equal pw={'p' * 32} for={segment} expires=1439m",
+                chat=h.group)
+    assert "too long to keep with a schedule" in h.texts_to(h.group.id)[-1]
+    await h.say(h.owner, "/redpacket_schedule list", chat=h.group)
+    assert "#1" not in h.texts_to(h.group.id)[-1]
+    assert not errors
