@@ -112,7 +112,7 @@ async def build_world(h: Harness) -> World:
     an owner, a staff member and a customer who all talked to the bot; another bot in the group."""
     emu = h.emu
     h.app.rng = random.Random(7)
-    for middleware in h.dp.message.outer_middleware._middlewares + h.dp.callback_query.outer_middleware._middlewares:
+    for middleware in [*h.dp.message.outer_middleware, *h.dp.callback_query.outer_middleware]:
         if isinstance(middleware, ThrottleMiddleware):
             middleware.rate = 10**9  # a fuzzer is a flood; the throttle has its own tests
     staff = emu.create_user("Sam <staff> & Co", username="sam_staff", language_code="zh-hans")

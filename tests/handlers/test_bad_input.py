@@ -28,7 +28,7 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 def no_throttle(h: Harness) -> None:
     """Many commands from one customer within seconds are a flood; this test is not about that."""
-    for middleware in h.dp.message.outer_middleware._middlewares:
+    for middleware in h.dp.message.outer_middleware:
         if isinstance(middleware, ThrottleMiddleware):
             middleware.rate = 10**9
 
