@@ -134,6 +134,7 @@ async def build_world(h: Harness) -> World:
     await h.say(h.owner, "/redpacket 100 10 pw=hello", chat=h.group)
     await h.say(customer, "hello everyone", chat=h.group)
     await h.say(other_bot, "beep", chat=h.group)
+    await h.say(h.owner, "/help", chat=plain)  # a message of the bot's there, to tap on
     world = World(h, h.owner, staff, customer, other_bot, h.group, plain)
     h.app.texts = _Recorder(h.app.texts, world.keys)  # type: ignore[assignment]
     logging.getLogger().addHandler(_ErrorLog(world.errors))
@@ -250,6 +251,7 @@ async def run(world: World, inp: Input) -> None:
         update = emu.last_update
         label = f"tap by {inp.actor} in {inp.where} on {message_id}: {data!r}"
     world.stats["inputs"] += 1
+    role = h.app.directory.role(user.id)
     await h.feed(update)
     await h.settle()
 
@@ -288,7 +290,11 @@ async def run(world: World, inp: Input) -> None:
     elif inp.where == PRIVATE and not answered:
         world.stats["private messages without an answer"] += 1
         world.problems.append(f"no answer in private to {label}")
-    if any(REFUSAL_KEY.search(key) for key in world.keys):
+    spec = BY_NAME.get(_registry_command(inp.text) or "")
+    forbidden = spec is not None and not spec.audience.admits(role)
+    if forbidden:
+        world.stats["staff commands tried by customers"] += 1
+    if forbidden or any(REFUSAL_KEY.search(key) for key in world.keys):
         world.stats["refused"] += 1
         after = await snapshot(h)
         changed = sorted(name for name in before if before[name] != after[name])
@@ -296,11 +302,12 @@ async def run(world: World, inp: Input) -> None:
             world.problems.append(f"refused ({sorted(set(world.keys))}) but wrote {changed} for {label}")
 
 
-def _registry_command(text: str) -> bool:
-    """``text`` is a command of the registry, addressed to this bot (or to no bot in particular)."""
+def _registry_command(text: str) -> str | None:
+    """The registry command ``text`` is, if it is one addressed to this bot (or to no bot in particular)."""
     match = re.match(r"/([A-Za-z0-9_]{1,32})(@\w+)?(\s|$)", text)
     if not match:
-        return False
+        return None
     if match.group(2) and match.group(2)[1:].lower() != "regulars_bot":
-        return False
-    return match.group(1).lower() in BY_NAME
+        return None
+    name = match.group(1).lower()
+    return name if name in BY_NAME else None

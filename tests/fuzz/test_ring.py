@@ -20,19 +20,19 @@ async def _check(world: World, data: st.DataObject, kinds: tuple[str, ...]) -> N
     assert not problems, "\n".join(problems)
 
 
-@ring_settings(ci_examples=120)
+@ring_settings(ci_examples=200)
 @given(data=st.data())
 async def test_commands(world: World, data: st.DataObject) -> None:
     await _check(world, data, ("command", "command", "command", "chatter"))
 
 
-@ring_settings(ci_examples=60)
+@ring_settings(ci_examples=80)
 @given(data=st.data())
 async def test_callback_data(world: World, data: st.DataObject) -> None:
     await _check(world, data, ("callback",))
 
 
-@ring_settings(ci_examples=60)
+@ring_settings(ci_examples=100)
 @given(data=st.data())
 async def test_media_and_documents(world: World, data: st.DataObject) -> None:
     await _check(world, data, ("media", "document"))
