@@ -24,7 +24,13 @@ from bot.db.engine import Database
 from bot.directory import Directory
 from bot.features import FeatureStates, close_states, create_routers, schedules, start_states
 from bot.limiter import RateLimiter, RateLimitMiddleware
-from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.middlewares import (
+    ContextMiddleware,
+    DuplicateUpdateMiddleware,
+    InputMiddleware,
+    ThrottleMiddleware,
+    TransactionMiddleware,
+)
 from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
@@ -96,6 +102,7 @@ def create_dispatcher(app: App, states: FeatureStates, routers: list[Router] | N
     the app and each feature's state for handlers to ask for by name."""
     dp = Dispatcher(app=app, **states)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
+    dp.message.outer_middleware(InputMiddleware())
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
