@@ -491,8 +491,17 @@ class VoteBallot(SQLModel, table=True):
     first_at: datetime = Field(sa_column=_utc())
     changed_at: datetime = Field(sa_column=_utc())
     changes: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
-    last_tap: str | None = Field(default=None, sa_column=Column(String(64)))  # the last callback query applied
     rewarded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class VoteTap(SQLModel, table=True):
+    """A tap applied to an open vote, by its callback query id: Telegram redelivering the update
+    (after a restart, to another replica) finds it here and changes nothing. Deleted at the close."""
+
+    __tablename__ = "vote_taps"
+
+    query_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), nullable=False))
 
 
 class VoteChoice(SQLModel, table=True):

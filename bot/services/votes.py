@@ -7,8 +7,8 @@ query over the same rows.
 
 Invariants, in the database: one ballot per member per vote (its primary key) — a tap locks it
 before changing that member's choices, so concurrent taps by one member serialise; a tap applied
-once is recognised by its callback query id (``last_tap``) and not applied again when Telegram
-redelivers it; a vote closes once (a conditional update from ``open``) and only that closer pays,
+once is recognised by its callback query id (``vote_taps``) and not applied again when Telegram
+redelivers it, whatever came in between; a vote closes once (a conditional update from ``open``) and only that closer pays,
 each voter once (ledger key ``vote:reward:<vote>:<member>``), and records ``paid = reward × voters``
 (a check constraint). A tap holds a share lock on its vote (PostgreSQL; SQLite serialises every
 writer), so no choice can slip in after the close has counted the voters.
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LedgerEntry, Order, Vote, VoteBallot, VoteChoice, VoteOption
+from bot.db.models import LedgerEntry, Order, Vote, VoteBallot, VoteChoice, VoteOption, VoteTap
 from bot.services import ledger
 from bot.services.sql import insert_for, rowcount
 from games import votes as rules
@@ -33,6 +33,7 @@ VOTES = Vote.__table__  # type: ignore[attr-defined]
 OPTIONS = VoteOption.__table__  # type: ignore[attr-defined]
 BALLOTS = VoteBallot.__table__  # type: ignore[attr-defined]
 CHOICES = VoteChoice.__table__  # type: ignore[attr-defined]
+TAPS = VoteTap.__table__  # type: ignore[attr-defined]
 LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 
@@ -113,19 +114,20 @@ async def cast(session: AsyncSession, *, vote_id: int, chat_id: int, user_id: in
     if vote.buyers and not await is_buyer(session, user_id):
         raise rules.NotABuyer()
     inserted = await session.execute(insert_for(session, BALLOTS).values(
-        vote_id=vote_id, user_id=user_id, first_at=now, changed_at=now, changes=0, last_tap=None, rewarded=0,
+        vote_id=vote_id, user_id=user_id, first_at=now, changed_at=now, changes=0, rewarded=0,
     ).on_conflict_do_nothing(index_elements=["vote_id", "user_id"]))
     first = bool(rowcount(inserted))
-    ballot_query = select(BALLOTS.c.last_tap).where(BALLOTS.c.vote_id == vote_id, BALLOTS.c.user_id == user_id)
-    if _postgres(session):
-        ballot_query = ballot_query.with_for_update()
-    last_tap = (await session.execute(ballot_query)).scalar_one()
+    if not first:  # the member's ballot, locked: their taps are applied one at a time
+        ballot = select(BALLOTS.c.user_id).where(BALLOTS.c.vote_id == vote_id, BALLOTS.c.user_id == user_id)
+        await session.execute(ballot.with_for_update() if _postgres(session) else ballot)
+    applied = await session.execute(insert_for(session, TAPS).values(query_id=tap_id, vote_id=vote_id)
+                                    .on_conflict_do_nothing(index_elements=["query_id"]))
+    duplicate = not rowcount(applied)
     current = frozenset((await session.execute(
         select(CHOICES.c.option_no).where(CHOICES.c.vote_id == vote_id, CHOICES.c.user_id == user_id)
     )).scalars())
-    duplicate = last_tap == tap_id
     chosen = current if duplicate else rules.next_choices(current, option, vote.multi)
-    if not duplicate:
+    if chosen != current:
         removed, added = current - chosen, chosen - current
         if removed:
             await session.execute(delete(CHOICES).where(CHOICES.c.vote_id == vote_id, CHOICES.c.user_id == user_id,
@@ -133,9 +135,8 @@ async def cast(session: AsyncSession, *, vote_id: int, chat_id: int, user_id: in
         if added:
             await session.execute(CHOICES.insert(), [
                 {"vote_id": vote_id, "user_id": user_id, "option_no": no} for no in sorted(added)])
-        await session.execute(update(BALLOTS).where(BALLOTS.c.vote_id == vote_id, BALLOTS.c.user_id == user_id).values(
-            last_tap=tap_id, changed_at=now,
-            changes=BALLOTS.c.changes + (1 if current and chosen != current else 0)))
+        await session.execute(update(BALLOTS).where(BALLOTS.c.vote_id == vote_id, BALLOTS.c.user_id == user_id)
+                              .values(changed_at=now, changes=BALLOTS.c.changes + (0 if first else 1)))
     labels: dict[int, str] = dict((await session.execute(
         select(OPTIONS.c.no, OPTIONS.c.label).where(OPTIONS.c.vote_id == vote_id))).all()) if chosen else {}
     return Cast(vote_id, tuple(labels[no] for no in sorted(chosen)), first and not duplicate,
@@ -172,7 +173,7 @@ async def close(session: AsyncSession, vote_id: int, now: datetime, *, by: int |
     if row is None:
         return None
     voter_ids = [int(uid) for uid in (await session.execute(
-        select(distinct(CHOICES.c.user_id)).where(CHOICES.c.vote_id == vote_id).order_by(CHOICES.c.user_id)
+        select(CHOICES.c.user_id).where(CHOICES.c.vote_id == vote_id).distinct().order_by(CHOICES.c.user_id)
     )).scalars()]
     reward = int(row.reward)
     if reward > 0 and voter_ids:
@@ -184,6 +185,7 @@ async def close(session: AsyncSession, vote_id: int, now: datetime, *, by: int |
         voted = select(CHOICES.c.user_id).where(CHOICES.c.vote_id == vote_id)
         await session.execute(update(BALLOTS).where(BALLOTS.c.vote_id == vote_id, BALLOTS.c.user_id.in_(voted))
                               .values(rewarded=reward))
+    await session.execute(delete(TAPS).where(TAPS.c.vote_id == vote_id))  # no tap can apply any more
     paid = reward * len(voter_ids)
     await session.execute(update(VOTES).where(VOTES.c.id == vote_id).values(voters=len(voter_ids), paid=paid))
     return Closed(vote_id, int(row.chat_id), len(voter_ids), paid, reward)
@@ -194,7 +196,10 @@ async def cancel(session: AsyncSession, vote_id: int, chat_id: int, now: datetim
     done = await session.execute(update(VOTES).where(
         VOTES.c.id == vote_id, VOTES.c.chat_id == chat_id, VOTES.c.status == OPEN,
     ).values(status=CANCELLED, closed_at=now, closed_by=by))
-    return bool(rowcount(done))
+    if not rowcount(done):
+        return False
+    await session.execute(delete(TAPS).where(TAPS.c.vote_id == vote_id))
+    return True
 
 
 async def mark_announced(session: AsyncSession, vote_id: int, now: datetime) -> None:

@@ -57,7 +57,6 @@ def upgrade() -> None:
     sa.Column('first_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('changed_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('changes', sa.Integer(), nullable=False),
-    sa.Column('last_tap', sa.String(length=64), nullable=True),
     sa.Column('rewarded', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('rewarded >= 0 AND changes >= 0', name=op.f('ck_vote_ballots_counts_non_negative')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_vote_ballots_user_id_users')),
@@ -71,6 +70,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['vote_id'], ['votes.id'], name=op.f('fk_vote_choices_vote_id_votes')),
     sa.PrimaryKeyConstraint('vote_id', 'user_id', 'option_no', name=op.f('pk_vote_choices'))
     )
+    op.create_table('vote_taps',
+    sa.Column('query_id', sa.String(length=64), nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['vote_id'], ['votes.id'], name=op.f('fk_vote_taps_vote_id_votes')),
+    sa.PrimaryKeyConstraint('query_id', name=op.f('pk_vote_taps'))
+    )
     op.create_table('vote_options',
     sa.Column('vote_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('no', sa.Integer(), autoincrement=False, nullable=False),
@@ -83,6 +88,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('vote_options')
+    op.drop_table('vote_taps')
     op.drop_table('vote_choices')
     op.drop_table('vote_ballots')
     with op.batch_alter_table('votes', schema=None) as batch_op:
