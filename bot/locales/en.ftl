@@ -507,6 +507,7 @@ vote-head = 🗳 <b>Vote #{ $id }</b>: { $question }
 vote-results-head = 📊 <b>Results of vote #{ $id }</b>: { $question }
 vote-option = { $no }. { $label }
 vote-option-count = { $no }. { $label } — { $count } ({ $percent }%)
+vote-option-bar = { $no }. { $label } — { $count } ({ $percent }%)
     <code>{ $bar }</code>
 vote-voters = { $count ->
         [one] 1 member has voted.

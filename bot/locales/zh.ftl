@@ -444,6 +444,7 @@ vote-head = 🗳 <b>投票 #{ $id }</b>：{ $question }
 vote-results-head = 📊 <b>投票 #{ $id } 结果</b>：{ $question }
 vote-option = { $no }. { $label }
 vote-option-count = { $no }. { $label } — { $count } 票（{ $percent }%）
+vote-option-bar = { $no }. { $label } — { $count } 票（{ $percent }%）
     <code>{ $bar }</code>
 vote-voters = 已有 { $count } 人投票。
 vote-rule-multi = 可以多选。

@@ -59,12 +59,14 @@ def _bar(percent: int) -> str:
     return "█" * filled + "░" * (BAR - filled)
 
 
-def _option_rows(_: Translator, vv: service.VoteView, *, counts: bool) -> list[str]:
+def _option_rows(_: Translator, vv: service.VoteView, *, counts: bool, bars: bool = True) -> list[str]:
     rows: list[str] = []
     for option, count, percent in zip(vv.options, vv.tally.counts, vv.tally.percents, strict=True):
-        if counts:
-            rows.append(_("vote-option-count", no=option.no, label=option.label, count=count, percent=percent,
+        if counts and bars:
+            rows.append(_("vote-option-bar", no=option.no, label=option.label, count=count, percent=percent,
                           bar=_bar(percent)))
+        elif counts:
+            rows.append(_("vote-option-count", no=option.no, label=option.label, count=count, percent=percent))
         else:
             rows.append(_("vote-option", no=option.no, label=option.label))
     return rows
@@ -103,7 +105,7 @@ def render(app: App, _: Translator, vv: service.VoteView, *, results: bool = Fal
             parts.append(_("vote-rule-hidden"))
         parts.append(_("vote-until", until=local_time(app, vote.closes_at)))
     elif vote.status == service.CLOSED:
-        parts.extend(_option_rows(_, vv, counts=True))
+        parts.extend(_option_rows(_, vv, counts=True, bars=not results))
         parts.append(_("vote-voters", count=vv.tally.voters))
         parts.append(outcome(_, vv))
         if vote.reward:

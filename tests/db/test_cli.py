@@ -54,7 +54,8 @@ def test_export_and_doctor(sqlite_env: Path, capsys: pytest.CaptureFixture[str])
     ledger = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["amount"] for r in ledger] == ["5", "10"]
     assert main(["doctor"]) == 0
-    assert "ledger OK" in capsys.readouterr().out
+    report = capsys.readouterr().out
+    assert "ledger OK" in report and "votes OK: 0 votes" in report
     con = sqlite3.connect(sqlite_env)
     con.execute("UPDATE members SET balance = 99 WHERE user_id = 1")
     con.commit()
