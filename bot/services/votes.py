@@ -10,8 +10,8 @@ before changing that member's choices, so concurrent taps by one member serialis
 once is recognised by its callback query id (``vote_taps``) and not applied again when Telegram
 redelivers it, whatever came in between; a vote closes once (a conditional update from ``open``)
 and only that closer pays, each voter once (ledger key ``vote:reward:<vote>:<member>``), and
-records ``paid = reward × voters`` (a check constraint). A tap holds a share lock on its vote (PostgreSQL; SQLite serialises every
-writer), so no choice can slip in after the close has counted the voters.
+records ``paid = reward × voters`` (a check constraint). A tap holds a share lock on its vote
+(PostgreSQL; SQLite serialises every writer), so no choice slips in after the close counted.
 """
 
 from __future__ import annotations
