@@ -9,6 +9,7 @@ same rows always give the same counts, percentages and winners — ties included
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -26,6 +27,7 @@ DEFAULT_DEADLINE = timedelta(hours=24)
 MIN_DEADLINE = timedelta(minutes=1)
 MAX_DEADLINE = timedelta(days=30)
 MAX_ARGS = 2_000  # characters of the whole command: anything longer is refused before parsing
+MAX_ID = 2**31 - 1  # vote ids are 32-bit in the database: a larger one (typed, or forged in a button) is no vote
 
 
 class Show(StrEnum):
@@ -125,9 +127,22 @@ _FLAGS = ("multi", "buyers")
 _KEYED = ("deadline", "reward", "show")
 
 
+def _clean(text: str) -> str:
+    """``text`` without control and invisible format characters (NUL, zero-width spaces, direction
+    marks), its whitespace runs made single spaces."""
+    return " ".join("".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf")).split())
+
+
 def _setting_tokens(tokens: list[str]) -> int:
-    """How many tokens at the end of ``tokens`` are settings (``key=value`` or a flag); a date
-    deadline (``deadline=YYYY-MM-DD HH:MM``) is two tokens."""
+    """How many tokens at the end of ``tokens`` are settings: from the first ``deadline=``,
+    ``reward=`` or ``show=`` on, and any run of ``key=value`` or flags at the very end (a date
+    deadline, ``deadline=YYYY-MM-DD HH:MM``, is two tokens)."""
+    for index, token in enumerate(tokens):
+        if token.lower().partition("=")[0] in _KEYED and "=" in token:
+            keyed = len(tokens) - index
+            break
+    else:
+        keyed = 0
     count = 0
     index = len(tokens) - 1
     while index >= 0:
@@ -141,7 +156,7 @@ def _setting_tokens(tokens: list[str]) -> int:
             index -= 2
         else:
             break
-    return count
+    return max(count, keyed)
 
 
 def _option(text: str) -> Option:
@@ -163,14 +178,14 @@ def parse_vote(args: str, now: datetime, tz: tzinfo) -> VoteSpec:
     """The vote a ``/vote`` command describes. Raises a :class:`VoteError` naming what is wrong."""
     if len(args) > MAX_ARGS:
         raise TooLong(value=args[:20], max=MAX_ARGS)
-    parts = [p.strip() for p in args.split("|")]
+    parts = [_clean(p) for p in args.split("|")]
     if len(parts) < 1 + MIN_OPTIONS or len(parts) > 1 + MAX_OPTIONS:
         raise TooFewOptions(min=MIN_OPTIONS, max=MAX_OPTIONS, count=max(len(parts) - 1, 0))
     last = parts[-1].split()
     settings_count = _setting_tokens(last)
     settings = last[len(last) - settings_count:]
     parts[-1] = " ".join(last[:len(last) - settings_count])
-    question = " ".join(parts[0].split())
+    question = parts[0]
     if not question or not all(parts[1:]):
         raise EmptyPart()
     if len(question) > MAX_QUESTION:
@@ -255,10 +270,10 @@ def parse_deadline(text: str, now: datetime, tz: tzinfo) -> datetime:
 def parse_id(text: str | None) -> int | None:
     """A vote id as staff type it (``12`` or ``#12``); None if it is not one."""
     value = (text or "").strip().removeprefix("#")
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
         return None
     number = int(value)
-    return number if number > 0 else None
+    return number if 0 < number <= MAX_ID else None
 
 
 # ---- voting ---------------------------------------------------------------------------------------

@@ -67,8 +67,9 @@ async def vote_button(
     query: CallbackQuery, callback_data: VoteCb, app: App, votes: Votes, session: AsyncSession, out: Outbox,
     _: Translator, profile: people.Profile, now: datetime,
 ) -> None:
-    if query.message is None or query.message.chat.type not in GROUP_TYPES:
-        out.popup(_("vote-no-such"))
+    if query.message is None or query.message.chat.type not in GROUP_TYPES \
+            or not 0 < callback_data.id <= rules.MAX_ID or not 1 <= callback_data.o <= rules.MAX_OPTIONS:
+        out.popup(_("vote-no-such"))  # not a group, or a forged button
         return
     try:
         cast = await service.cast(session, vote_id=callback_data.id, chat_id=query.message.chat.id,

@@ -234,6 +234,18 @@ async def unposted(session: AsyncSession) -> list[int]:
     )).scalars()]
 
 
+async def forget_posts(session: AsyncSession, chat_id: int) -> list[int]:
+    """The open votes of ``chat_id`` that have a post, which is forgotten (it is in the group's old
+    chat after a supergroup migration: the rows moved, the messages did not); returns their ids."""
+    ids = [int(i) for i in (await session.execute(
+        select(VOTES.c.id).where(VOTES.c.chat_id == chat_id, VOTES.c.status == OPEN, VOTES.c.message_id.is_not(None))
+        .order_by(VOTES.c.id)
+    )).scalars()]
+    if ids:
+        await session.execute(update(VOTES).where(VOTES.c.id.in_(ids)).values(message_id=None))
+    return ids
+
+
 # ---- what the post and the results show ------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -47,6 +47,15 @@ class Votes:
     async def close(self) -> None:
         await self.debouncer.close()
 
+    async def chat_moved(self, app: App, old_chat_id: int, new_chat_id: int, reposts: list[int]) -> None:
+        """A group became a supergroup: its open votes' posts stayed behind in the old (now read-only)
+        group, so they are posted again in the new one, with their counts so far (``reposts`` are
+        red packets: not ours)."""
+        async with app.db.session() as session:
+            moved = await service.forget_posts(session, new_chat_id)
+        for vote_id in moved:
+            await post(app, vote_id)
+
 
 # ---- rendering ---------------------------------------------------------------------------------
 

@@ -3,6 +3,9 @@ cancel, list and read votes; members tap, change, toggle; refusals, bad input, r
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import select
 
 from bot.db.models import AuditEntry, LedgerEntry, Order, Vote, VoteChoice
@@ -187,3 +190,45 @@ async def test_members_read_their_own_language(h: Harness) -> None:
     h.emu.add_member(h.group, ming)
     answer = await _tap(h, ming, post, 1, 2)
     assert "你投给了：铁观音" in str(answer["text"]) and "结束时得 1 积分" in str(answer["text"])
+
+
+async def test_an_open_vote_follows_its_group_to_the_supergroup(h: Harness) -> None:
+    ann = h.emu.create_user("Ann", language_code="en")
+    basic = h.emu.create_group("Corner Shop", members=[ann], admins=[h.owner], bot_is_admin=True, supergroup=False)
+    await h.say(h.owner, "/setup", chat=basic)
+    await h.say(h.owner, "/vote Q | A | B reward=1", chat=basic)
+    old_post = h.emu.sent(basic.id)[-1].message_id
+    await h.tap(ann, old_post, VoteCb(id=1, o=2).pack(), chat=basic)
+    new = h.emu.upgrade_to_supergroup(basic, by=h.owner)
+    for update in h.emu.pending_updates[-2:]:
+        await h.feed(update)
+    await h.settle()
+    post = h.emu.sent(new.id)[-1]
+    assert "Vote #1" in (post.text or "") and "1 member has voted" in (post.text or "")
+    assert post.button_labels() == ["A", "B"]
+    answer = await h.tap(ann, post.message_id, VoteCb(id=1, o=1).pack(), chat=new)
+    assert "Vote changed to: A" in str(answer["text"])
+    await h.say(h.owner, "/vote_close 1", chat=new)
+    assert "Winner: A" in h.texts_to(new.id)[-1] and await balance(h, ann) == 1
+
+
+async def test_garbage_gets_an_answer_and_never_an_error(h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await h.setup_group()
+    post = await _start(h, "/vote Q | A | B")
+    ann = member(h, "Ann")
+    garbage = ["", " ", "|", "||||", "| | |", "0", "-0", "#", "99999999999999999999", "x" * 3000, "<b>&amp;",
+               "Q | A | B deadline=", "Q | A | B = = =", "Q | A | B deadline=2026-13-40 25:61", "\u0000 | \u200b | x",
+               "Q | " + " | ".join(str(i) for i in range(12)), "Q | A | B reward=99999999999999999999"]
+    with caplog.at_level(logging.ERROR):
+        for name in ("vote", "vote_close", "vote_cancel", "votes", "vote_results"):
+            for args in garbage:
+                for chat in (h.group, None):
+                    target = chat or h.owner
+                    before = len(h.emu.sent(target.id))
+                    await h.say(h.owner, f"/{name} {args}".rstrip(), chat=chat)
+                    assert len(h.emu.sent(target.id)) > before or name == "vote", (name, args)
+        for data in ("vt:x:1", "vt:99999999999999999999:1", "vt:1:999", "vt:-1:1", "vt:1", "vt:1:0", "vt::"):
+            answer = await h.tap(ann, post, data)
+            assert answer.get("text"), data
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert await count(h, Vote) == 1

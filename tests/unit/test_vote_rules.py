@@ -37,6 +37,12 @@ def test_settings_at_the_end_of_the_last_option() -> None:
     assert dated.options[-1].label == "B"
 
 
+def test_flags_inside_an_option_are_text_and_invisible_characters_go() -> None:
+    spec = parse("Q\u0000 | multi pack | buyers club | B\u200bC")
+    assert spec.question == "Q" and [o.label for o in spec.options] == ["multi pack", "buyers club", "BC"]
+    assert not spec.multi and not spec.buyers
+
+
 def test_an_option_only_a_sku_is_labelled_by_it() -> None:
     assert parse("Q | @LJ-1 | B").options[0] == rules.Option("LJ-1", "LJ-1")
 
@@ -86,6 +92,11 @@ def test_bad_or_out_of_range_deadlines_are_refused(text: str) -> None:
     ("Q | A | B multi multi", rules.RepeatedSetting),
     ("Q | A | B reward=1 reward=2", rules.RepeatedSetting),
     ("Q | A | B" + " x" * 1000, rules.TooLong),
+    ("Q | A | B deadline=2026-13-40 25:61", rules.BadDeadline),
+    ("Q | A | B deadline=2026-03-05 25:61", rules.BadDeadline),
+    ("Q | A | B reward=5 and more", rules.UnknownSetting),
+    ("\u0000 | \u200b | x", rules.EmptyPart),
+    ("Q | A\u200b | A", rules.DuplicateOption),
 ])
 def test_bad_votes_say_what_is_wrong(text: str, error: type[rules.VoteError]) -> None:
     with pytest.raises(error):
@@ -105,7 +116,9 @@ def test_any_text_parses_or_raises_a_vote_error(text: str) -> None:
 
 def test_ids() -> None:
     assert rules.parse_id("12") == 12 and rules.parse_id(" #7 ") == 7
-    assert [rules.parse_id(t) for t in (None, "", "0", "-1", "1e3", "１", "1234567890", "12 13")] == [None] * 8
+    assert rules.parse_id("2147483647") == rules.MAX_ID
+    assert [rules.parse_id(t) for t in (None, "", "0", "-1", "1e3", "１", "2147483648", "12345678901", "12 13")] \
+        == [None] * 9
 
 
 def test_single_choice_taps_replace_and_multi_taps_toggle() -> None:
