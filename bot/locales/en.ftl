@@ -518,10 +518,19 @@ vote-rule-buyers = Only customers with a linked order (/bind in private chat) ca
 vote-rule-reward = 🎁 { $reward } points for each member who votes, paid when the vote closes.
 vote-rule-hidden = The counts are shown when the vote closes.
 vote-until = Tap to vote; you can change your vote until { $until } (shop time).
-vote-result-winner = 🏆 Winner: { $label } with { $count } votes ({ $percent }%).
-vote-result-tie = 🤝 A tie: { $labels }, { $count } votes each ({ $percent }%).
+vote-result-winner = 🏆 Winner: { $label } with { $count ->
+        [one] 1 vote
+       *[other] { $count } votes
+    } ({ $percent }%).
+vote-result-tie = 🤝 A tie: { $labels }, { $count ->
+        [one] 1 vote
+       *[other] { $count } votes
+    } each ({ $percent }%).
 vote-result-none = Nobody voted.
-vote-paid-note = 🎁 { $voters } voters received { $reward } points each.
+vote-paid-note = 🎁 { $voters ->
+        [one] 1 voter received
+       *[other] { $voters } voters received
+    } { $reward } points each.
 vote-closed-at = Closed at { $when } (shop time).
 vote-cancelled-note = ❌ This vote was cancelled by the shop: no results and no rewards.
 vote-results-running = ⏳ Still open: these are the counts so far.

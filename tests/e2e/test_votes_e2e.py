@@ -62,7 +62,7 @@ async def test_a_full_vote_whose_deadline_fires_after_a_restart(db_url: str) -> 
         await _restart(h)
         results = _results(h)
         assert len(results) == 1
-        assert "A tie: Longjing, Oolong, Pu-erh, 1 votes each (33%)" in results[0]
+        assert "A tie: Longjing, Oolong, Pu-erh, 1 vote each (33%)" in results[0]
         assert "3 voters received 3 points each" in results[0]
         assert h.emu.message(h.group.id, post).buttons() == []
         assert [await balance(h, u) for u in (ann, bob, cat)] == [3, 3, 3]

@@ -127,7 +127,7 @@ async def test_hidden_counts_multi_choice_a_tie_and_staff_results(h: Harness) ->
     assert "Results of vote #1" in h.texts_to(h.owner.id)[-1]
     await h.say(h.owner, "/vote_close #1", chat=h.group)
     results = h.texts_to(h.group.id)[-1]
-    assert "A tie: Green, Black, 1 votes each (50%)" in results and "received" not in results
+    assert "A tie: Green, Black, 1 vote each (50%)" in results and "received" not in results
     assert "2. Black — 1 (50%)" in _post_text(h, post)
     await assert_books_balance(h)
 
