@@ -232,3 +232,30 @@ async def test_garbage_gets_an_answer_and_never_an_error(h: Harness, caplog: pyt
             assert answer.get("text"), data
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert await count(h, Vote) == 1
+
+
+@pytest.mark.slow
+async def test_a_stampede_of_taps_changes_and_redeliveries_pays_each_member_once(h: Harness) -> None:
+    import asyncio
+
+    await h.setup_group()
+    post = await _start(h, "/vote Q | A | B | C reward=2")
+    people = [member(h, f"M{i}") for i in range(50)]
+    updates = []
+    for n, person in enumerate(people):
+        for option in (n % 3 + 1, (n + 1) % 3 + 1):  # a vote and a change
+            h.emu.press_button(person, post, h.group, VoteCb(id=1, o=option).pack())
+            updates.append(h.emu.last_update)
+    again = updates[::4]  # 25 of them delivered again, to a restarted bot
+    await asyncio.gather(*(h.feed(u) for u in updates), *(h.feed_after_restart(u) for u in again))
+    await h.settle()
+    async with h.app.db.reader() as session:
+        chosen = dict((await session.execute(select(VoteChoice.user_id, VoteChoice.option_no))).all())  # type: ignore[call-overload]
+    assert len(chosen) == 50
+    await h.say(h.owner, "/vote_close 1", chat=h.group)
+    assert "50 voters received 2 points each" in h.texts_to(h.group.id)[-1]
+    assert {await balance(h, p) for p in people} == {2}
+    assert await count(h, LedgerEntry, LedgerEntry.reason == str(Reason.VOTE)) == 50  # type: ignore[arg-type]
+    edits = [e for e in h.emu.edits if e.message_id == post]
+    assert 1 <= len(edits) <= 3  # debounced: a few edits, not one per tap
+    await assert_books_balance(h)
