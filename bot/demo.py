@@ -4,7 +4,8 @@ A scripted shop owner registers a (basic) group and configures check-in; three c
 over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
 Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
 scheduled daily post and check-in keep working there. The supergroup is gated with a password and
-a welcome gift, and a newcomer asks to join. Everything
+a welcome gift, and a newcomer asks to join; red packets are grabbed; last, a product vote: three
+customers vote, one changes their vote, and the deadline closes it and posts the results. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
