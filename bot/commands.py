@@ -94,6 +94,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("settings", _S, GROUP, "help-cmd-settings"),
     CommandSpec("budget", _S, ANYWHERE, "help-cmd-budget"),
     CommandSpec("redpacket_schedule", _S, GROUP, "help-cmd-redpacket_schedule"),
+    CommandSpec("vote", _S, GROUP, "help-cmd-vote"),
+    CommandSpec("votes", _S, GROUP, "help-cmd-votes"),
+    CommandSpec("vote_close", _S, GROUP, None, menu=False),  # on /votes' line
+    CommandSpec("vote_cancel", _S, GROUP, None, menu=False),  # on /votes' line
     # Staff tools that work anywhere: explained under "Anywhere", not in the menus.
     CommandSpec("ban", _S, ANYWHERE, "help-cmd-ban", menu=False),
     CommandSpec("unban", _S, ANYWHERE, None, menu=False),  # on /ban's line
@@ -102,6 +106,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("segment", _S, ANYWHERE, "help-cmd-segment", menu=False),
     CommandSpec("import_orders", _S, PRIVATE, "help-cmd-import_orders", menu=False, elsewhere="orders-private-only"),
     CommandSpec("audit", _S, ANYWHERE, "help-cmd-audit", menu=False),
+    CommandSpec("vote_results", _S, ANYWHERE, "help-cmd-vote_results", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -4,7 +4,8 @@ A scripted shop owner registers a (basic) group and configures check-in; three c
 over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
 Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
 scheduled daily post and check-in keep working there. The supergroup is gated with a password and
-a welcome gift, and a newcomer asks to join. Everything
+a welcome gift, and a newcomer asks to join; red packets are grabbed; last, a product vote: three
+customers vote, one changes their vote, and the deadline closes it and posts the results. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -28,8 +29,11 @@ from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.features import create_states
 from bot.services.ledger import audit
 from bot.services.redpackets import accounting
+from bot.services.votes import accounting as vote_accounting
 from bot.views.checkin import CheckinCb
+from bot.views.votes import VoteCb
 from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
+from scheduler.jobs.votes import close_vote
 from scheduler.setup import SchedulerRuntime
 
 TOKEN = "777000:DEMO-TOKEN"
@@ -119,10 +123,10 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
                 await dp.stop_polling()
                 await polling
             async with app.db.reader() as session:
-                problems = [*(await audit(session)), *(await accounting(session))]
+                problems = [*(await audit(session)), *(await accounting(session)), *(await vote_accounting(session))]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger and red packets {'balanced' if not problems else 'BROKEN'}, "
+    print(f"Demo finished: ledger, red packets and votes {'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
 
@@ -225,6 +229,41 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await runtime.states["red_packets"].debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 
+    await _vote_scene(emu, n, clock, app, runtime, group_id, owner, (alice, bob, ming), settle)
+
+
+
+async def _vote_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, runtime: SchedulerRuntime,
+                      group_id: int, owner: Any, members: tuple[Any, Any, Any], settle: float) -> None:
+    """A product vote: three members vote, one changes their vote, the deadline closes it (the job
+    firing twice) and the results are posted; each voter is paid once."""
+    alice, bob, ming = members
+    n.say("\n── A product vote (投票) ──")
+    before = len(emu.sent(group_id))
+    emu.user_sends(owner, "/vote Which tea should we stock next? | Longjing @LJ-250 | Tieguanyin | Pu-erh "
+                          "deadline=1h reward=5", chat=emu.chat(group_id))
+    post = (await emu.wait_sent(group_id, count=before + 1, timeout=10))[-1]
+    data = [b["callback_data"] for b in post.buttons()]
+    vote_id = VoteCb.unpack(data[0]).id
+    for member, option in ((alice, 0), (bob, 2), (ming, 1), (ming, 0)):  # 小明 changes to Longjing
+        cq = emu.press_button(member, post.message_id, emu.chat(group_id), data[option])
+        await emu.wait_callback_answer(cq, timeout=10)
+    await asyncio.sleep(settle)
+    await runtime.states["votes"].debouncer.flush()  # the post's tally edit
+    clock.advance(timedelta(hours=1))
+    n.say(f"\n── The vote's deadline: {clock.now().astimezone(app.settings.tz):%H:%M} (shop time) ──")
+    before = len(emu.sent(group_id))
+    await close_vote(app, vote_id, votes=runtime.states["votes"])  # the scheduler's job at the deadline
+    await close_vote(app, vote_id, votes=runtime.states["votes"])  # firing twice closes and pays once
+    await emu.wait_sent(group_id, count=before + 1, timeout=10)
+    await said_in(emu, alice, "/me")
+
+
+async def said_in(emu: BotAPIEmulator, user: Any, text: str) -> None:
+    """``user`` sends ``text`` to the bot in private and gets the answer."""
+    before = len(emu.sent(user.id))
+    emu.user_sends(user, text)
+    await emu.wait_sent(user.id, count=before + 1, timeout=10)
 
 
 async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> int:

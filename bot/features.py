@@ -19,6 +19,7 @@ from aiogram import Router
 
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
+from bot.views.votes import Votes
 from handlers import (
     access,
     checkin,
@@ -33,11 +34,13 @@ from handlers import (
     redpackets,
     staff,
     start,
+    votes,
 )
 from scheduler.jobs import FeatureJobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
 from scheduler.jobs import redpackets as redpacket_jobs
+from scheduler.jobs import votes as vote_jobs
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -68,6 +71,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("moderation", moderation.create_router),
     Feature("orders", orders.create_router),
     Feature("checkin", checkin.create_router, checkin_jobs.SCHEDULE),
+    Feature("votes", votes.create_router, vote_jobs.SCHEDULE, state=("votes", Votes)),
     Feature("points", points.create_router),
     Feature("membership", membership.create_router),
     Feature("fallback", fallback.create_router),

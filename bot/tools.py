@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.config import Settings
 from bot.db.engine import Database
-from bot.db.models import LedgerEntry, Member, RedPacket, Streak, User
+from bot.db.models import LedgerEntry, Member, RedPacket, Streak, User, Vote
 from bot.services.ledger import audit
 
 
@@ -58,6 +59,7 @@ async def doctor(url: str, out: TextIO) -> int:
             members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
             entries = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
             packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
+            votes_ok = await _votes_report(session, out)
     finally:
         await db.close()
     if not problems:
@@ -74,7 +76,23 @@ async def doctor(url: str, out: TextIO) -> int:
         print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
         for problem in packet_problems:
             print(f"  {problem}", file=out)
-    return 1 if problems or packet_problems else 0
+    return 1 if problems or packet_problems or not votes_ok else 0
+
+
+async def _votes_report(session: AsyncSession, out: TextIO) -> bool:
+    """Each closed vote paid exactly what its rows say (bot.services.votes.accounting)."""
+    from bot.services.votes import accounting as vote_accounting
+
+    problems = await vote_accounting(session)
+    votes = (await session.execute(select(func.count()).select_from(Vote))).scalar_one()
+    if not problems:
+        print(f"votes OK: {votes} votes, each closed one paid its reward once to each member with a choice "
+              "(ledger, ballots and the vote agree), open and cancelled ones nothing", file=out)
+        return True
+    print(f"votes FAILED: {len(problems)} problem(s)", file=out)
+    for problem in problems:
+        print(f"  {problem}", file=out)
+    return False
 
 
 OPERATOR_ID = 0  # the audit log's actor for command-line actions

@@ -99,3 +99,13 @@ def packet_command_key(chat_id: int, message_id: int) -> str:
 def drop_slot_key(schedule_id: int, day: date) -> str:
     """The red packet of a scheduled drop on ``day``: one per slot."""
     return idempotency_key("sched", schedule_id, day.isoformat())
+
+
+def vote_command_key(chat_id: int, message_id: int) -> str:
+    """The vote made by one ``/vote`` message (a redelivered update makes no second one)."""
+    return idempotency_key("vote", "cmd", chat_id, message_id)
+
+
+def vote_reward_key(vote_id: int, user_id: int) -> str:
+    """A member's reward for taking part in a vote: once per member per vote."""
+    return idempotency_key("vote", "reward", vote_id, user_id)

@@ -429,3 +429,86 @@ class BotChatRights(SQLModel, table=True):
     chat_id: int = Field(sa_column=_bigint(primary_key=True))
     state: str = Field(sa_column=Column(String(160), nullable=False))
     updated_at: datetime = Field(sa_column=_utc())
+
+
+class Vote(SQLModel, table=True):
+    """A product vote (投票) in a group. Closed once (a conditional update from ``open``), by its
+    deadline or by staff; the closer pays ``reward`` to each voter and records ``voters`` and
+    ``paid`` (= reward × voters), which ``regulars doctor`` checks against the ballots and the ledger."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_votes_source_key"),
+        CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="status_known"),
+        CheckConstraint("show IN ('live', 'end')", name="show_known"),
+        CheckConstraint("options >= 2 AND options <= 10", name="options_in_range"),
+        CheckConstraint("reward >= 0 AND voters >= 0 AND paid = reward * voters", name="paid_matches"),
+        Index("ix_votes_status_closes_at", "status", "closes_at"),
+        Index("ix_votes_chat_id", "chat_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_by: int = Field(sa_column=_bigint())
+    question: str = Field(sa_column=Column(String(200), nullable=False))
+    options: int = Field(sa_column=Column(Integer, nullable=False))
+    multi: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    buyers: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    show: str = Field(default="live", sa_column=Column(String(4), nullable=False, default="live"))
+    reward: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    status: str = Field(default="open", sa_column=Column(String(9), nullable=False, default="open"))
+    source_key: str = Field(sa_column=Column(String(160), nullable=False))
+    voters: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    paid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = Field(sa_column=_utc())
+    closes_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_by: int | None = Field(default=None, sa_column=Column(BigInteger))  # None: the deadline
+    announced_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class VoteOption(SQLModel, table=True):
+    """An option of a vote, numbered from 1; ``sku``: the catalogue item it names (``@SKU``), as text."""
+
+    __tablename__ = "vote_options"
+
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
+    no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    label: str = Field(sa_column=Column(String(60), nullable=False))
+    sku: str | None = Field(default=None, sa_column=Column(String(32)))
+
+
+class VoteBallot(SQLModel, table=True):
+    """One per member per vote (the primary key): the row a tap locks before changing its choices,
+    and where the reward paid at the close is recorded (``rewarded``)."""
+
+    __tablename__ = "vote_ballots"
+    __table_args__ = (CheckConstraint("rewarded >= 0 AND changes >= 0", name="counts_non_negative"),)
+
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
+    user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
+    first_at: datetime = Field(sa_column=_utc())
+    changed_at: datetime = Field(sa_column=_utc())
+    changes: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    rewarded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class VoteTap(SQLModel, table=True):
+    """A tap applied to an open vote, by its callback query id: Telegram redelivering the update
+    (after a restart, to another replica) finds it here and changes nothing. Deleted at the close."""
+
+    __tablename__ = "vote_taps"
+
+    query_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), nullable=False))
+
+
+class VoteChoice(SQLModel, table=True):
+    """A member's current choice (several in a ``multi`` vote): the rows the results are counted from."""
+
+    __tablename__ = "vote_choices"
+
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    option_no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

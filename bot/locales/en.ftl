@@ -497,3 +497,77 @@ ban-group-failed = • { $title }: NOT removed, Telegram said: { $error }
 bind-private-exposed = Please send /bind to me in private chat — the check value should stay private. I could not delete the message (I need the admin right "Delete messages"): please delete it yourself.
 rights-not-checked = (I couldn't check my admin rights just now: Telegram did not answer.)
 rights-separator = {", "}
+
+## Votes (投票)
+cmd-vote = Start a product vote (staff)
+cmd-votes = This group's votes (staff)
+help-cmd-vote = /vote QUESTION | OPTION 1 | OPTION 2 … [deadline=2h] [reward=N] [multi] [buyers] [show=live|end] — start a vote with buttons
+help-cmd-votes = /votes — this group's votes; /vote_close ID closes one early (rewards paid), /vote_cancel ID cancels it (no rewards)
+help-cmd-vote_results = /vote_results ID — a vote's results, at any time
+vote-usage = Usage: <code>/vote QUESTION | OPTION 1 | OPTION 2 [| OPTION …] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=N] [multi] [buyers] [show=live|end]</code>
+    An option may name a catalogue item: <code>| Longjing @LJ-250</code>. Default deadline: 24 hours.
+vote-error-usage = Please give a question and at least two options, separated by |.
+vote-error-options = A vote needs { $min } to { $max } options separated by | (I found { $count }).
+vote-error-empty = The question and every option need some text (two | in a row leave one empty).
+vote-error-too-long = “{ $value }…” is too long: at most { $max } characters.
+vote-error-duplicate = The option “{ $value }” is there twice.
+vote-error-sku = “{ $value }” is not a catalogue reference: use @ followed by letters, digits, - _ or . (at most { $max }).
+vote-error-deadline = The deadline “{ $value }” is not valid: use 30m, 2h, 3d, HH:MM or YYYY-MM-DD HH:MM (shop time), from 1 minute to 30 days ahead.
+vote-error-reward = The reward “{ $value }” is not valid: a whole number of points from 0 to { $max }.
+vote-error-setting = I do not know the setting “{ $value }” (deadline=, reward=, multi, buyers, show=live or show=end).
+vote-error-repeated = The setting “{ $value }” is given twice.
+vote-head = 🗳 <b>Vote #{ $id }</b>: { $question }
+vote-results-head = 📊 <b>Results of vote #{ $id }</b>: { $question }
+vote-option = { $no }. { $label }
+vote-option-count = { $no }. { $label } — { $count } ({ $percent }%)
+vote-option-bar = { $no }. { $label } — { $count } ({ $percent }%)
+    <code>{ $bar }</code>
+vote-voters = { $count ->
+        [one] 1 member has voted.
+       *[other] { $count } members have voted.
+    }
+vote-rule-multi = You may choose several options.
+vote-rule-buyers = Only customers with a linked order (/bind in private chat) can vote.
+vote-rule-reward = 🎁 { $reward } points for each member who votes, paid when the vote closes.
+vote-rule-hidden = The counts are shown when the vote closes.
+vote-until = Tap to vote; you can change your vote until { $until } (shop time).
+vote-result-winner = 🏆 Winner: { $label } with { $count ->
+        [one] 1 vote
+       *[other] { $count } votes
+    } ({ $percent }%).
+vote-result-tie = 🤝 A tie: { $labels }, { $count ->
+        [one] 1 vote
+       *[other] { $count } votes
+    } each ({ $percent }%).
+vote-result-none = Nobody voted.
+vote-paid-note = 🎁 { $voters ->
+        [one] 1 voter received
+       *[other] { $voters } voters received
+    } { $reward } points each.
+vote-closed-at = Closed at { $when } (shop time).
+vote-cancelled-note = ❌ This vote was cancelled by the shop: no results and no rewards.
+vote-results-running = ⏳ Still open: these are the counts so far.
+vote-list-separator = {", "}
+vote-tap-chosen = ✅ Your vote: { $choices }. You can change it until the vote closes.
+vote-tap-changed = 🔄 Vote changed to: { $choices }.
+vote-tap-multi = ✅ Your choices: { $choices }. Tap an option again to remove it.
+vote-tap-same = You voted for { $choices }. Tap another option to change your vote.
+vote-tap-none = You removed your last choice, so you have no vote now.
+vote-tap-reward = 🎁 { $reward } points at the close.
+vote-no-such = This vote does not exist here.
+vote-closed = This vote is closed.
+vote-cancelled-tap = This vote was cancelled.
+vote-buyers-only = This vote is for customers with an order. Link yours in private chat with me: /bind ORDER-ID CHECK (the check value is on your order), then vote again.
+vote-close-usage = Usage: <code>/vote_close ID</code> (the vote's number, see /votes) — closes it now, pays the rewards and posts the results.
+vote-cancel-usage = Usage: <code>/vote_cancel ID</code> (the vote's number, see /votes) — cancels it: no results, no rewards.
+vote-results-usage = Usage: <code>/vote_results ID</code> (the vote's number, see /votes).
+vote-list-usage = Usage: <code>/votes</code> (no arguments) — this group's votes, newest first.
+vote-unknown = There is no vote #{ $id } in this group.
+vote-not-open = Vote #{ $id } is { $state }: nothing was changed.
+vote-cancelled-done = ❌ Vote #{ $id } cancelled: no results, no rewards.
+vote-state-open = open
+vote-state-closed = closed
+vote-state-cancelled = cancelled
+vote-list-head = 🗳 Votes in this group: { $count }
+vote-list-none = No votes yet. Start one with /vote.
+vote-list-row = #{ $id } { $question } — { $state }, { $voters } voted, until { $until }

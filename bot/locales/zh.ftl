@@ -431,3 +431,65 @@ ban-group-failed = • { $title }：未移出，Telegram 返回：{ $error }
 bind-private-exposed = 请私聊我发送 /bind —— 校验值应当保密。我没能删除那条消息（我需要“删除消息”管理员权限），请自己删除它。
 rights-not-checked = （暂时无法查询我的管理员权限：Telegram 没有响应。）
 rights-separator = 、
+
+## 投票
+cmd-vote = 发起商品投票（工作人员）
+cmd-votes = 本群的投票（工作人员）
+help-cmd-vote = /vote 问题 | 选项1 | 选项2 … [deadline=2h] [reward=积分] [multi] [buyers] [show=live|end] — 发起带按钮的投票
+help-cmd-votes = /votes — 本群的投票；/vote_close 编号 提前结束（发放奖励），/vote_cancel 编号 取消（不发奖励）
+help-cmd-vote_results = /vote_results 编号 — 随时查看投票结果
+vote-usage = 用法：<code>/vote 问题 | 选项1 | 选项2 [| 选项…] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=积分] [multi] [buyers] [show=live|end]</code>
+    选项可以关联商品：<code>| 龙井 @LJ-250</code>。默认截止时间：24 小时。
+vote-error-usage = 请给出一个问题和至少两个选项，用 | 分隔。
+vote-error-options = 投票需要 { $min } 到 { $max } 个选项，用 | 分隔（现在是 { $count } 个）。
+vote-error-empty = 问题和每个选项都需要文字（两个 | 连在一起会留下空选项）。
+vote-error-too-long = “{ $value }…”太长了：最多 { $max } 个字符。
+vote-error-duplicate = 选项“{ $value }”重复了。
+vote-error-sku = “{ $value }”不是商品编号：请用 @ 加字母、数字、- _ 或 .（最多 { $max } 个）。
+vote-error-deadline = 截止时间“{ $value }”无效：请用 30m、2h、3d、HH:MM 或 YYYY-MM-DD HH:MM（店铺时间），1 分钟到 30 天之内。
+vote-error-reward = 奖励“{ $value }”无效：0 到 { $max } 之间的整数积分。
+vote-error-setting = 不认识设置“{ $value }”（可用：deadline=、reward=、multi、buyers、show=live 或 show=end）。
+vote-error-repeated = 设置“{ $value }”写了两次。
+vote-head = 🗳 <b>投票 #{ $id }</b>：{ $question }
+vote-results-head = 📊 <b>投票 #{ $id } 结果</b>：{ $question }
+vote-option = { $no }. { $label }
+vote-option-count = { $no }. { $label } — { $count } 票（{ $percent }%）
+vote-option-bar = { $no }. { $label } — { $count } 票（{ $percent }%）
+    <code>{ $bar }</code>
+vote-voters = 已有 { $count } 人投票。
+vote-rule-multi = 可以多选。
+vote-rule-buyers = 仅限已绑定订单的顾客投票（私聊我发送 /bind）。
+vote-rule-reward = 🎁 每位投票的成员可得 { $reward } 积分，投票结束时发放。
+vote-rule-hidden = 票数将在投票结束时公布。
+vote-until = 点按钮投票；{ $until }（店铺时间）之前可以改票。
+vote-result-winner = 🏆 胜出：{ $label }，{ $count } 票（{ $percent }%）。
+vote-result-tie = 🤝 平票：{ $labels }，各 { $count } 票（{ $percent }%）。
+vote-result-none = 没有人投票。
+vote-paid-note = 🎁 { $voters } 位投票者各获得 { $reward } 积分。
+vote-closed-at = 已于 { $when }（店铺时间）结束。
+vote-cancelled-note = ❌ 店铺已取消本次投票：没有结果，也没有奖励。
+vote-results-running = ⏳ 投票仍在进行：以上是目前的票数。
+vote-list-separator = {"、"}
+vote-tap-chosen = ✅ 你投给了：{ $choices }。投票结束前可以改票。
+vote-tap-changed = 🔄 已改投：{ $choices }。
+vote-tap-multi = ✅ 你的选择：{ $choices }。再点一次可取消该选项。
+vote-tap-same = 你已投给 { $choices }。点其他选项可以改票。
+vote-tap-none = 你取消了最后一个选项，现在没有投票。
+vote-tap-reward = 🎁 结束时得 { $reward } 积分。
+vote-no-such = 这里没有这个投票。
+vote-closed = 这个投票已经结束。
+vote-cancelled-tap = 这个投票已被取消。
+vote-buyers-only = 本投票仅限有订单的顾客。请私聊我绑定订单：/bind 订单号 校验值（校验值见订单），然后再投票。
+vote-close-usage = 用法：<code>/vote_close 编号</code>（投票编号见 /votes）— 立即结束、发放奖励并公布结果。
+vote-cancel-usage = 用法：<code>/vote_cancel 编号</code>（投票编号见 /votes）— 取消投票：没有结果，也没有奖励。
+vote-results-usage = 用法：<code>/vote_results 编号</code>（投票编号见 /votes）。
+vote-list-usage = 用法：<code>/votes</code>（不带参数）— 本群的投票，最新的在前。
+vote-unknown = 本群没有投票 #{ $id }。
+vote-not-open = 投票 #{ $id } { $state }：没有做任何更改。
+vote-cancelled-done = ❌ 投票 #{ $id } 已取消：没有结果，也没有奖励。
+vote-state-open = 进行中
+vote-state-closed = 已结束
+vote-state-cancelled = 已取消
+vote-list-head = 🗳 本群的投票：{ $count } 个
+vote-list-none = 还没有投票。用 /vote 发起一个。
+vote-list-row = #{ $id } { $question } — { $state }，{ $voters } 人投票，截止 { $until }

@@ -54,7 +54,8 @@ def test_export_and_doctor(sqlite_env: Path, capsys: pytest.CaptureFixture[str])
     ledger = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["amount"] for r in ledger] == ["5", "10"]
     assert main(["doctor"]) == 0
-    assert "ledger OK" in capsys.readouterr().out
+    report = capsys.readouterr().out
+    assert "ledger OK" in report and "votes OK: 0 votes" in report
     con = sqlite3.connect(sqlite_env)
     con.execute("UPDATE members SET balance = 99 WHERE user_id = 1")
     con.commit()
@@ -162,3 +163,17 @@ def test_export_into_a_closed_pipe_ends_quietly(sqlite_env: Path) -> None:
     assert proc.wait(timeout=60) == 0
     assert first.startswith(b"id,created_at")
     assert errors == ""
+
+
+def test_doctor_reports_a_vote_reward_its_rows_do_not_explain(sqlite_env: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    _seed(sqlite_env)
+    con = sqlite3.connect(sqlite_env)
+    con.execute("UPDATE ledger SET reason = 'vote', ref = 'vote:7' WHERE amount = 10")  # no vote 7 paid it
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    report = capsys.readouterr().out
+    assert "ledger OK" in report and "votes FAILED: 1 problem(s)" in report and "vote:7: 10 points" in report
