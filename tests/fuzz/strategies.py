@@ -133,6 +133,9 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
     "staff": ("add {id}", "remove {id}", "list"),
     "bind": ("T-1 1234",),
     "setup": ("vip", ""),
+    "vote": ("Which tea next? | Longjing | Pu'er", "Q | A | B | C deadline=2h reward=5 multi show=end",
+             "Q | A @SKU-1 | B deadline=21:00 buyers", "Q | A | B deadline=2026-03-03 10:00 reward=10"),
+    "vote_close": ("1", "{id}"), "vote_cancel": ("1",), "votes": ("",), "vote_results": ("1",),
     "me": ("",), "top": ("",), "checkin": ("",), "help": ("",), "start": ("", "ref-1"),
 }
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
