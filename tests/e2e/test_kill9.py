@@ -56,7 +56,7 @@ async def test_kill_9_in_the_middle_of_a_stampede_loses_nothing_and_pays_nothing
 
         async with bot_process(emu, db_url, owner.id, log) as first:
             emu.user_sends(owner, "/setup vip", chat=group)
-            await emu.wait_sent(group.id, 1, timeout=60)  # the first process is up (imports take a while)
+            await emu.wait_sent(group.id, 1, timeout=180)  # the first process is up (imports take a while)
             emu.user_sends(owner, "/budget add 1000")
             await emu.wait_sent(owner.id, 1, timeout=10)
             before = len(emu.sent(group.id))
@@ -66,7 +66,7 @@ async def test_kill_9_in_the_middle_of_a_stampede_loses_nothing_and_pays_nothing
             taps = {m.id: emu.press_button(m, packet.message_id, group, data) for m in members}
             # Killed once a few dozen taps are answered: some grabs are committed, some are in
             # the group committer's batch, some fetched and not yet handled, some not fetched.
-            await emu.wait_until(lambda: sum(t in emu.callback_answers for t in taps.values()) >= 30, timeout=30)
+            await emu.wait_until(lambda: sum(t in emu.callback_answers for t in taps.values()) >= 30, timeout=90)
             first.send_signal(signal.SIGKILL)
             await first.wait()
         answered_before = {uid for uid, t in taps.items() if t in emu.callback_answers}
@@ -76,9 +76,9 @@ async def test_kill_9_in_the_middle_of_a_stampede_loses_nothing_and_pays_nothing
             # Members whose tap got no answer tap again; a few who did, tap again too.
             retry = [m for m in members if m.id not in answered_before] + members[:10]
             again = [emu.press_button(m, packet.message_id, group, data) for m in retry]
-            await asyncio.gather(*(emu.wait_callback_answer(t, timeout=60) for t in again))
+            await asyncio.gather(*(emu.wait_callback_answer(t, timeout=180) for t in again))
             await emu.wait_until(lambda: "All 100 shares grabbed" in (emu.message(group.id, packet.message_id).text
-                                                                      or ""), timeout=30)
+                                                                      or ""), timeout=60)
             second.send_signal(signal.SIGTERM)
             await asyncio.wait_for(second.wait(), 30)
 
