@@ -94,6 +94,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("settings", _S, GROUP, "help-cmd-settings"),
     CommandSpec("budget", _S, ANYWHERE, "help-cmd-budget"),
     CommandSpec("redpacket_schedule", _S, GROUP, "help-cmd-redpacket_schedule"),
+    CommandSpec("guess", _S, GROUP, "help-cmd-guess"),
+    CommandSpec("guess_close", _S, GROUP, None),  # on /guess's line
+    CommandSpec("guess_cancel", _S, GROUP, None),  # on /guess's line
+    CommandSpec("guesses", _S, GROUP, "help-cmd-guesses"),
     # Staff tools that work anywhere: explained under "Anywhere", not in the menus.
     CommandSpec("ban", _S, ANYWHERE, "help-cmd-ban", menu=False),
     CommandSpec("unban", _S, ANYWHERE, None, menu=False),  # on /ban's line

@@ -99,3 +99,13 @@ def packet_command_key(chat_id: int, message_id: int) -> str:
 def drop_slot_key(schedule_id: int, day: date) -> str:
     """The red packet of a scheduled drop on ``day``: one per slot."""
     return idempotency_key("sched", schedule_id, day.isoformat())
+
+
+def guess_prize_key(round_id: int) -> str:
+    """The prize of a price-guessing round: paid once, to its one winner."""
+    return idempotency_key("guess", "prize", round_id)
+
+
+def guess_command_key(chat_id: int, message_id: int) -> str:
+    """The round made by one ``/guess`` message (a redelivered update makes no second one)."""
+    return idempotency_key("guesscmd", chat_id, message_id)
