@@ -87,7 +87,7 @@ class BadRule(GuessError):
 
 _PREFIXES = ("¥", "$", "rmb", "cny")
 _SUFFIXES = ("块钱", "元", "块", "rmb", "cny", "yuan")
-_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?", re.ASCII)
 
 
 def parse_price(text: str) -> int:
@@ -143,10 +143,10 @@ class RoundSpec:
     invites: int = DEFAULT_INVITES
 
 
-_DURATION = re.compile(r"(\d{1,5})([mhd])")
-_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_PERCENT = re.compile(r"(\d{1,2})(?:\.(\d{1,2}))?%?")
+_DURATION = re.compile(r"(\d{1,5})([mhd])", re.ASCII)
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)", re.ASCII)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_PERCENT = re.compile(r"(\d{1,2})(?:\.(\d{1,2}))?%?", re.ASCII)
 
 
 def _whole(name: str, value: str, low: int, high: int) -> int:
