@@ -78,6 +78,7 @@ async def guess_command(
     name = await bot_rights.bot_name(bot)
     confirmation = _("guess-created", id=round_id, product=spec.product, price=view.price_text(app, spec.price),
                      until=view.local(app, spec.deadline))
+    opened = _("guess-created-group", id=round_id)
     exposed = _("guess-price-exposed", id=round_id, how=bot_rights.how_to_grant(_, (Feature.CLEANUP,), name))
     chat_id, message_id, staff_id = message.chat.id, message.message_id, profile.id
 
@@ -86,7 +87,8 @@ async def guess_command(
         if not await app.sender.delete(chat_id, message_id):
             await app.sender.send_message(chat_id, exposed, reply_to_message_id=message_id)
         await view.post(app, round_id)
-        await app.sender.send_message(staff_id, confirmation)
+        if await app.sender.send_message(staff_id, confirmation) is None:  # never started the bot
+            await app.sender.send_message(chat_id, opened)
 
     out.after_commit(publish)
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.emulator.core import StateCore
-from bot.emulator.world import ADMIN_RIGHTS, BOT_COMMAND, MEMBER_STATUSES, EmuChat, EmuTopic, EmuUser, StoredMessage
+from bot.emulator.world import ADMIN_RIGHTS, BOT_COMMAND, MEMBER_STATUSES, PRESENT, EmuChat, EmuTopic, EmuUser, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +289,8 @@ class WorldActions(StateCore):
         ``date`` (Unix seconds, default: now by ``clock``) is when the user asked: an update the bot
         receives late (downtime, a backlog) carries an old date, and the 5-minute window in which
         the bot may write to the applicant runs from it."""
+        if chat.status_of(user.id) in PRESENT:
+            raise ValueError(f"{user.full_name} is already in {chat.title}: Telegram opens the chat, no join request")
         # A user's requests to one chat have distinct dates (Telegram's clock ticks between them).
         asked = self.now() if date is None else date
         date = max(asked, self._join_dates.get((chat.id, user.id), 0) + 1)

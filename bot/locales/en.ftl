@@ -569,3 +569,4 @@ guesses-row = #{ $id } { $product } · { $state } · { $guesses } guesses from {
 guess-state-open = open until
 guess-state-closed = closed
 guess-state-cancelled = cancelled
+guess-created-group = ✅ Round #{ $id } is open. Start me in private chat to receive the details of your next rounds (with their hidden price) there.

@@ -497,3 +497,4 @@ guesses-row = #{ $id } { $product } · { $state } · { $players } 人猜了 { $g
 guess-state-open = 进行中，截止
 guess-state-closed = 已结束
 guess-state-cancelled = 已取消
+guess-created-group = ✅ 第 { $id } 轮已开始。请在私聊中启动我，以后每轮的详情（含隐藏价格）会私聊发给你。
