@@ -16,7 +16,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.emulator.core import StateCore
-from bot.emulator.world import ADMIN_RIGHTS, BOT_COMMAND, MEMBER_STATUSES, PRESENT, EmuChat, EmuTopic, EmuUser, StoredMessage
+from bot.emulator.world import (
+    ADMIN_RIGHTS,
+    BOT_COMMAND,
+    MEMBER_STATUSES,
+    PRESENT,
+    EmuChat,
+    EmuTopic,
+    EmuUser,
+    StoredMessage,
+)
 
 log = logging.getLogger(__name__)
 

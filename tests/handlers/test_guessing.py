@@ -76,8 +76,10 @@ async def test_customers_are_refused_and_bad_input_gets_a_usage_answer(h: Harnes
     cases = {
         "/guess": "Usage", "/guess Tea": "separated by", "/guess Tea | free": "not a price",
         "/guess Tea | 5 tries=99": "tries must be a whole number", "/guess Tea | 5 rule=best": "rule",
-        "/guess Tea | 5 deadline=yesterday": "deadline", "/guess Tea | 5 sparkle": "“5 sparkle” is not a price", "/guess Tea | 5 x=1": "option “x=1”",
-        "/guess_close": "Usage", "/guess_close abc": "Usage", "/guess_close 1 2": "Usage", "/guess_close 7": "no open round",
+        "/guess Tea | 5 deadline=yesterday": "deadline", "/guess Tea | 5 x=1": "option “x=1”",
+        "/guess Tea | 5 sparkle": "“5 sparkle” is not a price",
+        "/guess_close": "Usage", "/guess_close abc": "Usage", "/guess_close 1 2": "Usage",
+        "/guess_close 7": "no open round",
         "/guess_cancel": "Usage", "/guess_cancel 0": "Usage", "/guesses now": "Usage",
         "/guess " + "\u202e" * 300: "separated by", "/guess <b>x</b> | <i>": "not a price",
     }
