@@ -22,7 +22,7 @@ from bot.services import gate as gate_service
 from bot.services import guessing as service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
+from bot.texts import ECHO, LIST_NAME, Markup, Translator, escape, lines, shorten
 from bot.views import guessing as view
 from bot.views import rights as bot_rights
 from bot.views.guessing import InviteCb
@@ -285,10 +285,11 @@ async def group_guess(message: Message, round_id: int, app: App, bot: Bot, sessi
             app.coalescer.add(chat_id, "guess-undeletable", None,
                               lambda _items: group_("guess-group-cannot-delete", how=how))
         if await app.sender.send_message(user_id, text, reply_markup=markup) is None:
-            app.coalescer.add(chat_id, "guess-start-bot", name,
-                              lambda names: group_("guess-group-start-bot", link=link,
-                                                   names=Markup(", ".join(shorten(n, LIST_NAME) for n in names))),
-                              key=user_id)
+            def render(names: list[str]) -> str:
+                shown = Markup(", ".join(escape(shorten(n, LIST_NAME)) for n in names))
+                return group_("guess-group-start-bot", link=link, names=shown)
+
+            app.coalescer.add(chat_id, "guess-start-bot", name, render, key=user_id)
 
     out.after_commit(tidy_and_answer)
 

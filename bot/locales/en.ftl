@@ -549,7 +549,7 @@ guess-invite-failed = I couldn't make an invite link: I need the admin right "In
 guess-friend-joined = 👥 { $name } joined through your link: one more try in round #{ $id } “{ $product }”! You have { $left } now.
 guess-friend-joined-maxed = 👥 { $name } joined through your link, thank you! You already have every extra try round #{ $id } allows.
 guess-group-cannot-delete = ⚠️ Please guess in private chat (the button under the round), not here: I can't delete guesses in this group, so everyone can read them. Staff: { $how }
-guess-group-start-bot = { $names }: your guess is counted. To see your tries and hints, <a href="{ $link }">open the round with me</a> (tap Start).
+guess-group-start-bot = { $names }: to read my answer to your guess (and your tries and hints), <a href="{ $link }">open the round with me</a> and tap Start.
 guess-results-head = ⏰ Round #{ $id } “{ $product }” is over! The real price: <b>{ $price }</b>
 guess-results-winner = 🏆 Winner: { $name } with { $guess }
 guess-results-prize = { $prize } points paid to the winner.

@@ -477,7 +477,7 @@ guess-invite-failed = 我无法创建邀请链接：我需要群里的管理员�
 guess-friend-joined = 👥 { $name } 通过你的链接入群了：第 { $id } 轮“{ $product }”多一次机会！你现在有 { $left } 次。
 guess-friend-joined-maxed = 👥 { $name } 通过你的链接入群了，谢谢！你已经获得了第 { $id } 轮允许的全部额外机会。
 guess-group-cannot-delete = ⚠️ 请在私聊里猜（点本轮下面的按钮），不要在群里猜：我无法删除本群的消息，大家都能看到猜测。工作人员：{ $how }
-guess-group-start-bot = { $names }：你的猜测已记录。要查看剩余机会和提示，请<a href="{ $link }">和我私聊打开本轮</a>（点“开始”）。
+guess-group-start-bot = { $names }：要查看我对你的猜测的回复（以及剩余机会和提示），请<a href="{ $link }">和我私聊打开本轮</a>并点“开始”。
 guess-results-head = ⏰ 第 { $id } 轮“{ $product }”结束了！实际价格：<b>{ $price }</b>
 guess-results-winner = 🏆 获胜者：{ $name }，猜的是 { $guess }
 guess-results-prize = 已向获胜者发放 { $prize } 积分。

@@ -347,7 +347,10 @@ async def results(session: AsyncSession, round_id: int) -> Results | None:
     if round_row.winner_guess_id is not None:  # as decided at the close (a within hit closes on it)
         ranked = [g for g in ranked if g.id == round_row.winner_guess_id] + \
                  [g for g in ranked if g.id != round_row.winner_guess_id]
-    shown = ranked[:TOP_LISTED]
+    best: dict[int, rules.Guess] = {}
+    for guess in ranked:  # each member once, with their best guess
+        best.setdefault(guess.user_id, guess)
+    shown = list(best.values())[:TOP_LISTED]
     names = {r.id: _name(r.first_name, r.last_name) for r in (await session.execute(
         select(USERS.c.id, USERS.c.first_name, USERS.c.last_name).where(USERS.c.id.in_({g.user_id for g in shown}))
     )).all()} if shown else {}

@@ -200,3 +200,28 @@ async def test_the_doctor_sees_a_round_that_paid_what_its_rows_do_not_say(db: Da
         await session.execute(update(GuessRound).values(winner_id=2, winner_guess_id=guess_2))  # type: ignore[arg-type]
     problems = await _problems(db)
     assert any("the winner" in p for p in problems) and any("ledger paid 50" in p for p in problems)
+
+
+async def test_regulars_doctor_reports_the_rounds(db_url: str) -> None:
+    import io
+
+    from bot.tools import doctor
+
+    db = Database(db_url)
+    try:
+        await shop_with_budget(db, CHAT, 1)
+        await make_users(db, 1)
+        round_id = await _round(db)
+        await _guess(db, round_id, 1, 1000, "a")
+        async with db.session() as session:
+            await service.close(session, round_id, NOW, early=True)
+        out = io.StringIO()
+        assert await doctor(db_url, out) == 0 and "price guessing OK: 1 rounds" in out.getvalue()
+        async with db.session() as session:  # the prize is paid a second time by hand
+            await ledger.move(session, user_id=1, amount=50, reason=ledger.Reason.GAME, key="forged",
+                              ref=service.ref_of(round_id), now=NOW)
+        out = io.StringIO()
+        assert await doctor(db_url, out) == 1
+        assert "price guessing FAILED" in out.getvalue() and "the ledger paid 100 in 2 entries" in out.getvalue()
+    finally:
+        await db.close()

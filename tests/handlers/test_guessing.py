@@ -152,13 +152,13 @@ async def test_guesses_in_the_group_without_rights_or_a_started_bot(h: Harness) 
     await h.setup_group()
     post = await _start(h, "Tea | 10")
     h.emu.set_bot_rights(h.group, can_delete_messages=False)
-    cat = member(h, "Cat")  # never started the bot
+    cat = member(h, "Cat <&>")  # never started the bot
     update = h.emu.user_sends(cat, "9.5", chat=h.group, reply_to_message_id=post.message_id)
     await h.feed(update)
     await h.settle()
     texts = h.texts_to(h.group.id)
     assert any("can't delete guesses" in t for t in texts)
-    assert any("Cat: your guess is counted" in t and "start=guess_1" in t for t in texts)
+    assert any("Cat &lt;&amp;&gt;: to read my answer" in t and "start=guess_1" in t for t in texts)
     assert not h.emu.message(h.group.id, update["message"]["message_id"]).deleted
     assert await count(h, GuessEntry) == 1
     await h.say(cat, "nice tea!", chat=h.group)  # chatter is left alone
