@@ -95,8 +95,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("budget", _S, ANYWHERE, "help-cmd-budget"),
     CommandSpec("redpacket_schedule", _S, GROUP, "help-cmd-redpacket_schedule"),
     CommandSpec("guess", _S, GROUP, "help-cmd-guess"),
-    CommandSpec("guess_close", _S, GROUP, None),  # on /guess's line
-    CommandSpec("guess_cancel", _S, GROUP, None),  # on /guess's line
+    CommandSpec("guess_close", _S, GROUP, None, menu=False),  # on /guess's line
+    CommandSpec("guess_cancel", _S, GROUP, None, menu=False),  # on /guess's line
     CommandSpec("guesses", _S, GROUP, "help-cmd-guesses"),
     # Staff tools that work anywhere: explained under "Anywhere", not in the menus.
     CommandSpec("ban", _S, ANYWHERE, "help-cmd-ban", menu=False),

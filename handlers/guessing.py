@@ -30,6 +30,7 @@ from games import guessing as rules
 from games.errors import DomainError
 from games.points import guess_command_key
 from games.rights import Feature
+from handlers.checkin import is_checkin_word
 from handlers.filters import GROUP_TYPES, IsStaff
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
 
 
 def _error(_: Translator, error: DomainError) -> str:
-    params = {k: shorten(v, ECHO) if isinstance(v, str) else v for k, v in error.params.items()
-              if isinstance(v, int | str)}
+    params = {k: shorten(v, ECHO) if isinstance(v, str) else str(v) if k == "id" else v
+              for k, v in error.params.items() if isinstance(v, int | str)}
     return _(error.key, **params)
 
 
@@ -76,10 +77,10 @@ async def guess_command(
     await people.record_audit(session, actor_id=profile.id, action="guess.start", now=now, chat_id=group.chat_id,
                               target=service.ref_of(round_id), details=command.args)
     name = await bot_rights.bot_name(bot)
-    confirmation = _("guess-created", id=round_id, product=spec.product, price=view.price_text(app, spec.price),
+    confirmation = _("guess-created", id=str(round_id), product=spec.product, price=view.price_text(app, spec.price),
                      until=view.local(app, spec.deadline))
-    opened = _("guess-created-group", id=round_id)
-    exposed = _("guess-price-exposed", id=round_id, how=bot_rights.how_to_grant(_, (Feature.CLEANUP,), name))
+    opened = _("guess-created-group", id=str(round_id))
+    exposed = _("guess-price-exposed", id=str(round_id), how=bot_rights.how_to_grant(_, (Feature.CLEANUP,), name))
     chat_id, message_id, staff_id = message.chat.id, message.message_id, profile.id
 
     async def publish() -> None:
@@ -106,7 +107,7 @@ async def _staff_round(message: Message, command: CommandObject, session: AsyncS
         return None
     round_row = await service.get(session, round_id)
     if round_row is None or round_row.chat_id != group.chat_id or round_row.status != service.OPEN:
-        _reply(out, message, _("guess-unknown", id=round_id))
+        _reply(out, message, _("guess-unknown", id=str(round_id)))
         return None
     return round_id
 
@@ -118,7 +119,7 @@ async def close_command(message: Message, command: CommandObject, app: App, sess
         return
     closed = await service.close(session, round_id, now, early=True)
     if closed is None:
-        _reply(out, message, _("guess-unknown", id=round_id))
+        _reply(out, message, _("guess-unknown", id=str(round_id)))
         return
     await people.record_audit(session, actor_id=profile.id, action="guess.close", now=now, chat_id=group.chat_id,
                               target=service.ref_of(round_id), details=f"paid {closed.paid}")
@@ -131,7 +132,7 @@ async def cancel_command(message: Message, command: CommandObject, app: App, ses
     if round_id is None or group is None:
         return
     if not await service.cancel(session, round_id, group.chat_id, now):
-        _reply(out, message, _("guess-unknown", id=round_id))
+        _reply(out, message, _("guess-unknown", id=str(round_id)))
         return
     await people.record_audit(session, actor_id=profile.id, action="guess.cancel", now=now, chat_id=group.chat_id,
                               target=service.ref_of(round_id))
@@ -155,7 +156,7 @@ async def list_command(message: Message, command: CommandObject, app: App, sessi
     for row in rows:
         guesses, players = made.get(row.id, (0, 0))
         when = view.local(app, row.deadline if row.status == service.OPEN else row.closed_at or row.deadline)
-        listed.append(_("guesses-row", id=row.id, product=shorten(row.product, view.PRODUCT_IN_LIST),
+        listed.append(_("guesses-row", id=str(row.id), product=shorten(row.product, view.PRODUCT_IN_LIST),
                         state=_(f"guess-state-{row.status}"), guesses=guesses, players=players, when=when))
     more = _("list-more", count=total - LIST_ROWS) if total > LIST_ROWS else None
     _reply(out, message, lines(_("guesses-list", count=total), *listed, more))
@@ -184,10 +185,10 @@ async def open_round(message: Message, command: CommandObject, app: App, bot: Bo
     async with app.db.reader() as reader:
         round_row = await service.get(reader, round_id)
     if round_row is None:
-        out.message(message.chat.id, _("guess-no-such-round", id=round_id))
+        out.message(message.chat.id, _("guess-no-such-round", id=str(round_id)))
         return
     if round_row.status != service.OPEN or now >= round_row.deadline:
-        out.message(message.chat.id, _("guess-round-over", id=round_id))
+        out.message(message.chat.id, _("guess-round-over", id=str(round_id)))
         return
     # Asked before the transaction starts (never hold one across an API call).
     if not await _is_member(app, bot, round_row.chat_id, profile.id):
@@ -208,10 +209,11 @@ async def open_round(message: Message, command: CommandObject, app: App, bot: Bo
 
 class AwaitingGuess(Filter):
     """A private, non-command text from a member who opened an open round (and whose join request
-    is not waiting for a password: that answer belongs to the gate)."""
+    is not waiting for a password: that answer belongs to the gate; nor a check-in word)."""
 
     async def __call__(self, message: Message, app: App) -> bool | dict[str, int]:
-        if message.from_user is None or not message.text or message.text.startswith("/"):
+        if message.from_user is None or not message.text or message.text.startswith("/") \
+                or is_checkin_word(message.text):  # 签到 in private still checks in
             return False
         async with app.db.reader() as reader:
             round_id = await service.focused_round(reader, message.from_user.id)
@@ -225,7 +227,7 @@ async def _guess(app: App, session: AsyncSession, _: Translator, round_id: int, 
     """Take one guess; returns what to tell the member (and the invite button, if any)."""
     round_row = await service.get(session, round_id)
     if round_row is None:
-        return _("guess-no-such-round", id=round_id), None
+        return _("guess-no-such-round", id=str(round_id)), None
     try:
         cents = rules.parse_price(text)
     except rules.BadPrice as error:
@@ -299,12 +301,15 @@ async def group_guess(message: Message, round_id: int, app: App, bot: Bot, sessi
 async def invite_button(query: CallbackQuery, callback_data: InviteCb, app: App, bot: Bot, out: Outbox,
                         _: Translator, profile: Profile, now: datetime) -> None:
     round_id = callback_data.id
+    if not 0 < round_id < 2**31:  # a forged button
+        out.popup(_("guess-no-such-round", id=str(round_id)))
+        return
     async with app.db.reader() as reader:
         round_row = await service.get(reader, round_id)
         player = await service.player(reader, round_id, profile.id)
         link = await service.link_of(reader, round_id, profile.id)
     if round_row is None or round_row.status != service.OPEN or now >= round_row.deadline:
-        out.popup(_("guess-round-over", id=round_id))
+        out.popup(_("guess-round-over", id=str(round_id)))
         return
     if round_row.invites == 0:
         out.popup(_("guess-invite-off"))
@@ -333,7 +338,7 @@ async def invite_button(query: CallbackQuery, callback_data: InviteCb, app: App,
             out.after_commit(lambda: bot.revoke_chat_invite_link(chat_id, loser))
     out.popup(_("guess-invite-popup"))
     chat_id = query.from_user.id
-    out.message(chat_id, _("guess-invite-link", id=round_id, link=link, max=round_row.invites, bonus=player.bonus))
+    out.message(chat_id, _("guess-invite-link", id=str(round_id), link=link, max=round_row.invites, bonus=player.bonus))
 
 
 def create_router() -> Router:

@@ -59,7 +59,7 @@ def rule_line(_: Translator, round_row: Row[Any]) -> str:
 
 
 def render_post(app: App, _: Translator, round_row: Row[Any]) -> str:
-    parts = [_("guess-post-head", id=round_row.id, product=round_row.product), rule_line(_, round_row),
+    parts = [_("guess-post-head", id=str(round_row.id), product=round_row.product), rule_line(_, round_row),
              _("guess-line-tries", tries=round_row.tries)]
     if round_row.hints:
         parts.append(_("guess-line-hints"))
@@ -100,7 +100,7 @@ async def post(app: App, round_id: int) -> None:
 
 def intro(app: App, _: Translator, round_row: Row[Any], player: service.Player) -> str:
     """The round as a member sees it in private chat."""
-    parts = [_("guess-private-head", id=round_row.id, product=round_row.product), rule_line(_, round_row)]
+    parts = [_("guess-private-head", id=str(round_row.id), product=round_row.product), rule_line(_, round_row)]
     if round_row.hints:
         parts.append(_("guess-line-hints"))
     if round_row.prize:
@@ -128,11 +128,11 @@ def wants_invite(round_row: Row[Any], player: service.Player | None) -> bool:
 def answer(app: App, _: Translator, round_row: Row[Any], accepted: service.Accepted) -> str:
     """What a member hears after a guess."""
     price = price_text(app, accepted.cents)
-    parts = [_("guess-accepted", id=round_row.id, n=accepted.n, price=price, left=accepted.left)]
+    parts = [_("guess-accepted", id=str(round_row.id), n=accepted.n, price=price, left=accepted.left)]
     if accepted.hint is not None and not accepted.won:
         parts.append(_(f"guess-hint-{accepted.hint}", price=price))
     if accepted.won:
-        parts.append(_("guess-won", id=round_row.id, price=price,
+        parts.append(_("guess-won", id=str(round_row.id), price=price,
                        percent=rules.format_percent(round_row.within_bp)))
         if accepted.paid:
             parts.append(_("guess-won-prize", prize=accepted.paid))
@@ -146,8 +146,8 @@ def answer(app: App, _: Translator, round_row: Row[Any], accepted: service.Accep
 def render_results(app: App, _: Translator, results: service.Results) -> str:
     round_row = results.round
     if round_row.status == service.CANCELLED:
-        return _("guess-results-cancelled", id=round_row.id, product=round_row.product)
-    parts = [_("guess-results-head", id=round_row.id, product=round_row.product,
+        return _("guess-results-cancelled", id=str(round_row.id), product=round_row.product)
+    parts = [_("guess-results-head", id=str(round_row.id), product=round_row.product,
                price=price_text(app, round_row.price_cents))]
     if results.winner is not None:
         parts.append(_("guess-results-winner", name=shorten(results.winner.name, LIST_NAME),
@@ -197,7 +197,7 @@ async def tell_inviter(app: App, credit: InviteCredit, friend_name: str) -> None
         return
     _ = Translator(app.texts, language_for(language, app.settings.default_language))
     key = "guess-friend-joined" if credit.counted else "guess-friend-joined-maxed"
-    text = _(key, name=shorten(friend_name, LIST_NAME), id=round_row.id, product=round_row.product,
+    text = _(key, name=shorten(friend_name, LIST_NAME), id=str(round_row.id), product=round_row.product,
              left=credit.player.left)
     await app.sender.send_message(credit.inviter_id, Markup(text))
 

@@ -194,3 +194,17 @@ async def test_close_cancel_and_list(h: Harness) -> None:
         paid = (await session.execute(select(LedgerEntry.ref).where(LedgerEntry.user_id == ann.id))).scalars().all()
     assert {"guess.cancel", "guess.close"} <= set(actions) and sorted(paid) == ["guess:3"]
     await assert_books_balance(h)
+
+
+async def test_check_in_words_and_forged_buttons_in_a_guessing_session(h: Harness) -> None:
+    await h.setup_group()
+    await _start(h, "Tea | 10")
+    ann = member(h, "Ann")
+    await _open(h, ann)
+    await h.say(ann, "签到")
+    assert "not a price" not in h.texts_to(ann.id)[-1]  # still a check-in
+    assert await count(h, GuessEntry) == 0
+    forged = await h.tap(ann, h.emu.sent(ann.id)[-1].message_id, "gi:99999999999", chat=h.emu.chats[ann.id])
+    assert "no price-guessing round" in forged["text"]
+    await h.say(ann, "/start guess_424242")
+    assert "There is no price-guessing round #424242" in h.texts_to(ann.id)[-1]
