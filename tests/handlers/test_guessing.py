@@ -208,3 +208,13 @@ async def test_check_in_words_and_forged_buttons_in_a_guessing_session(h: Harnes
     assert "no price-guessing round" in forged["text"]
     await h.say(ann, "/start guess_424242")
     assert "There is no price-guessing round #424242" in h.texts_to(ann.id)[-1]
+
+
+async def test_staff_are_warned_when_the_price_cannot_be_deleted(h: Harness) -> None:
+    await h.setup_group()
+    h.emu.set_bot_rights(h.group, can_delete_messages=False)
+    post = await _start(h, "Tea | 10")
+    warning = next(t for t in h.texts_to(h.group.id) if "price is readable" in t)
+    assert "/guess_cancel 1" in warning and "Delete messages" in warning
+    assert "Round #1 is open" in h.texts_to(h.group.id)[-1]  # the owner never started the bot: no price here
+    assert "10" not in (post.text or "")
