@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry, GuessEntry, GuessRound, LedgerEntry
 from bot.emulator import EmuUser
+from bot.services import guessing
 from bot.views.guessing import InviteCb
 from scheduler.jobs.guessing import close_round
 from tests.factories import assert_books_balance, balance, count, decisions, join, member
@@ -218,3 +219,22 @@ async def test_staff_are_warned_when_the_price_cannot_be_deleted(h: Harness) -> 
     assert "/guess_cancel 1" in warning and "Delete messages" in warning
     assert "Round #1 is open" in h.texts_to(h.group.id)[-1]  # the owner never started the bot: no price here
     assert "10" not in (post.text or "")
+
+
+async def test_redelivered_updates_make_no_second_round_and_cost_no_second_try(h: Harness) -> None:
+    await h.setup_group()
+    command = h.emu.user_sends(h.owner, "/guess Tea | 10 tries=2", chat=h.group)
+    await h.feed(command)
+    await h.feed_after_restart(command)  # Telegram delivers it again to a restarted bot
+    await h.settle()
+    assert await count(h, GuessRound) == 1
+    ann = member(h, "Ann")
+    await _open(h, ann)
+    guess = h.emu.user_sends(ann, "9")
+    await h.feed(guess)
+    await h.feed_after_restart(guess)
+    await h.settle()
+    async with h.app.db.reader() as session:
+        state = await guessing.player(session, 1, ann.id)
+    assert state is not None and state.used == 1 and await count(h, GuessEntry) == 1
+    assert "guess 1: 9 CNY" in h.texts_to(ann.id)[-1]
