@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views.guessing import GuessRounds
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
 from handlers import (
@@ -66,7 +67,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("access", access.create_router),
     # Before "start": /start guess_<id> opens a round. Its private guesses step aside for a join
     # request waiting for its password (the gate's).
-    Feature("guessing", guessing.create_router, guessing_jobs.SCHEDULE),
+    Feature("guessing", guessing.create_router, guessing_jobs.SCHEDULE, state=("guess_rounds", GuessRounds)),
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),

@@ -277,6 +277,7 @@ async def group_guess(message: Message, round_id: int, app: App, bot: Bot, sessi
     text, markup = await _guess(app, session, _, round_id, profile.id, message.text or message.caption or "",
                                 f"{message.chat.id}:{message.message_id}", now, out)
     chat_id, message_id, user_id = message.chat.id, message.message_id, profile.id
+    thread = message.message_thread_id if message.is_topic_message else None  # a forum topic: answer there
     name = profile.display_name
     me = await bot.me()
     how = bot_rights.how_to_grant(group_, (Feature.CLEANUP,), f"@{me.username}")
@@ -285,13 +286,13 @@ async def group_guess(message: Message, round_id: int, app: App, bot: Bot, sessi
     async def tidy_and_answer() -> None:
         if not await app.sender.delete(chat_id, message_id):
             app.coalescer.add(chat_id, "guess-undeletable", None,
-                              lambda _items: group_("guess-group-cannot-delete", how=how))
+                              lambda _items: group_("guess-group-cannot-delete", how=how), thread_id=thread)
         if await app.sender.send_message(user_id, text, reply_markup=markup) is None:
             def render(names: list[str]) -> str:
                 shown = Markup(", ".join(escape(shorten(n, LIST_NAME)) for n in names))
                 return group_("guess-group-start-bot", link=link, names=shown)
 
-            app.coalescer.add(chat_id, "guess-start-bot", name, render, key=user_id)
+            app.coalescer.add(chat_id, "guess-start-bot", name, render, key=user_id, thread_id=thread)
 
     out.after_commit(tidy_and_answer)
 

@@ -129,6 +129,16 @@ async def unposted(session: AsyncSession) -> list[int]:
     return [int(r) for r in rows.scalars()]
 
 
+async def to_post_again(session: AsyncSession, chat_id: int) -> list[int]:
+    """The open rounds of ``chat_id`` (a group that just became a supergroup), whose posts stayed
+    behind in the old group: forgotten, so that they are posted again here."""
+    ids = [int(r) for r in (await session.execute(select(ROUNDS.c.id).where(
+        ROUNDS.c.chat_id == chat_id, ROUNDS.c.status == OPEN, ROUNDS.c.message_id.is_not(None)))).scalars()]
+    if ids:
+        await session.execute(update(ROUNDS).where(ROUNDS.c.id.in_(ids)).values(message_id=None))
+    return ids
+
+
 async def unannounced(session: AsyncSession) -> list[int]:
     rows = await session.execute(select(ROUNDS.c.id).where(ROUNDS.c.status != OPEN, ROUNDS.c.announced.is_(False))
                                  .order_by(ROUNDS.c.id))

@@ -201,3 +201,14 @@ async def tell_inviter(app: App, credit: InviteCredit, friend_name: str) -> None
              left=credit.player.left)
     await app.sender.send_message(credit.inviter_id, Markup(text))
 
+
+class GuessRounds:
+    """The price-guessing feature's state, injected as ``guess_rounds``: it keeps nothing in memory,
+    but follows a group that becomes a supergroup — the open rounds are posted again there (their
+    posts stayed behind in the old group, where nobody can reply any more)."""
+
+    async def chat_moved(self, app: App, old_chat_id: int, new_chat_id: int, reposts: list[int]) -> None:
+        async with app.db.session() as session:
+            rounds = await service.to_post_again(session, new_chat_id)
+        for round_id in rounds:
+            await post(app, round_id)

@@ -238,3 +238,22 @@ async def test_redelivered_updates_make_no_second_round_and_cost_no_second_try(h
         state = await guessing.player(session, 1, ann.id)
     assert state is not None and state.used == 1 and await count(h, GuessEntry) == 1
     assert "guess 1: 9 CNY" in h.texts_to(ann.id)[-1]
+
+
+async def test_open_rounds_are_posted_again_when_the_group_becomes_a_supergroup(h: Harness) -> None:
+    ann = h.emu.create_user("Ann", language_code="en")
+    basic = h.emu.create_group("Corner Shop", members=[ann], admins=[h.owner], supergroup=False)
+    await h.say(h.owner, "/setup corner", chat=basic)
+    await h.say(h.owner, "/guess Tea | 10", chat=basic)
+    assert any("Guess the price" in t for t in h.texts_to(basic.id))
+    new = h.emu.upgrade_to_supergroup(basic, by=h.owner)
+    for update in h.emu.pending_updates[-2:]:
+        await h.feed(update)
+    await h.settle()
+    (repost,) = [m for m in h.emu.sent(new.id) if "Guess the price" in (m.text or "")]
+    (row,) = await _rounds(h)
+    assert row.chat_id == new.id and row.message_id == repost.message_id
+    update = h.emu.user_sends(ann, "11", chat=new, reply_to_message_id=repost.message_id)
+    await h.feed(update)
+    await h.settle()
+    assert await count(h, GuessEntry) == 1
