@@ -4,7 +4,9 @@ A scripted shop owner registers a (basic) group and configures check-in; three c
 over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
 Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
 scheduled daily post and check-in keep working there. The supergroup is gated with a password and
-a welcome gift, and a newcomer asks to join. Everything
+a welcome gift, and a newcomer asks to join. Red packets are grabbed; a price-guessing round gives hints,
+a member out of tries brings a friend in through her personal link for another try, and the round
+closes at its deadline with the winner. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -228,7 +230,6 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await asyncio.sleep(settle)
 
     await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
-
 
 
 async def _guessing_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
