@@ -243,8 +243,8 @@ async def _guess(app: App, session: AsyncSession, _: Translator, round_id: int, 
         return _error(_, refused), None
     if accepted.won and not accepted.repeated:
         out.after_commit(lambda: view.announce(app, round_id))
-    markup = view.invite_markup(_, round_id) if accepted.player and view.wants_invite(round_row, accepted.player) \
-        else None
+    offer = not accepted.won and accepted.player is not None and view.wants_invite(round_row, accepted.player)
+    markup = view.invite_markup(_, round_id) if offer else None
     return view.answer(app, _, round_row, accepted), markup
 
 
