@@ -257,3 +257,26 @@ async def test_open_rounds_are_posted_again_when_the_group_becomes_a_supergroup(
     await h.feed(update)
     await h.settle()
     assert await count(h, GuessEntry) == 1
+
+
+async def test_a_friend_who_fails_the_entry_thresholds_earns_nothing(h: Harness) -> None:
+    await h.setup_group()
+    await h.say(h.owner, "/gate password=secret attempts=1", chat=h.group)
+    await _start(h, "Tea | 10 tries=1")
+    ann = member(h, "Ann")
+    await _open(h, ann)
+    await _guess(h, ann, "9")
+    offer = h.emu.sent(ann.id)[-1]
+    await h.tap(ann, offer.message_id, InviteCb(id=1).pack(), chat=h.emu.chats[ann.id])
+    link = next(word for word in h.texts_to(ann.id)[-1].split() if word.startswith("https://t.me/+"))
+    # The friend sends a password guess (not a price): the gate, not the round, takes it.
+    friend = h.emu.create_user("Gus", language_code="en")
+    await join(h, friend, link)
+    await _open(h, friend)  # not a member yet: told to join first
+    await h.say(friend, "12")
+    assert decisions(h, friend) == ["declined"]
+    assert not any("Gus joined" in t for t in h.texts_to(ann.id))
+    async with h.app.db.reader() as session:
+        state = await guessing.player(session, 1, ann.id)
+    assert state is not None and state.bonus == 0
+    assert await count(h, GuessEntry) == 1
