@@ -98,6 +98,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("votes", _S, GROUP, "help-cmd-votes"),
     CommandSpec("vote_close", _S, GROUP, None, menu=False),  # on /votes' line
     CommandSpec("vote_cancel", _S, GROUP, None, menu=False),  # on /votes' line
+    CommandSpec("guess", _S, GROUP, "help-cmd-guess"),
+    CommandSpec("guess_close", _S, GROUP, None, menu=False),  # on /guess's line
+    CommandSpec("guess_cancel", _S, GROUP, None, menu=False),  # on /guess's line
+    CommandSpec("guesses", _S, GROUP, "help-cmd-guesses"),
     # Staff tools that work anywhere: explained under "Anywhere", not in the menus.
     CommandSpec("ban", _S, ANYWHERE, "help-cmd-ban", menu=False),
     CommandSpec("unban", _S, ANYWHERE, None, menu=False),  # on /ban's line

@@ -4,8 +4,10 @@ A scripted shop owner registers a (basic) group and configures check-in; three c
 over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
 Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
 scheduled daily post and check-in keep working there. The supergroup is gated with a password and
-a welcome gift, and a newcomer asks to join; red packets are grabbed; last, a product vote: three
-customers vote, one changes their vote, and the deadline closes it and posts the results. Everything
+a welcome gift, and a newcomer asks to join; red packets are grabbed; a product vote: three
+customers vote, one changes their vote, and the deadline closes it and posts the results; last, a
+price-guessing round gives hints, a member out of tries brings a friend in through her personal link
+for another try, and the round closes at its deadline with the winner. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -27,6 +29,7 @@ from bot.db.migrate import upgrade
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.features import create_states
+from bot.services.guessing import accounting as guess_accounting
 from bot.services.ledger import audit
 from bot.services.redpackets import accounting
 from bot.services.votes import accounting as vote_accounting
@@ -123,7 +126,8 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
                 await dp.stop_polling()
                 await polling
             async with app.db.reader() as session:
-                problems = [*(await audit(session)), *(await accounting(session)), *(await vote_accounting(session))]
+                problems = [*(await audit(session)), *(await accounting(session)), *(await vote_accounting(session)),
+                            *(await guess_accounting(session))]
         await bot.session.close()
     violations = len(emu.rate_violations)
     print(f"Demo finished: ledger, red packets and votes {'balanced' if not problems else 'BROKEN'}, "
@@ -230,6 +234,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await asyncio.sleep(settle)
 
     await _vote_scene(emu, n, clock, app, runtime, group_id, owner, (alice, bob, ming), settle)
+    await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
 
 
 
@@ -264,6 +269,56 @@ async def said_in(emu: BotAPIEmulator, user: Any, text: str) -> None:
     before = len(emu.sent(user.id))
     emu.user_sends(user, text)
     await emu.wait_sent(user.id, count=before + 1, timeout=10)
+
+
+async def _guessing_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
+                          owner: Any, alice: Any, bob: Any, ming: Any, settle: float) -> None:
+    """A price-guessing round: hints, Alice out of tries inviting a friend for another one, a guess
+    typed in the group, and the deadline with the winner."""
+    from bot.views.guessing import InviteCb
+    from scheduler.jobs.guessing import close_round
+
+    n.say("\n── Price guessing (猜价格) ──")
+    group = emu.chat(group_id)
+
+    async def said(user: Any, text: str, chat: int | None = None, replies: int = 1) -> None:
+        target = chat if chat is not None else user.id
+        before = len(emu.sent(target))
+        emu.user_sends(user, text, chat=emu.chat(target) if chat is not None else None)
+        await emu.wait_sent(target, count=before + replies, timeout=10)
+
+    before = len(emu.sent(group_id))
+    emu.user_sends_photo(owner, "/guess Longjing 2026 spring, 250g | ¥128 tries=2 hints=on prize=30 invites=1 "
+                         "deadline=2h", chat=group)
+    post = next(m for m in await emu.wait_sent(group_id, count=before + 1, timeout=10) if m.photo is not None)
+    round_id = int(post.buttons()[0]["url"].rsplit("_", 1)[1])
+    await said(alice, f"/start guess_{round_id}")
+    await said(alice, "100")
+    await said(alice, "¥150")
+    offer = emu.sent(alice.id)[-1]
+    cq = emu.press_button(alice, offer.message_id, emu.chats[alice.id], InviteCb(id=round_id).pack())
+    await emu.wait_callback_answer(cq, timeout=10)
+    await emu.wait_sent(alice.id, count=len(emu.sent(alice.id)) + 1, timeout=10)
+    link = next(w for w in (emu.sent(alice.id)[-1].text or "").split() if w.startswith("https://t.me/+"))
+    hong = emu.create_user("小红", language_code="zh-hans")
+    n.names[hong.id] = "小红 (private)"
+    told = len(emu.sent(alice.id))
+    emu.push_join_request(hong, group, link)  # through Alice's link; the group asks for its password
+    await emu.wait_sent(hong.id, count=1, timeout=10)
+    await said(hong, "longjing")
+    await emu.wait_sent(alice.id, count=told + 1, timeout=10)  # Alice: one more try
+    await said(alice, "128")
+    emu.user_sends(bob, "¥130", chat=group, reply_to_message_id=post.message_id)  # typed in the group
+    await said(ming, f"/start guess_{round_id}")
+    await said(ming, "１２５元")
+    await asyncio.sleep(settle)
+    clock.advance(timedelta(hours=2, minutes=1))
+    n.say(f"\n── The deadline: {clock.now().astimezone(app.settings.tz):%H:%M} (shop time) ──")
+    before = len(emu.sent(group_id))
+    await close_round(app, round_id)  # the scheduler's job at the deadline
+    await close_round(app, round_id)  # firing twice announces once
+    await emu.wait_sent(group_id, count=before + 1, timeout=10)
+    await asyncio.sleep(settle)
 
 
 async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> int:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views.guessing import GuessRounds
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
 from bot.views.votes import Votes
@@ -26,6 +27,7 @@ from handlers import (
     errors,
     fallback,
     gate,
+    guessing,
     membership,
     migration,
     moderation,
@@ -39,6 +41,7 @@ from handlers import (
 from scheduler.jobs import FeatureJobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
+from scheduler.jobs import guessing as guessing_jobs
 from scheduler.jobs import redpackets as redpacket_jobs
 from scheduler.jobs import votes as vote_jobs
 
@@ -65,6 +68,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("migration", migration.create_router, state=("migrations", Migrations)),
     Feature("redpackets", redpackets.create_router, redpacket_jobs.SCHEDULE, state=("red_packets", RedPackets)),
     Feature("access", access.create_router),
+    # Before "start": /start guess_<id> opens a round. Its private guesses step aside for a join
+    # request waiting for its password (the gate's).
+    Feature("guessing", guessing.create_router, guessing_jobs.SCHEDULE, state=("guess_rounds", GuessRounds)),
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),

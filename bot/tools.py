@@ -76,7 +76,8 @@ async def doctor(url: str, out: TextIO) -> int:
         print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
         for problem in packet_problems:
             print(f"  {problem}", file=out)
-    return 1 if problems or packet_problems or not votes_ok else 0
+    guess_problems = await _guessing_report(url, out)
+    return 1 if problems or packet_problems or not votes_ok or guess_problems else 0
 
 
 async def _votes_report(session: AsyncSession, out: TextIO) -> bool:
@@ -93,6 +94,28 @@ async def _votes_report(session: AsyncSession, out: TextIO) -> bool:
     for problem in problems:
         print(f"  {problem}", file=out)
     return False
+
+
+async def _guessing_report(url: str, out: TextIO) -> list[str]:
+    """Each closed price-guessing round paid exactly what its rows say."""
+    from bot.db.models import GuessRound
+    from bot.services.guessing import accounting
+
+    db = Database(url)
+    try:
+        async with db.reader() as session:
+            problems = await accounting(session)
+            rounds = (await session.execute(select(func.count()).select_from(GuessRound))).scalar_one()
+    finally:
+        await db.close()
+    if not problems:
+        print(f"price guessing OK: {rounds} rounds, each closed one paid its prize to the winner its guesses "
+              "give (or nothing), open and cancelled ones nothing, every try a guess", file=out)
+    else:
+        print(f"price guessing FAILED: {len(problems)} problem(s)", file=out)
+        for problem in problems:
+            print(f"  {problem}", file=out)
+    return problems
 
 
 OPERATOR_ID = 0  # the audit log's actor for command-line actions

@@ -109,3 +109,13 @@ def vote_command_key(chat_id: int, message_id: int) -> str:
 def vote_reward_key(vote_id: int, user_id: int) -> str:
     """A member's reward for taking part in a vote: once per member per vote."""
     return idempotency_key("vote", "reward", vote_id, user_id)
+
+
+def guess_prize_key(round_id: int) -> str:
+    """The prize of a price-guessing round: paid once, to its one winner."""
+    return idempotency_key("guess", "prize", round_id)
+
+
+def guess_command_key(chat_id: int, message_id: int) -> str:
+    """The round made by one ``/guess`` message (a redelivered update makes no second one)."""
+    return idempotency_key("guesscmd", chat_id, message_id)

@@ -512,3 +512,109 @@ class VoteChoice(SQLModel, table=True):
     vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
     user_id: int = Field(sa_column=_bigint(primary_key=True))
     option_no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+
+
+class GuessRound(SQLModel, table=True):
+    """A price-guessing round (猜价格); see bot/services/guessing.py. ``status`` moves open → closed
+    or open → cancelled once, by a conditional UPDATE; ``paid`` is what the ledger paid its winner
+    (the prize, or 0); ``announced`` turns true (before the results go out) so they go out once."""
+
+    __tablename__ = "guess_rounds"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_guess_rounds_source_key"),
+        CheckConstraint("price_cents > 0", name="price_positive"),
+        CheckConstraint("tries >= 1 AND invites >= 0 AND prize >= 0 AND within_bp >= 0", name="settings_valid"),
+        CheckConstraint("rule IN ('closest', 'under', 'within')", name="rule_known"),
+        CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="status_known"),
+        CheckConstraint("paid = 0 OR (status = 'closed' AND paid = prize AND winner_id IS NOT NULL)",
+                        name="paid_only_the_prize_to_a_winner"),
+        Index("ix_guess_rounds_status_deadline", "status", "deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    product: str = Field(sa_column=Column(String(128), nullable=False))
+    photo: str | None = Field(default=None, sa_column=Column(String(256)))
+    price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    rule: str = Field(sa_column=Column(String(8), nullable=False))
+    within_bp: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    tries: int = Field(sa_column=Column(Integer, nullable=False))
+    prize: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    hints: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    invites: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    status: str = Field(default="open", sa_column=Column(String(10), nullable=False, default="open"))
+    deadline: datetime = Field(sa_column=_utc())
+    winner_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    winner_guess_id: int | None = Field(default=None, sa_column=Column(Integer))
+    paid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    announced: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    source_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class GuessPlayer(SQLModel, table=True):
+    """A member's tries in a round. ``tries`` and ``max_bonus`` are the round's, copied so that the
+    database itself refuses a try too many (``used <= tries + bonus``) or a bonus too many."""
+
+    __tablename__ = "guess_players"
+    __table_args__ = (
+        CheckConstraint("used >= 0 AND used <= tries + bonus", name="tries_within_allowance"),
+        CheckConstraint("bonus >= 0 AND bonus <= max_bonus", name="bonus_within_invites"),
+    )
+
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), primary_key=True))
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    tries: int = Field(sa_column=Column(Integer, nullable=False))
+    max_bonus: int = Field(sa_column=Column(Integer, nullable=False))
+    used: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    bonus: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    focused_at: datetime = Field(sa_column=_utc())
+
+
+class GuessEntry(SQLModel, table=True):
+    """One guess: the member's ``n``-th try (unique), from one message (``source_key``, unique)."""
+
+    __tablename__ = "guesses"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", "n", name="uq_guesses_round_id_user_n"),
+        UniqueConstraint("source_key", name="uq_guesses_source_key"),
+        CheckConstraint("cents > 0 AND n >= 1", name="guess_valid"),
+        Index("ix_guesses_round_id", "round_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint())
+    n: int = Field(sa_column=Column(Integer, nullable=False))
+    cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source_key: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(sa_column=_utc())
+
+
+class GuessLink(SQLModel, table=True):
+    """A member's personal invite link for a round (a named createChatInviteLink), one per member."""
+
+    __tablename__ = "guess_links"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_guess_links_round_id_user"),)
+
+    link: str = Field(sa_column=Column(String(128), primary_key=True))
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class GuessInvite(SQLModel, table=True):
+    """A friend who joined through a member's link: once per friend per round (the key), never the
+    inviter; ``counted``: it earned the inviter a try (false once the inviter had the most)."""
+
+    __tablename__ = "guess_invites"
+    __table_args__ = (CheckConstraint("friend_id <> inviter_id", name="not_self"),)
+
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), primary_key=True))
+    friend_id: int = Field(sa_column=_bigint(primary_key=True))
+    inviter_id: int = Field(sa_column=_bigint())
+    counted: bool = Field(sa_column=Column(Boolean, nullable=False))
+    joined_at: datetime = Field(sa_column=_utc())

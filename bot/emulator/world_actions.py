@@ -16,7 +16,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.emulator.core import StateCore
-from bot.emulator.world import ADMIN_RIGHTS, BOT_COMMAND, MEMBER_STATUSES, EmuChat, EmuTopic, EmuUser, StoredMessage
+from bot.emulator.world import (
+    ADMIN_RIGHTS,
+    BOT_COMMAND,
+    MEMBER_STATUSES,
+    PRESENT,
+    EmuChat,
+    EmuTopic,
+    EmuUser,
+    StoredMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +284,34 @@ class WorldActions(StateCore):
             return {"update_id": next(self._update_ids), **update}
         return self.push_update(update)
 
+    def user_sends_photo(self, user: EmuUser, caption: str | None = None, chat: EmuChat | None = None,
+                         reply_to_message_id: int | None = None) -> dict[str, Any]:
+        """``user`` sends a photo (with an optional ``caption``, e.g. a command) in ``chat`` (None: their
+        private chat). As on Telegram the words come as ``caption`` (with ``caption_entities``), never
+        as ``text``; in a group the bot receives it under the same privacy rules as a text."""
+        target = chat or self.chats[user.id]
+        if target.type == "private":
+            if target.id != user.id:
+                raise ValueError("a user writes only in their own private chat with the bot")
+            user.started_bot = True
+        elif target.status_of(user.id) in ("kicked", "restricted", "left"):
+            raise ValueError(f"{user.full_name} is not a member of {target.title} and cannot post there")
+        file_id = f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
+        self._file_ids[file_id] = file_id
+        entities = None
+        command = BOT_COMMAND.match(caption or "")
+        if command:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
+        message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
+                              photo=file_id, reply_to=reply_to_message_id, method="sendPhoto")
+        self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
+                    "message_id": message.message_id, "text": f"[photo] {caption or ''}".strip()})
+        update = {"message": message.to_dict(target, reply_to=reply_to)}
+        if not self._bot_receives(target, caption or "", reply_to):
+            return {"update_id": next(self._update_ids), **update}
+        return self.push_update(update)
+
     def file_content(self, file_path: str) -> bytes | None:
         for path, content in self.files.values():
             if path == file_path:
@@ -312,6 +349,8 @@ class WorldActions(StateCore):
         ``date`` (Unix seconds, default: now by ``clock``) is when the user asked: an update the bot
         receives late (downtime, a backlog) carries an old date, and the 5-minute window in which
         the bot may write to the applicant runs from it."""
+        if chat.status_of(user.id) in PRESENT:
+            raise ValueError(f"{user.full_name} is already in {chat.title}: Telegram opens the chat, no join request")
         known = self.invite_links.get(invite_link) if invite_link is not None else None
         if known is not None and known.get("is_revoked"):
             raise ValueError(f"{invite_link} was revoked: Telegram says the link is invalid")
@@ -321,6 +360,8 @@ class WorldActions(StateCore):
         self._join_dates[(chat.id, user.id)] = date
         request: dict[str, Any] = {"chat": chat.to_dict(), "from": user.to_dict(), "user_chat_id": user.id,
                                    "date": date}
+        if known is not None and (known.get("expire_date") or asked + 1) <= asked:
+            raise ValueError(f"invite link {invite_link} expired: Telegram lets nobody use it")
         if invite_link is not None:
             request["invite_link"] = self.invite_links.get(invite_link) or {
                 "invite_link": invite_link, "creator": self.bot_user, "creates_join_request": True,

@@ -571,3 +571,88 @@ vote-state-cancelled = cancelled
 vote-list-head = 🗳 Votes in this group: { $count }
 vote-list-none = No votes yet. Start one with /vote.
 vote-list-row = #{ $id } { $question } — { $state }, { $voters } voted, until { $until }
+## ---- price guessing (猜价格) ----
+cmd-guess = Start a price-guessing round (staff)
+cmd-guess_close = Close a guessing round now (staff)
+cmd-guess_cancel = Cancel a guessing round (staff)
+cmd-guesses = List the guessing rounds (staff)
+help-cmd-guess = /guess PRODUCT | PRICE [deadline=…] [tries=3] [rule=closest|under|within:5%] [prize=N] [hints=on] [invites=2] — a price-guessing round (a photo may carry it as its caption); /guess_close ID, /guess_cancel ID
+help-cmd-guesses = /guesses — this group's guessing rounds with their ids and state
+guess-usage = Usage: <code>/guess PRODUCT | PRICE [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [tries=3] [rule=closest|under|within:5%] [prize=POINTS] [hints=on] [invites=2]</code> — send it as a photo's caption to show the product.
+guess-error-usage = Please give the product and its price, separated by “|”.
+guess-error-price = “{ $value }” is not a price. Send a number such as 99, 99.90, ¥99.90, 99元 or 1,299.
+guess-error-product = The product name must be 1 to { $max } characters.
+guess-error-option = I do not know the option “{ $option }” (or it is given twice).
+guess-error-deadline = The deadline “{ $value }” is not valid: use 30m, 2h, 3d, HH:MM or YYYY-MM-DD HH:MM, from 1 minute to 30 days ahead.
+guess-error-number = { $name } must be a whole number from { $low } to { $high }.
+guess-error-rule = The rule “{ $value }” is not valid: use closest, under or within:X% (X from 0.01 to 50).
+guess-created = ✅ Round #{ $id } “{ $product }” is open until { $until }. Hidden price: { $price }. Close it early with /guess_close { $id }, cancel it with /guess_cancel { $id }.
+guess-price-exposed = ⚠️ I couldn't delete your /guess message, so the price is readable by everyone in this group. Cancel the round (/guess_cancel { $id }) and start it again once I can delete messages: { $how }
+guess-rule-closest = The closest guess wins.
+guess-rule-under = The closest guess without going over wins.
+guess-rule-within = The first guess within { $percent } of the price wins at once.
+guess-post-head = 🎯 <b>Guess the price!</b> Round #{ $id }: { $product }
+guess-line-tries = 🎟 { $tries ->
+        [one] 1 try
+       *[other] { $tries } tries
+    } each
+guess-line-hints = 💡 After each guess I say higher or lower.
+guess-line-invites = 👥 Used your tries? Each friend who joins through your personal link gives you one more (up to { $invites }).
+guess-line-prize = 🏆 Prize: { $prize } points
+guess-line-until = ⏰ Until { $until }
+guess-post-how = Tap the button to guess in private chat with me.
+guess-button = 🎯 Guess the price
+guess-private-head = 🎯 Round #{ $id }: <b>{ $product }</b>
+guess-private-left = You have { $left ->
+        [one] 1 try
+       *[other] { $left } tries
+    } left.
+guess-private-how = Send me your guess as a number, e.g. 99 or 99.90.
+guess-not-member = This round is for the members of { $title }. Join the group, then tap the button again.
+guess-no-such-round = There is no price-guessing round #{ $id }.
+guess-round-over = Round #{ $id } is over.
+guess-no-tries = You have used all your tries in round #{ $id }.
+guess-costs-nothing = (That cost you no try.)
+guess-accepted = ✅ Round #{ $id }, guess { $n }: { $price }. { $left ->
+        [one] 1 try
+       *[other] { $left } tries
+    } left.
+guess-hint-higher = 💡 Higher! The real price is above { $price }.
+guess-hint-lower = 💡 Lower! The real price is below { $price }.
+guess-hint-exact = 🎯 Spot on!
+guess-won = 🎉 { $price } is within { $percent } of the real price: you win round #{ $id }!
+guess-won-prize = 🏆 { $prize } points are yours.
+guess-out-of-tries = That was your last try.
+guess-invite-offer = 👥 Want another try? Invite a friend: each friend who joins the group through your personal link gives you one more (up to { $invites }).
+guess-invite-button = 👥 Get my invite link
+guess-invite-popup = Here is your personal link.
+guess-invite-link = 👥 Your personal link for round #{ $id }: { $link }
+    Share it: each friend who joins the group through it (and passes its entry rules) gives you one more try, up to { $max }. Earned so far: { $bonus }.
+guess-invite-not-yet = Use your tries first; then you can invite friends for more.
+guess-invite-maxed = You already earned every extra try this round allows.
+guess-invite-off = This round has no invites.
+guess-invite-failed = I couldn't make an invite link: I need the admin right "Invite users via link" in the group. Please tell the shop staff.
+guess-friend-joined = 👥 { $name } joined through your link: one more try in round #{ $id } “{ $product }”! You have { $left } now.
+guess-friend-joined-maxed = 👥 { $name } joined through your link, thank you! You already have every extra try round #{ $id } allows.
+guess-group-cannot-delete = ⚠️ Please guess in private chat (the button under the round), not here: I can't delete guesses in this group, so everyone can read them. Staff: { $how }
+guess-group-start-bot = { $names }: to read my answer to your guess (and your tries and hints), <a href="{ $link }">open the round with me</a> and tap Start.
+guess-results-head = ⏰ Round #{ $id } “{ $product }” is over! The real price: <b>{ $price }</b>
+guess-results-winner = 🏆 Winner: { $name } with { $guess }
+guess-results-prize = { $prize } points paid to the winner.
+guess-results-nobody = Nobody made a winning guess.
+guess-results-no-guesses = There was no valid guess.
+guess-results-best = Best guesses:
+guess-results-row = { $rank }. { $name }: { $guess } ({ $at })
+guess-results-stats = { $guesses } guesses from { $players } members.
+guess-results-cancelled = ✖️ Round #{ $id } “{ $product }” was cancelled; no prize.
+guess-close-usage = Usage: <code>/guess_close ID</code> (the ids are in /guesses)
+guess-cancel-usage = Usage: <code>/guess_cancel ID</code> (the ids are in /guesses)
+guess-unknown = There is no open round #{ $id } in this group (see /guesses).
+guesses-usage = Usage: <code>/guesses</code>
+guesses-none = No price-guessing rounds here yet. Start one with /guess.
+guesses-list = Price-guessing rounds in this group ({ $count }):
+guesses-row = #{ $id } { $product } · { $state } { $when } · { $guesses } guesses by { $players } members
+guess-state-open = open until
+guess-state-closed = closed
+guess-state-cancelled = cancelled
+guess-created-group = ✅ Round #{ $id } is open. Start me in private chat to receive the details of your next rounds (with their hidden price) there.

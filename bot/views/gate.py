@@ -39,9 +39,11 @@ from bot.outbox import Outbox
 from bot.services import access, ledger, orders, people
 from bot.services import gate as gate_service
 from bot.services import groups as group_service
+from bot.services import guessing as guess_service
 from bot.services import segments as segment_service
 from bot.services.people import Profile
 from bot.texts import LIST_NAME, Markup, Translator, escape, language_for, plain_names, shorten
+from bot.views import guessing
 from games import segments
 from games.checkin import local_day
 from games.gate import Decision, GateRules, Reason, Threshold, Verdict, check_password, combine, precheck
@@ -313,10 +315,15 @@ async def apply(app: App, request_id: int) -> None:
     joined = approved and outcome in (DONE, MEMBER)
     gift = 0
     tell_staff = False
+    credit: guess_service.InviteCredit | None = None
     async with app.db.session() as session:
         if not await gate_service.claim_applied(session, request_id, outcome):
             return
         if joined and group is not None:
+            if row.invite_link:  # a price-guessing invite: one more try for the friend who shared it
+                newcomer = outcome == DONE and not await guess_service.in_group(session, row.chat_id, row.user_id)
+                credit = await guess_service.credit_invite(session, chat_id=row.chat_id, link=row.invite_link,
+                                                           friend_id=row.user_id, newcomer=newcomer, now=now)
             await people.add_to_group(session, row.chat_id, row.user_id, now)
             if group.welcome_gift > 0:
                 movement = await ledger.move(session, user_id=row.user_id, amount=group.welcome_gift,
@@ -326,6 +333,8 @@ async def apply(app: App, request_id: int) -> None:
         if outcome == NO_RIGHTS:
             tell_staff = not await gate_service.outcome_seen(session, row.chat_id, NO_RIGHTS,
                                                              now - STAFF_REMINDER, request_id)
+    if credit is not None:
+        await guessing.tell_inviter(app, credit, row.first_name)
     if group is None:
         return
     if joined:

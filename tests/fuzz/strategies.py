@@ -136,6 +136,9 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
     "vote": ("Which tea next? | Longjing | Pu'er", "Q | A | B | C deadline=2h reward=5 multi show=end",
              "Q | A @SKU-1 | B deadline=21:00 buyers", "Q | A | B deadline=2026-03-03 10:00 reward=10"),
     "vote_close": ("1", "{id}"), "vote_cancel": ("1",), "votes": ("",), "vote_results": ("1",),
+    "guess": ("Longjing 250g | 128", "Tea | ¥99.90 tries=2 rule=under prize=30 hints=on invites=1 deadline=2h",
+              "Tea | 1,299 rule=within:5% deadline=21:00", "Tea | 99元 invites=0"),
+    "guess_close": ("1", "{id}"), "guess_cancel": ("1",), "guesses": ("",),
     "me": ("",), "top": ("",), "checkin": ("",), "help": ("",), "start": ("", "ref-1"),
 }
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")

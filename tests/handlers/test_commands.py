@@ -67,7 +67,8 @@ def test_the_menus_follow_the_declaration() -> None:
     assert GROUP_COMMANDS == ("checkin", "me", "top", "redpacket", "help")
     assert OWNER_PRIVATE_COMMANDS == (*PRIVATE_COMMANDS, "staff")
     assert ADMIN_GROUP_COMMANDS == (*GROUP_COMMANDS, "setup", "checkin_config", "checkin_post", "gate", "welcome",
-                                    "invite", "invites", "settings", "budget", "redpacket_schedule", "vote", "votes")
+                                    "invite", "invites", "settings", "budget", "redpacket_schedule", "vote", "votes",
+                                    "guess", "guesses")
 
 
 @pytest.fixture
