@@ -72,6 +72,14 @@ class BulkOp(Protocol[I, R]):
     async def single(self, session: AsyncSession, item: I) -> R: ...
 
 
+class Prepared(Protocol[I]):
+    """A bulk op that reads what it can before queuing: ``prepare`` runs on a read snapshot, outside
+    (and before) the committer's write transaction, and returns the item to queue. Reads there never
+    hold the write lock the whole batch waits behind (e.g. a red packet's segment check)."""
+
+    async def prepare(self, db: Database, item: I) -> I: ...
+
+
 @dataclass
 class _Job:
     work: Work[Any] | None
@@ -105,8 +113,9 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads on SQLite get their own connections with deferred transactions: in WAL mode a
         # reader sees a consistent snapshot and never waits for (or blocks) the writer.
+        # On PostgreSQL they share the pool, in READ ONLY transactions (a stray write fails loudly).
         self.read_engine = create_engine(url, pool_size=pool_size, read_only=True) if self.is_sqlite \
-            else self.engine
+            else self.engine.execution_options(postgresql_readonly=True)
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._queue: asyncio.Queue[_Job | None] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -144,7 +153,11 @@ class Database:
         return await self._submit(_Job(work))
 
     async def submit(self, op: BulkOp[Any, T], item: Any) -> T:
-        """Queue ``item`` for a bulk operation, group-committed with other items of the same op."""
+        """Queue ``item`` for a bulk operation, group-committed with other items of the same op
+        (after the op's ``prepare``, if it has one, looked at it on a read snapshot)."""
+        prepare = getattr(op, "prepare", None)
+        if prepare is not None:
+            item = await prepare(self, item)
         return await self._submit(_Job(None, op, item))
 
     async def _submit(self, job: _Job) -> Any:
@@ -240,7 +253,7 @@ class Database:
             self._worker = None
             self._queue = None
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()
 
 

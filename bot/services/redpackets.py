@@ -15,9 +15,9 @@ only by a conditional update on the value the grab read under the packet's lock.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,9 @@ from games import redpacket as rules
 from games import segments
 from games.errors import DomainError, InsufficientPoints
 from games.points import Reason, fund_key, grab_key, refund_key
+
+if TYPE_CHECKING:
+    from bot.db.engine import Database
 
 PACKETS = RedPacket.__table__  # type: ignore[attr-defined]
 SHARES = RedPacketShare.__table__  # type: ignore[attr-defined]
@@ -110,6 +113,9 @@ class GrabRequest:
     now: datetime
     today: date | None = None  # the shop's local day (segments such as "active" need it)
     by_password: bool = False  # the member typed the packet's password (password packets open no other way)
+    # Whether the member is in the packet's segment, decided on a read snapshot before the batch's
+    # write transaction (GrabOp.prepare); None: not decided yet (or the packet has no segment).
+    in_segment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,38 @@ class GrabOp:
     PostgreSQL), decides every grab in memory in arrival order (first come, first served), then
     writes the shares, the packets' counters and the ledger credits in a few statements.
     ``single`` is the same decision for a batch of one, in its own transaction.
+
+    A packet for a segment (``for=repeat``) needs each member's segment check: ``prepare`` does it
+    before the item is queued, on a read snapshot (indexed look-ups), so the batch's write lock is
+    never held for it. A packet's eligibility never changes, so it is remembered per packet.
     """
+
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self) -> None:
+        self._eligibility: dict[int, str | None] = {}  # packet id -> its segment (None: no segment)
+
+    async def prepare(self, db: Database, item: GrabRequest) -> GrabRequest:
+        if item.in_segment is not None:
+            return item
+        if item.packet_id not in self._eligibility:
+            async with db.reader() as session:
+                eligibility = (await session.execute(
+                    select(PACKETS.c.eligibility).where(PACKETS.c.id == item.packet_id)
+                )).scalar_one_or_none()
+                segment = rules.segment_of(eligibility) if eligibility is not None else None
+                if eligibility is None:
+                    return item  # no such packet: the batch says so
+            if len(self._eligibility) >= self.MAX_REMEMBERED:
+                self._eligibility.clear()
+            self._eligibility[item.packet_id] = segment
+        segment = self._eligibility[item.packet_id]
+        if segment is None:
+            return item
+        async with db.reader() as session:
+            inside = await segment_service.contains(session, segments.parse(segment), item.user_id, item.now,
+                                                    item.today or item.now.date())
+        return replace(item, in_segment=inside)
 
     async def single(self, session: AsyncSession, item: GrabRequest) -> Grabbed:
         outcome = (await self.bulk(session, [item]))[0]
@@ -170,7 +207,11 @@ class GrabOp:
                 eligible = set()
                 for uid in user_ids:
                     item = items[next(i for i in indexes if items[i].user_id == uid)]
-                    if await segment_service.contains(session, expr, uid, item.now, item.today or item.now.date()):
+                    inside = item.in_segment
+                    if inside is None:  # not prepared (a direct call): decide it here
+                        inside = await segment_service.contains(session, expr, uid, item.now,
+                                                                item.today or item.now.date())
+                    if inside:
                         eligible.add(uid)
             elif packet.eligibility == str(rules.Eligibility.BEFORE):
                 eligible = set((await session.execute(

@@ -86,9 +86,18 @@ def may_prompt(requested_at: datetime, now: datetime) -> bool:
     return now < requested_at + JOIN_WINDOW - PROMPT_MARGIN
 
 
+async def in_segment(app: App, segment: str, user_id: int, now: datetime) -> bool:
+    """The segment threshold, decided on a read snapshot (indexed look-ups): never under the write lock."""
+    async with app.db.reader() as reader:
+        return await segment_service.contains(reader, segments.parse(segment), user_id, now,
+                                              local_day(now, app.settings.tz))
+
+
 async def results(session: AsyncSession, app: App, request: JoinRequest, rules: GateRules,
-                  channel_ok: bool | None, now: datetime) -> dict[Threshold, bool | None]:
-    """Each configured threshold's result for this applicant (None: the password is still awaited)."""
+                  channel_ok: bool | None, now: datetime, segment_ok: bool | None = None
+                  ) -> dict[Threshold, bool | None]:
+    """Each configured threshold's result for this applicant (None: the password is still awaited).
+    ``segment_ok``: the segment threshold if the caller decided it before its write transaction."""
     found: dict[Threshold, bool | None] = {}
     if rules.password:
         found[Threshold.PASSWORD] = request.password_ok
@@ -97,9 +106,8 @@ async def results(session: AsyncSession, app: App, request: JoinRequest, rules: 
     if rules.allow:
         found[Threshold.ALLOW] = await access.is_allowed(session, request.user_id)
     if rules.segment:
-        today = local_day(now, app.settings.tz)
-        found[Threshold.SEGMENT] = await segment_service.contains(
-            session, segments.parse(rules.segment), request.user_id, now, today)
+        found[Threshold.SEGMENT] = segment_ok if segment_ok is not None else await in_segment(
+            app, rules.segment, request.user_id, now)
     if rules.spend_cents is not None:
         spent = await orders.spend_of(session, request.user_id, app.settings.shop_currency)
         found[Threshold.SPEND] = spent >= rules.spend_cents
@@ -130,7 +138,9 @@ async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox,
         reader.expunge(group)  # keep its loaded values after the read transaction ends
     rules = gate_service.rules_of(group)
     early = precheck(is_bot=user.is_bot, banned=banned)
-    # Ask Telegram before the write transaction starts (never hold a transaction across an API call).
+    # Before the write transaction starts: the segment check (a read) ...
+    segment_ok = await in_segment(app, rules.segment, user.id, now) if rules.segment and early is None else None
+    # ... and Telegram (never hold a transaction across an API call).
     channel_ok = await channel_follows(app, bot, user.id) if rules.channel and early is None else None
     if not user.is_bot:
         await people.upsert_user(session, Profile(user.id, user.first_name or "", user.last_name, user.username,
@@ -151,7 +161,8 @@ async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox,
     if expires_at <= now and early is None:
         decision = Decision(Verdict.DECLINE, Reason.TIMEOUT)
     else:
-        decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now))
+        decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now,
+                                                              segment_ok))
     if decision.verdict is Verdict.WAIT:
         if rules.channel and channel_ok is None:
             await gate_service.set_needs_check(session, request_id, True)
