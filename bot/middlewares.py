@@ -51,7 +51,8 @@ class ThrottleMiddleware(BaseMiddleware):
         self.rate = rate
         self.per = per
         self.max_users = max_users
-        self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
+        # user -> (tokens, stamp, warned), least recently seen first (a dict keeps insertion order).
+        self._buckets: dict[int, tuple[float, float, bool]] = {}
 
     def _allow(self, user_id: int) -> tuple[bool, bool]:
         now = time.monotonic()
@@ -64,7 +65,7 @@ class ThrottleMiddleware(BaseMiddleware):
             self._buckets[user_id] = (tokens, now, True)
             allowed, warn = False, not warned
         if len(self._buckets) > self.max_users:
-            self._buckets.popitem(last=False)
+            del self._buckets[next(iter(self._buckets))]
         return allowed, warn
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
