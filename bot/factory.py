@@ -100,7 +100,10 @@ def _as_coroutine(function: Any) -> Any:
 
 def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatcher:
     """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's)."""
-    dp = Dispatcher(app=app)
+    # No FSM: no handler keeps conversation state in aiogram's storage (state lives in the database),
+    # and its memory storage would keep a record per chat and user for ever (~0.5 KB per member,
+    # all of it walked by every full garbage collection).
+    dp = Dispatcher(app=app, disable_fsm=True)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())

@@ -56,7 +56,16 @@ class Progress:
 
 
 def peak_rss_mib() -> float:
-    """The process's peak resident memory so far (Linux reports KiB)."""
+    """This program's peak resident memory so far. On Linux from /proc (VmHWM): ``ru_maxrss``
+    carries the parent's peak across fork and exec, so a child started by a big process would
+    report its parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

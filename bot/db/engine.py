@@ -35,7 +35,9 @@ def create_engine(url: str, *, pool_size: int = 5, read_only: bool = False) -> A
     """An engine; on SQLite ``read_only`` gives deferred (snapshot) transactions that never take
     the write lock, otherwise every transaction starts with ``BEGIN IMMEDIATE``."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+        # A reader always ends with its own rollback: the pool need not roll back again (a thread hop).
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
+                                     pool_reset_on_return=None if read_only else "rollback")
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -14,6 +14,7 @@ only by a conditional update on the value the grab read under the packet's lock.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -147,28 +148,42 @@ class GrabOp:
     MAX_REMEMBERED = 10_000
 
     def __init__(self) -> None:
-        self._eligibility: dict[int, str | None] = {}  # packet id -> its segment (None: no segment)
+        # (database, packet id) -> the packet's segment (None: no segment); one look-up per packet.
+        self._eligibility: dict[tuple[Database, int], str | None] = {}
+        self._loading: dict[tuple[Database, int], asyncio.Task[tuple[bool, str | None]]] = {}
+
+    async def _load(self, db: Database, packet_id: int) -> tuple[bool, str | None]:
+        async with db.reader() as session:
+            eligibility = (await session.execute(
+                select(PACKETS.c.eligibility).where(PACKETS.c.id == packet_id)
+            )).scalar_one_or_none()
+        if eligibility is None:
+            return False, None  # no such packet (yet): not remembered
+        if len(self._eligibility) >= self.MAX_REMEMBERED:
+            self._eligibility.clear()
+        self._eligibility[(db, packet_id)] = rules.segment_of(eligibility)
+        return True, self._eligibility[(db, packet_id)]
+
+    def _loaded(self, key: tuple[Database, int]) -> None:
+        self._loading.pop(key, None)
 
     async def prepare(self, db: Database, item: GrabRequest) -> GrabRequest:
         if item.in_segment is not None:
             return item
-        if item.packet_id not in self._eligibility:
-            async with db.reader() as session:
-                eligibility = (await session.execute(
-                    select(PACKETS.c.eligibility).where(PACKETS.c.id == item.packet_id)
-                )).scalar_one_or_none()
-                segment = rules.segment_of(eligibility) if eligibility is not None else None
-                if eligibility is None:
-                    return item  # no such packet: the batch says so
-            if len(self._eligibility) >= self.MAX_REMEMBERED:
-                self._eligibility.clear()
-            self._eligibility[item.packet_id] = segment
-        segment = self._eligibility[item.packet_id]
+        key = (db, item.packet_id)
+        if key in self._eligibility:
+            segment = self._eligibility[key]
+        else:
+            task = self._loading.get(key)
+            if task is None or task.done():
+                task = self._loading[key] = asyncio.create_task(self._load(db, item.packet_id))
+                task.add_done_callback(lambda _done: self._loaded(key))
+            found, segment = await asyncio.shield(task)
+            if not found:
+                return item  # no such packet: the batch says so
         if segment is None:
             return item
-        async with db.reader() as session:
-            inside = await segment_service.contains(session, segments.parse(segment), item.user_id, item.now,
-                                                    item.today or item.now.date())
+        inside = await segment_service.CHECKS.check(db, segment, item.user_id, item.now, item.today or item.now.date())
         return replace(item, in_segment=inside)
 
     async def single(self, session: AsyncSession, item: GrabRequest) -> Grabbed:

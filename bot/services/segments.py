@@ -13,8 +13,10 @@ the reference the SQL is tested against, and is not used by the bot.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Order, OrderTotals, Streak, User, UserTag, UTCDateTime
 from games import segments
 from games.segments import And, Expr, Facts, Name, Not, Or, Tag
+
+if TYPE_CHECKING:
+    from bot.db.engine import Database
 
 USERS = User.__table__  # type: ignore[attr-defined]
 ORDERS = Order.__table__  # type: ignore[attr-defined]
@@ -83,6 +88,72 @@ async def contains(session: AsyncSession, expr: Expr, user_id: int, now: datetim
     if found is None:
         return segments.evaluate(expr, Facts(user_id=user_id, first_seen_at=now), now, today)
     return bool(found[0])
+
+
+async def members_among(session: AsyncSession, expr: Expr, user_ids: list[int], now: datetime, today: date
+                        ) -> set[int]:
+    """Which of ``user_ids`` are in the segment: one query of primary-key look-ups for all of them
+    (unknown ids decided as :func:`contains` does)."""
+    found: dict[int, bool] = {}
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start:start + 500]
+        found.update((int(uid), bool(ok)) for uid, ok in (await session.execute(
+            select(USERS.c.id, clause(expr, now, today, one=True)).select_from(CUSTOMERS)
+            .where(USERS.c.id.in_(chunk), USERS.c.is_bot == false())
+        )).all())
+    stranger = segments.evaluate(expr, Facts(user_id=0, first_seen_at=now), now, today)
+    return {uid for uid in user_ids if found.get(uid, stranger)}
+
+
+_Key = tuple["Database", str, date]
+
+
+class SegmentChecks:
+    """One-member checks that arrive together share a read snapshot and one query.
+
+    While a check of a segment runs, further checks of the same segment (and day) wait and then go
+    as one batch (:func:`members_among`), like the group committer does for writes: a stampede of
+    taps on a ``for=repeat`` packet, or a burst of join requests, costs a few queries, not one read
+    transaction each. A batch is decided at the earliest ``now`` among its checks (they arrived
+    within the same few milliseconds)."""
+
+    def __init__(self) -> None:
+        # Keyed by database too: each Database (each app, each test) batches on its own.
+        self._waiting: dict[_Key, list[tuple[int, datetime, asyncio.Future[bool]]]] = {}
+        self._workers: dict[_Key, asyncio.Task[None]] = {}
+
+    async def check(self, db: Database, segment: str, user_id: int, now: datetime, today: date) -> bool:
+        key = (db, segment, today)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append((user_id, now, future))
+        worker = self._workers.get(key)
+        if worker is None or worker.done():
+            self._workers[key] = asyncio.create_task(self._work(key), name="segment-checks")
+        return await future
+
+    async def _work(self, key: _Key) -> None:
+        db, segment, today = key
+        try:
+            while batch := self._waiting.pop(key, None):
+                try:
+                    async with db.reader() as session:
+                        inside = await members_among(session, segments.parse(segment),
+                                                     sorted({uid for uid, _now, _f in batch}),
+                                                     min(now for _uid, now, _f in batch), today)
+                except Exception as exc:
+                    for _uid, _now, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for uid, _now, future in batch:
+                        if not future.done():
+                            future.set_result(uid in inside)
+        finally:
+            if self._workers.get(key) is asyncio.current_task():
+                del self._workers[key]
+
+
+CHECKS = SegmentChecks()
 
 
 async def members_of(session: AsyncSession, expr: Expr, now: datetime, today: date) -> list[int]:

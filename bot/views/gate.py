@@ -42,7 +42,6 @@ from bot.services import groups as group_service
 from bot.services import segments as segment_service
 from bot.services.people import Profile
 from bot.texts import LIST_NAME, Markup, Translator, escape, language_for, plain_names, shorten
-from games import segments
 from games.checkin import local_day
 from games.gate import Decision, GateRules, Reason, Threshold, Verdict, check_password, combine, precheck
 from games.points import Reason as PointsReason
@@ -87,10 +86,9 @@ def may_prompt(requested_at: datetime, now: datetime) -> bool:
 
 
 async def in_segment(app: App, segment: str, user_id: int, now: datetime) -> bool:
-    """The segment threshold, decided on a read snapshot (indexed look-ups): never under the write lock."""
-    async with app.db.reader() as reader:
-        return await segment_service.contains(reader, segments.parse(segment), user_id, now,
-                                              local_day(now, app.settings.tz))
+    """The segment threshold, decided on a read snapshot (indexed look-ups, batched with the checks
+    arriving at the same time): never under the write lock."""
+    return await segment_service.CHECKS.check(app.db, segment, user_id, now, local_day(now, app.settings.tz))
 
 
 async def results(session: AsyncSession, app: App, request: JoinRequest, rules: GateRules,
