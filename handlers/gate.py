@@ -44,8 +44,9 @@ class AwaitingPassword(Filter):
         return {"join_request_id": request_id} if request_id is not None else False
 
 
-async def join_request(request: ChatJoinRequest, bot: Bot, app: App, session: AsyncSession, out: Outbox) -> None:
-    await gatekeeper.handle_request(app, bot, session, out, request)
+async def join_request(request: ChatJoinRequest, bot: Bot, app: App, out: Outbox) -> None:
+    # No session: the flow reads on snapshots and writes through the group committer.
+    await gatekeeper.handle_request(app, bot, out, request)
 
 
 async def password_answer(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
