@@ -234,3 +234,19 @@ async def test_a_segment_grab_is_checked_before_the_write_transaction(db: Databa
     assert seen and all(seen) and len(seen) < 40
     async with db.reader() as session:
         assert (await session.get(RedPacket, packet_id)).grabbed_count == len(won)  # type: ignore[union-attr]
+
+
+async def test_a_burst_of_writers_queues_without_database_locked(db: Database) -> None:
+    """Sixty write transactions at once, each holding the write lock across an await: on SQLite they
+    queue in the process (first come, first served), none fails with "database is locked"."""
+    await random_shop(db, random.Random(5), 60)
+
+    async def write(uid: int) -> None:
+        async with db.session() as session:
+            await session.execute(text("UPDATE users SET first_name = first_name || '.' WHERE id = :u"), {"u": uid})
+            await asyncio.sleep(0.01)  # the lock is held meanwhile
+            await session.execute(text("UPDATE users SET last_name = 'x' WHERE id = :u"), {"u": uid})
+
+    await asyncio.gather(*(write(1 + uid % 60) for uid in range(60)))
+    async with db.reader() as session:
+        assert (await session.execute(text("SELECT count(*) FROM users WHERE last_name = 'x'"))).scalar_one() == 60
