@@ -41,6 +41,7 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import Checkin
 from bot.factory import create_app, create_bot, create_dispatcher
+from bot.features import create_states
 from bot.services import ledger
 from bot.services.groups import register
 from bot.views.checkin import CheckinCb
@@ -78,7 +79,7 @@ async def checkin(n: int, db_path: Path, rate: float | None) -> tuple[float, lis
     app = create_app(settings, bot, db=db, clock=ManualClock(datetime(2026, 3, 1, 2, 0, tzinfo=UTC)))
     async with db.session() as s:
         await register(s, chat_id=GROUP, title="Bench group", label="vip", by=1, now=app.clock.now())
-    dp = create_dispatcher(app)
+    dp = create_dispatcher(app, create_states(app))
     updates = [callback_update(i + 1, 10_000 + i, GROUP, 7, DATA) for i in range(n)]
     try:
         elapsed, latencies, answered = await storm(dp, bot, session, updates, rate)

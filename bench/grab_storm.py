@@ -42,11 +42,12 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models import RedPacketShare
 from bot.factory import create_app, create_bot, create_dispatcher
+from bot.features import create_states
 from bot.outbox import Outbox
 from bot.services import ledger
 from bot.services import redpackets as service
 from bot.services.groups import register
-from bot.views.redpackets import GrabCb
+from bot.views.redpackets import GrabCb, RedPackets
 from games.points import Reason
 from games.redpacket import PacketSpec
 
@@ -66,7 +67,9 @@ async def _run(n: int, shares: int, db_path: Path, rate: float | None, *, real: 
     bot = create_bot(settings, "42:bench", session=session)
     db = Database(url)
     app = create_app(settings, bot, db=db, clock=ManualClock(datetime(2026, 3, 1, 2, 0, tzinfo=UTC)))
-    app.debouncer.first_delay = 0.5
+    states = create_states(app)
+    red_packets: RedPackets = states["red_packets"]
+    red_packets.debouncer.first_delay = 0.5
     now = app.clock.now()
     async with db.session() as s:
         await register(s, chat_id=GROUP, title="Bench group", label="vip", by=1, now=now)
@@ -89,11 +92,11 @@ async def _run(n: int, shares: int, db_path: Path, rate: float | None, *, real: 
             out.popup("ok")
 
         routers = [router]
-    dp = create_dispatcher(app, routers)
+    dp = create_dispatcher(app, states, routers)
     updates = [callback_update(i + 1, 10_000 + i, GROUP, MESSAGE_ID, data) for i in range(n)]
     try:
         elapsed, latencies, answered = await storm(dp, bot, session, updates, rate)
-        await app.debouncer.close()
+        await red_packets.debouncer.close()
         async with db.reader() as s:
             claims = (await s.execute(select(func.count(), func.count(func.distinct(RedPacketShare.user_id)))
                                       .where(RedPacketShare.user_id.is_not(None)))).one()  # type: ignore[union-attr]

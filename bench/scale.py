@@ -73,6 +73,7 @@ from bot.db.models import (
 )
 from bot.directory import Directory
 from bot.factory import create_app, create_bot, create_dispatcher, running
+from bot.features import create_states
 from bot.limiter import RateLimiter
 from bot.middlewares import ThrottleMiddleware
 from bot.services import ledger
@@ -81,7 +82,7 @@ from bot.services import segments as segment_service
 from bot.services.groups import register
 from bot.services.people import Profile
 from bot.views.checkin import CheckinCb
-from bot.views.redpackets import GrabCb
+from bot.views.redpackets import GrabCb, RedPackets
 from games import segments
 from games.checkin import local_day
 from games.points import Reason, checkin_key
@@ -378,13 +379,15 @@ async def measure_bot(url: str, members: int, taps: int, storm_n: int, half_rate
     bot = create_bot(settings, "42:bench", session=session, limiter=limiter)
     db = Database(url)
     app: App = create_app(settings, bot, db=db, clock=ManualClock(NOW))
-    app.debouncer.first_delay = 0.5
-    dp = create_dispatcher(app)
+    states = create_states(app)
+    red_packets: RedPackets = states["red_packets"]
+    red_packets.debouncer.first_delay = 0.5
+    dp = create_dispatcher(app, states)
     ids = Updates()
     result: dict[str, Any] = {}
     pauses = GcPauses()
     uids = list(range(FIRST_MEMBER, FIRST_MEMBER + members))
-    async with running(app, bot, scheduler=False, menus=False):
+    async with running(app, bot, states, scheduler=False, menus=False):
         gc.callbacks.append(pauses)
         try:
             # /segment and the other reports, each from its own staff chat; the loop watched meanwhile.
@@ -457,7 +460,7 @@ async def measure_bot(url: str, members: int, taps: int, storm_n: int, half_rate
             result["checkin_big_answered"] = answered
         finally:
             gc.callbacks.remove(pauses)
-            await app.debouncer.close()
+            await red_packets.debouncer.close()
     result["gc_pause_max_ms"] = max((p for _g, p in pauses.pauses), default=0.0) * 1000
     result["gc_full_collections"] = sum(1 for g, _p in pauses.pauses if g == 2)
     result["gc_collections"] = len(pauses.pauses)
@@ -573,7 +576,7 @@ async def _empty_pg_checkin(url: str, n: int, rate: float) -> tuple[list[float],
     app = create_app(settings, bot, db=db, clock=ManualClock(NOW))
     async with db.session() as s:
         await register(s, chat_id=GROUPS[0], title="Bench group", label="vip", by=1, now=NOW)
-    dp = create_dispatcher(app)
+    dp = create_dispatcher(app, create_states(app))
     updates = [callback_update(i + 1, 10_000 + i, GROUPS[0], 7, CheckinCb().pack()) for i in range(n)]
     try:
         _elapsed, latencies, answered = await storm(dp, bot, session, updates, rate)

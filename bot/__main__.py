@@ -114,10 +114,12 @@ async def _run(settings: Settings, token: str) -> int:
     from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.factory import create_app, create_bot, create_dispatcher, poll, running
+    from bot.features import create_states
 
     bot = create_bot(settings, token)
     app = create_app(settings, bot)
-    dp = create_dispatcher(app)
+    states = create_states(app)
+    dp = create_dispatcher(app, states)
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
@@ -131,7 +133,7 @@ async def _run(settings: Settings, token: str) -> int:
         raise SettingsError(f"Setting TELEGRAM_API_URL: cannot reach the Bot API at {where} ({exc})") from None
     log.info("starting @%s (time zone %s, database %s)", me.username, settings.timezone,
              _describe(settings.database_url))
-    async with running(app, bot):
+    async with running(app, bot, states):
         await poll(dp, bot, handle_signals=True)
     await bot.session.close()
     return 0

@@ -1,9 +1,11 @@
-"""The application's parts, built once by the factory and handed to handlers as ``app``."""
+"""The application's infrastructure, built once by the factory and handed to handlers as ``app``.
+
+Infrastructure only: settings, clock, database, texts, the sender and its group coalescer, the
+directory of groups and roles. A feature's own state is not here (see bot/features.py)."""
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.coalescer import GroupCoalescer
@@ -12,9 +14,6 @@ from bot.db.engine import Database
 from bot.directory import Directory
 from bot.sender import Sender
 from bot.texts import Texts
-from bot.views.migration import Migrations
-from bot.views.redpackets import Debouncer, PacketBoard
-from games.redpacket import RandomSource
 
 
 @dataclass
@@ -26,8 +25,3 @@ class App:
     sender: Sender
     coalescer: GroupCoalescer
     directory: Directory
-    packets: PacketBoard = field(default_factory=PacketBoard)
-    debouncer: Debouncer = field(default_factory=Debouncer)
-    migrations: Migrations = field(default_factory=Migrations)
-    # Red-packet splits: a cryptographically secure source in production, seeded in tests.
-    rng: RandomSource = field(default_factory=secrets.SystemRandom)

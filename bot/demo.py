@@ -25,11 +25,12 @@ from bot.config import Settings, load_settings
 from bot.db.migrate import upgrade
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
+from bot.features import create_states
 from bot.services.ledger import audit
 from bot.services.redpackets import accounting
 from bot.views.checkin import CheckinCb
-from scheduler.jobs.checkin import post_checkin
-from scheduler.setup import SchedulerRuntime, checkin_post_job_id
+from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
+from scheduler.setup import SchedulerRuntime
 
 TOKEN = "777000:DEMO-TOKEN"
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
@@ -107,8 +108,9 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
         emu.clock = lambda: clock.now().timestamp()  # join-request dates and windows on the demo's calendar
         bot = create_bot(settings, TOKEN)
         app = create_app(settings, bot, clock=clock)
-        dp = create_dispatcher(app)
-        async with running(app, bot) as runtime:
+        states = create_states(app)
+        dp = create_dispatcher(app, states)
+        async with running(app, bot, states) as runtime:
             assert runtime is not None
             polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
             try:
@@ -220,7 +222,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     for member in (ming, bob, ming):  # a password packet opens by typing the password, once each
         emu.user_sends(member, "恭喜发财", chat=emu.chat(group_id))
     await asyncio.sleep(settle)
-    await app.debouncer.flush()  # the packet messages' last progress edits
+    await runtime.states["red_packets"].debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 
 

@@ -1,4 +1,5 @@
-"""One place that wires the bot: settings → database, texts, sender, dispatcher, scheduler."""
+"""One place that wires the bot: settings → database, texts, sender (the app); the features' states,
+dispatcher and scheduler from the feature registry (bot/features.py)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,18 @@ from bot.coalescer import GroupCoalescer
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.directory import Directory
+from bot.features import FeatureStates, close_states, create_routers, schedules, start_states
 from bot.limiter import RateLimiter, RateLimitMiddleware
-from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.middlewares import (
+    ContextMiddleware,
+    DuplicateUpdateMiddleware,
+    InputMiddleware,
+    ThrottleMiddleware,
+    TransactionMiddleware,
+)
 from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
-from bot.views.migration import follow
-from handlers import get_routers
 from scheduler.setup import SYNC_SECONDS, SchedulerRuntime
 
 log = logging.getLogger(__name__)
@@ -52,25 +58,19 @@ def create_app(settings: Settings, bot: Bot, *, db: Database | None = None, cloc
                texts: Texts | None = None) -> App:
     db = db or Database(settings.database_url)
     directory = Directory(settings.owner_ids)
-    app_holder: list[App] = []
 
     async def chat_unavailable(chat_id: int) -> None:
-        if chat_id < 0 and app_holder:
+        if chat_id < 0:
             async with db.session() as session:
                 await group_service.set_active(session, chat_id, False)
             await directory.reload(db)
 
-    async def chat_migrated(old_chat_id: int, new_chat_id: int) -> None:
-        if app_holder:
-            await follow(app_holder[0], old_chat_id, new_chat_id)
-
-    sender = Sender(bot, on_chat_unavailable=chat_unavailable, on_chat_migrated=chat_migrated)
-    app = App(
+    # A migration the sender runs into is followed once the features' states exist (create_states).
+    sender = Sender(bot, on_chat_unavailable=chat_unavailable)
+    return App(
         settings=settings, clock=clock or SystemClock(), db=db, texts=texts or Texts(), sender=sender,
         coalescer=GroupCoalescer(sender, window=settings.group_reply_window), directory=directory,
     )
-    app_holder.append(app)
-    return app
 
 
 def inline_sync_filters(router: Router) -> None:
@@ -98,20 +98,22 @@ def _as_coroutine(function: Any) -> Any:
     return call
 
 
-def create_dispatcher(app: App, routers: list[Router] | None = None) -> Dispatcher:
-    """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's)."""
+def create_dispatcher(app: App, states: FeatureStates, routers: list[Router] | None = None) -> Dispatcher:
+    """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's), with
+    the app and each feature's state for handlers to ask for by name."""
     # No FSM: no handler keeps conversation state in aiogram's storage (state lives in the database),
     # and its memory storage would keep a record per chat and user for ever (~0.5 KB per member,
     # all of it walked by every full garbage collection).
-    dp = Dispatcher(app=app, disable_fsm=True)
+    dp = Dispatcher(app=app, disable_fsm=True, **states)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
+    dp.message.outer_middleware(InputMiddleware())
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
         observer.outer_middleware(ContextMiddleware())
         observer.middleware(TransactionMiddleware())
     dp.chat_join_request.middleware(TransactionMiddleware())
-    chosen = get_routers() if routers is None else routers
+    chosen = create_routers() if routers is None else routers
     for router in chosen:
         inline_sync_filters(router)
     dp.include_routers(*chosen)
@@ -126,9 +128,10 @@ async def poll(dp: Dispatcher, bot: Bot, **kwargs: Any) -> None:
 
 
 @asynccontextmanager
-async def running(app: App, bot: Bot, *, scheduler: bool = True, menus: bool = True,
+async def running(app: App, bot: Bot, states: FeatureStates, *, scheduler: bool = True, menus: bool = True,
                   sync_every: float = SYNC_SECONDS) -> AsyncIterator[SchedulerRuntime | None]:
-    """Start-up and shut-down around polling: caches, command menus (``menus``), scheduler, flushes.
+    """Start-up and shut-down around polling: caches and feature states, command menus (``menus``),
+    scheduler, flushes.
 
     With ``scheduler`` (exactly one process runs it) the jobs are built from the database and kept
     in step with it every ``sync_every`` seconds; the runtime is yielded, else None."""
@@ -136,12 +139,12 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True, menus: bool = T
     from bot.views.gate import sweep
 
     await app.directory.reload(app.db)
-    await app.packets.load(app)
+    await start_states(app, states)
     if menus:
         await set_all_commands(bot, app)
     # Join requests that timed out, or whose decision never reached Telegram, while we were down.
     await sweep(app)
-    runtime = SchedulerRuntime(app, sync_every=sync_every) if scheduler else None
+    runtime = SchedulerRuntime(app, schedules(), states, sync_every=sync_every) if scheduler else None
     try:
         if runtime is not None:
             await runtime.start()
@@ -153,7 +156,7 @@ async def running(app: App, bot: Bot, *, scheduler: bool = True, menus: bool = T
     finally:
         if runtime is not None:
             runtime.shutdown()
-        await app.debouncer.close()
+        await close_states(states)
         await app.coalescer.close()
         await app.db.close()
         gc.unfreeze()

@@ -18,9 +18,29 @@ from bot.outbox import Outbox
 from bot.services.people import PROFILE_OP, Profile, SeenProfile
 from bot.texts import Translator, language_for
 from games.checkin import local_day
+from games.inputs import lower_command, strip_controls
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class InputMiddleware(BaseMiddleware):
+    """The boundary for what people type: control characters are removed from a message's text and
+    caption (PostgreSQL refuses some, nobody can type any), and a command is read in lowercase
+    (``/CheckIn`` is ``/checkin``) before any filter or handler sees the message."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message):
+            changes = {}
+            for name in ("text", "caption"):
+                value = getattr(event, name)
+                if value:
+                    clean = lower_command(strip_controls(value))
+                    if clean != value:
+                        changes[name] = clean
+            if changes:
+                event = event.model_copy(update=changes)
+        return await handler(event, data)
 
 
 class DuplicateUpdateMiddleware(BaseMiddleware):

@@ -209,6 +209,7 @@ CLI_PROBLEMS = {
     "amount": "the amount is not a positive number with at most two decimals",
     "currency": "the currency is not a three-letter code such as CNY",
     "paid-at": "the payment time is not a date (2026-03-01) or date and time (2026-03-01 14:30)",
+    "paid-at-range": "the payment time is not between the years 2000 and 2099",
     "check": "the check value is empty or longer than 64 characters",
     "too-many": "too many rows",
     "empty": "the file has no orders",

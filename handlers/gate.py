@@ -7,7 +7,7 @@ import shlex
 from datetime import datetime
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import ChatJoinRequest, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,8 @@ from handlers.filters import GROUP_TYPES, IsStaff
 from handlers.staff import _reply, _rules_summary, group_row
 
 MAX_WELCOME = 1000
+MAX_WELCOME_NAMES = 3  # {name} placeholders in a welcome text
+NAME_PLACEHOLDER = "{name}"
 MAX_GIFT = 100_000
 
 
@@ -165,6 +167,11 @@ async def welcome_command(
         _reply(out, message, _("welcome-usage", summary=welcome_summary(_, text, gift)))
         return
     low = args.lower()
+    keyword = low.split(maxsplit=1)[0]
+    if keyword in ("reset", "off") and low != keyword:
+        # "/welcome reset x" is a mistyped keyword, not a welcome text beginning with "reset".
+        _reply(out, message, _("welcome-keyword-alone", word=keyword))
+        return
     if low.startswith("gift="):
         value = low.removeprefix("gift=").strip()
         if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) > MAX_GIFT:
@@ -178,6 +185,10 @@ async def welcome_command(
     elif len(args) > MAX_WELCOME:
         _reply(out, message, _("welcome-too-long", max=MAX_WELCOME))
         return
+    elif args.count(NAME_PLACEHOLDER) > MAX_WELCOME_NAMES:
+        # Each {name} is every newcomer of the batch: many of them would not fit one message.
+        _reply(out, message, _("welcome-too-many-names", max=MAX_WELCOME_NAMES))
+        return
     else:
         text = args
     await gate_service.save_welcome(session, row.chat_id, text=text, gift=gift)
@@ -187,11 +198,16 @@ async def welcome_command(
 
 
 async def invite_command(
-    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
     if group is None:
         _reply(out, message, _("group-not-registered"))
+        return
+    words = (command.args or "").split(maxsplit=1)
+    if words and words[0].lower() == "revoke":
+        await revoke_invite(message, words[1].strip() if len(words) > 1 else "", bot, app, session, out, _,
+                            profile, group, now)
         return
     name = (command.args or "").strip() or None
     if name is not None and len(name) > 32:
@@ -207,6 +223,33 @@ async def invite_command(
     await people.record_audit(session, actor_id=profile.id, action="invite.create", now=now, chat_id=group.chat_id,
                               target=link.invite_link, details=name)
     _reply(out, message, _("invite-created", link=link.invite_link, name=name or _("invite-unnamed")))
+
+
+async def revoke_invite(message: Message, name: str, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+                        _: Translator, profile: Profile, group: GroupInfo, now: datetime) -> None:
+    """``/invite revoke NAME`` (or the link): Telegram stops the link, and it leaves /invites."""
+    if not name:
+        _reply(out, message, _("invite-revoke-usage"))
+        return
+    async with app.db.reader() as reader:  # looked up before asking Telegram: no transaction held across it
+        links = await gate_service.links_named(reader, group.chat_id, name)
+    if not links:
+        _reply(out, message, _("invite-revoke-unknown", name=shorten(name, LIST_NAME)))
+        return
+    for link in links:
+        try:
+            await bot.revoke_chat_invite_link(group.chat_id, link)
+        except TelegramBadRequest as exc:
+            if "INVITE_HASH_EXPIRED" not in exc.message:  # a link Telegram no longer knows is gone anyway
+                _reply(out, message, _("invite-revoke-failed"))
+                return
+        except TelegramAPIError:
+            _reply(out, message, _("invite-revoke-failed"))
+            return
+    count = await gate_service.remove_links(session, group.chat_id, links)
+    await people.record_audit(session, actor_id=profile.id, action="invite.revoke", now=now, chat_id=group.chat_id,
+                              target=links[0], details=name)
+    _reply(out, message, _("invite-revoked", count=count, name=shorten(name, LIST_NAME)))
 
 
 async def invites_command(message: Message, command: CommandObject, session: AsyncSession, out: Outbox,

@@ -7,21 +7,21 @@ from aiogram.types import Message
 
 from bot.app import App
 from bot.outbox import Outbox
-from bot.views.migration import follow
+from bot.views.migration import Migrations, follow
 
 
-async def migrated_to(message: Message, app: App, out: Outbox) -> None:
+async def migrated_to(message: Message, app: App, migrations: Migrations, out: Outbox) -> None:
     """In the old basic group: "this group became supergroup ``migrate_to_chat_id``"."""
     old_chat_id, new_chat_id = message.chat.id, message.migrate_to_chat_id
     assert new_chat_id is not None
-    out.after_commit(lambda: follow(app, old_chat_id, new_chat_id))
+    out.after_commit(lambda: follow(app, migrations, old_chat_id, new_chat_id))
 
 
-async def migrated_from(message: Message, app: App, out: Outbox) -> None:
+async def migrated_from(message: Message, app: App, migrations: Migrations, out: Outbox) -> None:
     """In the new supergroup: "this supergroup was basic group ``migrate_from_chat_id``"."""
     old_chat_id, new_chat_id, title = message.migrate_from_chat_id, message.chat.id, message.chat.title
     assert old_chat_id is not None
-    out.after_commit(lambda: follow(app, old_chat_id, new_chat_id, title=title))
+    out.after_commit(lambda: follow(app, migrations, old_chat_id, new_chat_id, title=title))
 
 
 def create_router() -> Router:

@@ -26,7 +26,7 @@ from games.errors import SegmentSyntaxError
 from games.gate import Reason
 from games.rights import PRESENT, Feature
 from handlers.filters import IsStaff
-from handlers.staff import _reply, resolve_target
+from handlers.staff import _reply, is_a_bot, resolve_target
 
 AUDIT_ROWS = 15
 MAX_TAGS_SHOWN = 50
@@ -145,7 +145,7 @@ async def unban_command(
 
 
 async def allow_command(
-    message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, now: datetime,
 ) -> None:
     args = (command.args or "").strip()
@@ -162,6 +162,9 @@ async def allow_command(
     if target is None:
         return
     user_id, name = target
+    if not remove and await is_a_bot(session, bot, message, user_id):
+        _reply(out, message, _("allow-not-a-bot"))  # bots are always declined at the door
+        return
     if remove:
         changed = await access.disallow(session, user_id)
         key = "allow-removed" if changed else "allow-not-listed"

@@ -18,9 +18,11 @@ from bot.services import redpackets as service
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from bot.views import redpackets as packets
-from bot.views.redpackets import GrabCb
+from bot.views.redpackets import GrabCb, RedPackets
 from games import redpacket as rules
+from games.checkin import is_checkin_word
 from games.errors import DomainError, InsufficientPoints
+from games.inputs import parse_id
 from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
@@ -41,8 +43,8 @@ def _packet_error(_: Translator, error: DomainError) -> str:
 # ---- /redpacket --------------------------------------------------------------------------------
 
 async def redpacket_command(
-    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox, _: Translator,
-    profile: Profile, role: Role, group: GroupInfo | None, now: datetime,
+    message: Message, command: CommandObject, app: App, red_packets: RedPackets, session: AsyncSession,
+    out: Outbox, _: Translator, profile: Profile, role: Role, group: GroupInfo | None, now: datetime,
 ) -> None:
     if message.chat.type == "private":
         _reply(out, message, _("rp-group-only"))
@@ -66,7 +68,7 @@ async def redpacket_command(
     try:
         created = await service.create_packet(
             session, chat_id=group.chat_id, funder_id=funder, actor_id=profile.id, spec=spec,
-            source_key=packet_command_key(message.chat.id, message.message_id), now=now, rng=app.rng,
+            source_key=packet_command_key(message.chat.id, message.message_id), now=now, rng=red_packets.rng,
         )
     except InsufficientPoints as error:
         key = "rp-budget-short" if funded_by_shop else "rp-balance-short"
@@ -79,7 +81,7 @@ async def redpacket_command(
     if funded_by_shop:
         await people.record_audit(session, actor_id=profile.id, action="redpacket.send", now=now,
                                   chat_id=group.chat_id, target=f"rp:{packet_id}", details=command.args)
-    out.after_commit(lambda: packets.post(app, packet_id))
+    out.after_commit(lambda: packets.post(app, red_packets, packet_id))
 
 
 # ---- grabbing ---------------------------------------------------------------------------------
@@ -91,9 +93,10 @@ def _grab_popup(_: Translator, outcome: service.Grabbed | DomainError) -> tuple[
     return _packet_error(_, outcome), False
 
 
-async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datetime, today: date,
-                *, by_password: bool = False) -> service.Grabbed | DomainError:
-    refusal = app.packets.refusal(packet_id, user_id)
+async def _grab(app: App, red_packets: RedPackets, packet_id: int, chat_id: int, user_id: int, now: datetime,
+                today: date, *, by_password: bool = False) -> service.Grabbed | DomainError:
+    board = red_packets.board
+    refusal = board.refusal(packet_id, user_id)
     if refusal is not None:
         return refusal
     try:
@@ -101,34 +104,34 @@ async def _grab(app: App, packet_id: int, chat_id: int, user_id: int, now: datet
             service.GRAB_OP, service.GrabRequest(packet_id, chat_id, user_id, now, today, by_password))
     except rules.GrabRefused as refused:
         outcome = refused
-    app.packets.record(packet_id, user_id, outcome)
+    board.record(packet_id, user_id, outcome)
     if isinstance(outcome, service.Grabbed):
-        packets.schedule_refresh(app, packet_id)
+        packets.schedule_refresh(app, red_packets, packet_id)
     return outcome
 
 
 async def grab_button(
-    query: CallbackQuery, callback_data: GrabCb, app: App, out: Outbox, _: Translator, profile: Profile,
-    now: datetime, today: date,
+    query: CallbackQuery, callback_data: GrabCb, app: App, red_packets: RedPackets, out: Outbox, _: Translator,
+    profile: Profile, now: datetime, today: date,
 ) -> None:
     if query.message is None or query.message.chat.type not in GROUP_TYPES:
         out.popup(_("rp-no-such-packet"))
         return
-    outcome = await _grab(app, callback_data.id, query.message.chat.id, profile.id, now, today)
+    outcome = await _grab(app, red_packets, callback_data.id, query.message.chat.id, profile.id, now, today)
     text, alert = _grab_popup(_, outcome)
     out.popup(text, alert=alert)
     chat_id, message_id = query.message.chat.id, query.message.message_id
-    if app.packets.needs_adoption(callback_data.id, message_id):  # a copy whose post timed out, or an orphan
-        out.after_commit(lambda: packets.adopt(app, callback_data.id, chat_id, message_id))
+    if red_packets.board.needs_adoption(callback_data.id, message_id):  # a copy whose post timed out, or an orphan
+        out.after_commit(lambda: packets.adopt(app, red_packets, callback_data.id, chat_id, message_id))
 
 
 class PacketPassword(Filter):
     """A group message that is the password of one of the group's open password packets."""
 
-    async def __call__(self, message: Message, app: App) -> bool | dict[str, Any]:
-        if message.chat.type not in GROUP_TYPES or not message.text:
-            return False
-        packet_ids = app.packets.password_packets(message.chat.id, message.text)
+    async def __call__(self, message: Message, red_packets: RedPackets) -> bool | dict[str, Any]:
+        if message.chat.type not in GROUP_TYPES or not message.text or is_checkin_word(message.text):
+            return False  # the check-in words always check in, whatever an older packet's password
+        packet_ids = red_packets.board.password_packets(message.chat.id, message.text)
         return {"packet_ids": packet_ids} if packet_ids else False
 
 
@@ -146,12 +149,12 @@ def _grab_line(group_: Translator, items: list[tuple[str, service.Grabbed | Doma
 
 
 async def password_grab(
-    message: Message, packet_ids: list[int], app: App, out: Outbox, group_: Translator, profile: Profile,
-    now: datetime, today: date,
+    message: Message, packet_ids: list[int], app: App, red_packets: RedPackets, out: Outbox, group_: Translator,
+    profile: Profile, now: datetime, today: date,
 ) -> None:
     # Several open packets may share a password: the oldest one this member has not grabbed yet.
     for packet_id in packet_ids:
-        outcome = await _grab(app, packet_id, message.chat.id, profile.id, now, today, by_password=True)
+        outcome = await _grab(app, red_packets, packet_id, message.chat.id, profile.id, now, today, by_password=True)
         if not isinstance(outcome, rules.AlreadyGrabbed | rules.AllGone | rules.Expired):
             break
     # Typing the password again, or after the packets are gone, does nothing more.
@@ -214,10 +217,10 @@ async def schedule_command(
         _reply(out, message, lines(_("rps-list", count=len(rows)), *(rows_ or [_("rps-none")]), more))
         return
     if action == "cancel":
-        if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 9:
+        schedule_id = parse_id(parts[1]) if len(parts) == 2 else None
+        if schedule_id is None:
             _reply(out, message, _("rps-usage"))
             return
-        schedule_id = int(parts[1])
         if not await service.cancel_schedule(session, schedule_id, group.chat_id):
             _reply(out, message, _("rps-unknown", id=schedule_id))
             return

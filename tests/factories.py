@@ -102,7 +102,7 @@ async def fund_budget(h: Harness, points: int) -> None:
 
 async def ready_for_packets(h: Harness, budget: int = 1000) -> None:
     """A registered group, a shop budget and seeded red-packet splits."""
-    h.app.rng = random.Random(42)
+    h.red_packets.rng = random.Random(42)
     await h.setup_group()
     if budget:
         await fund_budget(h, budget)

@@ -25,9 +25,11 @@ from bot.config import load_settings
 from bot.emulator import BotAPIEmulator
 from bot.emulator.session import IN_PROCESS_BASE, EmulatorSession
 from bot.factory import create_app, create_bot, create_dispatcher, running
+from bot.features import FeatureStates, create_states
 from bot.limiter import RateLimiter
 from bot.texts import Texts
 from bot.views.checkin import CheckinCb
+from bot.views.redpackets import RedPackets
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -44,6 +46,12 @@ class Harness:
     clock: ManualClock
     owner: Any
     group: Any
+    states: FeatureStates
+
+    @property
+    def red_packets(self) -> RedPackets:
+        state: RedPackets = self.states["red_packets"]
+        return state
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.dp.feed_raw_update(self.bot, update)
@@ -51,12 +59,12 @@ class Harness:
     async def feed_after_restart(self, update: dict[str, Any]) -> None:
         """Feed ``update`` to a fresh dispatcher, as a restarted bot receives an update delivered again:
         its memory of seen update ids is gone, so only the database can tell it is a copy."""
-        await create_dispatcher(self.app).feed_raw_update(self.bot, update)
+        await create_dispatcher(self.app, self.states).feed_raw_update(self.bot, update)
 
     async def settle(self) -> None:
         """Deliver coalesced group messages now."""
         await self.app.coalescer.flush()
-        await self.app.debouncer.flush()
+        await self.red_packets.debouncer.flush()
 
     async def say(self, user: Any, text: str, chat: Any = None) -> dict[str, Any]:
         update = self.emu.user_sends(user, text, chat=chat)
@@ -108,10 +116,11 @@ async def harness(db_url: str, *, language: str = "en", limits: bool = False, ht
                                                   private_per_second=10_000.0, private_burst=10_000)
         bot = create_bot(settings, TOKEN, limiter=limiter, session=None if http else EmulatorSession(emu))
         app = create_app(settings, bot, clock=clock, texts=shared_texts())
-        dp = create_dispatcher(app)
+        states = create_states(app)
+        dp = create_dispatcher(app, states)
         try:
-            async with running(app, bot, scheduler=False, menus=menus):
-                yield Harness(emu, app, bot, dp, clock, owner, group)
+            async with running(app, bot, states, scheduler=False, menus=menus):
+                yield Harness(emu, app, bot, dp, clock, owner, group, states)
         finally:
             await bot.session.close()
 

@@ -27,7 +27,7 @@ help-cmd-checkin_config = /checkin_config base=5 streak7=20 post=09:00 — check
 help-cmd-checkin_post = /checkin_post — post the check-in button now
 help-cmd-gate = /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — entry thresholds
 help-cmd-welcome = /welcome TEXT with {"{"}name{"}"} | gift=50 | reset | off — welcome message and gift
-help-cmd-invite = /invite [name] — a join-request invite link; /invites [name] — links and who they brought
+help-cmd-invite = /invite [name] — a join-request invite link; /invite revoke NAME — stop one; /invites [name] — links and who they brought
 help-cmd-settings = /settings — this group's settings
 help-cmd-redpacket_schedule = /redpacket_schedule daily HH:MM TOTAL SHARES | list | cancel ID — scheduled red packets from the shop budget
 help-heading-anywhere = <b>Anywhere</b>
@@ -209,7 +209,9 @@ rp-error-too-big = That is too big: at most { $max_shares } shares and { $max_to
 rp-error-option = I do not know the option “{ $option }”.
 rp-error-expiry = Expiry “{ $value }” is not valid: use minutes, hours or days, from 1m to 7d (e.g. 30m, 12h, 2d).
 rp-error-password = The password must be 1 to { $max } characters and must not start with /.
+rp-error-password-collides = The password “{ $password }” is a check-in word: typing it must check people in, so it cannot open a packet. Choose another password.
 rp-error-schedule = “{ $value }” is not a valid schedule.
+rp-error-options-too-long = These options are too long to keep with a schedule (at most { $max } characters in all): use a shorter password or segment.
 rp-budget-short = The shop budget has { $balance } points, not enough for { $total }. An owner can top it up with <code>/budget add POINTS</code>.
 rp-balance-short = You have { $balance } points, not enough for a { $total }-point packet.
 rp-too-many-open = You already have { $max } red packets open in this group; wait until one is grabbed or expires.
@@ -335,11 +337,20 @@ welcome-usage =
     /welcome reset — the default text; /welcome off — default text and no gift
 welcome-bad-gift = The gift must be a whole number of points from 0 to { $max }.
 welcome-too-long = The welcome text may be at most { $max } characters.
+welcome-keyword-alone = /welcome { $word } takes nothing after it. Nothing was changed.
+welcome-too-many-names = A welcome text may use {"{"}name{"}"} at most { $max } times. Nothing was changed.
 welcome-saved = ✅ Saved. { $summary }
 invite-created = 🔗 Invite link ({ $name }): { $link }
     People who use it send a join request; I check the entry thresholds.
 invite-unnamed = unnamed
 invite-bad-name = The link name may be at most 32 characters.
+invite-revoke-usage = Usage: /invite revoke NAME (or the link itself): the link stops working and leaves /invites.
+invite-revoke-unknown = This group has no invite link called "{ $name }". /invites lists them.
+invite-revoked = 🔗 Revoked: "{ $name }" ({ $count } { $count ->
+        [one] link
+       *[other] links
+    }) no longer lets anyone ask to join, and is off /invites.
+invite-revoke-failed = I couldn't revoke the link. I need the admin right "Invite users via link". Nothing was changed.
 invite-failed = I couldn't create an invite link. I need the admin right "Invite users via link".
 invites-list = <b>Invite links</b>
 invites-row = • { $name }: { $link } — { $requests } { $requests ->
@@ -363,6 +374,7 @@ unban-usage = Usage: /unban 123456789, or reply to the person's message with /un
 unban-not-banned = { $name } ({ $id }) is not banned.
 unban-done = ✅ { $name } ({ $id }) is no longer banned and may ask to join again.
 allow-usage = Usage: /allow 123456789 (or @username, or as a reply), /allow remove 123456789, /allow list
+allow-not-a-bot = Bots cannot join shop groups, so they cannot be on the allow-list.
 allow-added = { $name } ({ $id }) is on the allow-list.
 allow-already = { $name } ({ $id }) was already on the allow-list.
 allow-removed = { $name } ({ $id }) is off the allow-list.
@@ -417,6 +429,7 @@ orders-problem-duplicate = the order id "{ $value }" appears twice in the file
 orders-problem-amount = the amount "{ $value }" is not a positive number with at most two decimals
 orders-problem-currency = the currency "{ $value }" is not a three-letter code such as CNY
 orders-problem-paid-at = the payment time "{ $value }" is not a date (2026-03-01) or a date and time (2026-03-01 14:30)
+orders-problem-paid-at-range = the payment time "{ $value }" is not between the years 2000 and 2099
 orders-problem-check = the check value is empty or longer than 64 characters
 orders-problem-too-many = more than { $value } orders in one file
 orders-problem-empty = the file has no orders

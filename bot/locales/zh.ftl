@@ -27,7 +27,7 @@ help-cmd-checkin_config = /checkin_config base=5 streak7=20 post=09:00 — 签�
 help-cmd-checkin_post = /checkin_post — 立即发布签到按钮
 help-cmd-gate = /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — 入群门槛
 help-cmd-welcome = /welcome 欢迎语（{"{"}name{"}"} 为新成员名字）| gift=50 | reset | off — 进群欢迎和进群福利
-help-cmd-invite = /invite [名称] — 创建需审核的邀请链接；/invites [名称] — 各链接带来了谁
+help-cmd-invite = /invite [名称] — 创建需审核的邀请链接；/invite revoke 名称 — 撤销链接；/invites [名称] — 各链接带来了谁
 help-cmd-settings = /settings — 本群设置
 help-cmd-redpacket_schedule = /redpacket_schedule daily HH:MM 总积分 份数 | list | cancel 编号 — 用店铺预算定时发红包
 help-heading-anywhere = <b>任何地方</b>
@@ -188,7 +188,9 @@ rp-error-too-big = 太大了：每个红包最多 { $max_shares } 份、{ $max_t
 rp-error-option = 不认识的选项“{ $option }”。
 rp-error-expiry = 有效期“{ $value }”无效：请用分钟、小时或天，1m 到 7d（例如 30m、12h、2d）。
 rp-error-password = 口令长度为 1 到 { $max } 个字符，且不能以 / 开头。
+rp-error-password-collides = 口令“{ $password }”是签到用语：发送它应当签到，不能用来领红包。请换一个口令。
 rp-error-schedule = “{ $value }”不是有效的定时设置。
+rp-error-options-too-long = 这些选项太长，无法保存到定时红包（总共最多 { $max } 个字符）：请使用更短的口令或人群。
 rp-budget-short = 店铺预算只有 { $balance } 积分，不够 { $total }。店主可以用 <code>/budget add 积分</code> 充值。
 rp-balance-short = 你有 { $balance } 积分，不够发 { $total } 积分的红包。
 rp-too-many-open = 你在本群已有 { $max } 个未领完的红包，请等其中一个被抢完或过期后再发。
@@ -290,11 +292,17 @@ welcome-usage =
     /welcome reset — 恢复默认欢迎语；/welcome off — 默认欢迎语且不送积分
 welcome-bad-gift = 进群福利须为 0 到 { $max } 的整数积分。
 welcome-too-long = 欢迎语最多 { $max } 个字符。
+welcome-keyword-alone = /welcome { $word } 后面不能再跟内容。未做任何更改。
+welcome-too-many-names = 欢迎语中 {"{"}name{"}"} 最多出现 { $max } 次。未做任何更改。
 welcome-saved = ✅ 已保存。{ $summary }
 invite-created = 🔗 邀请链接（{ $name }）：{ $link }
     通过该链接申请入群的人，会由我检查入群门槛。
 invite-unnamed = 未命名
 invite-bad-name = 链接名称最多 32 个字符。
+invite-revoke-usage = 用法：/invite revoke 名称（或链接本身）：该链接失效，并从 /invites 中移除。
+invite-revoke-unknown = 本群没有名为“{ $name }”的邀请链接。/invites 可查看全部链接。
+invite-revoked = 🔗 已撤销：“{ $name }”（{ $count } 个链接）不能再用来申请入群，并已从 /invites 中移除。
+invite-revoke-failed = 无法撤销该链接：我需要管理员权限“通过链接邀请用户”。未做任何更改。
 invite-failed = 无法创建邀请链接。我需要“通过链接邀请用户”的管理员权限。
 invites-list = <b>邀请链接</b>
 invites-row = • { $name }：{ $link } — { $requests } 个申请，{ $joined } 人入群
@@ -315,6 +323,7 @@ unban-usage = 用法：/unban 123456789，或回复某人的消息发送 /unban�
 unban-not-banned = { $name }（{ $id }）没有被拉黑。
 unban-done = ✅ 已解除 { $name }（{ $id }）的拉黑，可以重新申请入群。
 allow-usage = 用法：/allow 123456789（或 @用户名，或回复消息），/allow remove 123456789，/allow list
+allow-not-a-bot = 机器人不能加入店铺群，因此不能加入白名单。
 allow-added = 已将 { $name }（{ $id }）加入白名单。
 allow-already = { $name }（{ $id }）已在白名单上。
 allow-removed = 已将 { $name }（{ $id }）移出白名单。
@@ -363,6 +372,7 @@ orders-problem-duplicate = 订单号“{ $value }”在文件中出现了两次
 orders-problem-amount = 金额“{ $value }”不是最多两位小数的正数
 orders-problem-currency = 币种“{ $value }”不是 CNY 这样的三位字母代码
 orders-problem-paid-at = 付款时间“{ $value }”不是日期（2026-03-01）或日期时间（2026-03-01 14:30）
+orders-problem-paid-at-range = 付款时间“{ $value }”不在 2000 年到 2099 年之间
 orders-problem-check = 校验值为空或超过 64 个字符
 orders-problem-too-many = 单个文件超过 { $value } 条订单
 orders-problem-empty = 文件中没有订单

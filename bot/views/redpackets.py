@@ -1,28 +1,35 @@
 """Red packets on screen: the packet message, its button, its debounced progress edits, and the
 in-memory board that answers "all gone" / "already grabbed" without touching the database.
 
-Shared by the handlers and the scheduler jobs (which post scheduled drops and expiry notes).
+Shared by the handlers and the scheduler jobs (which post scheduled drops and expiry notes). The
+feature's own state (:class:`RedPackets`: board, debouncer, random source) is created once per
+process by the factory and injected on its own — as ``red_packets`` into handlers and into the jobs
+that ask for it — never carried by the app.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
 
 from bot.limiter import never_sent
 from bot.services import redpackets as service
 from bot.texts import LIST_NAME, Translator, language_for, lines, shorten
 from games import redpacket as rules
 from games.errors import DomainError
+from games.inputs import MAX_INT32
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -34,7 +41,8 @@ GRABBER_NAME = 24  # names in the final list are cut ("…"): 30 rows always fit
 
 
 class GrabCb(CallbackData, prefix="rp"):
-    id: int
+    # Range-checked: forged data beyond the column's range is a stale button, not an overflow.
+    id: int = Field(ge=1, le=MAX_INT32)
 
 
 def packet_keyboard(_: Translator, packet_id: int) -> InlineKeyboardMarkup:
@@ -190,6 +198,29 @@ class Debouncer:
         await self.flush()
 
 
+@dataclass
+class RedPackets:
+    """The red-packet feature's state in one process, injected as ``red_packets``."""
+
+    board: PacketBoard = field(default_factory=PacketBoard)
+    debouncer: Debouncer = field(default_factory=Debouncer)
+    # Splits: a cryptographically secure source in production, seeded in tests.
+    rng: rules.RandomSource = field(default_factory=secrets.SystemRandom)
+
+    async def start(self, app: App) -> None:
+        await self.board.load(app)
+
+    async def close(self) -> None:
+        await self.debouncer.close()
+
+    async def chat_moved(self, app: App, old_chat_id: int, new_chat_id: int, reposts: list[int]) -> None:
+        """A group became a supergroup: its password packets follow it, its open packets are
+        posted again there (bot/views/migration.py)."""
+        self.board.move_chat(old_chat_id, new_chat_id)
+        for packet_id in reposts:
+            await post(app, self, packet_id)
+
+
 # ---- rendering ---------------------------------------------------------------------------------
 
 def _local(app: App, moment: datetime) -> str:
@@ -238,7 +269,7 @@ def wants_button(packet: object) -> bool:
     return getattr(packet, "status", None) == service.OPEN and not getattr(packet, "password", None)
 
 
-async def post(app: App, packet_id: int) -> None:
+async def post(app: App, red_packets: RedPackets, packet_id: int) -> None:
     """Send the packet message into its group and remember its id (for the progress edits)."""
     async with app.db.reader() as session:
         packet_view = await service.view(session, packet_id)
@@ -247,7 +278,7 @@ async def post(app: App, packet_id: int) -> None:
     packet = packet_view.packet
     _ = group_translator(app, packet.chat_id)
     if packet.password and packet.status == service.OPEN:
-        app.packets.add_password(packet.chat_id, packet.password, packet_id)
+        red_packets.board.add_password(packet.chat_id, packet.password, packet_id)
     markup = packet_keyboard(_, packet_id) if wants_button(packet) else None
     group = app.directory.group(packet.chat_id)
     failed: list[TelegramAPIError] = []
@@ -256,7 +287,7 @@ async def post(app: App, packet_id: int) -> None:
     if message is not None:
         async with app.db.session() as session:
             await service.set_message(session, packet_id, message.message_id)
-        app.packets.remember_message(packet_id, message.message_id)
+        red_packets.board.remember_message(packet_id, message.message_id)
         return
     if any(isinstance(exc, TelegramNetworkError | TelegramServerError) and not _surely_lost(exc) for exc in failed):
         # Not repeated after a timeout (bot.limiter): if this one arrived although the call failed,
@@ -268,7 +299,7 @@ async def post(app: App, packet_id: int) -> None:
     async with app.db.session() as session:
         refund = await service.withdraw(session, packet_id, app.clock.now())
     if refund is not None:
-        app.packets.close(packet_id, rules.Expired())
+        red_packets.board.close(packet_id, rules.Expired())
         log.warning("red packet %s could not be posted in %s; %s points refunded", packet_id, packet.chat_id, refund)
 
 
@@ -277,7 +308,7 @@ def _surely_lost(exc: TelegramAPIError) -> bool:
     return isinstance(exc, TelegramNetworkError) and never_sent(exc)
 
 
-async def adopt(app: App, packet_id: int, chat_id: int, message_id: int) -> None:
+async def adopt(app: App, red_packets: RedPackets, packet_id: int, chat_id: int, message_id: int) -> None:
     """A button was pressed on ``message_id`` for ``packet_id``. If the packet has no message on
     record, its post timed out but did arrive: this is it (recorded, then kept up to date). If it
     has another one, this is an orphan copy (a post repeated after a timeout, before this
@@ -286,10 +317,10 @@ async def adopt(app: App, packet_id: int, chat_id: int, message_id: int) -> None
         recorded = await service.claim_message(session, packet_id, chat_id, message_id)
     if recorded is None:
         return
-    app.packets.remember_message(packet_id, recorded)
+    red_packets.board.remember_message(packet_id, recorded)
     if recorded == message_id:
         log.info("red packet %s: adopted message %s (its post had timed out)", packet_id, message_id)
-        schedule_refresh(app, packet_id)
+        schedule_refresh(app, red_packets, packet_id)
         return
     log.warning("red packet %s: removing orphan copy %s (the packet is message %s)", packet_id, message_id, recorded)
     if not await app.sender.delete(chat_id, message_id):
@@ -308,5 +339,5 @@ async def refresh(app: App, packet_id: int) -> None:
     await app.sender.edit_text(packet.chat_id, packet.message_id, render(app, _, packet_view), reply_markup=markup)
 
 
-def schedule_refresh(app: App, packet_id: int) -> None:
-    app.debouncer.request(("rp", packet_id), lambda: refresh(app, packet_id))
+def schedule_refresh(app: App, red_packets: RedPackets, packet_id: int) -> None:
+    red_packets.debouncer.request(("rp", packet_id), lambda: refresh(app, packet_id))

@@ -95,7 +95,12 @@ def test_unreachable_bot_api_is_one_line(sqlite_env: Path, monkeypatch: pytest.M
         port = probe.getsockname()[1]
     monkeypatch.setenv("BOT_TOKEN", "123:abc")
     monkeypatch.setenv("TELEGRAM_API_URL", f"http://127.0.0.1:{port}")
+    from bot.limiter import RateLimitMiddleware
+
+    retries: list[int] = []
+    monkeypatch.setattr(RateLimitMiddleware, "backoff", lambda self, attempt: retries.append(attempt) or 0.01)
     assert main(["run"]) == 2
+    assert retries  # it tried again before giving up (the waits are shortened here)
     err = capsys.readouterr().err.strip()
     assert err.startswith("regulars: Setting TELEGRAM_API_URL: cannot reach") and "\n" not in err
 

@@ -144,8 +144,8 @@ async def test_a_red_packet_stampede_over_polling_stays_within_telegram_limits(d
     from bot.services.redpackets import accounting
 
     async with polling(db_url) as h:
-        h.app.rng = random.Random(11)
-        h.app.debouncer.first_delay = 0.2
+        h.red_packets.rng = random.Random(11)
+        h.red_packets.debouncer.first_delay = 0.2
         await _setup(h)
         h.emu.user_sends(h.owner, "/budget add 1000")
         await h.emu.wait_sent(h.owner.id, 1)

@@ -24,9 +24,9 @@ from bot.commands import (
     PRIVATE_COMMANDS,
     Audience,
 )
+from bot.features import create_routers
 from bot.texts import LANGUAGES, Texts
 from games.types import Role
-from handlers import get_routers
 from tests.harness import Harness, harness
 
 
@@ -46,7 +46,7 @@ def _commands_of(router: Router) -> set[str]:
 
 def test_every_command_a_handler_registers_is_declared_and_every_declared_one_is_handled() -> None:
     handled: set[str] = set()
-    for router in get_routers():
+    for router in create_routers():
         handled |= _commands_of(router)
     assert handled - set(BY_NAME) == set(), "declare these in bot/commands.py"
     assert set(BY_NAME) - handled == set(), "declared but no handler"

@@ -233,7 +233,7 @@ async def test_the_emulator_window_runs_from_the_request_date(h: Harness) -> Non
 # ---- point 10: no duplicate posts from retries -----------------------------------------------------
 
 async def test_a_packet_post_that_timed_out_is_posted_once_and_adopted(h: Harness) -> None:
-    h.app.rng = random.Random(7)
+    h.red_packets.rng = random.Random(7)
     await h.setup_group()
     await h.say(h.owner, "/budget add 500")
     before = len(h.emu.sent(h.group.id))
@@ -255,7 +255,7 @@ async def test_a_packet_post_that_timed_out_is_posted_once_and_adopted(h: Harnes
 
 
 async def test_an_orphan_copy_of_a_packet_is_removed_when_pressed(h: Harness) -> None:
-    h.app.rng = random.Random(7)
+    h.red_packets.rng = random.Random(7)
     await h.setup_group()
     await h.say(h.owner, "/budget add 500")
     await h.say(h.owner, "/redpacket 30 3", chat=h.group)

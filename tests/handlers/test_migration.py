@@ -21,11 +21,12 @@ from bot.db.models import (
     RedPacket,
     RedPacketSchedule,
 )
+from bot.features import schedules
 from bot.services import ledger
 from bot.views.migration import follow
-from scheduler.jobs.checkin import post_checkin
+from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
 from scheduler.jobs.redpackets import drop_packet
-from scheduler.setup import SchedulerRuntime, checkin_post_job_id
+from scheduler.setup import SchedulerRuntime
 from tests.harness import Harness
 
 
@@ -73,7 +74,7 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
     basic, ann, _ben = await basic_shop(h)
     before = await rows_of(h, basic.id)
     assert before["groups"] == 1 and before["checkins"] == 2 and before["schedules"] == 1
-    runtime = SchedulerRuntime(h.app)
+    runtime = SchedulerRuntime(h.app, schedules(), h.states)
     scheduler = runtime.scheduler
     scheduler.start(paused=True)
     try:
@@ -119,7 +120,7 @@ async def test_service_messages_move_every_setting_once(h: Harness, new_first: b
         await h.feed(update)
     await h.settle()
     assert len(h.emu.sent()) == sent_now > sent_before
-    assert await follow(h.app, basic.id, new.id) is False
+    assert await follow(h.app, h.states["migrations"], basic.id, new.id) is False
     async with h.app.db.reader() as session:
         assert (await session.execute(select(func.count()).select_from(ChatMigration))).scalar_one() == 1
 
@@ -153,12 +154,12 @@ async def test_a_400_on_the_daily_post_moves_the_group_and_posts_in_the_supergro
 
 
 async def test_a_400_on_a_scheduled_drop_posts_it_in_the_supergroup_with_one_debit(h: Harness) -> None:
-    h.app.rng = random.Random(5)
+    h.red_packets.rng = random.Random(5)
     basic, ann, _ben = await basic_shop(h)
     new = h.emu.upgrade_to_supergroup(basic, notify=False)
     h.clock.advance(timedelta(minutes=60))  # 10:00 shop time
-    assert await drop_packet(h.app, 1) is True
-    assert await drop_packet(h.app, 1) is False
+    assert await drop_packet(h.app, 1, red_packets=h.red_packets) is True
+    assert await drop_packet(h.app, 1, red_packets=h.red_packets) is False
     posts = [m for m in h.emu.sent(new.id) if m.button_labels() == ["🧧 Grab"]]
     assert len(posts) == 1
     assert not [m for m in h.emu.sent(basic.id) if "Red packet" in (m.text or "")]
@@ -188,7 +189,7 @@ async def test_a_400_on_a_coalesced_reply_resends_it_to_the_supergroup(h: Harnes
 
 
 async def test_open_packets_are_posted_again_in_the_supergroup(h: Harness) -> None:
-    h.app.rng = random.Random(6)
+    h.red_packets.rng = random.Random(6)
     basic, ann, _ben = await basic_shop(h)
     await h.say(h.owner, "/redpacket 50 5", chat=basic)
     old_post = h.emu.sent(basic.id)[-1]
@@ -207,13 +208,13 @@ async def test_open_packets_are_posted_again_in_the_supergroup(h: Harness) -> No
 
 
 async def test_a_packet_that_cannot_be_posted_gives_the_budget_back(h: Harness) -> None:
-    h.app.rng = random.Random(7)
+    h.red_packets.rng = random.Random(7)
     await h.setup_group()
     await h.say(h.owner, "/budget add 300")
     await h.say(h.owner, "/redpacket_schedule daily 10:00 100 5", chat=h.group)
     h.group.bot_status = "kicked"  # removed from the group without the bot noticing
     h.clock.advance(timedelta(minutes=60))
-    await drop_packet(h.app, 1)
+    await drop_packet(h.app, 1, red_packets=h.red_packets)
     async with h.app.db.reader() as session:
         assert await ledger.balance_of(session, ledger.SHOP_ACCOUNT) == 300
         packet = (await session.execute(select(RedPacket))).scalars().one()

@@ -7,14 +7,14 @@ import asyncio
 
 from sqlalchemy import text
 
+from bot.features import create_routers
 from bot.middlewares import DB_FLAG, READS_ONLY
-from handlers import get_routers
 from tests.harness import Harness
 
 
 def test_read_only_commands_are_flagged() -> None:
     flagged = {handler.callback.__name__
-               for router in get_routers() for handler in router.message.handlers
+               for router in create_routers() for handler in router.message.handlers
                if handler.flags.get(DB_FLAG) == READS_ONLY[DB_FLAG]}
     assert {"segment_command", "audit_command", "invites_command", "settings_command"} <= flagged
 

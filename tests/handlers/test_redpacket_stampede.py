@@ -17,7 +17,7 @@ from tests.harness import Harness
 
 @pytest.mark.slow
 async def test_a_thousand_concurrent_grabs_on_a_hundred_shares(h: Harness) -> None:
-    h.app.rng = random.Random(9)
+    h.red_packets.rng = random.Random(9)
     await h.setup_group()
     await h.say(h.owner, "/budget add 10000")
     await h.say(h.owner, "/redpacket 5000 100", chat=h.group)

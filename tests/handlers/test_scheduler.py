@@ -7,16 +7,17 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.factory import create_app, create_bot, create_dispatcher, running
-from scheduler.jobs.checkin import post_checkin
+from bot.features import create_states, schedules
+from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
 from scheduler.jobs.gate import sweep_join_requests
-from scheduler.jobs.redpackets import drop_packet
-from scheduler.setup import SchedulerRuntime, checkin_post_job_id, drop_job_id
+from scheduler.jobs.redpackets import drop_job_id, drop_packet
+from scheduler.setup import SchedulerRuntime
 from tests.harness import Harness, harness, wait_for
 
 
 async def test_config_schedules_reschedules_and_removes_the_daily_post(db_url: str) -> None:
     async with harness(db_url) as h:
-        runtime = SchedulerRuntime(h.app)
+        runtime = SchedulerRuntime(h.app, schedules(), h.states)
         scheduler = runtime.scheduler
         scheduler.start(paused=True)
         try:
@@ -58,9 +59,10 @@ async def test_jobs_are_rebuilt_from_the_database_at_start(db_url: str) -> None:
         # A fresh process (same database): start-up registers the job again.
         bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
         app = create_app(settings, bot, clock=clock)
-        create_dispatcher(app)
+        states = create_states(app)
+        create_dispatcher(app, states)
         try:
-            async with running(app, bot) as runtime:
+            async with running(app, bot, states) as runtime:
                 assert runtime is not None
                 job = runtime.scheduler.get_job(checkin_post_job_id(h.group.id))
                 assert job is not None and "minute='15'" in str(job.trigger)
@@ -76,8 +78,8 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
     from bot.db.models import RedPacket
     from bot.services import ledger
     async with harness(db_url, http=True) as h:  # a restart: a second bot from the settings
-        h.app.rng = random.Random(3)
-        runtime = SchedulerRuntime(h.app)
+        h.red_packets.rng = random.Random(3)
+        runtime = SchedulerRuntime(h.app, schedules(), h.states)
         scheduler = runtime.scheduler
         scheduler.start(paused=True)
         try:
@@ -99,24 +101,25 @@ async def test_red_packet_drops_are_scheduled_made_once_and_caught_up_after_a_re
             runtime.shutdown()
         # 09:31: the drop fires (twice: a restart, a second replica) and is made once.
         h.clock.advance(timedelta(minutes=31))
-        assert await drop_packet(h.app, 1) is True
-        assert await drop_packet(h.app, 1) is False
+        assert await drop_packet(h.app, 1, red_packets=h.red_packets) is True
+        assert await drop_packet(h.app, 1, red_packets=h.red_packets) is False
         posts = [m for m in h.emu.sent(h.group.id) if "Red packet" in (m.text or "")]
         assert len(posts) == 1 and posts[0].button_labels() == ["🧧 Grab"]
         # The next day the bot is down at 09:30 and back at 10:00; it also missed yesterday's expiry.
         h.clock.advance(timedelta(days=1, minutes=29))
         bot = create_bot(h.app.settings, h.app.settings.bot_token.get_secret_value())  # type: ignore[union-attr]
         app = create_app(h.app.settings, bot, clock=h.clock)
-        app.rng = random.Random(4)
-        create_dispatcher(app)
+        states = create_states(app)
+        states["red_packets"].rng = random.Random(4)
+        create_dispatcher(app, states)
         try:
-            async with running(app, bot):
+            async with running(app, bot, states):
                 async with app.db.reader() as session:
                     rows = (await session.execute(select(RedPacket.status, RedPacket.refunded, RedPacket.message_id)
                                                   .order_by(RedPacket.id))).all()
                     budget = await ledger.balance_of(session, ledger.SHOP_ACCOUNT)
                     count = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
-                await app.debouncer.flush()
+                await states["red_packets"].debouncer.flush()
                 assert count == 2
                 assert rows[0][:2] == ("expired", 100) and rows[1][0] == "open" and rows[1][2] is not None
                 assert budget == 1000 - 100
@@ -134,9 +137,10 @@ async def test_a_daily_post_missed_while_down_is_made_at_start_once(db_url: str)
         for _ in range(2):  # two restarts: one post
             bot = create_bot(h.app.settings, h.app.settings.bot_token.get_secret_value())  # type: ignore[union-attr]
             app = create_app(h.app.settings, bot, clock=h.clock)
-            create_dispatcher(app)
+            states = create_states(app)
+            create_dispatcher(app, states)
             try:
-                async with running(app, bot):
+                async with running(app, bot, states):
                     pass
             finally:
                 await bot.session.close()
@@ -145,7 +149,7 @@ async def test_a_daily_post_missed_while_down_is_made_at_start_once(db_url: str)
 
 
 async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url: str) -> None:
-    from scheduler.setup import JOIN_SWEEP_ID
+    from scheduler.jobs.gate import JOIN_SWEEP_ID
 
     async with harness(db_url, http=True) as h:  # a restart: a second bot from the settings
         await h.setup_group()
@@ -159,9 +163,10 @@ async def test_start_up_reconciles_join_requests_and_schedules_the_sweep(db_url:
         settings = h.app.settings
         bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
         app = create_app(settings, bot, clock=h.clock)
-        create_dispatcher(app)
+        states = create_states(app)
+        create_dispatcher(app, states)
         try:
-            async with running(app, bot) as runtime:
+            async with running(app, bot, states) as runtime:
                 assert runtime is not None
                 job = runtime.scheduler.get_job(JOIN_SWEEP_ID)
                 assert job is not None and job.func_ref == "scheduler.jobs.gate:sweep_join_requests"
@@ -181,9 +186,10 @@ async def test_a_schedule_committed_by_a_process_without_a_scheduler_fires_in_th
         settings = h.app.settings
         bot = create_bot(settings, settings.bot_token.get_secret_value())  # type: ignore[union-attr]
         app = create_app(settings, bot, clock=h.clock)  # the one process that runs the scheduler
-        create_dispatcher(app)
+        states = create_states(app)
+        create_dispatcher(app, states)
         try:
-            async with running(app, bot, sync_every=0.2) as runtime:
+            async with running(app, bot, states, sync_every=0.2) as runtime:
                 assert runtime is not None
                 scheduler = runtime.scheduler
                 ids = (checkin_post_job_id(h.group.id), drop_job_id(1))
@@ -203,7 +209,7 @@ async def test_a_schedule_committed_by_a_process_without_a_scheduler_fires_in_th
                     return any(m.button_labels() == [label] for m in h.emu.sent(h.group.id))
 
                 await wait_for(lambda: posted("✅ Check in") and posted("🧧 Grab"), timeout=5)
-                await app.debouncer.flush()
+                await states["red_packets"].debouncer.flush()
                 # Changes committed elsewhere reach the scheduler too: a new time, a cancelled drop.
                 await h.say(h.owner, "/checkin_config post=20:05", chat=h.group)
                 await h.say(h.owner, "/redpacket_schedule cancel 1", chat=h.group)

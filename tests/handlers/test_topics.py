@@ -49,7 +49,7 @@ async def test_replies_go_to_the_topic_the_command_came_from(h: Harness) -> None
 
 
 async def test_own_posts_go_to_the_setup_topic_and_follow_a_new_setup(h: Harness) -> None:
-    h.app.rng = random.Random(8)
+    h.red_packets.rng = random.Random(8)
     checkin, chat = await forum(h)
     async with h.app.db.reader() as session:
         group = await session.get(Group, h.group.id)
@@ -67,7 +67,7 @@ async def test_own_posts_go_to_the_setup_topic_and_follow_a_new_setup(h: Harness
     await say_in(h, h.owner, "/redpacket 50 5", chat)
     await say_in(h, h.owner, "/redpacket_schedule daily 10:00 100 5", chat)
     h.clock.advance(timedelta(minutes=60))
-    assert await drop_packet(h.app, 1) is True
+    assert await drop_packet(h.app, 1, red_packets=h.red_packets) is True
     packets = [m for m in h.emu.sent(h.group.id) if m.button_labels() == ["🧧 Grab"]]
     assert [m.thread_id for m in packets] == [checkin, checkin]
     # A tap on a packet: the coalesced grab lines (if any) and edits stay with the packet's topic.

@@ -168,3 +168,38 @@ def test_services_import_no_aiogram(folder: str) -> None:
     for path in sorted((ROOT / folder).rglob("*.py")):
         wrong = sorted(n for n in _imports_of(path) if n.split(".")[0] == "aiogram")
         assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
+
+
+def test_the_app_holds_infrastructure_only() -> None:
+    """A feature's state (board, debouncer, random source, followers) is injected on its own."""
+    from dataclasses import fields
+
+    from bot.app import App
+
+    assert {f.name for f in fields(App)} == {"settings", "clock", "db", "texts", "sender", "coalescer",
+                                              "directory"}
+
+
+async def test_every_job_and_catch_up_gets_the_state_it_names() -> None:
+    """The registry's states cover every name a feature's jobs ask to be injected, and each job
+    function accepts them by keyword."""
+    import importlib
+    import inspect
+
+    from bot.features import FEATURES
+
+    state_names = {feature.state[0] for feature in FEATURES if feature.state is not None}
+    for feature in FEATURES:
+        if feature.schedule is None:
+            continue
+        assert set(feature.schedule.inject) <= state_names, feature.name
+        if feature.schedule.catch_up is not None:
+            params = inspect.signature(feature.schedule.catch_up).parameters
+            assert all(name in params for name in feature.schedule.inject), feature.name
+        module = importlib.import_module(f"scheduler.jobs.{feature.name}")
+        for name, function in inspect.getmembers(module, inspect.iscoroutinefunction):
+            if function.__module__ != module.__name__ or name in ("jobs", "catch_up"):
+                continue
+            params = inspect.signature(function).parameters
+            wanted = [p for p in params.values() if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is p.empty]
+            assert {p.name for p in wanted} <= state_names, f"{module.__name__}.{name}"

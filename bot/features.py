@@ -1,0 +1,113 @@
+"""The one registry of features: for each, its router (in dispatch order), its part of the
+schedule, and its state. Commands are declared in bot/commands.py and checked against the routers.
+
+A feature's state (the red packets' board, debouncer and random source; the migration follower)
+belongs to the feature: :func:`create_states` makes one of each per process, and it is injected
+on its own by name — into handlers as a Dispatcher keyword (``red_packets: RedPackets``), into
+jobs by the scheduler runtime (a job names what it needs in its ``JobSpec.inject``). ``App`` holds
+infrastructure only. A state may have ``start(app)`` (run at start-up), ``close()`` (at shut-down)
+and ``chat_moved(...)`` (told when a group becomes a supergroup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Router
+
+from bot.views.migration import ChatFollower, Migrations, follow
+from bot.views.redpackets import RedPackets
+from handlers import (
+    access,
+    checkin,
+    errors,
+    fallback,
+    gate,
+    membership,
+    migration,
+    moderation,
+    orders,
+    points,
+    redpackets,
+    staff,
+    start,
+)
+from scheduler.jobs import FeatureJobs
+from scheduler.jobs import checkin as checkin_jobs
+from scheduler.jobs import gate as gate_jobs
+from scheduler.jobs import redpackets as redpacket_jobs
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+FeatureStates = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    router: Callable[[], Router]
+    schedule: FeatureJobs | None = None
+    state: tuple[str, Callable[[], Any]] | None = None  # injected under this name
+
+
+# Dispatch order. Red packets first after errors: their taps are the stampede, and every router
+# before them costs each tap a pass. Their message handlers (three commands, and text equal to an
+# open packet's password in a group) cannot take anything meant for the others. Refusals (a command
+# its sender may not use, or sent in the wrong kind of chat) come before every other feature.
+FEATURES: tuple[Feature, ...] = (
+    Feature("errors", errors.create_router),
+    Feature("migration", migration.create_router, state=("migrations", Migrations)),
+    Feature("redpackets", redpackets.create_router, redpacket_jobs.SCHEDULE, state=("red_packets", RedPackets)),
+    Feature("access", access.create_router),
+    Feature("start", start.create_router),
+    Feature("staff", staff.create_router),
+    Feature("gate", gate.create_router, gate_jobs.SCHEDULE),
+    Feature("moderation", moderation.create_router),
+    Feature("orders", orders.create_router),
+    Feature("checkin", checkin.create_router, checkin_jobs.SCHEDULE),
+    Feature("points", points.create_router),
+    Feature("membership", membership.create_router),
+    Feature("fallback", fallback.create_router),
+)
+
+
+def create_routers() -> list[Router]:
+    """Fresh routers, one per feature, in dispatch order (several dispatchers may share a process)."""
+    return [feature.router() for feature in FEATURES]
+
+
+def schedules() -> list[FeatureJobs]:
+    return [feature.schedule for feature in FEATURES if feature.schedule is not None]
+
+
+def create_states(app: App) -> FeatureStates:
+    """One state per feature that has one, for this process; the migration follower learns who
+    keeps chats in memory, and the sender follows a migration it runs into through it."""
+    states: FeatureStates = {}
+    for feature in FEATURES:
+        if feature.state is not None:
+            name, factory = feature.state
+            states[name] = factory()
+    migrations: Migrations = states["migrations"]
+    migrations.followers = [state for state in states.values() if isinstance(state, ChatFollower)]
+
+    async def chat_migrated(old_chat_id: int, new_chat_id: int) -> None:
+        await follow(app, migrations, old_chat_id, new_chat_id)
+
+    app.sender.on_chat_migrated = chat_migrated
+    return states
+
+
+async def start_states(app: App, states: FeatureStates) -> None:
+    for state in states.values():
+        if hasattr(state, "start"):
+            await state.start(app)
+
+
+async def close_states(states: FeatureStates) -> None:
+    for state in states.values():
+        if hasattr(state, "close"):
+            await state.close()
