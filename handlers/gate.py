@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.directory import GroupInfo
+from bot.middlewares import READS_ONLY
 from bot.outbox import Outbox
 from bot.services import gate as gate_service
 from bot.services import groups as group_service
@@ -45,8 +46,9 @@ class AwaitingPassword(Filter):
         return {"join_request_id": request_id} if request_id is not None else False
 
 
-async def join_request(request: ChatJoinRequest, bot: Bot, app: App, session: AsyncSession, out: Outbox) -> None:
-    await gatekeeper.handle_request(app, bot, session, out, request)
+async def join_request(request: ChatJoinRequest, bot: Bot, app: App, out: Outbox) -> None:
+    # No session: the flow reads on snapshots and writes through the group committer.
+    await gatekeeper.handle_request(app, bot, out, request)
 
 
 async def password_answer(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
@@ -299,6 +301,6 @@ def create_router() -> Router:
     router.message.register(gate_command, Command("gate"), IsStaff(), in_group)
     router.message.register(welcome_command, Command("welcome"), IsStaff(), in_group)
     router.message.register(invite_command, Command("invite"), IsStaff(), in_group)
-    router.message.register(invites_command, Command("invites"), IsStaff(), in_group)
-    router.message.register(settings_command, Command("settings"), IsStaff(), in_group)
+    router.message.register(invites_command, Command("invites"), IsStaff(), in_group, flags=READS_ONLY)
+    router.message.register(settings_command, Command("settings"), IsStaff(), in_group, flags=READS_ONLY)
     return router

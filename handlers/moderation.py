@@ -11,6 +11,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.middlewares import READS_ONLY
 from bot.outbox import Outbox
 from bot.services import access, people
 from bot.services import groups as group_service
@@ -259,6 +260,6 @@ def create_router() -> Router:
     router.message.register(unban_command, Command("unban"), IsStaff())
     router.message.register(allow_command, Command("allow"), IsStaff())
     router.message.register(tag_command, Command("tag"), IsStaff())
-    router.message.register(segment_command, Command("segment"), IsStaff())
-    router.message.register(audit_command, Command("audit"), IsStaff())
+    router.message.register(segment_command, Command("segment"), IsStaff(), flags=READS_ONLY)
+    router.message.register(audit_command, Command("audit"), IsStaff(), flags=READS_ONLY)
     return router

@@ -288,6 +288,7 @@ class UserTag(SQLModel, table=True):
     """A staff tag on a customer (``tag:vip`` in segments)."""
 
     __tablename__ = "user_tags"
+    __table_args__ = (Index("ix_user_tags_tag_user_id", "tag", "user_id"),)
 
     user_id: int = Field(sa_column=_bigint(primary_key=True))
     tag: str = Field(sa_column=Column(String(32), primary_key=True))
@@ -324,6 +325,19 @@ class Order(SQLModel, table=True):
     user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     bound_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     imported_at: datetime = Field(sa_column=_utc())
+
+
+class OrderTotals(SQLModel, table=True):
+    """Per-customer summary of their linked orders, for segments (one indexed row per buyer, none for
+    a customer without orders). Kept by bot/services/orders.py in the transaction that binds or
+    re-imports an order; ``regulars doctor`` checks it against the orders."""
+
+    __tablename__ = "order_totals"
+    __table_args__ = (CheckConstraint("orders >= 1", name="orders_positive"),)
+
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    orders: int = Field(sa_column=Column(Integer, nullable=False))
+    last_paid_at: datetime = Field(sa_column=_utc())
 
 
 class BindFailure(SQLModel, table=True):
