@@ -17,20 +17,24 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views.lottery import Lottery
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
 from handlers import (
     access,
     checkin,
+    corrections,
     errors,
     fallback,
     gate,
+    lottery,
     membership,
     migration,
     moderation,
     orders,
     points,
     redpackets,
+    rewards,
     staff,
     start,
 )
@@ -64,6 +68,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("access", access.create_router),
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
+    # Before orders: a staff file captioned /reward codes is a code pool, not an orders CSV.
+    Feature("rewards", rewards.create_router),
+    Feature("lottery", lottery.create_router, state=("lottery", Lottery)),
+    Feature("corrections", corrections.create_router),
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),
     Feature("moderation", moderation.create_router),
     Feature("orders", orders.create_router),

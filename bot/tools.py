@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.config import Settings
@@ -58,6 +59,7 @@ async def doctor(url: str, out: TextIO) -> int:
             members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
             entries = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
             packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
+            spending_problems = await _spending(session, out)
     finally:
         await db.close()
     if not problems:
@@ -74,7 +76,34 @@ async def doctor(url: str, out: TextIO) -> int:
         print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
         for problem in packet_problems:
             print(f"  {problem}", file=out)
-    return 1 if problems or packet_problems else 0
+    return 1 if problems or packet_problems or spending_problems else 0
+
+
+async def _spending(session: AsyncSession, out: TextIO) -> int:
+    """The rewards shop and the lottery: stock = redeemed + left, codes handed out once, prize
+    stock consistent, and the ledger holds exactly what redemptions and draws moved."""
+    from bot.services import lottery, rewards
+
+    reward_problems = await rewards.accounting(session)
+    lottery_problems = await lottery.accounting(session)
+    n_rewards, n_redemptions, n_codes = await rewards.summary(session)
+    n_prizes, n_draws = await lottery.summary(session)
+    if not reward_problems:
+        print(f"rewards OK: {n_rewards} rewards, {n_redemptions} redemptions, {n_codes} codes; for each reward "
+              "stock = redeemed + left, every code handed out at most once and to the redemption that shows it, "
+              "the ledger took exactly what the redemptions cost", file=out)
+    else:
+        print(f"rewards FAILED: {len(reward_problems)} problem(s)", file=out)
+        for problem in reward_problems:
+            print(f"  {problem}", file=out)
+    if not lottery_problems:
+        print(f"lottery OK: {n_prizes} prizes, {n_draws} draws; each prize won = its draws, within its stock, "
+              "and the ledger moved exactly what the draws cost and paid", file=out)
+    else:
+        print(f"lottery FAILED: {len(lottery_problems)} problem(s)", file=out)
+        for problem in lottery_problems:
+            print(f"  {problem}", file=out)
+    return len(reward_problems) + len(lottery_problems)
 
 
 OPERATOR_ID = 0  # the audit log's actor for command-line actions
