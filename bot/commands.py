@@ -82,8 +82,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("top", _M, ANYWHERE, "help-cmd-top"),
     CommandSpec("redpacket", _M, GROUP, "help-cmd-redpacket"),
     CommandSpec("bind", _M, PRIVATE, "help-cmd-bind"),
-    CommandSpec("rewards", _M, ANYWHERE, "help-cmd-rewards"),
-    CommandSpec("draw", _M, ANYWHERE, "help-cmd-draw"),
+    CommandSpec("rewards", _M, PRIVATE, "help-cmd-rewards"),
+    CommandSpec("draw", _M, PRIVATE, "help-cmd-draw"),
     CommandSpec("help", _E, ANYWHERE, "help-cmd-help"),
     # Group tools: shown to group administrators, explained under "Staff tools".
     CommandSpec("setup", _S, GROUP, "help-cmd-setup"),
