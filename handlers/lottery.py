@@ -49,7 +49,9 @@ async def lottery_command(
     action = action.lower()
     rest = rest.strip()
     usage = _("lt-usage", max=rules.MAX_FREE)
-    if action == "":
+    if action in ("remove", "cost", "free") and not rest:
+        _reply(out, message, usage)
+    elif action == "":
         rows = await service.table(session)
         _reply(out, message, views.staff_table(_, rows, await service.settings(session)))
     elif action == "add":

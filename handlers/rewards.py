@@ -68,6 +68,9 @@ async def reward_command(
     if action in ("edit", "pause", "resume", "codes"):
         head, _sep, tail = rest.partition("|") if action == "edit" else (rest, "", "")
         target = _reward_id(head)
+        if not head.strip():
+            _reply(out, message, _("rw-usage"))
+            return
         if target is None:
             _reply(out, message, _("rw-bad-id", value=shorten(head.strip(), ECHO)) + "\n" + _("rw-usage"))
             return
