@@ -327,14 +327,14 @@ class RedeemOp:
                 .values(redeemed=REWARDS.c.redeemed + n))
             if rowcount(moved) != 1:
                 raise RuntimeError(f"reward {reward_id} changed under its lock")
-        for index, item, code in accepted:
+        debits = [ledger.Debit(item.user_id, int(rewards[item.reward_id].cost), Reason.REDEMPTION,
+                               redemption_key(ids[item.request_key]), ref_of(item.reward_id))
+                  for _index, item, _code in accepted]
+        balances = await ledger.bulk_debit(session, debits, accepted[0][1].now)
+        for (index, item, code), balance in zip(accepted, balances, strict=True):
             reward = rewards[item.reward_id]
-            rid = ids[item.request_key]
-            moved_points = await ledger.move(
-                session, user_id=item.user_id, amount=-reward.cost, reason=Reason.REDEMPTION,
-                key=redemption_key(rid), ref=ref_of(item.reward_id), now=item.now, check_key=False)
-            outcomes[index] = Redeemed(rid, item.reward_id, reward.name, reward.cost, code[1] if code else None,
-                                       moved_points.balance_after)
+            outcomes[index] = Redeemed(ids[item.request_key], item.reward_id, reward.name, int(reward.cost),
+                                       code[1] if code else None, balance)
 
 
 REDEEM_OP = RedeemOp()

@@ -82,7 +82,8 @@ async def test_redeem_with_confirmation_delivers_the_code_in_private_once(h: Har
     await h.say(ann, "/me")
     me = _last(h, ann)
     assert "My rewards" in (me.text or "") and "TEA-0001" in (me.text or "")
-    assert {b.get("callback_data") for b in me.buttons()} >= {RewardCb(action="shop").pack(), DrawCb(action="free").pack()}
+    buttons = {b.get("callback_data") for b in me.buttons()}
+    assert buttons >= {RewardCb(action="shop").pack(), DrawCb(action="free").pack()}
     # Staff see stock and redemptions.
     staff_view = await _owner_private(h, "/rewards")
     assert f"#{reward_id} Coupon ¥10" in staff_view and "redeemed 1" in staff_view and "1 codes left" in staff_view
@@ -141,8 +142,8 @@ async def test_free_draw_then_paid_draws_after_confirmation(h: Harness) -> None:
     h.states["lottery"].rng = random.Random(3)
     ann = member(h, "Ann")
     await _grant(h, ann, 30)
-    for line in ("/lottery add none | 90", "/lottery add 5 points | 10 | points=5", "/lottery add Tea set | 1 | stock=1",
-                 "/lottery cost 10"):
+    for line in ("/lottery add none | 90", "/lottery add 5 points | 10 | points=5",
+                 "/lottery add Tea set | 1 | stock=1", "/lottery cost 10"):
         await _owner_private(h, line)
     table = await _owner_private(h, "/lottery")
     assert "89.11%" in table and "paid draw: 10" in table
