@@ -20,6 +20,7 @@ from aiogram import Router
 from bot.views.lottery import Lottery
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
+from bot.views.rewards import Rewards
 from handlers import (
     access,
     checkin,
@@ -69,7 +70,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
     # Before orders: a staff file captioned /reward codes is a code pool, not an orders CSV.
-    Feature("rewards", rewards.create_router),
+    Feature("rewards", rewards.create_router, state=("rewards", Rewards)),
     Feature("lottery", lottery.create_router, state=("lottery", Lottery)),
     Feature("corrections", corrections.create_router),
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),

@@ -18,7 +18,7 @@ from bot.services import rewards as service
 from bot.services.people import Profile
 from bot.texts import ECHO, Translator, language_for, shorten
 from bot.views import rewards as views
-from bot.views.rewards import RewardCb
+from bot.views.rewards import RewardCb, Rewards
 from games import rewards as rules
 from games.errors import DomainError
 from games.orders import decode_csv
@@ -47,8 +47,8 @@ def _reward_id(text: str) -> int | None:
 # ---- /reward (staff, private) -------------------------------------------------------------------
 
 async def reward_command(
-    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox, _: Translator,
-    profile: Profile, now: datetime,
+    message: Message, command: CommandObject, bot: Bot, rewards: Rewards, session: AsyncSession, out: Outbox,
+    _: Translator, profile: Profile, now: datetime,
 ) -> None:
     args = (command.args or "").strip()
     action, _sep, rest = args.partition(" ")
@@ -75,6 +75,12 @@ async def reward_command(
             _reply(out, message, _("rw-bad-id", value=shorten(head.strip(), ECHO)) + "\n" + _("rw-usage"))
             return
         reward_id = target
+        rewards.memo.forget(reward_id)  # stock, codes or status may change: ask the database again
+
+        async def forget() -> None:  # and once more after the commit (a refusal may have come between)
+            rewards.memo.forget(reward_id)
+
+        out.after_commit(forget)
         if action == "edit":
             await _edit(session, message, out, _, profile, now, reward_id, tail)
         elif action == "codes":
@@ -172,8 +178,8 @@ async def _send_shop(app: App, out: Outbox, _: Translator, user_id: int, chat_id
     out.message(chat_id, text, reply_markup=keyboard)
 
 
-async def reward_button(query: CallbackQuery, callback_data: RewardCb, app: App, out: Outbox, _: Translator,
-                        profile: Profile, now: datetime, today: date) -> None:
+async def reward_button(query: CallbackQuery, callback_data: RewardCb, app: App, rewards: Rewards, out: Outbox,
+                        _: Translator, profile: Profile, now: datetime, today: date) -> None:
     message = query.message
     if message is None or message.chat.type != "private":
         out.popup(_("rw-group-pointer", command="/rewards"), alert=True)
@@ -201,11 +207,16 @@ async def reward_button(query: CallbackQuery, callback_data: RewardCb, app: App,
             text, keyboard = views.confirmation(_, int(reward.id), reward.name, int(reward.cost), reward.cash, balance)
             out.message(message.chat.id, text, reply_markup=keyboard)
     elif action == "ok":
+        if rewards.memo.sold_out(callback_data.id):
+            out.popup(_("rw-sold-out-short"), alert=True)
+            return
         key = redeem_request_key(profile.id, message.message_id)
         request = service.RedeemRequest(callback_data.id, profile.id, key, now, today, app.settings.tz)
         try:
             done = await app.db.submit(service.REDEEM_OP, request)
         except rules.RedeemRefused as refused:
+            if isinstance(refused, rules.SoldOut):
+                rewards.memo.remember(callback_data.id)
             out.popup(views.refusal(_, refused), alert=True)
             return
         if done.duplicate:

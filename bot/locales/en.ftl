@@ -690,3 +690,4 @@ pt-statement = <b>{ $name }</b> ({ $id }) — balance <b>{ $balance }</b> points
 pt-entry = { $date } { $amount } { $reason }{ $note }
 pt-entry-note = {" "}— { $note }
 pt-no-entries = No entries yet.
+rw-sold-out-short = Sorry, this reward is sold out.

@@ -615,3 +615,4 @@ pt-statement = <b>{ $name }</b>（{ $id }）— 余额 <b>{ $balance }</b> 积�
 pt-entry = { $date } { $amount } { $reason }{ $note }
 pt-entry-note = {" "}— { $note }
 pt-no-entries = 还没有明细。
+rw-sold-out-short = 抱歉，该礼品已兑完。

@@ -3,6 +3,8 @@ the redemption (its code or number), a member's rewards and the staff lists."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -17,6 +19,40 @@ from games.errors import DomainError
 MAX_BUTTONS = 20  # reward buttons under the shop message
 STAFF_ROWS = 40
 BUTTON_NAME = 24
+
+
+class SoldOutMemo:
+    """Rewards found sold out, remembered for ``ttl`` seconds so that a stampede of confirmations
+    after the last code is answered from memory instead of queueing for the database. Unlike a red
+    packet, a reward can come back (staff add stock or codes, in any process), so the memory is
+    short and this process forgets a reward at once when its staff change it. A remembered "sold
+    out" only ever refuses: it can never make anything be redeemed."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._until: dict[int, float] = {}
+
+    def sold_out(self, reward_id: int) -> bool:
+        until = self._until.get(reward_id)
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del self._until[reward_id]
+            return False
+        return True
+
+    def remember(self, reward_id: int) -> None:
+        self._until[reward_id] = time.monotonic() + self.ttl
+
+    def forget(self, reward_id: int) -> None:
+        self._until.pop(reward_id, None)
+
+
+@dataclass
+class Rewards:
+    """The rewards shop's state in one process, injected as ``rewards``."""
+
+    memo: SoldOutMemo = field(default_factory=SoldOutMemo)
 
 
 class RewardCb(CallbackData, prefix="rw"):

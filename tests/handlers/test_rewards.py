@@ -110,6 +110,11 @@ async def test_a_sold_out_reward_is_refused_and_charges_nothing(h: Harness) -> N
     forged = await h.tap(bob, shop.message_id, RewardCb(action="ok", id=reward_id).pack(), chat=_private(h, bob))
     assert "sold out" in forged["text"]
     assert await balance(h, bob) == 300 and await count(h, Redemption) == 1
+    # Staff add a code: it can be redeemed at once (the "sold out" this process remembered is forgotten).
+    await h.feed(h.emu.user_sends_document(h.owner, "more.csv", b"MORE-1\n", caption=f"/reward codes {reward_id}"))
+    assert "1 code added" in h.texts_to(h.owner.id)[-1]
+    restocked = await h.tap(bob, shop.message_id, RewardCb(action="ok", id=reward_id).pack(), chat=_private(h, bob))
+    assert "Redeemed" in restocked["text"] and "MORE-1" in (_last(h, bob).text or "")
     await assert_books_balance(h)
 
 
