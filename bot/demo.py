@@ -16,6 +16,7 @@ import html
 import re
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +27,8 @@ from bot.db.migrate import upgrade
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.features import create_states
+from bot.services import lottery as lottery_service
+from bot.services import rewards as reward_service
 from bot.services.ledger import audit
 from bot.services.redpackets import accounting
 from bot.views.checkin import CheckinCb
@@ -119,10 +122,11 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
                 await dp.stop_polling()
                 await polling
             async with app.db.reader() as session:
-                problems = [*(await audit(session)), *(await accounting(session))]
+                problems = [*(await audit(session)), *(await accounting(session)),
+                            *(await reward_service.accounting(session)), *(await lottery_service.accounting(session))]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger and red packets {'balanced' if not problems else 'BROKEN'}, "
+    print(f"Demo finished: ledger, red packets, rewards and lottery {'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
 
@@ -225,6 +229,35 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await runtime.states["red_packets"].debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 
+    await _rewards_scene(emu, n, owner, alice, said)
+
+
+
+async def _rewards_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: Any,
+                         said: Callable[..., Awaitable[None]]) -> None:
+    """A rewards shop with a pool of coupon codes and a lottery; Alice redeems a code, then draws."""
+    n.say("\n── Rewards shop (积分兑换) and lottery (抽奖) ──")
+    await said(owner, "/reward add Coupon ¥5 | 20 | limit=1/month | cash=on orders over ¥50")
+    before = len(emu.sent(owner.id))
+    emu.user_sends_document(owner, "coupons.txt", b"code\nTEA5-8K2Q\nTEA5-P7ZD\nTEA5-M3WX\n",
+                            caption="/reward codes 1")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(owner, "/lottery add none | 60")
+    await said(owner, "/lottery add 5 points | 30 | points=5")
+    await said(owner, "/lottery add Tea sample | 10 | stock=5")
+    await said(alice, "/rewards")
+    shop = emu.sent(alice.id)[-1]
+    ask = next(b["callback_data"] for b in shop.buttons() if b["callback_data"].startswith("rw:ask:"))
+    before = len(emu.sent(alice.id))
+    await emu.wait_callback_answer(emu.press_button(alice, shop.message_id, emu.chat(alice.id), ask), timeout=10)
+    prompt = (await emu.wait_sent(alice.id, count=before + 1, timeout=10))[-1]
+    confirm = next(b["callback_data"] for b in prompt.buttons() if b["callback_data"].startswith("rw:ok:"))
+    before = len(emu.sent(alice.id))
+    await emu.wait_callback_answer(emu.press_button(alice, prompt.message_id, emu.chat(alice.id), confirm), timeout=10)
+    await emu.wait_sent(alice.id, count=before + 1, timeout=10)
+    await said(alice, "/draw")  # her first draw ever: a guaranteed prize
+    await said(alice, "/draw")  # the day's free draw is used
+    await said(alice, "/me")
 
 
 async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> int:

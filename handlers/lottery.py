@@ -14,7 +14,7 @@ from bot.outbox import Outbox
 from bot.services import ledger, people
 from bot.services import lottery as service
 from bot.services.people import Profile
-from bot.texts import ECHO, Translator, lines, shorten
+from bot.texts import ECHO, Markup, Translator, lines, shorten
 from bot.views import lottery as views
 from bot.views.lottery import DrawCb, Lottery
 from games import lottery as rules
@@ -121,7 +121,7 @@ async def _draw(app: App, lottery: Lottery, session: AsyncSession, out: Outbox, 
         return _("lt-popup-again")
     config = await service.settings(session)
     rows = await service.table(session)
-    text = lines(views.result(_, drawn), "", views.member_odds(_, rows))
+    text = Markup(f"{views.result(_, drawn)}\n\n{views.member_odds(_, rows)}")
     keyboard = views.pay_keyboard(_, config.lottery_cost, again=True) if config.lottery_cost > 0 else None
     out.message(chat_id, text, reply_markup=keyboard)
     return _("lt-popup-done")

@@ -102,7 +102,7 @@ def shop(_: Translator, lines_: list[service.RewardLine], balance: int) -> tuple
     if not rows:
         return lines(_("rw-member-head", balance=balance), _("rw-member-none")), InlineKeyboardMarkup(
             inline_keyboard=buttons)
-    return lines(_("rw-member-head", balance=balance), *rows, "", _("rw-member-hint")), InlineKeyboardMarkup(
+    return Markup(f"{lines(_('rw-member-head', balance=balance), *rows)}\n\n{_('rw-member-hint')}"), InlineKeyboardMarkup(
         inline_keyboard=buttons)
 
 
