@@ -102,8 +102,8 @@ def shop(_: Translator, lines_: list[service.RewardLine], balance: int) -> tuple
     if not rows:
         return lines(_("rw-member-head", balance=balance), _("rw-member-none")), InlineKeyboardMarkup(
             inline_keyboard=buttons)
-    return Markup(f"{lines(_('rw-member-head', balance=balance), *rows)}\n\n{_('rw-member-hint')}"), InlineKeyboardMarkup(
-        inline_keyboard=buttons)
+    body = lines(_("rw-member-head", balance=balance), *rows)
+    return Markup(f"{body}\n\n{_('rw-member-hint')}"), InlineKeyboardMarkup(inline_keyboard=buttons)
 
 
 def confirmation(_: Translator, reward_id: int, name: str, cost: int, cash: str | None, balance: int
