@@ -17,7 +17,7 @@ from games import rewards as rules
 from games.errors import DomainError
 
 MAX_BUTTONS = 20  # reward buttons under the shop message
-STAFF_ROWS = 40
+STAFF_ROWS = 40  # rows of a list (members' shop, staff catalogue): one message, always
 BUTTON_NAME = 24
 
 
@@ -102,7 +102,8 @@ def shop(_: Translator, lines_: list[service.RewardLine], balance: int) -> tuple
     if not rows:
         return lines(_("rw-member-head", balance=balance), _("rw-member-none")), InlineKeyboardMarkup(
             inline_keyboard=buttons)
-    body = lines(_("rw-member-head", balance=balance), *rows)
+    more = _("list-more", count=len(rows) - STAFF_ROWS) if len(rows) > STAFF_ROWS else None
+    body = lines(_("rw-member-head", balance=balance), *rows[:STAFF_ROWS], more)
     return Markup(f"{body}\n\n{_('rw-member-hint')}"), InlineKeyboardMarkup(inline_keyboard=buttons)
 
 

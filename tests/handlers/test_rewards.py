@@ -265,3 +265,23 @@ async def test_bad_input_gets_a_clear_answer_and_writes_nothing(h: Harness) -> N
     assert await count(h, LedgerEntry) == entries and await count(h, Redemption) == 0
     async with h.app.db.reader() as session:
         assert (await session.execute(select(func.count()).select_from(LotteryDraw))).scalar_one() == 0
+
+
+async def test_long_lists_stay_one_message(h: Harness) -> None:
+    from bot.services import rewards as rewards_service
+    from bot.texts import telegram_length
+    from games import rewards as rules
+
+    async with h.app.db.session() as session:
+        for i in range(60):
+            name = f"{i:02d} " + "名" * 61
+            await rewards_service.add_reward(session, rules.RewardSpec(name, 10 + i, 5, None, "GOLD", "y" * 64),
+                                             1, h.clock.now())
+    ann = member(h, "Ann")
+    await _grant(h, ann, 35)
+    await h.say(ann, "/rewards")
+    shop = _last(h, ann)
+    assert telegram_length(shop.text or "") <= 4096 and "and 20 more" in (shop.text or "")
+    assert len(shop.buttons()) <= 21
+    staff = await _owner_private(h, "/rewards")
+    assert telegram_length(staff) <= 4096 and "and 20 more" in staff
