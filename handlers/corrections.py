@@ -30,15 +30,14 @@ def _reply(out: Outbox, message: Message, text: str) -> None:
     out.message(message.chat.id, text, reply_to=message.message_id if message.chat.type != "private" else None)
 
 
-async def _target(session: AsyncSession, arg: str) -> tuple[int, str] | None:
-    if arg.isascii() and arg.isdigit() and 0 < int(arg) < 2**52:
+async def _target(session: AsyncSession, arg: str) -> tuple[int, str, bool] | None:
+    """(id, name, is a bot) of a user the bot knows by id or @username."""
+    user = None
+    if arg.isascii() and arg.isdigit() and len(arg) <= 16 and 0 < int(arg) < 2**52:
         user = await people.get_user(session, int(arg))
-        return (int(arg), user.first_name) if user is not None else None
-    if arg.startswith("@") and 1 < len(arg) <= 33:
+    elif arg.startswith("@") and 1 < len(arg) <= 33:
         user = await people.find_user_by_username(session, arg)
-        if user is not None:
-            return user.id, user.first_name
-    return None
+    return None if user is None else (user.id, user.first_name, user.is_bot)
 
 
 async def points_command(
@@ -50,7 +49,7 @@ async def points_command(
         await _limit(message, parts[1:], session, out, _, profile, role, now)
         return
     replied = message.reply_to_message.from_user if message.reply_to_message else None
-    target: tuple[int, str] | None
+    target: tuple[int, str, bool] | None
     if parts and not AMOUNT.fullmatch(parts[0]):
         target = await _target(session, parts[0])
         if target is None:
@@ -58,16 +57,13 @@ async def points_command(
             return
         parts = parts[1:]
     elif replied is not None:
-        if replied.is_bot:
-            _reply(out, message, _("pt-not-a-member", name=shorten(replied.full_name, LIST_NAME)))
-            return
-        target = (replied.id, replied.full_name)
+        target = (replied.id, replied.full_name, replied.is_bot)
     else:
         _reply(out, message, _("pt-usage"))
         return
-    user_id, name = target
+    user_id, name, is_bot = target
     name = shorten(name, LIST_NAME)
-    if user_id == ledger.SHOP_ACCOUNT:
+    if user_id == ledger.SHOP_ACCOUNT or is_bot:
         _reply(out, message, _("pt-not-a-member", name=name))
         return
     if not parts:

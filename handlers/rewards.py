@@ -185,6 +185,9 @@ async def reward_button(query: CallbackQuery, callback_data: RewardCb, app: App,
         out.popup(_("rw-group-pointer", command="/rewards"), alert=True)
         return
     action = callback_data.action
+    if action in ("ask", "ok") and not 0 < callback_data.id < 2**31:  # forged: no reward has that number
+        out.popup(_("rw-no-such-reward", id=callback_data.id), alert=True)
+        return
     if action == "shop":
         out.popup()
         await _send_shop(app, out, _, profile.id, message.chat.id)

@@ -150,15 +150,19 @@ async def draw(session: AsyncSession, *, user_id: int, paid: bool, request_key: 
                rng: rules.RandomSource) -> Drawn:
     """One draw for ``user_id``: free (``paid`` False; raises NoFreeDraw when today's are used) or
     paid (raises NoFreeDraw when paid draws are off, DrawTooPoor when the balance is short).
-    Raises NoTable when no prize is in stock. Refusals write nothing."""
+    Raises NoTable when no prize is in stock. A refusal raises before anything but the member's
+    empty wallet is written: the caller rolls back (the handler runs a draw in a savepoint)."""
     existing = await _existing(session, request_key, user_id)
     if existing is not None:
         return existing
     config = await settings(session)
+    # Locks in the shop's order (prizes and rewards, then the wallet), as redemptions take them.
+    await ledger.ensure_member(session, user_id, now)  # a first-timer's wallet, so that it can be locked
+    rows = await table(session, lock=True)
     query = select(MEMBERS.c.balance).where(MEMBERS.c.user_id == user_id)
     if _is_pg(session):
         query = query.with_for_update()
-    balance = int((await session.execute(query)).scalar_one_or_none() or 0)
+    balance = int((await session.execute(query)).scalar_one())
     used = await free_used(session, user_id, today)
     cost, free_no = 0, None
     if not paid:
@@ -171,7 +175,6 @@ async def draw(session: AsyncSession, *, user_id: int, paid: bool, request_key: 
         cost = config.lottery_cost
         if balance < cost:
             raise rules.DrawTooPoor(cost=cost, balance=balance)
-    rows = await table(session, lock=True)
     first_ever = (await session.execute(select(DRAWS.c.id).where(DRAWS.c.user_id == user_id).limit(1))).first() is None
     choice = rules.pick([r.prize for r in rows], rng, first_ever=first_ever)  # raises NoTable
     prize = choice.prize
@@ -183,7 +186,6 @@ async def draw(session: AsyncSession, *, user_id: int, paid: bool, request_key: 
     if rowcount(took) != 1:
         raise RuntimeError(f"lottery prize {prize.prize_id} changed under its lock")
     points = int(row.points) if prize.kind is rules.Kind.POINTS else 0
-    await ledger.ensure_member(session, user_id, now)  # a first-timer's wallet (the draw row refers to it)
     draw_id = int((await session.execute(DRAWS.insert().values(
         user_id=user_id, prize_id=prize.prize_id, prize_name=prize.name, kind=str(prize.kind),
         odds_ppm=rules.ppm(choice.chance), guaranteed=choice.guaranteed, cost=cost, points=points, day=today,

@@ -231,7 +231,7 @@ BAD_INPUT = [
     "/lottery add x | 5 | reward=999", "/lottery remove", "/lottery remove x", "/lottery remove 12",
     "/lottery cost", "/lottery cost -1", "/lottery cost 1e9", "/lottery free 99", "/lottery sparkle",
     "/lottery draws now", "/points", "/points @nobody +5 x", "/points 123 +5 x", "/points limit", "/points limit x",
-    "/points 1 +abc x", "/points +5", "/reward add <b>X</b> | 5 | cash=" + "y" * 80,
+    "/points 1 +abc x", "/points +5", "/points 9223372036854775808 +5 x", "/reward add <b>X</b> | 5 | cash=" + "y" * 80,
 ]
 
 
@@ -259,7 +259,7 @@ async def test_bad_input_gets_a_clear_answer_and_writes_nothing(h: Harness) -> N
     # Forged or garbage button data gets an answer and changes nothing.
     await h.say(ann, "/rewards")
     shop = _last(h, ann)
-    for data in ("rw:ok:abc", "rw:ok:999", "rw:zz:1", "lt:zz", "rw:ask:999"):
+    for data in ("rw:ok:abc", "rw:ok:999", "rw:zz:1", "lt:zz", "rw:ask:999", "rw:ok:99999999999999999999", "rw:ask:-1"):
         answer = await h.tap(ann, shop.message_id, data, chat=_private(h, ann))
         assert answer is not None
     assert await count(h, LedgerEntry) == entries and await count(h, Redemption) == 0
