@@ -82,6 +82,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("top", _M, ANYWHERE, "help-cmd-top"),
     CommandSpec("redpacket", _M, GROUP, "help-cmd-redpacket"),
     CommandSpec("bind", _M, PRIVATE, "help-cmd-bind"),
+    CommandSpec("rewards", _M, PRIVATE, "help-cmd-rewards"),
+    CommandSpec("draw", _M, PRIVATE, "help-cmd-draw"),
     CommandSpec("help", _E, ANYWHERE, "help-cmd-help"),
     # Group tools: shown to group administrators, explained under "Staff tools".
     CommandSpec("setup", _S, GROUP, "help-cmd-setup"),
@@ -111,6 +113,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("import_orders", _S, PRIVATE, "help-cmd-import_orders", menu=False, elsewhere="orders-private-only"),
     CommandSpec("audit", _S, ANYWHERE, "help-cmd-audit", menu=False),
     CommandSpec("vote_results", _S, ANYWHERE, "help-cmd-vote_results", menu=False),
+    CommandSpec("reward", _S, PRIVATE, "help-cmd-reward", menu=False, elsewhere="rw-private-only"),
+    CommandSpec("redemptions", _S, PRIVATE, "help-cmd-redemptions", menu=False, elsewhere="rw-private-only"),
+    CommandSpec("redemption", _S, PRIVATE, None, menu=False, elsewhere="rw-private-only"),  # on /redemptions' line
+    CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
+    CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -19,6 +19,7 @@ import html
 import re
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,6 +30,8 @@ from bot.db.migrate import upgrade
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.features import create_states
+from bot.services import lottery as lottery_service
+from bot.services import rewards as reward_service
 from bot.services.guessing import accounting as guess_accounting
 from bot.services.ledger import audit
 from bot.services.redpackets import accounting
@@ -127,10 +130,12 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
                 await polling
             async with app.db.reader() as session:
                 problems = [*(await audit(session)), *(await accounting(session)), *(await vote_accounting(session)),
-                            *(await guess_accounting(session))]
+                            *(await guess_accounting(session)), *(await reward_service.accounting(session)),
+                            *(await lottery_service.accounting(session))]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger, red packets and votes {'balanced' if not problems else 'BROKEN'}, "
+    print(f"Demo finished: ledger, red packets, votes, price guessing, rewards and lottery "
+          f"{'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
 
@@ -235,6 +240,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
 
     await _vote_scene(emu, n, clock, app, runtime, group_id, owner, (alice, bob, ming), settle)
     await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
+    await _rewards_scene(emu, n, owner, alice, said)
 
 
 
@@ -319,6 +325,33 @@ async def _guessing_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, 
     await close_round(app, round_id)  # firing twice announces once
     await emu.wait_sent(group_id, count=before + 1, timeout=10)
     await asyncio.sleep(settle)
+
+
+async def _rewards_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: Any,
+                         said: Callable[..., Awaitable[None]]) -> None:
+    """A rewards shop with a pool of coupon codes and a lottery; Alice redeems a code, then draws."""
+    n.say("\n── Rewards shop (积分兑换) and lottery (抽奖) ──")
+    await said(owner, "/reward add Coupon ¥5 | 20 | limit=1/month | cash=on orders over ¥50")
+    before = len(emu.sent(owner.id))
+    emu.user_sends_document(owner, "coupons.txt", b"code\nTEA5-8K2Q\nTEA5-P7ZD\nTEA5-M3WX\n",
+                            caption="/reward codes 1")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(owner, "/lottery add none | 60")
+    await said(owner, "/lottery add 5 points | 30 | points=5")
+    await said(owner, "/lottery add Tea sample | 10 | stock=5")
+    await said(alice, "/rewards")
+    shop = emu.sent(alice.id)[-1]
+    ask = next(b["callback_data"] for b in shop.buttons() if b["callback_data"].startswith("rw:ask:"))
+    before = len(emu.sent(alice.id))
+    await emu.wait_callback_answer(emu.press_button(alice, shop.message_id, emu.chat(alice.id), ask), timeout=10)
+    prompt = (await emu.wait_sent(alice.id, count=before + 1, timeout=10))[-1]
+    confirm = next(b["callback_data"] for b in prompt.buttons() if b["callback_data"].startswith("rw:ok:"))
+    before = len(emu.sent(alice.id))
+    await emu.wait_callback_answer(emu.press_button(alice, prompt.message_id, emu.chat(alice.id), confirm), timeout=10)
+    await emu.wait_sent(alice.id, count=before + 1, timeout=10)
+    await said(alice, "/draw")  # her first draw ever: a guaranteed prize
+    await said(alice, "/draw")  # the day's free draw is used
+    await said(alice, "/me")
 
 
 async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> int:

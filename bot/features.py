@@ -18,22 +18,27 @@ from typing import TYPE_CHECKING, Any
 from aiogram import Router
 
 from bot.views.guessing import GuessRounds
+from bot.views.lottery import Lottery
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
+from bot.views.rewards import Rewards
 from bot.views.votes import Votes
 from handlers import (
     access,
     checkin,
+    corrections,
     errors,
     fallback,
     gate,
     guessing,
+    lottery,
     membership,
     migration,
     moderation,
     orders,
     points,
     redpackets,
+    rewards,
     staff,
     start,
     votes,
@@ -73,6 +78,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("guessing", guessing.create_router, guessing_jobs.SCHEDULE, state=("guess_rounds", GuessRounds)),
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
+    # Before orders: a staff file captioned /reward codes is a code pool, not an orders CSV.
+    Feature("rewards", rewards.create_router, state=("rewards", Rewards)),
+    Feature("lottery", lottery.create_router, state=("lottery", Lottery)),
+    Feature("corrections", corrections.create_router),
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),
     Feature("moderation", moderation.create_router),
     Feature("orders", orders.create_router),

@@ -136,6 +136,7 @@ async def doctor(url: str, out: TextIO) -> int:
             entries = (await session.execute(select(func.count()).select_from(LEDGER))).scalar_one()
             packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
             votes_ok = await _votes_report(session, out)
+            spending_problems = await _spending(session, out)
     finally:
         await db.close()
     if not problems:
@@ -160,7 +161,8 @@ async def doctor(url: str, out: TextIO) -> int:
             print(f"  {problem}", file=out)
     guess_problems = await _guessing_report(url, out)
     print(f"checked in {time.perf_counter() - started:.1f} s", file=out)
-    return 1 if problems or packet_problems or order_problems or not votes_ok or guess_problems else 0
+    failed = problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
+    return 1 if failed else 0
 
 
 async def _votes_report(session: AsyncSession, out: TextIO) -> bool:
@@ -199,6 +201,33 @@ async def _guessing_report(url: str, out: TextIO) -> list[str]:
         for problem in problems:
             print(f"  {problem}", file=out)
     return problems
+
+
+async def _spending(session: AsyncSession, out: TextIO) -> int:
+    """The rewards shop and the lottery: stock = redeemed + left, codes handed out once, prize
+    stock consistent, and the ledger holds exactly what redemptions and draws moved."""
+    from bot.services import lottery, rewards
+
+    reward_problems = await rewards.accounting(session)
+    lottery_problems = await lottery.accounting(session)
+    n_rewards, n_redemptions, n_codes = await rewards.summary(session)
+    n_prizes, n_draws = await lottery.summary(session)
+    if not reward_problems:
+        print(f"rewards OK: {n_rewards} rewards, {n_redemptions} redemptions, {n_codes} codes; for each reward "
+              "stock = redeemed + left, every code handed out at most once and to the redemption that shows it, "
+              "the ledger took exactly what the redemptions cost", file=out)
+    else:
+        print(f"rewards FAILED: {len(reward_problems)} problem(s)", file=out)
+        for problem in reward_problems:
+            print(f"  {problem}", file=out)
+    if not lottery_problems:
+        print(f"lottery OK: {n_prizes} prizes, {n_draws} draws; each prize won = its draws, within its stock, "
+              "and the ledger moved exactly what the draws cost and paid", file=out)
+    else:
+        print(f"lottery FAILED: {len(lottery_problems)} problem(s)", file=out)
+        for problem in lottery_problems:
+            print(f"  {problem}", file=out)
+    return len(reward_problems) + len(lottery_problems)
 
 
 OPERATOR_ID = 0  # the audit log's actor for command-line actions

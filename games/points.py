@@ -26,6 +26,7 @@ class Reason(StrEnum):
     REDEMPTION = "redemption"
     REFUND = "refund"
     BUDGET = "budget"
+    LOTTERY = "lottery"
 
 
 def validate_amount(amount: int) -> int:
@@ -119,3 +120,36 @@ def guess_prize_key(round_id: int) -> str:
 def guess_command_key(chat_id: int, message_id: int) -> str:
     """The round made by one ``/guess`` message (a redelivered update makes no second one)."""
     return idempotency_key("guesscmd", chat_id, message_id)
+
+
+# ---- rewards shop, lottery and staff corrections ------------------------------------------------
+
+def redeem_request_key(user_id: int, message_id: int) -> str:
+    """One redemption request: the member's tap on the confirmation message ``message_id`` (in their
+    private chat). A double tap or a redelivered update is the same request."""
+    return idempotency_key("rw", "req", user_id, message_id)
+
+
+def redemption_key(redemption_id: int) -> str:
+    """The points a redemption cost."""
+    return idempotency_key("rw", "pay", redemption_id)
+
+
+def draw_request_key(user_id: int, message_id: int) -> str:
+    """One lottery draw: the member's /draw message, or their tap on a draw button (message ``message_id``)."""
+    return idempotency_key("lt", "req", user_id, message_id)
+
+
+def draw_cost_key(draw_id: int) -> str:
+    """What a paid draw cost."""
+    return idempotency_key("lt", "pay", draw_id)
+
+
+def draw_prize_key(draw_id: int) -> str:
+    """The points a draw won."""
+    return idempotency_key("lt", "win", draw_id)
+
+
+def correction_key(chat_id: int, message_id: int) -> str:
+    """A staff grant or deduction (/points USER +N|-N REASON), once per command message."""
+    return idempotency_key("fix", chat_id, message_id)

@@ -11,9 +11,11 @@ from aiogram.types import Message
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
+from bot.services import rewards as reward_service
 from bot.services.checkin import Ranked, member_card, top_checkins, top_points
 from bot.services.people import Profile
 from bot.texts import Markup, Translator
+from bot.views import rewards as reward_views
 from games.checkin import month_grid
 
 
@@ -30,6 +32,7 @@ async def me(
 ) -> None:
     async with app.db.reader() as session:  # a snapshot: never waits for (or blocks) the writers
         card = await member_card(session, profile.id, today)
+        owned = await reward_service.owned(session, profile.id) if message.chat.type == "private" else []
     if message.chat.type != "private":
         line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
         out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines), key=profile.id)
@@ -39,13 +42,16 @@ async def me(
           date=created.astimezone(app.settings.tz).strftime("%m-%d %H:%M"))
         for amount, reason, created in card.recent
     ]
-    out.message(message.chat.id, _(
+    card_text = _(
         "me-card", name=profile.display_name, balance=card.balance, lifetime=card.lifetime_points,
         streak=card.streak, total=card.checkins_total,
         today=_("me-today-yes") if card.checked_in_today else _("me-today-no"),
         month=today.strftime("%Y-%m"), calendar=Markup(_calendar(_, today, card.month_days)),
         entries=Markup("\n".join(entries) if entries else _("me-no-entries")),
-    ))
+    )
+    mine = reward_views.mine(_, owned)  # "my rewards", with their codes
+    out.message(message.chat.id, Markup(f"{card_text}\n\n{mine}") if mine else card_text,
+                reply_markup=reward_views.me_keyboard(_))
 
 
 def _board(_: Translator, rows: list[Ranked], key: str) -> str:

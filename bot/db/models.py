@@ -632,3 +632,150 @@ class GuessInvite(SQLModel, table=True):
     inviter_id: int = Field(sa_column=_bigint())
     counted: bool = Field(sa_column=Column(Boolean, nullable=False))
     joined_at: datetime = Field(sa_column=_utc())
+
+
+# ---- rewards shop (积分兑换), lottery (抽奖), staff corrections -------------------------------------
+
+class Reward(SQLModel, table=True):
+    """A reward members buy with points. ``redeemed`` moves only by a conditional update under the
+    reward's lock; the check constraint is the stock rule: never more redemptions than stock."""
+
+    __tablename__ = "rewards"
+    __table_args__ = (
+        CheckConstraint("cost > 0", name="cost_positive"),
+        CheckConstraint("redeemed >= 0 AND (stock IS NULL OR redeemed <= stock)", name="redeemed_within_stock"),
+        CheckConstraint("status IN ('active', 'paused')", name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False))
+    cost: int = Field(sa_column=Column(BigInteger, nullable=False))
+    stock: int | None = Field(default=None, sa_column=Column(BigInteger))
+    redeemed: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    limit_count: int | None = Field(default=None, sa_column=Column(Integer))
+    limit_period: str | None = Field(default=None, sa_column=Column(String(8)))
+    tier: str | None = Field(default=None, sa_column=Column(String(32)))
+    cash: str | None = Field(default=None, sa_column=Column(String(64)))
+    has_codes: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    status: str = Field(default="active", sa_column=Column(String(8), nullable=False, default="active"))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class Redemption(SQLModel, table=True):
+    """One redemption (its id is the redemption number staff fulfil). ``request_key`` names the
+    member's confirmation tap (or the lottery draw): a repeated request redeems once."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        UniqueConstraint("request_key", name="uq_redemptions_request_key"),
+        CheckConstraint("cost >= 0", name="cost_non_negative"),
+        CheckConstraint("status IN ('delivered', 'pending', 'done')", name="status_known"),
+        Index("ix_redemptions_user_id_reward_id_created_at", "user_id", "reward_id", "created_at"),
+        Index("ix_redemptions_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(sa_column=Column(Integer, ForeignKey("rewards.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint(ForeignKey("members.user_id")))
+    cost: int = Field(sa_column=Column(BigInteger, nullable=False))
+    code: str | None = Field(default=None, sa_column=Column(String(128)))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    source: str = Field(default="shop", sa_column=Column(String(8), nullable=False, default="shop"))
+    request_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    done_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class RewardCode(SQLModel, table=True):
+    """One code of a reward's pool (coupon, gift card). A code exists once in the whole shop and
+    belongs to at most one redemption (unique constraints), set by a conditional update."""
+
+    __tablename__ = "reward_codes"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_reward_codes_code"),
+        UniqueConstraint("redemption_id", name="uq_reward_codes_redemption_id"),
+        Index("ix_reward_codes_reward_id_redemption_id", "reward_id", "redemption_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(sa_column=Column(Integer, ForeignKey("rewards.id"), nullable=False))
+    code: str = Field(sa_column=Column(String(128), nullable=False))
+    redemption_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("redemptions.id")))
+    uploaded_by: int = Field(sa_column=_bigint())
+    uploaded_at: datetime = Field(sa_column=_utc())
+
+
+class LotteryPrize(SQLModel, table=True):
+    """A row of the prize table. ``won`` moves only by a conditional update; the check constraint
+    keeps it within the stock."""
+
+    __tablename__ = "lottery_prizes"
+    __table_args__ = (
+        CheckConstraint("weight >= 1", name="weight_positive"),
+        CheckConstraint("won >= 0 AND (stock IS NULL OR won <= stock)", name="won_within_stock"),
+        CheckConstraint("kind IN ('nothing', 'points', 'reward', 'gift')", name="kind_known"),
+        CheckConstraint("points >= 0", name="points_non_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(48), nullable=False))
+    weight: int = Field(sa_column=Column(Integer, nullable=False))
+    kind: str = Field(sa_column=Column(String(8), nullable=False))
+    points: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    reward_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("rewards.id")))
+    stock: int | None = Field(default=None, sa_column=Column(BigInteger))
+    won: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class LotteryDraw(SQLModel, table=True):
+    """One draw, kept for audit: who, which prize, the odds at the time. ``free_no`` numbers a
+    member's free draws of a local day (unique: never more than the free draws allowed);
+    ``first_user_id`` is set on a member's first draw ever (unique: one guaranteed prize each)."""
+
+    __tablename__ = "lottery_draws"
+    __table_args__ = (
+        UniqueConstraint("request_key", name="uq_lottery_draws_request_key"),
+        UniqueConstraint("user_id", "day", "free_no", name="uq_lottery_draws_user_day_free"),
+        UniqueConstraint("first_user_id", name="uq_lottery_draws_first_user_id"),
+        CheckConstraint("cost >= 0", name="cost_non_negative"),
+        CheckConstraint("odds_ppm >= 0 AND odds_ppm <= 1000000", name="odds_in_range"),
+        Index("ix_lottery_draws_user_id_day", "user_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_bigint(ForeignKey("members.user_id")))
+    prize_id: int = Field(sa_column=Column(Integer, ForeignKey("lottery_prizes.id"), nullable=False))
+    prize_name: str = Field(sa_column=Column(String(48), nullable=False))
+    kind: str = Field(sa_column=Column(String(8), nullable=False))
+    odds_ppm: int = Field(sa_column=Column(Integer, nullable=False))
+    guaranteed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    cost: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    points: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    free_no: int | None = Field(default=None, sa_column=Column(Integer))
+    first_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    redemption_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("redemptions.id")))
+    request_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class PointsSettings(SQLModel, table=True):
+    """Shop-wide settings of spending and corrections (one row, id 1): the lottery's price of a
+    paid draw (0: paid draws off) and free draws per member per local day; the most points a staff
+    member (not an owner) may grant or deduct in one /points command (0: owners only)."""
+
+    __tablename__ = "points_settings"
+    __table_args__ = (
+        CheckConstraint("lottery_cost >= 0 AND lottery_free >= 0 AND staff_limit >= 0", name="non_negative"),
+    )
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    lottery_cost: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    lottery_free: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
+    staff_limit: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updated_at: datetime = Field(sa_column=_utc())

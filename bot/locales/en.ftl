@@ -656,3 +656,209 @@ guess-state-open = open until
 guess-state-closed = closed
 guess-state-cancelled = cancelled
 guess-created-group = ✅ Round #{ $id } is open. Start me in private chat to receive the details of your next rounds (with their hidden price) there.
+## Rewards shop (积分兑换), lottery (抽奖) and staff corrections
+reason-lottery = lottery
+cmd-rewards = Rewards shop: spend my points
+cmd-draw = Lottery draw
+cmd-reward = Manage rewards (staff)
+cmd-redemptions = Redemptions to fulfil (staff)
+cmd-redemption = Mark a redemption fulfilled (staff)
+cmd-lottery = Lottery prize table (staff)
+cmd-points = Grant or deduct points (staff)
+help-cmd-rewards = /rewards — the rewards shop: spend your points (also a button on /me)
+help-cmd-draw = /draw — the lottery: a free draw every day, then paid draws
+help-cmd-reward = /reward add NAME | COST [| stock=N] [| limit=1/month] [| tier=NAME] [| cash=TEXT]; /reward edit ID | cost=N …; /reward pause|resume ID; /reward codes ID as the caption of a text/CSV file of codes; /rewards — stock and redemptions
+help-cmd-redemptions = /redemptions — redemptions to hand over; /redemption done ID — mark one fulfilled
+help-cmd-lottery = /lottery — prize table and odds; /lottery add PRIZE | WEIGHT [| stock=N] [| points=N or reward=ID] (PRIZE "none": no prize); /lottery remove ID; /lottery cost N; /lottery free N; /lottery draws
+help-cmd-points = /points USER +N|-N REASON — grant or deduct (or reply to the member: /points +N REASON); /points USER — balance and entries; /points limit N (owners) — the most staff may move at once
+rw-private-only = Please send this command to me in private chat: it lists members and codes.
+rw-group-pointer = Please open a private chat with me and send { $command } there.
+rw-error-usage = Usage: /reward add NAME | COST [| stock=N] [| limit=1/month] [| tier=NAME] [| cash=TEXT] — for example: /reward add Coupon ¥10 | 100 | stock=50 | limit=1/month
+rw-error-name = The name must be 1 to { $max } characters.
+rw-error-cost = The cost must be a whole number of points from { $min } to { $max } (not “{ $value }”).
+rw-error-stock = The stock must be a whole number from { $min } to { $max }, or "none" for unlimited (not “{ $value }”).
+rw-error-limit = I don't understand the limit “{ $value }”: write it as 1/month, 2/week, 1/day, 1/year or 1/ever (or "none").
+rw-error-tier = The tier must be a name of 1 to { $max } letters or digits (not “{ $value }”), or "none".
+rw-error-cash = The cash note must be at most { $max } characters.
+rw-error-option = I don't understand “{ $option }”. Options: stock=N, limit=1/month, tier=NAME, cash=TEXT (and name=, cost= in /reward edit).
+rw-error-stock-below = The stock can't be { $stock }: { $redeemed } are already redeemed.
+rw-usage =
+    Usage:
+    /reward add NAME | COST [| stock=N] [| limit=1/month] [| tier=NAME] [| cash=TEXT]
+    /reward edit ID | cost=N | stock=N | name=… | limit=… | tier=… | cash=…
+    /reward pause ID, /reward resume ID
+    /reward codes ID — as the caption of a text or CSV file, one code per line
+    /rewards — all rewards with their stock
+rw-bad-id = “{ $value }” is not a reward number: use the number shown by /rewards.
+rw-added = ✅ Reward #{ $id } added: { $line }
+rw-edited = ✅ Reward #{ $id } changed: { $line }
+rw-paused-done = ⏸ Reward #{ $id } is paused: members can't redeem it until /reward resume { $id }.
+rw-resumed-done = ▶️ Reward #{ $id } can be redeemed again.
+rw-status-same = Reward #{ $id } already was { $status }.
+rw-status-paused = paused
+rw-status-active = active
+rw-codes-need-file = Send the codes as a text or CSV file (one code per line) with the caption /reward codes { $id }.
+rw-codes-too-big = That file is too big (at most { $kb } KB).
+rw-codes-download-failed = I couldn't download the file from Telegram; please send it again.
+rw-codes-empty = I found no codes in that file: one code per line, no spaces inside a code.
+rw-codes-too-many = That file has { $count } codes; at most { $max } per file, please split it.
+rw-codes-added = ✅ { $added } { $added ->
+        [one] code
+       *[other] codes
+    } added to reward #{ $id } ({ $free } not handed out yet).{ $repeated ->
+        [0] {""}
+       *[other] {" "}Skipped { $repeated } already in a pool (a code is never stored twice).
+    }{ $bad ->
+        [0] {""}
+       *[other] {" "}Skipped { $bad } unreadable or repeated lines.
+    }
+rw-no-such-reward = There is no reward #{ $id }.
+rw-staff-list-head = <b>Rewards</b> ({ $count })
+rw-staff-line = #{ $id } { $name } — { $cost } points · { $stock } · redeemed { $redeemed }{ $extra }
+rw-staff-stock-unlimited = stock unlimited
+rw-staff-stock = { $left } left of { $stock }
+rw-staff-codes = · { $codes } codes left
+rw-staff-paused = · ⏸ paused
+rw-staff-limit = · limit { $limit }
+rw-staff-tier = · tier { $tier }
+rw-staff-cash = · { $cash }
+rw-staff-none = No rewards yet. Add one: /reward add Coupon ¥10 | 100 | stock=50
+rw-line = { $name } — { $cost } points{ $cash }
+rw-member-head = <b>Rewards shop</b> · you have <b>{ $balance }</b> points
+rw-member-line-ok = ✅ { $name } — { $cost } points{ $cash } · { $left }
+rw-member-line-short = ▫️ { $name } — { $cost } points{ $cash } · { $left } · { $missing } more points needed
+rw-member-line-out = ✖️ { $name } — sold out
+rw-member-left = { $left } left
+rw-member-unlimited = available
+rw-member-none = The shop has no rewards yet — check back soon!
+rw-member-hint = Tap a reward to redeem it.
+rw-cash-note = {" "}({ $cash })
+rw-button = 🎁 { $name } · { $cost }
+rw-button-shop = 🎁 Rewards
+rw-button-draw = 🎲 Draw
+rw-confirm = Redeem <b>{ $name }</b> for <b>{ $cost }</b> points{ $cash }? You have { $balance } points.
+rw-confirm-yes = ✅ Confirm
+rw-confirm-no = ✖️ Cancel
+rw-cancelled = Nothing was redeemed.
+rw-popup-done = ✅ Redeemed! Details in the chat.
+rw-popup-again = You already redeemed this (#{ $id }).
+rw-refused = Sorry, that can't be redeemed now.
+rw-paused = Sorry, { $name } is paused for now.
+rw-sold-out = Sorry, { $name } is sold out.
+rw-limit-reached = You have already redeemed { $name } { $count } { $count ->
+        [one] time
+       *[other] times
+    } this { $period } — the limit.
+rw-not-enough = { $name } costs { $cost } points; you have { $balance }.
+rw-period-day = day
+rw-period-week = week
+rw-period-month = month
+rw-period-year = year
+rw-period-ever = time (for good)
+rw-done-code =
+    🎁 <b>{ $name }</b> is yours (−{ $cost } points, balance { $balance }).
+    Your code: <code>{ $code }</code>
+    Redemption #{ $id } — it is also listed on /me.
+rw-done-number =
+    🎁 <b>{ $name }</b> is yours (−{ $cost } points, balance { $balance }).
+    Your redemption number is <b>#{ $id }</b>: the shop will hand it over (show this number to staff).
+rw-mine-head = <b>My rewards</b>
+rw-mine-code = • #{ $id } { $name }: <code>{ $code }</code>
+rw-mine-pending = • #{ $id } { $name }: waiting for the shop
+rw-mine-done = • #{ $id } { $name }: handed over ✅
+rw-pending-head = <b>Redemptions to hand over</b> ({ $count })
+rw-pending-line = #{ $id } { $reward } — { $name } ({ $user }) · { $date }
+rw-pending-none = Nothing to hand over: every redemption is fulfilled.
+rw-redemption-usage = Usage: /redemption done ID — the number from /redemptions.
+rw-redemption-unknown = There is no redemption #{ $id }.
+rw-redemption-done = ✅ Redemption #{ $id } ({ $reward }) is marked as handed over; the member was told.
+rw-redemption-already = Redemption #{ $id } was already handed over.
+rw-redemption-member = ✅ The shop handed over your reward { $reward } (redemption #{ $id }).
+lt-error-usage = Usage: /lottery add PRIZE | WEIGHT [| stock=N] [| points=N or reward=ID] — for example: /lottery add 10 points | 30 | points=10, or /lottery add none | 50 for the "no prize" row.
+lt-error-name = The prize name must be 1 to { $max } characters.
+lt-error-weight = The weight must be a whole number from { $min } to { $max } (not “{ $value }”).
+lt-error-stock = The stock must be a whole number from { $min } to { $max } (not “{ $value }”).
+lt-error-points = The points must be a whole number from { $min } to { $max } (not “{ $value }”).
+lt-error-reward = “{ $value }” is not a reward number (see /rewards).
+lt-error-option = I don't understand “{ $option }”. Options: stock=N, and one of points=N or reward=ID (the "none" row takes no options).
+lt-error-too-many = The table already has { $max } prizes; remove one first (/lottery remove ID).
+lt-usage =
+    Usage:
+    /lottery — the prize table with odds
+    /lottery add PRIZE | WEIGHT [| stock=N] [| points=N or reward=ID] (PRIZE "none": the no-prize row)
+    /lottery remove ID
+    /lottery cost N — points per paid draw (0: paid draws off)
+    /lottery free N — free draws per member per day (0 to { $max })
+    /lottery draws — the latest draws, with their odds
+lt-bad-number = “{ $value }” must be a whole number from { $min } to { $max }.
+lt-added = ✅ Prize #{ $id } added.
+lt-removed = ✅ Prize #{ $id } is out of the table (its past draws stay on record).
+lt-unknown-prize = There is no prize #{ $id } in the table.
+lt-cost-set = ✅ A paid draw now costs { $cost } points.
+lt-cost-off = ✅ Paid draws are off; members have their free draws only.
+lt-free-set = ✅ Members now get { $free } free { $free ->
+        [one] draw
+       *[other] draws
+    } a day.
+lt-table-head = <b>Lottery</b> · paid draw: { $cost } · free draws a day: { $free }
+lt-table-cost-off = off
+lt-table-line = #{ $id } { $name } — { $odds }% (weight { $weight }){ $prize }{ $stock }
+lt-table-out = #{ $id } { $name } — out of stock, not in the draw (weight { $weight })
+lt-table-points = {" "}· +{ $points } points
+lt-table-reward = {" "}· reward #{ $reward }
+lt-table-stock = {" "}· { $left } left
+lt-table-none = The prize table is empty. Add prizes: /lottery add 10 points | 30 | points=10, and the "no prize" row: /lottery add none | 60
+lt-table-note = Odds count only prizes in stock: when one runs out, the others' odds grow.
+lt-odds-head = <b>Prizes and odds now</b>
+lt-odds-line = { $name } — { $odds }%
+lt-draws-head = <b>Latest draws</b>
+lt-draws-line = #{ $id } { $date } { $name }: { $prize } ({ $odds }{ $paid })
+lt-draws-guaranteed = first draw, guaranteed
+lt-draws-paid = , paid { $cost }
+lt-draws-none = No draws yet.
+lt-refused = Sorry, no draw right now.
+lt-no-table = The lottery has no prizes in stock right now — check back later.
+lt-no-free-left = You have used today's free { $free ->
+        [one] draw
+       *[other] draws
+    }. Come back tomorrow!
+lt-not-enough = A draw costs { $cost } points; you have { $balance }.
+lt-pay-confirm = Today's free draw is used. Another draw costs <b>{ $cost }</b> points (you have { $balance }).
+lt-button-pay = 🎲 Draw · { $cost } points
+lt-button-again = 🎲 Draw again · { $cost } points
+lt-won-guaranteed = 🎉 Your first draw always wins: <b>{ $prize }</b>!
+lt-won = 🎉 You won <b>{ $prize }</b>! (odds { $odds }%)
+lt-won-nothing = 🎲 No prize this time (odds { $odds }%). Better luck next draw!
+lt-won-points = +{ $points } points — balance { $balance }.
+lt-won-code = Your code: <code>{ $code }</code> (redemption #{ $id }, also on /me)
+lt-won-number = Your redemption number: <b>#{ $id }</b> — show it to the shop to collect your prize.
+lt-won-gift = Draw #{ $id }: show this number to the shop to collect your prize.
+lt-paid = (−{ $cost } points, balance { $balance })
+lt-free-left = Free draws left today: { $left }.
+lt-popup-again = You already made this draw.
+lt-popup-done = 🎲 Done — see the chat.
+pt-usage =
+    Usage:
+    /points USER +N REASON — grant (USER: @username or id; or reply to the member with /points +N REASON)
+    /points USER -N REASON — deduct
+    /points USER — balance and latest entries
+    /points limit N — the most points staff may grant or deduct at once (owners; 0: owners only)
+pt-bad-amount = “{ $value }” is not an amount: write +N or -N, up to { $max }.
+pt-need-reason = Please give a reason after the amount: it is shown to the member and kept in the audit log.
+pt-reason-too-long = The reason can be at most { $max } characters.
+pt-unknown-user = I don't know “{ $arg }”: use their @username or numeric id, or reply to one of their messages.
+pt-not-a-member = { $name } is not a member whose points I can change.
+pt-over-limit = Staff may move at most { $limit } points at once; ask an owner for more.
+pt-limit-off = Only owners may grant or deduct points until an owner sets a staff limit (/points limit N).
+pt-limit-set = ✅ Staff may now grant or deduct up to { $limit } points at once.
+pt-limit-owners = ✅ Only owners may now grant or deduct points.
+pt-granted = ✅ { $name } got +{ $amount } points ({ $reason }). Balance: { $balance }.
+pt-deducted = ✅ { $amount } points taken from { $name } ({ $reason }). Balance: { $balance }.
+pt-short = Nothing was taken: { $name } has only { $balance } points, so at most { $balance } could be deducted.
+pt-member-granted = 🎁 The shop gave you +{ $amount } points: { $reason }. Balance: { $balance }.
+pt-member-deducted = ℹ️ The shop took { $amount } points: { $reason }. Balance: { $balance }.
+pt-statement = <b>{ $name }</b> ({ $id }) — balance <b>{ $balance }</b> points, earned in total { $lifetime }
+pt-entry = { $date } { $amount } { $reason }{ $note }
+pt-entry-note = {" "}— { $note }
+pt-no-entries = No entries yet.
+rw-sold-out-short = Sorry, this reward is sold out.

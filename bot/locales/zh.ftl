@@ -569,3 +569,197 @@ guess-state-open = 进行中，截止
 guess-state-closed = 已结束
 guess-state-cancelled = 已取消
 guess-created-group = ✅ 第 { $id } 轮已开始。请在私聊中启动我，以后每轮的详情（含隐藏价格）会私聊发给你。
+## 积分兑换、抽奖与积分调整
+reason-lottery = 抽奖
+cmd-rewards = 积分兑换：用积分换好礼
+cmd-draw = 抽奖
+cmd-reward = 管理兑换礼品（店员）
+cmd-redemptions = 待发放的兑换（店员）
+cmd-redemption = 标记兑换已发放（店员）
+cmd-lottery = 抽奖奖品表（店员）
+cmd-points = 调整积分（店员）
+help-cmd-rewards = /rewards — 积分兑换：用积分换礼品（/me 里也有按钮）
+help-cmd-draw = /draw — 抽奖：每天免费抽一次，之后可用积分抽
+help-cmd-reward = /reward add 名称 | 积分 [| stock=数量] [| limit=1/month] [| tier=等级] [| cash=说明]；/reward edit 编号 | cost=N …；/reward pause|resume 编号；把文本/CSV 券码文件配上说明 /reward codes 编号 发给我；/rewards — 库存与兑换情况
+help-cmd-redemptions = /redemptions — 待发放的兑换；/redemption done 编号 — 标记已发放
+help-cmd-lottery = /lottery — 奖品表和概率；/lottery add 奖品 | 权重 [| stock=数量] [| points=N 或 reward=编号]（奖品写 none 表示“未中奖”）；/lottery remove 编号；/lottery cost N；/lottery free N；/lottery draws
+help-cmd-points = /points 用户 +N|-N 原因 — 增加或扣除积分（或回复该成员：/points +N 原因）；/points 用户 — 余额和明细；/points limit N（店主）— 店员单次可调整的上限
+rw-private-only = 请私聊我发送这个命令：它会列出成员和券码。
+rw-group-pointer = 请私聊我，在私聊里发送 { $command }。
+rw-error-usage = 用法：/reward add 名称 | 积分 [| stock=数量] [| limit=1/month] [| tier=等级] [| cash=说明] — 例如：/reward add 10元券 | 100 | stock=50 | limit=1/month
+rw-error-name = 名称需为 1 到 { $max } 个字符。
+rw-error-cost = 所需积分须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+rw-error-stock = 库存须为 { $min } 到 { $max } 之间的整数，或 none 表示不限（而不是“{ $value }”）。
+rw-error-limit = 看不懂限购“{ $value }”：请写成 1/month、2/week、1/day、1/year 或 1/ever（或 none）。
+rw-error-tier = 等级须为 1 到 { $max } 个字母或数字（而不是“{ $value }”），或 none。
+rw-error-cash = 现金说明最多 { $max } 个字符。
+rw-error-option = 看不懂“{ $option }”。可用选项：stock=N、limit=1/month、tier=等级、cash=说明（/reward edit 还可用 name=、cost=）。
+rw-error-stock-below = 库存不能设为 { $stock }：已经兑换了 { $redeemed } 份。
+rw-usage =
+    用法：
+    /reward add 名称 | 积分 [| stock=数量] [| limit=1/month] [| tier=等级] [| cash=说明]
+    /reward edit 编号 | cost=N | stock=N | name=… | limit=… | tier=… | cash=…
+    /reward pause 编号、/reward resume 编号
+    /reward codes 编号 — 作为文本或 CSV 文件的说明发送，每行一个券码
+    /rewards — 所有礼品及库存
+rw-bad-id = “{ $value }”不是礼品编号：请用 /rewards 显示的编号。
+rw-added = ✅ 已添加礼品 #{ $id }：{ $line }
+rw-edited = ✅ 礼品 #{ $id } 已修改：{ $line }
+rw-paused-done = ⏸ 礼品 #{ $id } 已暂停：成员暂时无法兑换，恢复请用 /reward resume { $id }。
+rw-resumed-done = ▶️ 礼品 #{ $id } 已恢复兑换。
+rw-status-same = 礼品 #{ $id } 本来就是{ $status }状态。
+rw-status-paused = 暂停
+rw-status-active = 可兑换
+rw-codes-need-file = 请把券码做成文本或 CSV 文件（每行一个），并以 /reward codes { $id } 作为说明发送。
+rw-codes-too-big = 文件太大（最多 { $kb } KB）。
+rw-codes-download-failed = 无法从 Telegram 下载该文件，请重新发送。
+rw-codes-empty = 文件里没有找到券码：每行一个券码，券码中间不能有空格。
+rw-codes-too-many = 文件里有 { $count } 个券码；每个文件最多 { $max } 个，请拆分。
+rw-codes-added = ✅ 已为礼品 #{ $id } 添加 { $added } 个券码（尚未发放 { $free } 个）。{ $repeated ->
+        [0] {""}
+       *[other] 跳过 { $repeated } 个已在券码池中的券码（同一券码不会存两次）。
+    }{ $bad ->
+        [0] {""}
+       *[other] 跳过 { $bad } 行无法识别或重复的内容。
+    }
+rw-no-such-reward = 没有礼品 #{ $id }。
+rw-staff-list-head = <b>兑换礼品</b>（{ $count }）
+rw-staff-line = #{ $id } { $name } — { $cost } 积分 · { $stock } · 已兑换 { $redeemed }{ $extra }
+rw-staff-stock-unlimited = 库存不限
+rw-staff-stock = 剩余 { $left } / 共 { $stock }
+rw-staff-codes = · 券码剩余 { $codes }
+rw-staff-paused = · ⏸ 已暂停
+rw-staff-limit = · 限购 { $limit }
+rw-staff-tier = · 等级 { $tier }
+rw-staff-cash = · { $cash }
+rw-staff-none = 还没有礼品。添加：/reward add 10元券 | 100 | stock=50
+rw-line = { $name } — { $cost } 积分{ $cash }
+rw-member-head = <b>积分兑换</b> · 你有 <b>{ $balance }</b> 积分
+rw-member-line-ok = ✅ { $name } — { $cost } 积分{ $cash } · { $left }
+rw-member-line-short = ▫️ { $name } — { $cost } 积分{ $cash } · { $left } · 还差 { $missing } 积分
+rw-member-line-out = ✖️ { $name } — 已兑完
+rw-member-left = 剩 { $left } 份
+rw-member-unlimited = 可兑换
+rw-member-none = 店铺还没有上架礼品，敬请期待！
+rw-member-hint = 点击礼品即可兑换。
+rw-cash-note = （{ $cash }）
+rw-button = 🎁 { $name } · { $cost }
+rw-button-shop = 🎁 积分兑换
+rw-button-draw = 🎲 抽奖
+rw-confirm = 用 <b>{ $cost }</b> 积分兑换 <b>{ $name }</b>{ $cash }？你现有 { $balance } 积分。
+rw-confirm-yes = ✅ 确认兑换
+rw-confirm-no = ✖️ 取消
+rw-cancelled = 未兑换任何礼品。
+rw-popup-done = ✅ 兑换成功！详情见聊天。
+rw-popup-again = 你已经兑换过了（#{ $id }）。
+rw-refused = 抱歉，现在无法兑换。
+rw-paused = 抱歉，{ $name } 暂停兑换。
+rw-sold-out = 抱歉，{ $name } 已兑完。
+rw-limit-reached = 你本{ $period }已兑换 { $name } { $count } 次，已达上限。
+rw-not-enough = { $name } 需要 { $cost } 积分，你有 { $balance } 积分。
+rw-period-day = 日
+rw-period-week = 周
+rw-period-month = 月
+rw-period-year = 年
+rw-period-ever = 账号（永久）
+rw-done-code =
+    🎁 <b>{ $name }</b> 兑换成功（−{ $cost } 积分，余额 { $balance }）。
+    你的券码：<code>{ $code }</code>
+    兑换单号 #{ $id } — 也可在 /me 查看。
+rw-done-number =
+    🎁 <b>{ $name }</b> 兑换成功（−{ $cost } 积分，余额 { $balance }）。
+    你的兑换单号是 <b>#{ $id }</b>：店铺会为你发放（向店员出示此单号）。
+rw-mine-head = <b>我的兑换</b>
+rw-mine-code = • #{ $id } { $name }：<code>{ $code }</code>
+rw-mine-pending = • #{ $id } { $name }：等待店铺发放
+rw-mine-done = • #{ $id } { $name }：已发放 ✅
+rw-pending-head = <b>待发放的兑换</b>（{ $count }）
+rw-pending-line = #{ $id } { $reward } — { $name }（{ $user }）· { $date }
+rw-pending-none = 没有待发放的兑换：全部已完成。
+rw-redemption-usage = 用法：/redemption done 编号 — 编号见 /redemptions。
+rw-redemption-unknown = 没有兑换单 #{ $id }。
+rw-redemption-done = ✅ 兑换单 #{ $id }（{ $reward }）已标记为已发放，并已通知成员。
+rw-redemption-already = 兑换单 #{ $id } 早已发放。
+rw-redemption-member = ✅ 店铺已为你发放礼品 { $reward }（兑换单 #{ $id }）。
+lt-error-usage = 用法：/lottery add 奖品 | 权重 [| stock=数量] [| points=N 或 reward=编号] — 例如：/lottery add 10积分 | 30 | points=10；“未中奖”行：/lottery add none | 50。
+lt-error-name = 奖品名称需为 1 到 { $max } 个字符。
+lt-error-weight = 权重须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+lt-error-stock = 库存须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+lt-error-points = 积分须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+lt-error-reward = “{ $value }”不是礼品编号（见 /rewards）。
+lt-error-option = 看不懂“{ $option }”。可用选项：stock=N，以及 points=N 或 reward=编号 之一（none 行不带选项）。
+lt-error-too-many = 奖品表已有 { $max } 个奖品；请先移除一个（/lottery remove 编号）。
+lt-usage =
+    用法：
+    /lottery — 奖品表和概率
+    /lottery add 奖品 | 权重 [| stock=数量] [| points=N 或 reward=编号]（奖品写 none：未中奖行）
+    /lottery remove 编号
+    /lottery cost N — 每次付费抽奖的积分（0：关闭付费抽奖）
+    /lottery free N — 每人每天免费抽奖次数（0 到 { $max }）
+    /lottery draws — 最近的抽奖记录及当时概率
+lt-bad-number = “{ $value }”须为 { $min } 到 { $max } 之间的整数。
+lt-added = ✅ 已添加奖品 #{ $id }。
+lt-removed = ✅ 奖品 #{ $id } 已移出奖品表（历史抽奖记录保留）。
+lt-unknown-prize = 奖品表中没有奖品 #{ $id }。
+lt-cost-set = ✅ 每次付费抽奖现在需要 { $cost } 积分。
+lt-cost-off = ✅ 已关闭付费抽奖；成员只有免费次数。
+lt-free-set = ✅ 成员现在每天有 { $free } 次免费抽奖。
+lt-table-head = <b>抽奖</b> · 付费抽奖：{ $cost } · 每日免费次数：{ $free }
+lt-table-cost-off = 关闭
+lt-table-line = #{ $id } { $name } — { $odds }%（权重 { $weight }）{ $prize }{ $stock }
+lt-table-out = #{ $id } { $name } — 已抽完，不参与抽奖（权重 { $weight }）
+lt-table-points = {" "}· +{ $points } 积分
+lt-table-reward = {" "}· 礼品 #{ $reward }
+lt-table-stock = {" "}· 剩 { $left } 份
+lt-table-none = 奖品表是空的。添加奖品：/lottery add 10积分 | 30 | points=10，以及“未中奖”行：/lottery add none | 60
+lt-table-note = 概率只计算有库存的奖品：某个奖品抽完后，其他奖品的概率会相应提高。
+lt-odds-head = <b>当前奖品与概率</b>
+lt-odds-line = { $name } — { $odds }%
+lt-draws-head = <b>最近的抽奖</b>
+lt-draws-line = #{ $id } { $date } { $name }：{ $prize }（{ $odds }{ $paid }）
+lt-draws-guaranteed = 首次抽奖，必中
+lt-draws-paid = ，付费 { $cost }
+lt-draws-none = 还没有抽奖记录。
+lt-refused = 抱歉，现在无法抽奖。
+lt-no-table = 目前没有可抽的奖品，请稍后再来。
+lt-no-free-left = 今天的 { $free } 次免费抽奖已用完，明天再来吧！
+lt-not-enough = 每次抽奖需要 { $cost } 积分；你有 { $balance } 积分。
+lt-pay-confirm = 今天的免费抽奖已用完。再抽一次需要 <b>{ $cost }</b> 积分（你有 { $balance } 积分）。
+lt-button-pay = 🎲 抽奖 · { $cost } 积分
+lt-button-again = 🎲 再抽一次 · { $cost } 积分
+lt-won-guaranteed = 🎉 首次抽奖必中：<b>{ $prize }</b>！
+lt-won = 🎉 恭喜抽中 <b>{ $prize }</b>！（概率 { $odds }%）
+lt-won-nothing = 🎲 这次没有中奖（概率 { $odds }%），下次好运！
+lt-won-points = +{ $points } 积分 — 余额 { $balance }。
+lt-won-code = 你的券码：<code>{ $code }</code>（兑换单 #{ $id }，也可在 /me 查看）
+lt-won-number = 你的兑换单号：<b>#{ $id }</b> — 向店铺出示即可领取奖品。
+lt-won-gift = 抽奖记录 #{ $id }：向店铺出示此编号即可领取奖品。
+lt-paid = （−{ $cost } 积分，余额 { $balance }）
+lt-free-left = 今天剩余免费次数：{ $left }。
+lt-popup-again = 这次抽奖已经完成了。
+lt-popup-done = 🎲 已抽奖 — 结果见聊天。
+pt-usage =
+    用法：
+    /points 用户 +N 原因 — 增加积分（用户：@用户名或数字 ID；或回复该成员的消息：/points +N 原因）
+    /points 用户 -N 原因 — 扣除积分
+    /points 用户 — 余额和最近明细
+    /points limit N — 店员单次可调整的积分上限（店主；0：仅店主可调整）
+pt-bad-amount = “{ $value }”不是有效数额：请写 +N 或 -N，最多 { $max }。
+pt-need-reason = 请在数额后写明原因：会告知成员并记入审计日志。
+pt-reason-too-long = 原因最多 { $max } 个字符。
+pt-unknown-user = 不认识“{ $arg }”：请用对方的 @用户名或数字 ID，或回复对方的消息。
+pt-not-a-member = 无法调整 { $name } 的积分。
+pt-over-limit = 店员单次最多调整 { $limit } 积分；更多请找店主。
+pt-limit-off = 在店主设置店员上限（/points limit N）之前，只有店主可以调整积分。
+pt-limit-set = ✅ 店员现在单次最多可调整 { $limit } 积分。
+pt-limit-owners = ✅ 现在只有店主可以调整积分。
+pt-granted = ✅ 已给 { $name } 增加 { $amount } 积分（{ $reason }）。余额：{ $balance }。
+pt-deducted = ✅ 已从 { $name } 扣除 { $amount } 积分（{ $reason }）。余额：{ $balance }。
+pt-short = 未扣除：{ $name } 只有 { $balance } 积分，最多只能扣除 { $balance }。
+pt-member-granted = 🎁 店铺为你增加了 { $amount } 积分：{ $reason }。余额：{ $balance }。
+pt-member-deducted = ℹ️ 店铺扣除了你 { $amount } 积分：{ $reason }。余额：{ $balance }。
+pt-statement = <b>{ $name }</b>（{ $id }）— 余额 <b>{ $balance }</b> 积分，累计获得 { $lifetime }
+pt-entry = { $date } { $amount } { $reason }{ $note }
+pt-entry-note = {" "}— { $note }
+pt-no-entries = 还没有明细。
+rw-sold-out-short = 抱歉，该礼品已兑完。

@@ -106,6 +106,52 @@ async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetim
     return after
 
 
+@dataclass(frozen=True)
+class Debit:
+    user_id: int
+    amount: int  # points taken (> 0)
+    reason: Reason
+    key: str
+    ref: str | None = None
+
+
+async def bulk_debit(session: AsyncSession, debits: list[Debit], now: datetime) -> list[int]:
+    """Debit many wallets at once (a handful of statements); returns each debit's balance after it,
+    in order. The caller holds the wallets' locks (``FOR UPDATE`` on PostgreSQL, the write lock on
+    SQLite) and has checked every balance covers its debits; ``CHECK (balance >= 0)`` and the unique
+    key still back it up, failing the transaction. Redemption storms pay through this."""
+    if not debits:
+        return []
+    user_ids = sorted({d.user_id for d in debits})
+    query = select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    balances: dict[int, int] = dict((await session.execute(query)).all())
+    totals: dict[int, int] = {}
+    entries: list[dict[str, object]] = []
+    after: list[int] = []
+    for debit in debits:
+        validate_amount(debit.amount)
+        if debit.amount < 0:
+            raise ValueError("a debit takes a positive number of points")
+        balance = balances.get(debit.user_id, 0) - debit.amount
+        if balance < 0:
+            raise InsufficientPoints(balance=balances.get(debit.user_id, 0), needed=debit.amount)
+        balances[debit.user_id] = balance
+        totals[debit.user_id] = totals.get(debit.user_id, 0) + debit.amount
+        after.append(balance)
+        entries.append({"user_id": debit.user_id, "amount": -debit.amount, "balance_after": balance,
+                        "reason": str(debit.reason), "ref": debit.ref, "idempotency_key": debit.key,
+                        "actor_id": None, "created_at": now})
+    await session.execute(
+        update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid"))
+        .values(balance=MEMBERS.c.balance - bindparam("amount")),
+        [{"uid": uid, "amount": amount} for uid, amount in totals.items()],
+    )
+    await session.execute(LEDGER.insert(), entries)
+    return after
+
+
 async def find_by_key(session: AsyncSession, key: str) -> Movement | None:
     row = (await session.execute(
         select(LEDGER.c.id, LEDGER.c.amount, LEDGER.c.balance_after).where(LEDGER.c.idempotency_key == key)

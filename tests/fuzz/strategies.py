@@ -139,6 +139,13 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
     "guess": ("Longjing 250g | 128", "Tea | ¥99.90 tries=2 rule=under prize=30 hints=on invites=1 deadline=2h",
               "Tea | 1,299 rule=within:5% deadline=21:00", "Tea | 99元 invites=0"),
     "guess_close": ("1", "{id}"), "guess_cancel": ("1",), "guesses": ("",),
+    "reward": ("add Coupon ¥5 | 20", "add Tea | 100 | stock=3 | limit=1/month | cash=+ ¥9.9", "edit 1 | cost=30",
+               "pause 1", "resume 1", "codes 1"),
+    "rewards": ("",), "redemptions": ("",), "redemption": ("done 1",),
+    "lottery": ("", "add none | 60", "add 5 points | 30 | points=5", "add Tea | 10 | stock=5 | reward=1",
+                "remove 1", "cost 10", "free 2", "draws"),
+    "draw": ("",),
+    "points": ("{id}", "{id} +10 thanks", "{id} -5 typo", "limit 50"),
     "me": ("",), "top": ("",), "checkin": ("",), "help": ("",), "start": ("", "ref-1"),
 }
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
