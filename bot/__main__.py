@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _require_existing(settings)
             _upgrade(settings)
-            return asyncio.run(export_csv(settings.database_url, args.what, sys.stdout))
+            return asyncio.run(export_csv(settings.database_url, args.what, sys.stdout, sys.stderr))
         if args.command == "doctor":
             from bot.tools import doctor
 

@@ -82,6 +82,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("top", _M, ANYWHERE, "help-cmd-top"),
     CommandSpec("redpacket", _M, GROUP, "help-cmd-redpacket"),
     CommandSpec("bind", _M, PRIVATE, "help-cmd-bind"),
+    CommandSpec("rewards", _M, PRIVATE, "help-cmd-rewards"),
+    CommandSpec("draw", _M, PRIVATE, "help-cmd-draw"),
     CommandSpec("help", _E, ANYWHERE, "help-cmd-help"),
     # Group tools: shown to group administrators, explained under "Staff tools".
     CommandSpec("setup", _S, GROUP, "help-cmd-setup"),
@@ -94,6 +96,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("settings", _S, GROUP, "help-cmd-settings"),
     CommandSpec("budget", _S, ANYWHERE, "help-cmd-budget"),
     CommandSpec("redpacket_schedule", _S, GROUP, "help-cmd-redpacket_schedule"),
+    CommandSpec("vote", _S, GROUP, "help-cmd-vote"),
+    CommandSpec("votes", _S, GROUP, "help-cmd-votes"),
+    CommandSpec("vote_close", _S, GROUP, None, menu=False),  # on /votes' line
+    CommandSpec("vote_cancel", _S, GROUP, None, menu=False),  # on /votes' line
+    CommandSpec("guess", _S, GROUP, "help-cmd-guess"),
+    CommandSpec("guess_close", _S, GROUP, None, menu=False),  # on /guess's line
+    CommandSpec("guess_cancel", _S, GROUP, None, menu=False),  # on /guess's line
+    CommandSpec("guesses", _S, GROUP, "help-cmd-guesses"),
     # Staff tools that work anywhere: explained under "Anywhere", not in the menus.
     CommandSpec("ban", _S, ANYWHERE, "help-cmd-ban", menu=False),
     CommandSpec("unban", _S, ANYWHERE, None, menu=False),  # on /ban's line
@@ -104,6 +114,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("audit", _S, ANYWHERE, "help-cmd-audit", menu=False),
     CommandSpec("tier", _S, ANYWHERE, "help-cmd-tier", menu=False),
     CommandSpec("points_rate", _S, ANYWHERE, "help-cmd-points_rate", menu=False),
+    CommandSpec("vote_results", _S, ANYWHERE, "help-cmd-vote_results", menu=False),
+    CommandSpec("reward", _S, PRIVATE, "help-cmd-reward", menu=False, elsewhere="rw-private-only"),
+    CommandSpec("redemptions", _S, PRIVATE, "help-cmd-redemptions", menu=False, elsewhere="rw-private-only"),
+    CommandSpec("redemption", _S, PRIVATE, None, menu=False, elsewhere="rw-private-only"),  # on /redemptions' line
+    CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
+    CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -4,8 +4,11 @@ A scripted shop owner registers a (basic) group and configures check-in; three c
 over three simulated days (one breaks her streak), try a staff command, read /me and /top; then
 Telegram upgrades the group to a supergroup (a new chat id) and the bot follows it on its own: the
 scheduled daily post and check-in keep working there. The supergroup is gated with a password and
-a welcome gift, and a newcomer asks to join; red packets are grabbed; the owner sets member tiers and
-points for purchases, and Alice links an order and rises to GOLD. Everything
+a welcome gift, and a newcomer asks to join; red packets are grabbed; a product vote: three
+customers vote, one changes their vote, and the deadline closes it and posts the results; last, a
+price-guessing round gives hints, a member out of tries brings a friend in through her personal link
+for another try, and the round closes at its deadline with the winner; a coupon redeemed and a free draw; and the owner
+sets member tiers and points for purchases: Alice links an order and rises to GOLD. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -17,6 +20,7 @@ import html
 import re
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,12 +31,18 @@ from bot.db.migrate import upgrade
 from bot.emulator import BotAPIEmulator
 from bot.factory import create_app, create_bot, create_dispatcher, running
 from bot.features import create_states
+from bot.services import lottery as lottery_service
+from bot.services import rewards as reward_service
+from bot.services.guessing import accounting as guess_accounting
 from bot.services.ledger import audit
 from bot.services.purchases import accounting as purchase_accounting
 from bot.services.redpackets import accounting
+from bot.services.votes import accounting as vote_accounting
 from bot.views.checkin import CheckinCb
+from bot.views.votes import VoteCb
 from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
 from scheduler.jobs.tiers import sweep_tiers
+from scheduler.jobs.votes import close_vote
 from scheduler.setup import SchedulerRuntime
 
 TOKEN = "777000:DEMO-TOKEN"
@@ -122,11 +132,14 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
                 await dp.stop_polling()
                 await polling
             async with app.db.reader() as session:
-                problems = [*(await audit(session)), *(await accounting(session)),
+                problems = [*(await audit(session)), *(await accounting(session)), *(await vote_accounting(session)),
+                            *(await guess_accounting(session)), *(await reward_service.accounting(session)),
+                            *(await lottery_service.accounting(session)),
                             *(await purchase_accounting(session))[1]]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger, red packets and purchase points {'balanced' if not problems else 'BROKEN'}, "
+    print(f"Demo finished: ledger, red packets, votes, price guessing, rewards, lottery and purchase points "
+          f"{'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
 
@@ -229,8 +242,120 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await runtime.states["red_packets"].debouncer.flush()  # the packet messages' last progress edits
     await asyncio.sleep(settle)
 
+    await _vote_scene(emu, n, clock, app, runtime, group_id, owner, (alice, bob, ming), settle)
+    await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
+    await _rewards_scene(emu, n, owner, alice, said)
     await _tiers_scene(emu, n, app, owner, alice, said)
 
+
+
+async def _vote_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, runtime: SchedulerRuntime,
+                      group_id: int, owner: Any, members: tuple[Any, Any, Any], settle: float) -> None:
+    """A product vote: three members vote, one changes their vote, the deadline closes it (the job
+    firing twice) and the results are posted; each voter is paid once."""
+    alice, bob, ming = members
+    n.say("\n── A product vote (投票) ──")
+    before = len(emu.sent(group_id))
+    emu.user_sends(owner, "/vote Which tea should we stock next? | Longjing @LJ-250 | Tieguanyin | Pu-erh "
+                          "deadline=1h reward=5", chat=emu.chat(group_id))
+    post = (await emu.wait_sent(group_id, count=before + 1, timeout=10))[-1]
+    data = [b["callback_data"] for b in post.buttons()]
+    vote_id = VoteCb.unpack(data[0]).id
+    for member, option in ((alice, 0), (bob, 2), (ming, 1), (ming, 0)):  # 小明 changes to Longjing
+        cq = emu.press_button(member, post.message_id, emu.chat(group_id), data[option])
+        await emu.wait_callback_answer(cq, timeout=10)
+    await asyncio.sleep(settle)
+    await runtime.states["votes"].debouncer.flush()  # the post's tally edit
+    clock.advance(timedelta(hours=1))
+    n.say(f"\n── The vote's deadline: {clock.now().astimezone(app.settings.tz):%H:%M} (shop time) ──")
+    before = len(emu.sent(group_id))
+    await close_vote(app, vote_id, votes=runtime.states["votes"])  # the scheduler's job at the deadline
+    await close_vote(app, vote_id, votes=runtime.states["votes"])  # firing twice closes and pays once
+    await emu.wait_sent(group_id, count=before + 1, timeout=10)
+    await said_in(emu, alice, "/me")
+
+
+async def said_in(emu: BotAPIEmulator, user: Any, text: str) -> None:
+    """``user`` sends ``text`` to the bot in private and gets the answer."""
+    before = len(emu.sent(user.id))
+    emu.user_sends(user, text)
+    await emu.wait_sent(user.id, count=before + 1, timeout=10)
+
+
+async def _guessing_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
+                          owner: Any, alice: Any, bob: Any, ming: Any, settle: float) -> None:
+    """A price-guessing round: hints, Alice out of tries inviting a friend for another one, a guess
+    typed in the group, and the deadline with the winner."""
+    from bot.views.guessing import InviteCb
+    from scheduler.jobs.guessing import close_round
+
+    n.say("\n── Price guessing (猜价格) ──")
+    group = emu.chat(group_id)
+
+    async def said(user: Any, text: str, chat: int | None = None, replies: int = 1) -> None:
+        target = chat if chat is not None else user.id
+        before = len(emu.sent(target))
+        emu.user_sends(user, text, chat=emu.chat(target) if chat is not None else None)
+        await emu.wait_sent(target, count=before + replies, timeout=10)
+
+    before = len(emu.sent(group_id))
+    emu.user_sends_photo(owner, "/guess Longjing 2026 spring, 250g | ¥128 tries=2 hints=on prize=30 invites=1 "
+                         "deadline=2h", chat=group)
+    post = next(m for m in await emu.wait_sent(group_id, count=before + 1, timeout=10) if m.photo is not None)
+    round_id = int(post.buttons()[0]["url"].rsplit("_", 1)[1])
+    await said(alice, f"/start guess_{round_id}")
+    await said(alice, "100")
+    await said(alice, "¥150")
+    offer = emu.sent(alice.id)[-1]
+    cq = emu.press_button(alice, offer.message_id, emu.chats[alice.id], InviteCb(id=round_id).pack())
+    await emu.wait_callback_answer(cq, timeout=10)
+    await emu.wait_sent(alice.id, count=len(emu.sent(alice.id)) + 1, timeout=10)
+    link = next(w for w in (emu.sent(alice.id)[-1].text or "").split() if w.startswith("https://t.me/+"))
+    hong = emu.create_user("小红", language_code="zh-hans")
+    n.names[hong.id] = "小红 (private)"
+    told = len(emu.sent(alice.id))
+    emu.push_join_request(hong, group, link)  # through Alice's link; the group asks for its password
+    await emu.wait_sent(hong.id, count=1, timeout=10)
+    await said(hong, "longjing")
+    await emu.wait_sent(alice.id, count=told + 1, timeout=10)  # Alice: one more try
+    await said(alice, "128")
+    emu.user_sends(bob, "¥130", chat=group, reply_to_message_id=post.message_id)  # typed in the group
+    await said(ming, f"/start guess_{round_id}")
+    await said(ming, "１２５元")
+    await asyncio.sleep(settle)
+    clock.advance(timedelta(hours=2, minutes=1))
+    n.say(f"\n── The deadline: {clock.now().astimezone(app.settings.tz):%H:%M} (shop time) ──")
+    before = len(emu.sent(group_id))
+    await close_round(app, round_id)  # the scheduler's job at the deadline
+    await close_round(app, round_id)  # firing twice announces once
+    await emu.wait_sent(group_id, count=before + 1, timeout=10)
+    await asyncio.sleep(settle)
+
+
+async def _rewards_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: Any,
+                         said: Callable[..., Awaitable[None]]) -> None:
+    """A rewards shop with a pool of coupon codes and a lottery; Alice redeems a code, then draws."""
+    n.say("\n── Rewards shop (积分兑换) and lottery (抽奖) ──")
+    await said(owner, "/reward add Coupon ¥5 | 20 | limit=1/month | cash=on orders over ¥50")
+    before = len(emu.sent(owner.id))
+    emu.user_sends_document(owner, "coupons.txt", b"code\nTEA5-8K2Q\nTEA5-P7ZD\nTEA5-M3WX\n",
+                            caption="/reward codes 1")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(owner, "/lottery add none | 60")
+    await said(owner, "/lottery add 5 points | 30 | points=5")
+    await said(owner, "/lottery add Tea sample | 10 | stock=5")
+    await said(alice, "/rewards")
+    shop = emu.sent(alice.id)[-1]
+    ask = next(b["callback_data"] for b in shop.buttons() if b["callback_data"].startswith("rw:ask:"))
+    before = len(emu.sent(alice.id))
+    await emu.wait_callback_answer(emu.press_button(alice, shop.message_id, emu.chat(alice.id), ask), timeout=10)
+    prompt = (await emu.wait_sent(alice.id, count=before + 1, timeout=10))[-1]
+    confirm = next(b["callback_data"] for b in prompt.buttons() if b["callback_data"].startswith("rw:ok:"))
+    before = len(emu.sent(alice.id))
+    await emu.wait_callback_answer(emu.press_button(alice, prompt.message_id, emu.chat(alice.id), confirm), timeout=10)
+    await emu.wait_sent(alice.id, count=before + 1, timeout=10)
+    await said(alice, "/draw")  # her first draw ever: a guaranteed prize
+    await said(alice, "/draw")  # the day's free draw is used
 
 
 async def _tiers_scene(emu: BotAPIEmulator, n: Narrator, app: Any, owner: Any, alice: Any, said: Any) -> None:

@@ -38,8 +38,10 @@ class Directory:
         self.ttl = ttl
         self._staff: set[int] = set()
         self._groups: dict[int, GroupInfo] = {}
-        self._profiles: dict[int, Profile] = {}
-        self._memberships: set[tuple[int, int]] = set()
+        # Per seen member, kept small (the hash of their last saved profile, their id in each group's
+        # set) and bounded by MAX_REMEMBERED: no Profile object per member stays alive.
+        self._profiles: dict[int, int] = {}
+        self._memberships: dict[int, set[int]] = {}
         self._moved: dict[int, int] = {}  # basic group id -> the supergroup it became
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
@@ -100,15 +102,17 @@ class Directory:
             return self._groups.get(self._moved[chat_id])
         return found
 
+    MAX_REMEMBERED = 200_000
+
     def needs_saving(self, profile: Profile, group_id: int | None) -> bool:
-        if self._profiles.get(profile.id) != profile:
+        if self._profiles.get(profile.id) != hash(profile):
             return True
-        return group_id is not None and (group_id, profile.id) not in self._memberships
+        return group_id is not None and profile.id not in self._memberships.get(group_id, ())
 
     def saved(self, profile: Profile, group_id: int | None) -> None:
-        if len(self._profiles) > 200_000:
+        if len(self._profiles) > self.MAX_REMEMBERED:
             self._profiles.clear()
             self._memberships.clear()
-        self._profiles[profile.id] = profile
+        self._profiles[profile.id] = hash(profile)
         if group_id is not None:
-            self._memberships.add((group_id, profile.id))
+            self._memberships.setdefault(group_id, set()).add(profile.id)

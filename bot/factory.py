@@ -3,6 +3,7 @@ dispatcher and scheduler from the feature registry (bot/features.py)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,13 @@ from bot.db.engine import Database
 from bot.directory import Directory
 from bot.features import FeatureStates, close_states, create_routers, schedules, start_states
 from bot.limiter import RateLimiter, RateLimitMiddleware
-from bot.middlewares import ContextMiddleware, DuplicateUpdateMiddleware, ThrottleMiddleware, TransactionMiddleware
+from bot.middlewares import (
+    ContextMiddleware,
+    DuplicateUpdateMiddleware,
+    InputMiddleware,
+    ThrottleMiddleware,
+    TransactionMiddleware,
+)
 from bot.sender import Sender
 from bot.services import groups as group_service
 from bot.texts import Texts
@@ -94,8 +101,12 @@ def _as_coroutine(function: Any) -> Any:
 def create_dispatcher(app: App, states: FeatureStates, routers: list[Router] | None = None) -> Dispatcher:
     """The bot's dispatcher: its middlewares around ``routers`` (default: every feature's), with
     the app and each feature's state for handlers to ask for by name."""
-    dp = Dispatcher(app=app, **states)
+    # No FSM: no handler keeps conversation state in aiogram's storage (state lives in the database),
+    # and its memory storage would keep a record per chat and user for ever (~0.5 KB per member,
+    # all of it walked by every full garbage collection).
+    dp = Dispatcher(app=app, disable_fsm=True, **states)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
+    dp.message.outer_middleware(InputMiddleware())
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(ThrottleMiddleware())
     for observer in (dp.message, dp.callback_query, dp.my_chat_member, dp.chat_member):
@@ -137,6 +148,10 @@ async def running(app: App, bot: Bot, states: FeatureStates, *, scheduler: bool 
     try:
         if runtime is not None:
             await runtime.start()
+        # What start-up built (modules, routers, caches) lives as long as the process: moved out of
+        # the collector's generations, full collections during a storm no longer walk it.
+        gc.collect()
+        gc.freeze()
         yield runtime
     finally:
         if runtime is not None:
@@ -144,3 +159,4 @@ async def running(app: App, bot: Bot, states: FeatureStates, *, scheduler: bool 
         await close_states(states)
         await app.coalescer.close()
         await app.db.close()
+        gc.unfreeze()

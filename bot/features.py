@@ -17,29 +17,40 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views.guessing import GuessRounds
+from bot.views.lottery import Lottery
 from bot.views.migration import ChatFollower, Migrations, follow
 from bot.views.redpackets import RedPackets
+from bot.views.rewards import Rewards
+from bot.views.votes import Votes
 from handlers import (
     access,
     checkin,
+    corrections,
     errors,
     fallback,
     gate,
+    guessing,
+    lottery,
     membership,
     migration,
     moderation,
     orders,
     points,
     redpackets,
+    rewards,
     staff,
     start,
     tiers,
+    votes,
 )
 from scheduler.jobs import FeatureJobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
+from scheduler.jobs import guessing as guessing_jobs
 from scheduler.jobs import redpackets as redpacket_jobs
 from scheduler.jobs import tiers as tier_jobs
+from scheduler.jobs import votes as vote_jobs
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -64,13 +75,21 @@ FEATURES: tuple[Feature, ...] = (
     Feature("migration", migration.create_router, state=("migrations", Migrations)),
     Feature("redpackets", redpackets.create_router, redpacket_jobs.SCHEDULE, state=("red_packets", RedPackets)),
     Feature("access", access.create_router),
+    # Before "start": /start guess_<id> opens a round. Its private guesses step aside for a join
+    # request waiting for its password (the gate's).
+    Feature("guessing", guessing.create_router, guessing_jobs.SCHEDULE, state=("guess_rounds", GuessRounds)),
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
+    # Before orders: a staff file captioned /reward codes is a code pool, not an orders CSV.
+    Feature("rewards", rewards.create_router, state=("rewards", Rewards)),
+    Feature("lottery", lottery.create_router, state=("lottery", Lottery)),
+    Feature("corrections", corrections.create_router),
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),
     Feature("moderation", moderation.create_router),
     Feature("orders", orders.create_router),
     Feature("tiers", tiers.create_router, tier_jobs.SCHEDULE),
     Feature("checkin", checkin.create_router, checkin_jobs.SCHEDULE),
+    Feature("votes", votes.create_router, vote_jobs.SCHEDULE, state=("votes", Votes)),
     Feature("points", points.create_router),
     Feature("membership", membership.create_router),
     Feature("fallback", fallback.create_router),

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 
@@ -17,9 +18,29 @@ from bot.outbox import Outbox
 from bot.services.people import PROFILE_OP, Profile, SeenProfile
 from bot.texts import Translator, language_for
 from games.checkin import local_day
+from games.inputs import lower_command, strip_controls
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class InputMiddleware(BaseMiddleware):
+    """The boundary for what people type: control characters are removed from a message's text and
+    caption (PostgreSQL refuses some, nobody can type any), and a command is read in lowercase
+    (``/CheckIn`` is ``/checkin``) before any filter or handler sees the message."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message):
+            changes = {}
+            for name in ("text", "caption"):
+                value = getattr(event, name)
+                if value:
+                    clean = lower_command(strip_controls(value))
+                    if clean != value:
+                        changes[name] = clean
+            if changes:
+                event = event.model_copy(update=changes)
+        return await handler(event, data)
 
 
 class DuplicateUpdateMiddleware(BaseMiddleware):
@@ -50,7 +71,8 @@ class ThrottleMiddleware(BaseMiddleware):
         self.rate = rate
         self.per = per
         self.max_users = max_users
-        self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
+        # user -> (tokens, stamp, warned), least recently seen first (a dict keeps insertion order).
+        self._buckets: dict[int, tuple[float, float, bool]] = {}
 
     def _allow(self, user_id: int) -> tuple[bool, bool]:
         now = time.monotonic()
@@ -63,7 +85,7 @@ class ThrottleMiddleware(BaseMiddleware):
             self._buckets[user_id] = (tokens, now, True)
             allowed, warn = False, not warned
         if len(self._buckets) > self.max_users:
-            self._buckets.popitem(last=False)
+            del self._buckets[next(iter(self._buckets))]
         return allowed, warn
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -145,8 +167,18 @@ def topic_of(event: TelegramObject) -> tuple[int, int] | None:
     return None
 
 
+# Handler flag for a handler that only reads: ``router.message.register(h, ..., flags=READS_ONLY)``.
+# It gets a read snapshot as ``session`` (``app.db.reader()``): on SQLite it never takes (or waits
+# for) the write lock, on PostgreSQL the transaction is READ ONLY, so a stray write fails loudly.
+DB_FLAG = "db"
+READS_ONLY = {DB_FLAG: "read"}
+
+
 class TransactionMiddleware(BaseMiddleware):
-    """One database session and transaction per update; replies go out after the commit."""
+    """One database session and transaction per update; replies go out after the commit.
+
+    A handler that does not ask for ``session`` gets none (a grab goes through the group committer);
+    one flagged :data:`READS_ONLY` gets a read snapshot; any other gets a write transaction."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         app: App = data["app"]
@@ -154,12 +186,13 @@ class TransactionMiddleware(BaseMiddleware):
         data["out"] = out
         target = data.get("handler")
         if target is not None and not target.varkw and "session" not in target.params:
-            # A handler that does not ask for a session (a grab goes through the group committer)
-            # does not pay for one: a stampede of taps opens no transactions here.
+            # A handler that does not ask for a session does not pay for one: a stampede of taps
+            # opens no transactions here.
             result = await handler(event, data)
         else:
+            opened = app.db.reader() if get_flag(data, DB_FLAG) == "read" else app.db.session()
             try:
-                async with app.db.session() as session:
+                async with opened as session:
                     data["session"] = session
                     result = await handler(event, data)
             finally:

@@ -4,20 +4,79 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import resource
+import time
+from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from bot.config import Settings
 from bot.db.engine import Database
-from bot.db.models import LedgerEntry, Member, RedPacket, Streak, User
+from bot.db.models import LedgerEntry, Member, RedPacket, Streak, User, Vote
 from bot.services.ledger import audit
 
+MEMBERS = Member.__table__  # type: ignore[attr-defined]
+USERS = User.__table__  # type: ignore[attr-defined]
+STREAKS = Streak.__table__  # type: ignore[attr-defined]
+LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 
-async def export_csv(url: str, what: str, out: TextIO) -> int:
+
+EXPORT_CHUNK = 2000  # rows fetched (and written) at a time: memory stays flat whatever the size
+
+
+class Progress:
+    """Rows done, rows/s and peak RSS on ``err``; a live bar when ``err`` is a terminal."""
+
+    def __init__(self, err: TextIO | None, what: str, total: int) -> None:
+        self.err = err
+        self.what = what
+        self.total = total
+        self.done = 0
+        self.started = time.perf_counter()
+        self.live = bool(err is not None and err.isatty())
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self.live and self.err is not None:
+            share = self.done / self.total if self.total else 1.0
+            bar = "#" * int(share * 30)
+            self.err.write(f"\r{self.what}: [{bar:<30}] {self.done}/{self.total} rows")
+            self.err.flush()
+
+    def finish(self) -> None:
+        if self.err is None:
+            return
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        if self.live:
+            self.err.write("\n")
+        print(f"{self.what}: {self.done} rows in {elapsed:.1f} s ({self.done / elapsed:,.0f} rows/s), "
+              f"peak RSS {peak_rss_mib():.0f} MiB", file=self.err)
+
+
+def peak_rss_mib() -> float:
+    """This program's peak resident memory so far. On Linux from /proc (VmHWM): ``ru_maxrss``
+    carries the parent's peak across fork and exec, so a child started by a big process would
+    report its parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _iso(value: datetime | date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+async def export_csv(url: str, what: str, out: TextIO, err: TextIO | None = None) -> int:
+    """Stream members or the ledger as CSV in constant memory: plain rows (no ORM objects), fetched
+    ``EXPORT_CHUNK`` at a time from a server-side cursor, inside one read snapshot."""
     db = Database(url)
     writer = csv.writer(out)
     try:
@@ -25,40 +84,59 @@ async def export_csv(url: str, what: str, out: TextIO) -> int:
             if what == "members":
                 writer.writerow(["user_id", "first_name", "last_name", "username", "language", "balance",
                                  "lifetime_points", "streak", "last_checkin_day", "checkins_total", "member_since"])
-                rows = await session.stream(
-                    select(Member, User, Streak).join(User, col(User.id) == col(Member.user_id))
-                    .outerjoin(Streak, col(Streak.user_id) == col(Member.user_id)).order_by(col(Member.user_id))
+                table, stmt = MEMBERS, (
+                    select(MEMBERS.c.user_id, USERS.c.first_name, USERS.c.last_name, USERS.c.username,
+                           USERS.c.language_code, MEMBERS.c.balance, MEMBERS.c.lifetime_points, STREAKS.c.streak,
+                           STREAKS.c.last_checkin_day, STREAKS.c.checkins_total, MEMBERS.c.created_at)
+                    .select_from(MEMBERS.join(USERS, USERS.c.id == MEMBERS.c.user_id)
+                                 .outerjoin(STREAKS, STREAKS.c.user_id == MEMBERS.c.user_id))
+                    .order_by(MEMBERS.c.user_id)
                 )
-                async for member, user, streak in rows:
-                    streak = streak or Streak(user_id=member.user_id)
-                    writer.writerow([member.user_id, user.first_name, user.last_name or "", user.username or "",
-                                     user.language_code or "", member.balance, member.lifetime_points,
-                                     streak.streak, streak.last_checkin_day or "", streak.checkins_total,
-                                     member.created_at.isoformat()])
+
+                def row_of(r: Any) -> list[object]:
+                    return [r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5], r[6], r[7] or 0, _iso(r[8]),
+                            r[9] or 0, _iso(r[10])]
             else:
                 writer.writerow(["id", "created_at", "user_id", "amount", "balance_after", "reason", "ref",
                                  "idempotency_key", "actor_id"])
-                entries = await session.stream(select(LedgerEntry).order_by(col(LedgerEntry.id)))
-                async for (entry,) in entries:
-                    writer.writerow([entry.id, entry.created_at.isoformat(), entry.user_id, entry.amount,
-                                     entry.balance_after, entry.reason, entry.ref or "", entry.idempotency_key,
-                                     entry.actor_id or ""])
+                table, stmt = LEDGER, (
+                    select(LEDGER.c.id, LEDGER.c.created_at, LEDGER.c.user_id, LEDGER.c.amount,
+                           LEDGER.c.balance_after, LEDGER.c.reason, LEDGER.c.ref, LEDGER.c.idempotency_key,
+                           LEDGER.c.actor_id).order_by(LEDGER.c.id)
+                )
+
+                def row_of(r: Any) -> list[object]:
+                    return [r[0], _iso(r[1]), r[2], r[3], r[4], r[5], r[6] or "", r[7],
+                            "" if r[8] is None else r[8]]
+            total = int((await session.execute(select(func.count()).select_from(table))).scalar_one())
+            progress = Progress(err, f"export {what}", total)
+            result = await session.stream(stmt.execution_options(yield_per=EXPORT_CHUNK))
+            async for chunk in result.partitions():
+                writer.writerows(row_of(r) for r in chunk)
+                progress.advance(len(chunk))
+            progress.finish()
     finally:
         await db.close()
     return 0
 
 
 async def doctor(url: str, out: TextIO) -> int:
+    """Check the books with SQL aggregates (no row is loaded into Python unless it is wrong)."""
+    from bot.services.orders import totals_problems
     from bot.services.redpackets import accounting
 
+    started = time.perf_counter()
     db = Database(url)
     try:
         async with db.reader() as session:
             problems = await audit(session)
             packet_problems = await accounting(session)
-            members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
-            entries = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
+            order_problems = await totals_problems(session)
+            members = (await session.execute(select(func.count()).select_from(MEMBERS))).scalar_one()
+            entries = (await session.execute(select(func.count()).select_from(LEDGER))).scalar_one()
             packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
+            votes_ok = await _votes_report(session, out)
+            spending_problems = await _spending(session, out)
             purchase_problems = await purchase_check(session, out)
     finally:
         await db.close()
@@ -76,7 +154,82 @@ async def doctor(url: str, out: TextIO) -> int:
         print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
         for problem in packet_problems:
             print(f"  {problem}", file=out)
-    return 1 if problems or packet_problems or purchase_problems else 0
+    if not order_problems:
+        print("order summaries OK: each buyer's order count and last payment match their orders", file=out)
+    else:
+        print(f"order summaries FAILED: {len(order_problems)} problem(s)", file=out)
+        for problem in order_problems:
+            print(f"  {problem}", file=out)
+    guess_problems = await _guessing_report(url, out)
+    print(f"checked in {time.perf_counter() - started:.1f} s", file=out)
+    failed = (problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
+              or purchase_problems)
+    return 1 if failed else 0
+
+
+async def _votes_report(session: AsyncSession, out: TextIO) -> bool:
+    """Each closed vote paid exactly what its rows say (bot.services.votes.accounting)."""
+    from bot.services.votes import accounting as vote_accounting
+
+    problems = await vote_accounting(session)
+    votes = (await session.execute(select(func.count()).select_from(Vote))).scalar_one()
+    if not problems:
+        print(f"votes OK: {votes} votes, each closed one paid its reward once to each member with a choice "
+              "(ledger, ballots and the vote agree), open and cancelled ones nothing", file=out)
+        return True
+    print(f"votes FAILED: {len(problems)} problem(s)", file=out)
+    for problem in problems:
+        print(f"  {problem}", file=out)
+    return False
+
+
+async def _guessing_report(url: str, out: TextIO) -> list[str]:
+    """Each closed price-guessing round paid exactly what its rows say."""
+    from bot.db.models import GuessRound
+    from bot.services.guessing import accounting
+
+    db = Database(url)
+    try:
+        async with db.reader() as session:
+            problems = await accounting(session)
+            rounds = (await session.execute(select(func.count()).select_from(GuessRound))).scalar_one()
+    finally:
+        await db.close()
+    if not problems:
+        print(f"price guessing OK: {rounds} rounds, each closed one paid its prize to the winner its guesses "
+              "give (or nothing), open and cancelled ones nothing, every try a guess", file=out)
+    else:
+        print(f"price guessing FAILED: {len(problems)} problem(s)", file=out)
+        for problem in problems:
+            print(f"  {problem}", file=out)
+    return problems
+
+
+async def _spending(session: AsyncSession, out: TextIO) -> int:
+    """The rewards shop and the lottery: stock = redeemed + left, codes handed out once, prize
+    stock consistent, and the ledger holds exactly what redemptions and draws moved."""
+    from bot.services import lottery, rewards
+
+    reward_problems = await rewards.accounting(session)
+    lottery_problems = await lottery.accounting(session)
+    n_rewards, n_redemptions, n_codes = await rewards.summary(session)
+    n_prizes, n_draws = await lottery.summary(session)
+    if not reward_problems:
+        print(f"rewards OK: {n_rewards} rewards, {n_redemptions} redemptions, {n_codes} codes; for each reward "
+              "stock = redeemed + left, every code handed out at most once and to the redemption that shows it, "
+              "the ledger took exactly what the redemptions cost", file=out)
+    else:
+        print(f"rewards FAILED: {len(reward_problems)} problem(s)", file=out)
+        for problem in reward_problems:
+            print(f"  {problem}", file=out)
+    if not lottery_problems:
+        print(f"lottery OK: {n_prizes} prizes, {n_draws} draws; each prize won = its draws, within its stock, "
+              "and the ledger moved exactly what the draws cost and paid", file=out)
+    else:
+        print(f"lottery FAILED: {len(lottery_problems)} problem(s)", file=out)
+        for problem in lottery_problems:
+            print(f"  {problem}", file=out)
+    return len(reward_problems) + len(lottery_problems)
 
 
 async def purchase_check(session: AsyncSession, out: TextIO) -> list[str]:
@@ -149,6 +302,7 @@ CLI_PROBLEMS = {
     "amount": "the amount is not a positive number with at most two decimals",
     "currency": "the currency is not a three-letter code such as CNY",
     "paid-at": "the payment time is not a date (2026-03-01) or date and time (2026-03-01 14:30)",
+    "paid-at-range": "the payment time is not between the years 2000 and 2099",
     "check": "the check value is empty or longer than 64 characters",
     "too-many": "too many rows",
     "empty": "the file has no orders",

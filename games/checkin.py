@@ -17,6 +17,15 @@ MAX_BASE = 1_000
 MAX_BONUS = 100_000
 MAX_PERIOD = 365
 MAX_BONUS_RULES = 10
+# The words that check a member in (签到 / 打卡 / check in), in a group or in private chat.
+CHECKIN_WORDS = frozenset({"签到", "打卡", "check in", "check-in", "checkin"})
+
+
+def is_checkin_word(text: str | None) -> bool:
+    """签到 / 打卡 / check in, in any case, with or without trailing punctuation ("签到！", "check in!")."""
+    if not text or len(text) > 20:
+        return False
+    return text.strip().rstrip("!！。.~～ ").strip().lower() in CHECKIN_WORDS
 
 
 @dataclass(frozen=True)

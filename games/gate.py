@@ -219,10 +219,10 @@ def parse_config(args: str, current: GateRules) -> GateRules:
                 rules = replace(rules, segment=None)
             else:
                 try:
-                    expr = segments.parse(value)
+                    canonical = segments.canonical(value)  # what is stored must fit the column too
                 except DomainError:
                     raise ConfigError(detail=item) from None
-                rules = replace(rules, segment=segments.render(expr))
+                rules = replace(rules, segment=canonical)
         elif key == "spend":
             if low in _OFF:
                 rules = replace(rules, spend_cents=None)

@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from games.errors import OrderFileError, OrderLineError
@@ -24,6 +24,9 @@ from games.purchases import PAID, parse_status
 MAX_ROWS = 100_000
 MAX_LISTED_ERRORS = 20  # a report names the first bad lines, then "and N more"
 ORDER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./#]{0,63}$")
+# Payment times outside these years (as written) are typing mistakes (0001-01-01, 9999-12-31), not orders.
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
 HEADERS = {"order_id", "order id", "order", "orderid", "订单号", "订单编号"}
 
 
@@ -48,6 +51,10 @@ def decode_csv(data: bytes) -> str:
         return data.decode("gb18030", errors="replace")
 
 
+class PaidAtOutOfRange(ValueError):
+    """A payment time that is a date, but not one an order can have."""
+
+
 def _paid_at(value: str, tz: tzinfo) -> datetime:
     text = value.strip().replace("/", "-")
     try:
@@ -59,6 +66,9 @@ def _paid_at(value: str, tz: tzinfo) -> datetime:
         raise ValueError(value) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise PaidAtOutOfRange(value)
+    moment.astimezone(UTC)  # within those years, the moment in UTC exists (0001-01-01 +08:00 does not)
     return moment
 
 
@@ -94,6 +104,8 @@ def _row(line: int, cells: list[str], tz: tzinfo) -> OrderRow:
         raise OrderLineError(line=line, problem="currency", value=currency)
     try:
         paid = _paid_at(paid_at, tz)
+    except PaidAtOutOfRange:
+        raise OrderLineError(line=line, problem="paid-at-range", value=paid_at) from None
     except ValueError:
         raise OrderLineError(line=line, problem="paid-at", value=paid_at) from None
     if not normalize_check(check) or len(check) > 64:

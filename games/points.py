@@ -27,6 +27,7 @@ class Reason(StrEnum):
     REDEMPTION = "redemption"
     REFUND = "refund"
     BUDGET = "budget"
+    LOTTERY = "lottery"
     PURCHASE_REVERSAL = "purchase_reversal"  # a refunded order's points taken back
     RECOVERY = "recovery"  # a shortfall (points taken back but already spent) paid from a new credit
 
@@ -34,7 +35,7 @@ class Reason(StrEnum):
 # Credits that count as earning: a shortfall is recovered from these (never from refunds of one's
 # own points or the shop's budget).
 EARNINGS = frozenset({Reason.CHECKIN, Reason.GRANT, Reason.WELCOME, Reason.VOTE, Reason.GAME, Reason.RED_PACKET,
-                      Reason.PURCHASE, Reason.REFERRAL})
+                      Reason.PURCHASE, Reason.REFERRAL, Reason.LOTTERY})
 
 
 def validate_amount(amount: int) -> int:
@@ -124,3 +125,56 @@ def recovery_key(credit_key: str) -> str:
     """The part of the credit ``credit_key`` that paid back a shortfall (hashed when long)."""
     key = idempotency_key("recover", credit_key)
     return key if len(key) <= 160 else idempotency_key("recover", hashlib.sha256(credit_key.encode()).hexdigest())
+
+
+def vote_command_key(chat_id: int, message_id: int) -> str:
+    """The vote made by one ``/vote`` message (a redelivered update makes no second one)."""
+    return idempotency_key("vote", "cmd", chat_id, message_id)
+
+
+def vote_reward_key(vote_id: int, user_id: int) -> str:
+    """A member's reward for taking part in a vote: once per member per vote."""
+    return idempotency_key("vote", "reward", vote_id, user_id)
+
+
+def guess_prize_key(round_id: int) -> str:
+    """The prize of a price-guessing round: paid once, to its one winner."""
+    return idempotency_key("guess", "prize", round_id)
+
+
+def guess_command_key(chat_id: int, message_id: int) -> str:
+    """The round made by one ``/guess`` message (a redelivered update makes no second one)."""
+    return idempotency_key("guesscmd", chat_id, message_id)
+
+
+# ---- rewards shop, lottery and staff corrections ------------------------------------------------
+
+def redeem_request_key(user_id: int, message_id: int) -> str:
+    """One redemption request: the member's tap on the confirmation message ``message_id`` (in their
+    private chat). A double tap or a redelivered update is the same request."""
+    return idempotency_key("rw", "req", user_id, message_id)
+
+
+def redemption_key(redemption_id: int) -> str:
+    """The points a redemption cost."""
+    return idempotency_key("rw", "pay", redemption_id)
+
+
+def draw_request_key(user_id: int, message_id: int) -> str:
+    """One lottery draw: the member's /draw message, or their tap on a draw button (message ``message_id``)."""
+    return idempotency_key("lt", "req", user_id, message_id)
+
+
+def draw_cost_key(draw_id: int) -> str:
+    """What a paid draw cost."""
+    return idempotency_key("lt", "pay", draw_id)
+
+
+def draw_prize_key(draw_id: int) -> str:
+    """The points a draw won."""
+    return idempotency_key("lt", "win", draw_id)
+
+
+def correction_key(chat_id: int, message_id: int) -> str:
+    """A staff grant or deduction (/points USER +N|-N REASON), once per command message."""
+    return idempotency_key("fix", chat_id, message_id)

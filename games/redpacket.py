@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from games import segments
+from games.checkin import is_checkin_word
 from games.errors import DomainError, SegmentSyntaxError
 
 MAX_SHARES = 10_000
@@ -54,8 +55,20 @@ class BadPassword(PacketError):
     key = "rp-error-password"
 
 
+class PasswordCollides(PacketError):
+    """The password is a check-in word (签到): typing it must always check in."""
+
+    key = "rp-error-password-collides"
+
+
 class BadSchedule(PacketError):
     key = "rp-error-schedule"
+
+
+class OptionsTooLong(PacketError):
+    """A schedule keeps its options as text (``MAX_OPTIONS`` characters): these do not fit."""
+
+    key = "rp-error-options-too-long"
 
 
 # Refusals at grab time (the popup says which).
@@ -105,6 +118,7 @@ class Eligibility(StrEnum):
 
 SEGMENT_PREFIX = "seg:"  # eligibility "seg:EXPR": only members in that segment (games.segments)
 MAX_SEGMENT = 120
+MAX_OPTIONS = 160  # a schedule's options as stored (red_packet_schedules.options)
 
 
 def segment_of(eligibility: str) -> str | None:
@@ -230,6 +244,8 @@ def parse_packet(args: list[str]) -> PacketSpec:
             password = option.split("=", 1)[1].strip()
             if not password or len(password) > MAX_PASSWORD or password.startswith("/"):
                 raise BadPassword(max=MAX_PASSWORD)
+            if is_checkin_word(password):
+                raise PasswordCollides(password=password)
         elif lowered.startswith("for="):
             value = option[4:]
             if value.lower() in (Eligibility.ALL, Eligibility.BEFORE):
@@ -286,7 +302,7 @@ def parse_schedule(args: list[str], today: date) -> DropSchedule:
         raise BadSchedule(value="")
     kind = args[0].lower()
     if kind == "daily" and len(args) >= 4:
-        return DropSchedule(Every.DAILY, parse_time(args[1]), None, parse_packet(args[2:]))
+        return _fits(DropSchedule(Every.DAILY, parse_time(args[1]), None, parse_packet(args[2:])))
     if kind == "once" and len(args) >= 5:
         match = _DATE.fullmatch(args[1])
         if not match:
@@ -297,8 +313,14 @@ def parse_schedule(args: list[str], today: date) -> DropSchedule:
             raise BadSchedule(value=args[1]) from None
         if on < today:
             raise BadSchedule(value=args[1])
-        return DropSchedule(Every.ONCE, parse_time(args[2]), on, parse_packet(args[3:]))
+        return _fits(DropSchedule(Every.ONCE, parse_time(args[2]), on, parse_packet(args[3:])))
     raise BadSchedule(value=args[0])
+
+
+def _fits(schedule: DropSchedule) -> DropSchedule:
+    if len(schedule.spec.encode_options()) > MAX_OPTIONS:
+        raise OptionsTooLong(max=MAX_OPTIONS)
+    return schedule
 
 
 def due_day(schedule: DropSchedule, now_local: datetime, grace: timedelta) -> date | None:

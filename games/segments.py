@@ -172,6 +172,15 @@ def parse(text: str) -> Expr:
     return _Parser(text).parse()
 
 
+def canonical(text: str) -> str:
+    """The canonical text of the expression ``text``, which must fit ``MAX_LENGTH`` too (it is what
+    is stored: parentheses added by :func:`render` make it longer than what was typed)."""
+    rendered = render(parse(text))
+    if len(rendered) > MAX_LENGTH:
+        raise SegmentSyntaxError(position=MAX_LENGTH + 1, token="", problem="too-long")
+    return rendered
+
+
 def render(expr: Expr) -> str:
     """A canonical text of the expression (fully parenthesised where it matters)."""
     if isinstance(expr, Name):

@@ -17,16 +17,8 @@ from bot.services.checkin import CHECKIN_OP, CheckinRequest, CheckinResult
 from bot.services.people import Profile
 from bot.texts import Translator, lines, plain_names
 from bot.views.checkin import CheckinCb
+from games.checkin import is_checkin_word
 from games.errors import AlreadyCheckedIn
-
-CHECKIN_WORDS = frozenset({"签到", "打卡", "check in", "check-in", "checkin"})
-
-
-def is_checkin_word(text: str | None) -> bool:
-    """签到 / 打卡 / check in, with or without trailing punctuation ("签到！", "check in!")."""
-    if not text or len(text) > 20:
-        return False
-    return text.strip().rstrip("!！。.~～ ").strip().lower() in CHECKIN_WORDS
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ import shlex
 from datetime import datetime
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import ChatJoinRequest, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.directory import GroupInfo
+from bot.middlewares import READS_ONLY
 from bot.outbox import Outbox
 from bot.services import gate as gate_service
 from bot.services import groups as group_service
@@ -31,6 +32,8 @@ from handlers.filters import GROUP_TYPES, IsStaff
 from handlers.staff import _reply, _rules_summary, group_row
 
 MAX_WELCOME = 1000
+MAX_WELCOME_NAMES = 3  # {name} placeholders in a welcome text
+NAME_PLACEHOLDER = "{name}"
 MAX_GIFT = 100_000
 
 
@@ -45,8 +48,9 @@ class AwaitingPassword(Filter):
         return {"join_request_id": request_id} if request_id is not None else False
 
 
-async def join_request(request: ChatJoinRequest, bot: Bot, app: App, session: AsyncSession, out: Outbox) -> None:
-    await gatekeeper.handle_request(app, bot, session, out, request)
+async def join_request(request: ChatJoinRequest, bot: Bot, app: App, out: Outbox) -> None:
+    # No session: the flow reads on snapshots and writes through the group committer.
+    await gatekeeper.handle_request(app, bot, out, request)
 
 
 async def password_answer(message: Message, bot: Bot, app: App, session: AsyncSession, out: Outbox,
@@ -173,6 +177,11 @@ async def welcome_command(
         _reply(out, message, _("welcome-usage", summary=welcome_summary(_, text, gift)))
         return
     low = args.lower()
+    keyword = low.split(maxsplit=1)[0]
+    if keyword in ("reset", "off") and low != keyword:
+        # "/welcome reset x" is a mistyped keyword, not a welcome text beginning with "reset".
+        _reply(out, message, _("welcome-keyword-alone", word=keyword))
+        return
     if low.startswith("gift="):
         value = low.removeprefix("gift=").strip()
         if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) > MAX_GIFT:
@@ -186,6 +195,10 @@ async def welcome_command(
     elif len(args) > MAX_WELCOME:
         _reply(out, message, _("welcome-too-long", max=MAX_WELCOME))
         return
+    elif args.count(NAME_PLACEHOLDER) > MAX_WELCOME_NAMES:
+        # Each {name} is every newcomer of the batch: many of them would not fit one message.
+        _reply(out, message, _("welcome-too-many-names", max=MAX_WELCOME_NAMES))
+        return
     else:
         text = args
     await gate_service.save_welcome(session, row.chat_id, text=text, gift=gift)
@@ -195,11 +208,16 @@ async def welcome_command(
 
 
 async def invite_command(
-    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, group: GroupInfo | None, now: datetime,
 ) -> None:
     if group is None:
         _reply(out, message, _("group-not-registered"))
+        return
+    words = (command.args or "").split(maxsplit=1)
+    if words and words[0].lower() == "revoke":
+        await revoke_invite(message, words[1].strip() if len(words) > 1 else "", bot, app, session, out, _,
+                            profile, group, now)
         return
     name = (command.args or "").strip() or None
     if name is not None and len(name) > 32:
@@ -215,6 +233,33 @@ async def invite_command(
     await people.record_audit(session, actor_id=profile.id, action="invite.create", now=now, chat_id=group.chat_id,
                               target=link.invite_link, details=name)
     _reply(out, message, _("invite-created", link=link.invite_link, name=name or _("invite-unnamed")))
+
+
+async def revoke_invite(message: Message, name: str, bot: Bot, app: App, session: AsyncSession, out: Outbox,
+                        _: Translator, profile: Profile, group: GroupInfo, now: datetime) -> None:
+    """``/invite revoke NAME`` (or the link): Telegram stops the link, and it leaves /invites."""
+    if not name:
+        _reply(out, message, _("invite-revoke-usage"))
+        return
+    async with app.db.reader() as reader:  # looked up before asking Telegram: no transaction held across it
+        links = await gate_service.links_named(reader, group.chat_id, name)
+    if not links:
+        _reply(out, message, _("invite-revoke-unknown", name=shorten(name, LIST_NAME)))
+        return
+    for link in links:
+        try:
+            await bot.revoke_chat_invite_link(group.chat_id, link)
+        except TelegramBadRequest as exc:
+            if "INVITE_HASH_EXPIRED" not in exc.message:  # a link Telegram no longer knows is gone anyway
+                _reply(out, message, _("invite-revoke-failed"))
+                return
+        except TelegramAPIError:
+            _reply(out, message, _("invite-revoke-failed"))
+            return
+    count = await gate_service.remove_links(session, group.chat_id, links)
+    await people.record_audit(session, actor_id=profile.id, action="invite.revoke", now=now, chat_id=group.chat_id,
+                              target=links[0], details=name)
+    _reply(out, message, _("invite-revoked", count=count, name=shorten(name, LIST_NAME)))
 
 
 async def invites_command(message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
@@ -266,6 +311,6 @@ def create_router() -> Router:
     router.message.register(gate_command, Command("gate"), IsStaff(), in_group)
     router.message.register(welcome_command, Command("welcome"), IsStaff(), in_group)
     router.message.register(invite_command, Command("invite"), IsStaff(), in_group)
-    router.message.register(invites_command, Command("invites"), IsStaff(), in_group)
-    router.message.register(settings_command, Command("settings"), IsStaff(), in_group)
+    router.message.register(invites_command, Command("invites"), IsStaff(), in_group, flags=READS_ONLY)
+    router.message.register(settings_command, Command("settings"), IsStaff(), in_group, flags=READS_ONLY)
     return router

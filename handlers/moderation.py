@@ -11,6 +11,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.middlewares import READS_ONLY
 from bot.outbox import Outbox
 from bot.services import access, people
 from bot.services import groups as group_service
@@ -25,7 +26,7 @@ from games.errors import SegmentSyntaxError
 from games.gate import Reason
 from games.rights import PRESENT, Feature
 from handlers.filters import IsStaff
-from handlers.staff import _reply, resolve_target
+from handlers.staff import _reply, is_a_bot, resolve_target
 
 AUDIT_ROWS = 15
 MAX_TAGS_SHOWN = 50
@@ -144,7 +145,7 @@ async def unban_command(
 
 
 async def allow_command(
-    message: Message, command: CommandObject, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, now: datetime,
 ) -> None:
     args = (command.args or "").strip()
@@ -161,6 +162,9 @@ async def allow_command(
     if target is None:
         return
     user_id, name = target
+    if not remove and await is_a_bot(session, bot, message, user_id):
+        _reply(out, message, _("allow-not-a-bot"))  # bots are always declined at the door
+        return
     if remove:
         changed = await access.disallow(session, user_id)
         key = "allow-removed" if changed else "allow-not-listed"
@@ -256,6 +260,6 @@ def create_router() -> Router:
     router.message.register(unban_command, Command("unban"), IsStaff())
     router.message.register(allow_command, Command("allow"), IsStaff())
     router.message.register(tag_command, Command("tag"), IsStaff())
-    router.message.register(segment_command, Command("segment"), IsStaff())
-    router.message.register(audit_command, Command("audit"), IsStaff())
+    router.message.register(segment_command, Command("segment"), IsStaff(), flags=READS_ONLY)
+    router.message.register(audit_command, Command("audit"), IsStaff(), flags=READS_ONLY)
     return router

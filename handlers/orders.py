@@ -19,6 +19,7 @@ from bot.services.people import Profile
 from bot.texts import Translator, language_for, lines, shorten
 from games.errors import BindRefused, OrderFileError, OrderLineError
 from games.gate import format_money
+from games.inputs import strip_controls
 from games.orders import MAX_LISTED_ERRORS, decode_csv, parse_orders_csv
 from handlers.filters import IsStaff
 
@@ -67,7 +68,7 @@ async def import_orders(
         return
     result = await order_service.import_rows(session, rows, now, app.settings.shop_currency)
     await people.record_audit(session, actor_id=profile.id, action="orders.import", now=now,
-                              target=document.file_name,
+                              target=strip_controls(document.file_name or "") or None,
                               details=order_service.import_details(result))
     text: str = _("orders-imported", new=result.new, updated=result.updated)
     if result.earned or result.refunded:

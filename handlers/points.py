@@ -11,10 +11,12 @@ from aiogram.types import Message
 from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
+from bot.services import rewards as reward_service
 from bot.services import tiers as tier_service
 from bot.services.checkin import Ranked, member_card, top_checkins, top_points
 from bot.services.people import Profile
 from bot.texts import Markup, Translator
+from bot.views import rewards as reward_views
 from games.checkin import month_grid
 from games.gate import format_money
 from games.tiers import Measure, format_multiplier
@@ -33,7 +35,9 @@ async def me(
 ) -> None:
     async with app.db.reader() as session:  # a snapshot: never waits for (or blocks) the writers
         card = await member_card(session, profile.id, today)
-        tier = await tier_service.standing(session, profile.id, app.settings.shop_currency, app.clock.now())
+        owned = await reward_service.owned(session, profile.id) if message.chat.type == "private" else []
+        tier = await tier_service.standing(session, profile.id, app.settings.shop_currency, app.clock.now()) \
+            if message.chat.type == "private" else None
     if message.chat.type != "private":
         line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
         out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines), key=profile.id)
@@ -43,13 +47,18 @@ async def me(
           date=created.astimezone(app.settings.tz).strftime("%m-%d %H:%M"))
         for amount, reason, created in card.recent
     ]
-    out.message(message.chat.id, _(
+    card_text = _(
         "me-card", name=profile.display_name, balance=card.balance, lifetime=card.lifetime_points,
         streak=card.streak, total=card.checkins_total,
         today=_("me-today-yes") if card.checked_in_today else _("me-today-no"),
         month=today.strftime("%Y-%m"), calendar=Markup(_calendar(_, today, card.month_days)),
         entries=Markup("\n".join(entries) if entries else _("me-no-entries")),
-    ) + tier_lines(_, tier, app.settings.shop_currency))
+    )
+    if tier is not None:
+        card_text = Markup(card_text + tier_lines(_, tier, app.settings.shop_currency))
+    mine = reward_views.mine(_, owned)  # "my rewards", with their codes
+    out.message(message.chat.id, Markup(f"{card_text}\n\n{mine}") if mine else card_text,
+                reply_markup=reward_views.me_keyboard(_))
 
 
 def tier_lines(_: Translator, standing: tier_service.Standing, currency: str) -> str:

@@ -20,7 +20,9 @@ from bot.texts import ECHO, LIST_NAME, Translator, lines, plain_names, shorten
 from bot.views import redpackets as packets
 from bot.views.redpackets import GrabCb, RedPackets
 from games import redpacket as rules
+from games.checkin import is_checkin_word
 from games.errors import DomainError, InsufficientPoints
+from games.inputs import parse_id
 from games.points import MAX_MOVEMENT, Reason, budget_key, packet_command_key
 from games.types import Role
 from handlers.filters import GROUP_TYPES, IsStaff
@@ -127,8 +129,8 @@ class PacketPassword(Filter):
     """A group message that is the password of one of the group's open password packets."""
 
     async def __call__(self, message: Message, red_packets: RedPackets) -> bool | dict[str, Any]:
-        if message.chat.type not in GROUP_TYPES or not message.text:
-            return False
+        if message.chat.type not in GROUP_TYPES or not message.text or is_checkin_word(message.text):
+            return False  # the check-in words always check in, whatever an older packet's password
         packet_ids = red_packets.board.password_packets(message.chat.id, message.text)
         return {"packet_ids": packet_ids} if packet_ids else False
 
@@ -215,10 +217,10 @@ async def schedule_command(
         _reply(out, message, lines(_("rps-list", count=len(rows)), *(rows_ or [_("rps-none")]), more))
         return
     if action == "cancel":
-        if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 9:
+        schedule_id = parse_id(parts[1]) if len(parts) == 2 else None
+        if schedule_id is None:
             _reply(out, message, _("rps-usage"))
             return
-        schedule_id = int(parts[1])
         if not await service.cancel_schedule(session, schedule_id, group.chat_id):
             _reply(out, message, _("rps-unknown", id=schedule_id))
             return

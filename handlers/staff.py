@@ -23,6 +23,7 @@ from bot.views import rights as bot_rights
 from bot.views.checkin import checkin_keyboard, checkin_post_text
 from games.checkin import CheckinRules, parse_config
 from games.errors import ConfigError
+from games.inputs import MAX_TELEGRAM_ID, parse_id
 from handlers.filters import GROUP_TYPES, IsOwner, IsStaff
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -47,9 +48,10 @@ async def resolve_target(session: AsyncSession, message: Message, arg: str | Non
         return target.id, target.full_name
     if not arg:
         return None
-    if arg.isascii() and arg.isdigit() and 0 < int(arg) < 2**52:
-        user = await people.get_user(session, int(arg))
-        return int(arg), (user.first_name if user else arg)
+    user_id = parse_id(arg, maximum=MAX_TELEGRAM_ID)
+    if user_id is not None:
+        user = await people.get_user(session, user_id)
+        return user_id, (user.first_name if user else arg)
     if arg.startswith("@"):
         user = await people.find_user_by_username(session, arg)
         if user is not None:
@@ -57,8 +59,17 @@ async def resolve_target(session: AsyncSession, message: Message, arg: str | Non
     return None
 
 
+async def is_a_bot(session: AsyncSession, bot: Bot, message: Message, user_id: int) -> bool:
+    """Whether ``user_id`` is this bot, the bot replied to, or an account the bot knows is a bot."""
+    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    if user_id == bot.id or (replied is not None and replied.id == user_id and replied.is_bot):
+        return True
+    user = await people.get_user(session, user_id)
+    return user is not None and user.is_bot
+
+
 async def staff_command(
-    message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
+    message: Message, command: CommandObject, bot: Bot, app: App, session: AsyncSession, out: Outbox,
     _: Translator, profile: Profile, now: datetime,
 ) -> None:
     parts = (command.args or "").split()
@@ -87,6 +98,9 @@ async def staff_command(
         _reply(out, message, _("staff-unknown-user", arg=shorten(parts[1], ECHO) if len(parts) > 1 else ""))
         return
     user_id, name = target
+    if action == "add" and await is_a_bot(session, bot, message, user_id):
+        _reply(out, message, _("staff-not-a-bot"))
+        return
     if action == "add":
         changed = await people.add_staff(session, user_id, profile.id, now)
         key = "staff-added" if changed else "staff-already"

@@ -17,6 +17,7 @@ from bot.sender import RateLimitMiddleware
 from bot.services import ledger
 from bot.services.people import Profile, upsert_user
 from bot.services.redpackets import accounting
+from bot.services.votes import accounting as vote_accounting
 from games.points import Reason
 from tests.harness import Harness
 
@@ -50,11 +51,12 @@ async def count(where: Where, model: type, *conditions: Any) -> int:
 
 
 async def assert_books_balance(where: Where) -> None:
-    """Every balance equals the sum of its ledger entries, and every red packet's points are
+    """Every balance equals the sum of its ledger entries, and every red packet's and vote's points are
     accounted for (the checks ``regulars doctor`` runs)."""
     async with _db(where).reader() as session:
         assert await ledger.audit(session) == []
         assert await accounting(session) == []
+        assert await vote_accounting(session) == []
 
 
 async def packets(where: Where) -> list[RedPacket]:

@@ -64,7 +64,10 @@ class Harness:
     async def settle(self) -> None:
         """Deliver coalesced group messages now."""
         await self.app.coalescer.flush()
-        await self.red_packets.debouncer.flush()
+        for state in self.states.values():  # the post edits of every feature that debounces them
+            debouncer = getattr(state, "debouncer", None)
+            if debouncer is not None:
+                await debouncer.flush()
 
     async def say(self, user: Any, text: str, chat: Any = None) -> dict[str, Any]:
         update = self.emu.user_sends(user, text, chat=chat)

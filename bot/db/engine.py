@@ -16,9 +16,10 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from games.errors import DomainError
 
@@ -31,11 +32,24 @@ Work = Callable[[AsyncSession], Awaitable[T]]
 MAX_BATCH = 1000
 
 
+WRITE_WAIT = 5.0  # seconds a writer waits for the write lock (as SQLite's busy_timeout)
+_HOLDS_LOCK = "regulars_write_lock"
+
+
 def create_engine(url: str, *, pool_size: int = 5, read_only: bool = False) -> AsyncEngine:
     """An engine; on SQLite ``read_only`` gives deferred (snapshot) transactions that never take
-    the write lock, otherwise every transaction starts with ``BEGIN IMMEDIATE``."""
+    the write lock, otherwise every transaction starts with ``BEGIN IMMEDIATE``.
+
+    SQLite has one writer at a time. Writers of this process queue for it on an asyncio lock, in
+    arrival order, taken where the transaction begins and given back when its connection returns
+    to the pool (right after the commit or rollback): they never sleep in SQLite's busy handler,
+    whose back-off (up to 100 ms a try) turned a burst of 100 writers into seconds. Other
+    processes on the same file still meet ``busy_timeout``."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+        # A reader always ends with its own rollback: the pool need not roll back again (a thread hop).
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
+                                     pool_reset_on_return=None if read_only else "rollback")
+        writers = asyncio.Lock()
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -52,7 +66,33 @@ def create_engine(url: str, *, pool_size: int = 5, read_only: bool = False) -> A
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if read_only:
+                conn.exec_driver_sql("BEGIN")
+                return
+            if not conn.info.get(_HOLDS_LOCK):
+                try:
+                    await_(asyncio.wait_for(writers.acquire(), WRITE_WAIT))
+                except TimeoutError:
+                    raise OperationalError("BEGIN IMMEDIATE", None,
+                                           Exception("database is locked (waited for the writer queue)")) from None
+                conn.info[_HOLDS_LOCK] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _give_back(conn.info)
+                raise
+
+        def _give_back(info: dict[Any, Any]) -> None:
+            if info.pop(_HOLDS_LOCK, False) and writers.locked():
+                writers.release()
+
+        @event.listens_for(engine.sync_engine, "checkin")
+        def _on_checkin(_dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+            _give_back(record.info)
+
+        @event.listens_for(engine.sync_engine, "close")
+        def _on_close(_dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+            _give_back(record.info)
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
@@ -70,6 +110,14 @@ class BulkOp(Protocol[I, R]):
     async def bulk(self, session: AsyncSession, items: list[I]) -> list[R | DomainError]: ...
 
     async def single(self, session: AsyncSession, item: I) -> R: ...
+
+
+class Prepared(Protocol[I]):
+    """A bulk op that reads what it can before queuing: ``prepare`` runs on a read snapshot, outside
+    (and before) the committer's write transaction, and returns the item to queue. Reads there never
+    hold the write lock the whole batch waits behind (e.g. a red packet's segment check)."""
+
+    async def prepare(self, db: Database, item: I) -> I: ...
 
 
 @dataclass
@@ -105,8 +153,9 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads on SQLite get their own connections with deferred transactions: in WAL mode a
         # reader sees a consistent snapshot and never waits for (or blocks) the writer.
+        # On PostgreSQL they share the pool, in READ ONLY transactions (a stray write fails loudly).
         self.read_engine = create_engine(url, pool_size=pool_size, read_only=True) if self.is_sqlite \
-            else self.engine
+            else self.engine.execution_options(postgresql_readonly=True)
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._queue: asyncio.Queue[_Job | None] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -144,7 +193,11 @@ class Database:
         return await self._submit(_Job(work))
 
     async def submit(self, op: BulkOp[Any, T], item: Any) -> T:
-        """Queue ``item`` for a bulk operation, group-committed with other items of the same op."""
+        """Queue ``item`` for a bulk operation, group-committed with other items of the same op
+        (after the op's ``prepare``, if it has one, looked at it on a read snapshot)."""
+        prepare = getattr(op, "prepare", None)
+        if prepare is not None:
+            item = await prepare(self, item)
         return await self._submit(_Job(None, op, item))
 
     async def _submit(self, job: _Job) -> Any:
@@ -240,7 +293,7 @@ class Database:
             self._worker = None
             self._queue = None
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()
 
 

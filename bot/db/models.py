@@ -296,6 +296,7 @@ class UserTag(SQLModel, table=True):
     """A staff tag on a customer (``tag:vip`` in segments)."""
 
     __tablename__ = "user_tags"
+    __table_args__ = (Index("ix_user_tags_tag_user_id", "tag", "user_id"),)
 
     user_id: int = Field(sa_column=_bigint(primary_key=True))
     tag: str = Field(sa_column=Column(String(32), primary_key=True))
@@ -348,6 +349,19 @@ class Order(SQLModel, table=True):
     points_reversed: int | None = Field(default=None, sa_column=Column(BigInteger))
     points_shortfall: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0,
                                                               server_default=text("0")))
+
+
+class OrderTotals(SQLModel, table=True):
+    """Per-customer summary of their linked orders, for segments (one indexed row per buyer, none for
+    a customer without orders). Kept by bot/services/orders.py in the transaction that binds or
+    re-imports an order; ``regulars doctor`` checks it against the orders."""
+
+    __tablename__ = "order_totals"
+    __table_args__ = (CheckConstraint("orders >= 1", name="orders_positive"),)
+
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    orders: int = Field(sa_column=Column(Integer, nullable=False))
+    last_paid_at: datetime = Field(sa_column=_utc())
 
 
 class BindFailure(SQLModel, table=True):
@@ -452,6 +466,342 @@ class BotChatRights(SQLModel, table=True):
 
     chat_id: int = Field(sa_column=_bigint(primary_key=True))
     state: str = Field(sa_column=Column(String(160), nullable=False))
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class Vote(SQLModel, table=True):
+    """A product vote (投票) in a group. Closed once (a conditional update from ``open``), by its
+    deadline or by staff; the closer pays ``reward`` to each voter and records ``voters`` and
+    ``paid`` (= reward × voters), which ``regulars doctor`` checks against the ballots and the ledger."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_votes_source_key"),
+        CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="status_known"),
+        CheckConstraint("show IN ('live', 'end')", name="show_known"),
+        CheckConstraint("options >= 2 AND options <= 10", name="options_in_range"),
+        CheckConstraint("reward >= 0 AND voters >= 0 AND paid = reward * voters", name="paid_matches"),
+        Index("ix_votes_status_closes_at", "status", "closes_at"),
+        Index("ix_votes_chat_id", "chat_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_by: int = Field(sa_column=_bigint())
+    question: str = Field(sa_column=Column(String(200), nullable=False))
+    options: int = Field(sa_column=Column(Integer, nullable=False))
+    multi: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    buyers: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    show: str = Field(default="live", sa_column=Column(String(4), nullable=False, default="live"))
+    reward: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    status: str = Field(default="open", sa_column=Column(String(9), nullable=False, default="open"))
+    source_key: str = Field(sa_column=Column(String(160), nullable=False))
+    voters: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    paid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = Field(sa_column=_utc())
+    closes_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_by: int | None = Field(default=None, sa_column=Column(BigInteger))  # None: the deadline
+    announced_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class VoteOption(SQLModel, table=True):
+    """An option of a vote, numbered from 1; ``sku``: the catalogue item it names (``@SKU``), as text."""
+
+    __tablename__ = "vote_options"
+
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
+    no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    label: str = Field(sa_column=Column(String(60), nullable=False))
+    sku: str | None = Field(default=None, sa_column=Column(String(32)))
+
+
+class VoteBallot(SQLModel, table=True):
+    """One per member per vote (the primary key): the row a tap locks before changing its choices,
+    and where the reward paid at the close is recorded (``rewarded``)."""
+
+    __tablename__ = "vote_ballots"
+    __table_args__ = (CheckConstraint("rewarded >= 0 AND changes >= 0", name="counts_non_negative"),)
+
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
+    user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
+    first_at: datetime = Field(sa_column=_utc())
+    changed_at: datetime = Field(sa_column=_utc())
+    changes: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    rewarded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class VoteTap(SQLModel, table=True):
+    """A tap applied to an open vote, by its callback query id: Telegram redelivering the update
+    (after a restart, to another replica) finds it here and changes nothing. Deleted at the close."""
+
+    __tablename__ = "vote_taps"
+
+    query_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), nullable=False))
+
+
+class VoteChoice(SQLModel, table=True):
+    """A member's current choice (several in a ``multi`` vote): the rows the results are counted from."""
+
+    __tablename__ = "vote_choices"
+
+    vote_id: int = Field(sa_column=Column(Integer, ForeignKey("votes.id"), primary_key=True, autoincrement=False))
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    option_no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+
+
+class GuessRound(SQLModel, table=True):
+    """A price-guessing round (猜价格); see bot/services/guessing.py. ``status`` moves open → closed
+    or open → cancelled once, by a conditional UPDATE; ``paid`` is what the ledger paid its winner
+    (the prize, or 0); ``announced`` turns true (before the results go out) so they go out once."""
+
+    __tablename__ = "guess_rounds"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_guess_rounds_source_key"),
+        CheckConstraint("price_cents > 0", name="price_positive"),
+        CheckConstraint("tries >= 1 AND invites >= 0 AND prize >= 0 AND within_bp >= 0", name="settings_valid"),
+        CheckConstraint("rule IN ('closest', 'under', 'within')", name="rule_known"),
+        CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="status_known"),
+        CheckConstraint("paid = 0 OR (status = 'closed' AND paid = prize AND winner_id IS NOT NULL)",
+                        name="paid_only_the_prize_to_a_winner"),
+        Index("ix_guess_rounds_status_deadline", "status", "deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id")))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    product: str = Field(sa_column=Column(String(128), nullable=False))
+    photo: str | None = Field(default=None, sa_column=Column(String(256)))
+    price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    rule: str = Field(sa_column=Column(String(8), nullable=False))
+    within_bp: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    tries: int = Field(sa_column=Column(Integer, nullable=False))
+    prize: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    hints: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    invites: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    status: str = Field(default="open", sa_column=Column(String(10), nullable=False, default="open"))
+    deadline: datetime = Field(sa_column=_utc())
+    winner_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    winner_guess_id: int | None = Field(default=None, sa_column=Column(Integer))
+    paid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    announced: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    source_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class GuessPlayer(SQLModel, table=True):
+    """A member's tries in a round. ``tries`` and ``max_bonus`` are the round's, copied so that the
+    database itself refuses a try too many (``used <= tries + bonus``) or a bonus too many."""
+
+    __tablename__ = "guess_players"
+    __table_args__ = (
+        CheckConstraint("used >= 0 AND used <= tries + bonus", name="tries_within_allowance"),
+        CheckConstraint("bonus >= 0 AND bonus <= max_bonus", name="bonus_within_invites"),
+    )
+
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), primary_key=True))
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    tries: int = Field(sa_column=Column(Integer, nullable=False))
+    max_bonus: int = Field(sa_column=Column(Integer, nullable=False))
+    used: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    bonus: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    focused_at: datetime = Field(sa_column=_utc())
+
+
+class GuessEntry(SQLModel, table=True):
+    """One guess: the member's ``n``-th try (unique), from one message (``source_key``, unique)."""
+
+    __tablename__ = "guesses"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", "n", name="uq_guesses_round_id_user_n"),
+        UniqueConstraint("source_key", name="uq_guesses_source_key"),
+        CheckConstraint("cents > 0 AND n >= 1", name="guess_valid"),
+        Index("ix_guesses_round_id", "round_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint())
+    n: int = Field(sa_column=Column(Integer, nullable=False))
+    cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source_key: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(sa_column=_utc())
+
+
+class GuessLink(SQLModel, table=True):
+    """A member's personal invite link for a round (a named createChatInviteLink), one per member."""
+
+    __tablename__ = "guess_links"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_guess_links_round_id_user"),)
+
+    link: str = Field(sa_column=Column(String(128), primary_key=True))
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class GuessInvite(SQLModel, table=True):
+    """A friend who joined through a member's link: once per friend per round (the key), never the
+    inviter; ``counted``: it earned the inviter a try (false once the inviter had the most)."""
+
+    __tablename__ = "guess_invites"
+    __table_args__ = (CheckConstraint("friend_id <> inviter_id", name="not_self"),)
+
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("guess_rounds.id"), primary_key=True))
+    friend_id: int = Field(sa_column=_bigint(primary_key=True))
+    inviter_id: int = Field(sa_column=_bigint())
+    counted: bool = Field(sa_column=Column(Boolean, nullable=False))
+    joined_at: datetime = Field(sa_column=_utc())
+
+
+# ---- rewards shop (积分兑换), lottery (抽奖), staff corrections -------------------------------------
+
+class Reward(SQLModel, table=True):
+    """A reward members buy with points. ``redeemed`` moves only by a conditional update under the
+    reward's lock; the check constraint is the stock rule: never more redemptions than stock."""
+
+    __tablename__ = "rewards"
+    __table_args__ = (
+        CheckConstraint("cost > 0", name="cost_positive"),
+        CheckConstraint("redeemed >= 0 AND (stock IS NULL OR redeemed <= stock)", name="redeemed_within_stock"),
+        CheckConstraint("status IN ('active', 'paused')", name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False))
+    cost: int = Field(sa_column=Column(BigInteger, nullable=False))
+    stock: int | None = Field(default=None, sa_column=Column(BigInteger))
+    redeemed: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    limit_count: int | None = Field(default=None, sa_column=Column(Integer))
+    limit_period: str | None = Field(default=None, sa_column=Column(String(8)))
+    tier: str | None = Field(default=None, sa_column=Column(String(32)))
+    cash: str | None = Field(default=None, sa_column=Column(String(64)))
+    has_codes: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    status: str = Field(default="active", sa_column=Column(String(8), nullable=False, default="active"))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class Redemption(SQLModel, table=True):
+    """One redemption (its id is the redemption number staff fulfil). ``request_key`` names the
+    member's confirmation tap (or the lottery draw): a repeated request redeems once."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        UniqueConstraint("request_key", name="uq_redemptions_request_key"),
+        CheckConstraint("cost >= 0", name="cost_non_negative"),
+        CheckConstraint("status IN ('delivered', 'pending', 'done')", name="status_known"),
+        Index("ix_redemptions_user_id_reward_id_created_at", "user_id", "reward_id", "created_at"),
+        Index("ix_redemptions_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(sa_column=Column(Integer, ForeignKey("rewards.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint(ForeignKey("members.user_id")))
+    cost: int = Field(sa_column=Column(BigInteger, nullable=False))
+    code: str | None = Field(default=None, sa_column=Column(String(128)))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    source: str = Field(default="shop", sa_column=Column(String(8), nullable=False, default="shop"))
+    request_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    done_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class RewardCode(SQLModel, table=True):
+    """One code of a reward's pool (coupon, gift card). A code exists once in the whole shop and
+    belongs to at most one redemption (unique constraints), set by a conditional update."""
+
+    __tablename__ = "reward_codes"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_reward_codes_code"),
+        UniqueConstraint("redemption_id", name="uq_reward_codes_redemption_id"),
+        Index("ix_reward_codes_reward_id_redemption_id", "reward_id", "redemption_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(sa_column=Column(Integer, ForeignKey("rewards.id"), nullable=False))
+    code: str = Field(sa_column=Column(String(128), nullable=False))
+    redemption_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("redemptions.id")))
+    uploaded_by: int = Field(sa_column=_bigint())
+    uploaded_at: datetime = Field(sa_column=_utc())
+
+
+class LotteryPrize(SQLModel, table=True):
+    """A row of the prize table. ``won`` moves only by a conditional update; the check constraint
+    keeps it within the stock."""
+
+    __tablename__ = "lottery_prizes"
+    __table_args__ = (
+        CheckConstraint("weight >= 1", name="weight_positive"),
+        CheckConstraint("won >= 0 AND (stock IS NULL OR won <= stock)", name="won_within_stock"),
+        CheckConstraint("kind IN ('nothing', 'points', 'reward', 'gift')", name="kind_known"),
+        CheckConstraint("points >= 0", name="points_non_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(48), nullable=False))
+    weight: int = Field(sa_column=Column(Integer, nullable=False))
+    kind: str = Field(sa_column=Column(String(8), nullable=False))
+    points: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    reward_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("rewards.id")))
+    stock: int | None = Field(default=None, sa_column=Column(BigInteger))
+    won: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class LotteryDraw(SQLModel, table=True):
+    """One draw, kept for audit: who, which prize, the odds at the time. ``free_no`` numbers a
+    member's free draws of a local day (unique: never more than the free draws allowed);
+    ``first_user_id`` is set on a member's first draw ever (unique: one guaranteed prize each)."""
+
+    __tablename__ = "lottery_draws"
+    __table_args__ = (
+        UniqueConstraint("request_key", name="uq_lottery_draws_request_key"),
+        UniqueConstraint("user_id", "day", "free_no", name="uq_lottery_draws_user_day_free"),
+        UniqueConstraint("first_user_id", name="uq_lottery_draws_first_user_id"),
+        CheckConstraint("cost >= 0", name="cost_non_negative"),
+        CheckConstraint("odds_ppm >= 0 AND odds_ppm <= 1000000", name="odds_in_range"),
+        Index("ix_lottery_draws_user_id_day", "user_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_bigint(ForeignKey("members.user_id")))
+    prize_id: int = Field(sa_column=Column(Integer, ForeignKey("lottery_prizes.id"), nullable=False))
+    prize_name: str = Field(sa_column=Column(String(48), nullable=False))
+    kind: str = Field(sa_column=Column(String(8), nullable=False))
+    odds_ppm: int = Field(sa_column=Column(Integer, nullable=False))
+    guaranteed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    cost: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    points: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    free_no: int | None = Field(default=None, sa_column=Column(Integer))
+    first_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    redemption_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("redemptions.id")))
+    request_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class PointsSettings(SQLModel, table=True):
+    """Shop-wide settings of spending and corrections (one row, id 1): the lottery's price of a
+    paid draw (0: paid draws off) and free draws per member per local day; the most points a staff
+    member (not an owner) may grant or deduct in one /points command (0: owners only)."""
+
+    __tablename__ = "points_settings"
+    __table_args__ = (
+        CheckConstraint("lottery_cost >= 0 AND lottery_free >= 0 AND staff_limit >= 0", name="non_negative"),
+    )
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    lottery_cost: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    lottery_free: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
+    staff_limit: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     updated_at: datetime = Field(sa_column=_utc())
 
 

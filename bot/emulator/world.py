@@ -140,6 +140,7 @@ class StoredMessage:
     document: dict[str, Any] | None = None  # a Bot API Document (a file a user sent)
     thread_id: int | None = None  # the forum topic it is in (None: General, or not a forum)
     service: dict[str, Any] | None = None  # service message fields (migrate_to_chat_id, forum_topic_created…)
+    media: dict[str, Any] | None = None  # what a user sent that is not text (sticker, voice, location…)
 
     @property
     def shown(self) -> str:
@@ -184,6 +185,8 @@ class StoredMessage:
             data["is_topic_message"] = True
         if self.service:
             data.update(self.service)
+        if self.media:
+            data.update(self.media)
         return data
 
     def button_labels(self) -> list[str]:

@@ -16,10 +16,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.emulator.core import StateCore
-from bot.emulator.world import ADMIN_RIGHTS, BOT_COMMAND, MEMBER_STATUSES, EmuChat, EmuTopic, EmuUser, StoredMessage
+from bot.emulator.world import (
+    ADMIN_RIGHTS,
+    BOT_COMMAND,
+    MEMBER_STATUSES,
+    PRESENT,
+    EmuChat,
+    EmuTopic,
+    EmuUser,
+    StoredMessage,
+)
 
 log = logging.getLogger(__name__)
 
+# What a user can send besides text and documents (user_sends_media), and which of them take a caption.
+MEDIA_KINDS = frozenset({"sticker", "photo", "voice", "video", "animation", "video_note", "location", "contact",
+                         "dice"})
+CAPTIONED = frozenset({"photo", "voice", "video", "animation"})
 JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applicant who never started it
 
 
@@ -250,6 +263,81 @@ class WorldActions(StateCore):
                     "message_id": message.message_id, "text": f"[{file_name}] {caption or ''}".strip()})
         return self.push_update({"message": message.to_dict(target)})
 
+    def user_sends_media(self, user: EmuUser, kind: str, chat: EmuChat | None = None,
+                         caption: str | None = None) -> dict[str, Any]:
+        """``user`` sends something that is not text in ``chat`` (None: their private chat): one of
+        :data:`MEDIA_KINDS` (a sticker, a photo, a voice note, a location…), with ``caption`` where
+        Telegram allows one; returns the update (delivered as :meth:`user_sends` would)."""
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"unknown kind of message {kind!r} (one of {sorted(MEDIA_KINDS)})")
+        if caption is not None and kind not in CAPTIONED:
+            raise ValueError(f"a {kind} has no caption")
+        target = chat or self.chats[user.id]
+        if target.type == "private":
+            if target.id != user.id:
+                raise ValueError("a user writes only in their own private chat with the bot")
+            user.started_bot = True
+        file_id = f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
+        unique = file_id[-12:]
+        kinds: dict[str, dict[str, Any]] = {
+            "sticker": {"sticker": {"file_id": file_id, "file_unique_id": unique, "type": "regular", "width": 512,
+                                    "height": 512, "is_animated": False, "is_video": False, "emoji": "😀"}},
+            "voice": {"voice": {"file_id": file_id, "file_unique_id": unique, "duration": 3,
+                                "mime_type": "audio/ogg"}},
+            "video": {"video": {"file_id": file_id, "file_unique_id": unique, "width": 640, "height": 360,
+                                "duration": 5}},
+            "animation": {"animation": {"file_id": file_id, "file_unique_id": unique, "width": 320, "height": 240,
+                                        "duration": 2}},
+            "video_note": {"video_note": {"file_id": file_id, "file_unique_id": unique, "length": 240,
+                                          "duration": 4}},
+            "location": {"location": {"latitude": 31.2304, "longitude": 121.4737}},
+            "contact": {"contact": {"phone_number": "+8613800000000", "first_name": user.first_name,
+                                    "user_id": user.id}},
+            "dice": {"dice": {"emoji": "🎲", "value": 4}},
+            "photo": {},
+        }
+        media = kinds[kind]
+        entities = None
+        command = BOT_COMMAND.match(caption or "")
+        if command:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
+                              photo=file_id if kind == "photo" else None, media=media or None)
+        self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
+                    "message_id": message.message_id, "text": f"[{kind}] {caption or ''}".strip()})
+        update = {"message": message.to_dict(target)}
+        if target.type != "private" and not self._bot_receives(target, caption or "", None):
+            return {"update_id": next(self._update_ids), **update}
+        return self.push_update(update)
+
+    def user_sends_photo(self, user: EmuUser, caption: str | None = None, chat: EmuChat | None = None,
+                         reply_to_message_id: int | None = None) -> dict[str, Any]:
+        """``user`` sends a photo (with an optional ``caption``, e.g. a command) in ``chat`` (None: their
+        private chat). As on Telegram the words come as ``caption`` (with ``caption_entities``), never
+        as ``text``; in a group the bot receives it under the same privacy rules as a text."""
+        target = chat or self.chats[user.id]
+        if target.type == "private":
+            if target.id != user.id:
+                raise ValueError("a user writes only in their own private chat with the bot")
+            user.started_bot = True
+        elif target.status_of(user.id) in ("kicked", "restricted", "left"):
+            raise ValueError(f"{user.full_name} is not a member of {target.title} and cannot post there")
+        file_id = f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
+        self._file_ids[file_id] = file_id
+        entities = None
+        command = BOT_COMMAND.match(caption or "")
+        if command:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
+        message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
+                              photo=file_id, reply_to=reply_to_message_id, method="sendPhoto")
+        self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
+                    "message_id": message.message_id, "text": f"[photo] {caption or ''}".strip()})
+        update = {"message": message.to_dict(target, reply_to=reply_to)}
+        if not self._bot_receives(target, caption or "", reply_to):
+            return {"update_id": next(self._update_ids), **update}
+        return self.push_update(update)
+
     def file_content(self, file_path: str) -> bytes | None:
         for path, content in self.files.values():
             if path == file_path:
@@ -287,12 +375,19 @@ class WorldActions(StateCore):
         ``date`` (Unix seconds, default: now by ``clock``) is when the user asked: an update the bot
         receives late (downtime, a backlog) carries an old date, and the 5-minute window in which
         the bot may write to the applicant runs from it."""
+        if chat.status_of(user.id) in PRESENT:
+            raise ValueError(f"{user.full_name} is already in {chat.title}: Telegram opens the chat, no join request")
+        known = self.invite_links.get(invite_link) if invite_link is not None else None
+        if known is not None and known.get("is_revoked"):
+            raise ValueError(f"{invite_link} was revoked: Telegram says the link is invalid")
         # A user's requests to one chat have distinct dates (Telegram's clock ticks between them).
         asked = self.now() if date is None else date
         date = max(asked, self._join_dates.get((chat.id, user.id), 0) + 1)
         self._join_dates[(chat.id, user.id)] = date
         request: dict[str, Any] = {"chat": chat.to_dict(), "from": user.to_dict(), "user_chat_id": user.id,
                                    "date": date}
+        if known is not None and (known.get("expire_date") or asked + 1) <= asked:
+            raise ValueError(f"invite link {invite_link} expired: Telegram lets nobody use it")
         if invite_link is not None:
             request["invite_link"] = self.invite_links.get(invite_link) or {
                 "invite_link": invite_link, "creator": self.bot_user, "creates_join_request": True,

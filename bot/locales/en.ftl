@@ -27,7 +27,7 @@ help-cmd-checkin_config = /checkin_config base=5 streak7=20 post=09:00 — check
 help-cmd-checkin_post = /checkin_post — post the check-in button now
 help-cmd-gate = /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — entry thresholds
 help-cmd-welcome = /welcome TEXT with {"{"}name{"}"} | gift=50 | reset | off — welcome message and gift
-help-cmd-invite = /invite [name] — a join-request invite link; /invites [name] — links and who they brought
+help-cmd-invite = /invite [name] — a join-request invite link; /invite revoke NAME — stop one; /invites [name] — links and who they brought
 help-cmd-settings = /settings — this group's settings
 help-cmd-redpacket_schedule = /redpacket_schedule daily HH:MM TOTAL SHARES | list | cancel ID — scheduled red packets from the shop budget
 help-heading-anywhere = <b>Anywhere</b>
@@ -209,7 +209,9 @@ rp-error-too-big = That is too big: at most { $max_shares } shares and { $max_to
 rp-error-option = I do not know the option “{ $option }”.
 rp-error-expiry = Expiry “{ $value }” is not valid: use minutes, hours or days, from 1m to 7d (e.g. 30m, 12h, 2d).
 rp-error-password = The password must be 1 to { $max } characters and must not start with /.
+rp-error-password-collides = The password “{ $password }” is a check-in word: typing it must check people in, so it cannot open a packet. Choose another password.
 rp-error-schedule = “{ $value }” is not a valid schedule.
+rp-error-options-too-long = These options are too long to keep with a schedule (at most { $max } characters in all): use a shorter password or segment.
 rp-budget-short = The shop budget has { $balance } points, not enough for { $total }. An owner can top it up with <code>/budget add POINTS</code>.
 rp-balance-short = You have { $balance } points, not enough for a { $total }-point packet.
 rp-too-many-open = You already have { $max } red packets open in this group; wait until one is grabbed or expires.
@@ -336,11 +338,20 @@ welcome-usage =
     /welcome reset — the default text; /welcome off — default text and no gift
 welcome-bad-gift = The gift must be a whole number of points from 0 to { $max }.
 welcome-too-long = The welcome text may be at most { $max } characters.
+welcome-keyword-alone = /welcome { $word } takes nothing after it. Nothing was changed.
+welcome-too-many-names = A welcome text may use {"{"}name{"}"} at most { $max } times. Nothing was changed.
 welcome-saved = ✅ Saved. { $summary }
 invite-created = 🔗 Invite link ({ $name }): { $link }
     People who use it send a join request; I check the entry thresholds.
 invite-unnamed = unnamed
 invite-bad-name = The link name may be at most 32 characters.
+invite-revoke-usage = Usage: /invite revoke NAME (or the link itself): the link stops working and leaves /invites.
+invite-revoke-unknown = This group has no invite link called "{ $name }". /invites lists them.
+invite-revoked = 🔗 Revoked: "{ $name }" ({ $count } { $count ->
+        [one] link
+       *[other] links
+    }) no longer lets anyone ask to join, and is off /invites.
+invite-revoke-failed = I couldn't revoke the link. I need the admin right "Invite users via link". Nothing was changed.
 invite-failed = I couldn't create an invite link. I need the admin right "Invite users via link".
 invites-list = <b>Invite links</b>
 invites-row = • { $name }: { $link } — { $requests } { $requests ->
@@ -364,6 +375,7 @@ unban-usage = Usage: /unban 123456789, or reply to the person's message with /un
 unban-not-banned = { $name } ({ $id }) is not banned.
 unban-done = ✅ { $name } ({ $id }) is no longer banned and may ask to join again.
 allow-usage = Usage: /allow 123456789 (or @username, or as a reply), /allow remove 123456789, /allow list
+allow-not-a-bot = Bots cannot join shop groups, so they cannot be on the allow-list.
 allow-added = { $name } ({ $id }) is on the allow-list.
 allow-already = { $name } ({ $id }) was already on the allow-list.
 allow-removed = { $name } ({ $id }) is off the allow-list.
@@ -418,6 +430,7 @@ orders-problem-duplicate = the order id "{ $value }" appears twice in the file
 orders-problem-amount = the amount "{ $value }" is not a positive number with at most two decimals
 orders-problem-currency = the currency "{ $value }" is not a three-letter code such as CNY
 orders-problem-paid-at = the payment time "{ $value }" is not a date (2026-03-01) or a date and time (2026-03-01 14:30)
+orders-problem-paid-at-range = the payment time "{ $value }" is not between the years 2000 and 2099
 orders-problem-check = the check value is empty or longer than 64 characters
 orders-problem-too-many = more than { $value } orders in one file
 orders-problem-empty = the file has no orders
@@ -552,3 +565,367 @@ purchases-refund-notice = Order { $order } was refunded, so the { $points } poin
         [0] .
        *[other] : { $owed } of them had already been spent and will be taken from the next points you earn.
     }
+## Votes (投票)
+cmd-vote = Start a product vote (staff)
+cmd-votes = This group's votes (staff)
+help-cmd-vote = /vote QUESTION | OPTION 1 | OPTION 2 … [deadline=2h] [reward=N] [multi] [buyers] [show=live|end] — start a vote with buttons
+help-cmd-votes = /votes — this group's votes; /vote_close ID closes one early (rewards paid), /vote_cancel ID cancels it (no rewards)
+help-cmd-vote_results = /vote_results ID — a vote's results, at any time
+vote-usage = Usage: <code>/vote QUESTION | OPTION 1 | OPTION 2 [| OPTION …] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=N] [multi] [buyers] [show=live|end]</code>
+    An option may name a catalogue item: <code>| Longjing @LJ-250</code>. Default deadline: 24 hours.
+vote-error-usage = Please give a question and at least two options, separated by |.
+vote-error-options = A vote needs { $min } to { $max } options separated by | (I found { $count }).
+vote-error-empty = The question and every option need some text (two | in a row leave one empty).
+vote-error-too-long = “{ $value }…” is too long: at most { $max } characters.
+vote-error-duplicate = The option “{ $value }” is there twice.
+vote-error-sku = “{ $value }” is not a catalogue reference: use @ followed by letters, digits, - _ or . (at most { $max }).
+vote-error-deadline = The deadline “{ $value }” is not valid: use 30m, 2h, 3d, HH:MM or YYYY-MM-DD HH:MM (shop time), from 1 minute to 30 days ahead.
+vote-error-reward = The reward “{ $value }” is not valid: a whole number of points from 0 to { $max }.
+vote-error-setting = I do not know the setting “{ $value }” (deadline=, reward=, multi, buyers, show=live or show=end).
+vote-error-repeated = The setting “{ $value }” is given twice.
+vote-head = 🗳 <b>Vote #{ $id }</b>: { $question }
+vote-results-head = 📊 <b>Results of vote #{ $id }</b>: { $question }
+vote-option = { $no }. { $label }
+vote-option-count = { $no }. { $label } — { $count } ({ $percent }%)
+vote-option-bar = { $no }. { $label } — { $count } ({ $percent }%)
+    <code>{ $bar }</code>
+vote-voters = { $count ->
+        [one] 1 member has voted.
+       *[other] { $count } members have voted.
+    }
+vote-rule-multi = You may choose several options.
+vote-rule-buyers = Only customers with a linked order (/bind in private chat) can vote.
+vote-rule-reward = 🎁 { $reward } points for each member who votes, paid when the vote closes.
+vote-rule-hidden = The counts are shown when the vote closes.
+vote-until = Tap to vote; you can change your vote until { $until } (shop time).
+vote-result-winner = 🏆 Winner: { $label } with { $count ->
+        [one] 1 vote
+       *[other] { $count } votes
+    } ({ $percent }%).
+vote-result-tie = 🤝 A tie: { $labels }, { $count ->
+        [one] 1 vote
+       *[other] { $count } votes
+    } each ({ $percent }%).
+vote-result-none = Nobody voted.
+vote-paid-note = 🎁 { $voters ->
+        [one] 1 voter received
+       *[other] { $voters } voters received
+    } { $reward } points each.
+vote-closed-at = Closed at { $when } (shop time).
+vote-cancelled-note = ❌ This vote was cancelled by the shop: no results and no rewards.
+vote-results-running = ⏳ Still open: these are the counts so far.
+vote-list-separator = {", "}
+vote-tap-chosen = ✅ Your vote: { $choices }. You can change it until the vote closes.
+vote-tap-changed = 🔄 Vote changed to: { $choices }.
+vote-tap-multi = ✅ Your choices: { $choices }. Tap an option again to remove it.
+vote-tap-same = You voted for { $choices }. Tap another option to change your vote.
+vote-tap-none = You removed your last choice, so you have no vote now.
+vote-tap-reward = 🎁 { $reward } points at the close.
+vote-no-such = This vote does not exist here.
+vote-closed = This vote is closed.
+vote-cancelled-tap = This vote was cancelled.
+vote-buyers-only = This vote is for customers with an order. Link yours in private chat with me: /bind ORDER-ID CHECK (the check value is on your order), then vote again.
+vote-close-usage = Usage: <code>/vote_close ID</code> (the vote's number, see /votes) — closes it now, pays the rewards and posts the results.
+vote-cancel-usage = Usage: <code>/vote_cancel ID</code> (the vote's number, see /votes) — cancels it: no results, no rewards.
+vote-results-usage = Usage: <code>/vote_results ID</code> (the vote's number, see /votes).
+vote-list-usage = Usage: <code>/votes</code> (no arguments) — this group's votes, newest first.
+vote-unknown = There is no vote #{ $id } in this group.
+vote-not-open = Vote #{ $id } is { $state }: nothing was changed.
+vote-cancelled-done = ❌ Vote #{ $id } cancelled: no results, no rewards.
+vote-state-open = open
+vote-state-closed = closed
+vote-state-cancelled = cancelled
+vote-list-head = 🗳 Votes in this group: { $count }
+vote-list-none = No votes yet. Start one with /vote.
+vote-list-row = #{ $id } { $question } — { $state }, { $voters } voted, until { $until }
+## ---- price guessing (猜价格) ----
+cmd-guess = Start a price-guessing round (staff)
+cmd-guess_close = Close a guessing round now (staff)
+cmd-guess_cancel = Cancel a guessing round (staff)
+cmd-guesses = List the guessing rounds (staff)
+help-cmd-guess = /guess PRODUCT | PRICE [deadline=…] [tries=3] [rule=closest|under|within:5%] [prize=N] [hints=on] [invites=2] — a price-guessing round (a photo may carry it as its caption); /guess_close ID, /guess_cancel ID
+help-cmd-guesses = /guesses — this group's guessing rounds with their ids and state
+guess-usage = Usage: <code>/guess PRODUCT | PRICE [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [tries=3] [rule=closest|under|within:5%] [prize=POINTS] [hints=on] [invites=2]</code> — send it as a photo's caption to show the product.
+guess-error-usage = Please give the product and its price, separated by “|”.
+guess-error-price = “{ $value }” is not a price. Send a number such as 99, 99.90, ¥99.90, 99元 or 1,299.
+guess-error-product = The product name must be 1 to { $max } characters.
+guess-error-option = I do not know the option “{ $option }” (or it is given twice).
+guess-error-deadline = The deadline “{ $value }” is not valid: use 30m, 2h, 3d, HH:MM or YYYY-MM-DD HH:MM, from 1 minute to 30 days ahead.
+guess-error-number = { $name } must be a whole number from { $low } to { $high }.
+guess-error-rule = The rule “{ $value }” is not valid: use closest, under or within:X% (X from 0.01 to 50).
+guess-created = ✅ Round #{ $id } “{ $product }” is open until { $until }. Hidden price: { $price }. Close it early with /guess_close { $id }, cancel it with /guess_cancel { $id }.
+guess-price-exposed = ⚠️ I couldn't delete your /guess message, so the price is readable by everyone in this group. Cancel the round (/guess_cancel { $id }) and start it again once I can delete messages: { $how }
+guess-rule-closest = The closest guess wins.
+guess-rule-under = The closest guess without going over wins.
+guess-rule-within = The first guess within { $percent } of the price wins at once.
+guess-post-head = 🎯 <b>Guess the price!</b> Round #{ $id }: { $product }
+guess-line-tries = 🎟 { $tries ->
+        [one] 1 try
+       *[other] { $tries } tries
+    } each
+guess-line-hints = 💡 After each guess I say higher or lower.
+guess-line-invites = 👥 Used your tries? Each friend who joins through your personal link gives you one more (up to { $invites }).
+guess-line-prize = 🏆 Prize: { $prize } points
+guess-line-until = ⏰ Until { $until }
+guess-post-how = Tap the button to guess in private chat with me.
+guess-button = 🎯 Guess the price
+guess-private-head = 🎯 Round #{ $id }: <b>{ $product }</b>
+guess-private-left = You have { $left ->
+        [one] 1 try
+       *[other] { $left } tries
+    } left.
+guess-private-how = Send me your guess as a number, e.g. 99 or 99.90.
+guess-not-member = This round is for the members of { $title }. Join the group, then tap the button again.
+guess-no-such-round = There is no price-guessing round #{ $id }.
+guess-round-over = Round #{ $id } is over.
+guess-no-tries = You have used all your tries in round #{ $id }.
+guess-costs-nothing = (That cost you no try.)
+guess-accepted = ✅ Round #{ $id }, guess { $n }: { $price }. { $left ->
+        [one] 1 try
+       *[other] { $left } tries
+    } left.
+guess-hint-higher = 💡 Higher! The real price is above { $price }.
+guess-hint-lower = 💡 Lower! The real price is below { $price }.
+guess-hint-exact = 🎯 Spot on!
+guess-won = 🎉 { $price } is within { $percent } of the real price: you win round #{ $id }!
+guess-won-prize = 🏆 { $prize } points are yours.
+guess-out-of-tries = That was your last try.
+guess-invite-offer = 👥 Want another try? Invite a friend: each friend who joins the group through your personal link gives you one more (up to { $invites }).
+guess-invite-button = 👥 Get my invite link
+guess-invite-popup = Here is your personal link.
+guess-invite-link = 👥 Your personal link for round #{ $id }: { $link }
+    Share it: each friend who joins the group through it (and passes its entry rules) gives you one more try, up to { $max }. Earned so far: { $bonus }.
+guess-invite-not-yet = Use your tries first; then you can invite friends for more.
+guess-invite-maxed = You already earned every extra try this round allows.
+guess-invite-off = This round has no invites.
+guess-invite-failed = I couldn't make an invite link: I need the admin right "Invite users via link" in the group. Please tell the shop staff.
+guess-friend-joined = 👥 { $name } joined through your link: one more try in round #{ $id } “{ $product }”! You have { $left } now.
+guess-friend-joined-maxed = 👥 { $name } joined through your link, thank you! You already have every extra try round #{ $id } allows.
+guess-group-cannot-delete = ⚠️ Please guess in private chat (the button under the round), not here: I can't delete guesses in this group, so everyone can read them. Staff: { $how }
+guess-group-start-bot = { $names }: to read my answer to your guess (and your tries and hints), <a href="{ $link }">open the round with me</a> and tap Start.
+guess-results-head = ⏰ Round #{ $id } “{ $product }” is over! The real price: <b>{ $price }</b>
+guess-results-winner = 🏆 Winner: { $name } with { $guess }
+guess-results-prize = { $prize } points paid to the winner.
+guess-results-nobody = Nobody made a winning guess.
+guess-results-no-guesses = There was no valid guess.
+guess-results-best = Best guesses:
+guess-results-row = { $rank }. { $name }: { $guess } ({ $at })
+guess-results-stats = { $guesses } guesses from { $players } members.
+guess-results-cancelled = ✖️ Round #{ $id } “{ $product }” was cancelled; no prize.
+guess-close-usage = Usage: <code>/guess_close ID</code> (the ids are in /guesses)
+guess-cancel-usage = Usage: <code>/guess_cancel ID</code> (the ids are in /guesses)
+guess-unknown = There is no open round #{ $id } in this group (see /guesses).
+guesses-usage = Usage: <code>/guesses</code>
+guesses-none = No price-guessing rounds here yet. Start one with /guess.
+guesses-list = Price-guessing rounds in this group ({ $count }):
+guesses-row = #{ $id } { $product } · { $state } { $when } · { $guesses } guesses by { $players } members
+guess-state-open = open until
+guess-state-closed = closed
+guess-state-cancelled = cancelled
+guess-created-group = ✅ Round #{ $id } is open. Start me in private chat to receive the details of your next rounds (with their hidden price) there.
+## Rewards shop (积分兑换), lottery (抽奖) and staff corrections
+reason-lottery = lottery
+cmd-rewards = Rewards shop: spend my points
+cmd-draw = Lottery draw
+cmd-reward = Manage rewards (staff)
+cmd-redemptions = Redemptions to fulfil (staff)
+cmd-redemption = Mark a redemption fulfilled (staff)
+cmd-lottery = Lottery prize table (staff)
+cmd-points = Grant or deduct points (staff)
+help-cmd-rewards = /rewards — the rewards shop: spend your points (also a button on /me)
+help-cmd-draw = /draw — the lottery: a free draw every day, then paid draws
+help-cmd-reward = /reward add NAME | COST [| stock=N] [| limit=1/month] [| tier=NAME] [| cash=TEXT]; /reward edit ID | cost=N …; /reward pause|resume ID; /reward codes ID as the caption of a text/CSV file of codes; /rewards — stock and redemptions
+help-cmd-redemptions = /redemptions — redemptions to hand over; /redemption done ID — mark one fulfilled
+help-cmd-lottery = /lottery — prize table and odds; /lottery add PRIZE | WEIGHT [| stock=N] [| points=N or reward=ID] (PRIZE "none": no prize); /lottery remove ID; /lottery cost N; /lottery free N; /lottery draws
+help-cmd-points = /points USER +N|-N REASON — grant or deduct (or reply to the member: /points +N REASON); /points USER — balance and entries; /points limit N (owners) — the most staff may move at once
+rw-private-only = Please send this command to me in private chat: it lists members and codes.
+rw-group-pointer = Please open a private chat with me and send { $command } there.
+rw-error-usage = Usage: /reward add NAME | COST [| stock=N] [| limit=1/month] [| tier=NAME] [| cash=TEXT] — for example: /reward add Coupon ¥10 | 100 | stock=50 | limit=1/month
+rw-error-name = The name must be 1 to { $max } characters.
+rw-error-cost = The cost must be a whole number of points from { $min } to { $max } (not “{ $value }”).
+rw-error-stock = The stock must be a whole number from { $min } to { $max }, or "none" for unlimited (not “{ $value }”).
+rw-error-limit = I don't understand the limit “{ $value }”: write it as 1/month, 2/week, 1/day, 1/year or 1/ever (or "none").
+rw-error-tier = The tier must be a name of 1 to { $max } letters or digits (not “{ $value }”), or "none".
+rw-error-cash = The cash note must be at most { $max } characters.
+rw-error-option = I don't understand “{ $option }”. Options: stock=N, limit=1/month, tier=NAME, cash=TEXT (and name=, cost= in /reward edit).
+rw-error-stock-below = The stock can't be { $stock }: { $redeemed } are already redeemed.
+rw-usage =
+    Usage:
+    /reward add NAME | COST [| stock=N] [| limit=1/month] [| tier=NAME] [| cash=TEXT]
+    /reward edit ID | cost=N | stock=N | name=… | limit=… | tier=… | cash=…
+    /reward pause ID, /reward resume ID
+    /reward codes ID — as the caption of a text or CSV file, one code per line
+    /rewards — all rewards with their stock
+rw-bad-id = “{ $value }” is not a reward number: use the number shown by /rewards.
+rw-added = ✅ Reward #{ $id } added: { $line }
+rw-edited = ✅ Reward #{ $id } changed: { $line }
+rw-paused-done = ⏸ Reward #{ $id } is paused: members can't redeem it until /reward resume { $id }.
+rw-resumed-done = ▶️ Reward #{ $id } can be redeemed again.
+rw-status-same = Reward #{ $id } already was { $status }.
+rw-status-paused = paused
+rw-status-active = active
+rw-codes-need-file = Send the codes as a text or CSV file (one code per line) with the caption /reward codes { $id }.
+rw-codes-too-big = That file is too big (at most { $kb } KB).
+rw-codes-download-failed = I couldn't download the file from Telegram; please send it again.
+rw-codes-empty = I found no codes in that file: one code per line, no spaces inside a code.
+rw-codes-too-many = That file has { $count } codes; at most { $max } per file, please split it.
+rw-codes-added = ✅ { $added } { $added ->
+        [one] code
+       *[other] codes
+    } added to reward #{ $id } ({ $free } not handed out yet).{ $repeated ->
+        [0] {""}
+       *[other] {" "}Skipped { $repeated } already in a pool (a code is never stored twice).
+    }{ $bad ->
+        [0] {""}
+       *[other] {" "}Skipped { $bad } unreadable or repeated lines.
+    }
+rw-no-such-reward = There is no reward #{ $id }.
+rw-staff-list-head = <b>Rewards</b> ({ $count })
+rw-staff-line = #{ $id } { $name } — { $cost } points · { $stock } · redeemed { $redeemed }{ $extra }
+rw-staff-stock-unlimited = stock unlimited
+rw-staff-stock = { $left } left of { $stock }
+rw-staff-codes = · { $codes } codes left
+rw-staff-paused = · ⏸ paused
+rw-staff-limit = · limit { $limit }
+rw-staff-tier = · tier { $tier }
+rw-staff-cash = · { $cash }
+rw-staff-none = No rewards yet. Add one: /reward add Coupon ¥10 | 100 | stock=50
+rw-line = { $name } — { $cost } points{ $cash }
+rw-member-head = <b>Rewards shop</b> · you have <b>{ $balance }</b> points
+rw-member-line-ok = ✅ { $name } — { $cost } points{ $cash } · { $left }
+rw-member-line-short = ▫️ { $name } — { $cost } points{ $cash } · { $left } · { $missing } more points needed
+rw-member-line-out = ✖️ { $name } — sold out
+rw-member-left = { $left } left
+rw-member-unlimited = available
+rw-member-none = The shop has no rewards yet — check back soon!
+rw-member-hint = Tap a reward to redeem it.
+rw-cash-note = {" "}({ $cash })
+rw-button = 🎁 { $name } · { $cost }
+rw-button-shop = 🎁 Rewards
+rw-button-draw = 🎲 Draw
+rw-confirm = Redeem <b>{ $name }</b> for <b>{ $cost }</b> points{ $cash }? You have { $balance } points.
+rw-confirm-yes = ✅ Confirm
+rw-confirm-no = ✖️ Cancel
+rw-cancelled = Nothing was redeemed.
+rw-popup-done = ✅ Redeemed! Details in the chat.
+rw-popup-again = You already redeemed this (#{ $id }).
+rw-refused = Sorry, that can't be redeemed now.
+rw-paused = Sorry, { $name } is paused for now.
+rw-sold-out = Sorry, { $name } is sold out.
+rw-limit-reached = You have already redeemed { $name } { $count } { $count ->
+        [one] time
+       *[other] times
+    } this { $period } — the limit.
+rw-not-enough = { $name } costs { $cost } points; you have { $balance }.
+rw-period-day = day
+rw-period-week = week
+rw-period-month = month
+rw-period-year = year
+rw-period-ever = time (for good)
+rw-done-code =
+    🎁 <b>{ $name }</b> is yours (−{ $cost } points, balance { $balance }).
+    Your code: <code>{ $code }</code>
+    Redemption #{ $id } — it is also listed on /me.
+rw-done-number =
+    🎁 <b>{ $name }</b> is yours (−{ $cost } points, balance { $balance }).
+    Your redemption number is <b>#{ $id }</b>: the shop will hand it over (show this number to staff).
+rw-mine-head = <b>My rewards</b>
+rw-mine-code = • #{ $id } { $name }: <code>{ $code }</code>
+rw-mine-pending = • #{ $id } { $name }: waiting for the shop
+rw-mine-done = • #{ $id } { $name }: handed over ✅
+rw-pending-head = <b>Redemptions to hand over</b> ({ $count })
+rw-pending-line = #{ $id } { $reward } — { $name } ({ $user }) · { $date }
+rw-pending-none = Nothing to hand over: every redemption is fulfilled.
+rw-redemption-usage = Usage: /redemption done ID — the number from /redemptions.
+rw-redemption-unknown = There is no redemption #{ $id }.
+rw-redemption-done = ✅ Redemption #{ $id } ({ $reward }) is marked as handed over; the member was told.
+rw-redemption-already = Redemption #{ $id } was already handed over.
+rw-redemption-member = ✅ The shop handed over your reward { $reward } (redemption #{ $id }).
+lt-error-usage = Usage: /lottery add PRIZE | WEIGHT [| stock=N] [| points=N or reward=ID] — for example: /lottery add 10 points | 30 | points=10, or /lottery add none | 50 for the "no prize" row.
+lt-error-name = The prize name must be 1 to { $max } characters.
+lt-error-weight = The weight must be a whole number from { $min } to { $max } (not “{ $value }”).
+lt-error-stock = The stock must be a whole number from { $min } to { $max } (not “{ $value }”).
+lt-error-points = The points must be a whole number from { $min } to { $max } (not “{ $value }”).
+lt-error-reward = “{ $value }” is not a reward number (see /rewards).
+lt-error-option = I don't understand “{ $option }”. Options: stock=N, and one of points=N or reward=ID (the "none" row takes no options).
+lt-error-too-many = The table already has { $max } prizes; remove one first (/lottery remove ID).
+lt-usage =
+    Usage:
+    /lottery — the prize table with odds
+    /lottery add PRIZE | WEIGHT [| stock=N] [| points=N or reward=ID] (PRIZE "none": the no-prize row)
+    /lottery remove ID
+    /lottery cost N — points per paid draw (0: paid draws off)
+    /lottery free N — free draws per member per day (0 to { $max })
+    /lottery draws — the latest draws, with their odds
+lt-bad-number = “{ $value }” must be a whole number from { $min } to { $max }.
+lt-added = ✅ Prize #{ $id } added.
+lt-removed = ✅ Prize #{ $id } is out of the table (its past draws stay on record).
+lt-unknown-prize = There is no prize #{ $id } in the table.
+lt-cost-set = ✅ A paid draw now costs { $cost } points.
+lt-cost-off = ✅ Paid draws are off; members have their free draws only.
+lt-free-set = ✅ Members now get { $free } free { $free ->
+        [one] draw
+       *[other] draws
+    } a day.
+lt-table-head = <b>Lottery</b> · paid draw: { $cost } · free draws a day: { $free }
+lt-table-cost-off = off
+lt-table-line = #{ $id } { $name } — { $odds }% (weight { $weight }){ $prize }{ $stock }
+lt-table-out = #{ $id } { $name } — out of stock, not in the draw (weight { $weight })
+lt-table-points = {" "}· +{ $points } points
+lt-table-reward = {" "}· reward #{ $reward }
+lt-table-stock = {" "}· { $left } left
+lt-table-none = The prize table is empty. Add prizes: /lottery add 10 points | 30 | points=10, and the "no prize" row: /lottery add none | 60
+lt-table-note = Odds count only prizes in stock: when one runs out, the others' odds grow.
+lt-odds-head = <b>Prizes and odds now</b>
+lt-odds-line = { $name } — { $odds }%
+lt-draws-head = <b>Latest draws</b>
+lt-draws-line = #{ $id } { $date } { $name }: { $prize } ({ $odds }{ $paid })
+lt-draws-guaranteed = first draw, guaranteed
+lt-draws-paid = , paid { $cost }
+lt-draws-none = No draws yet.
+lt-refused = Sorry, no draw right now.
+lt-no-table = The lottery has no prizes in stock right now — check back later.
+lt-no-free-left = You have used today's free { $free ->
+        [one] draw
+       *[other] draws
+    }. Come back tomorrow!
+lt-not-enough = A draw costs { $cost } points; you have { $balance }.
+lt-pay-confirm = Today's free draw is used. Another draw costs <b>{ $cost }</b> points (you have { $balance }).
+lt-button-pay = 🎲 Draw · { $cost } points
+lt-button-again = 🎲 Draw again · { $cost } points
+lt-won-guaranteed = 🎉 Your first draw always wins: <b>{ $prize }</b>!
+lt-won = 🎉 You won <b>{ $prize }</b>! (odds { $odds }%)
+lt-won-nothing = 🎲 No prize this time (odds { $odds }%). Better luck next draw!
+lt-won-points = +{ $points } points — balance { $balance }.
+lt-won-code = Your code: <code>{ $code }</code> (redemption #{ $id }, also on /me)
+lt-won-number = Your redemption number: <b>#{ $id }</b> — show it to the shop to collect your prize.
+lt-won-gift = Draw #{ $id }: show this number to the shop to collect your prize.
+lt-paid = (−{ $cost } points, balance { $balance })
+lt-free-left = Free draws left today: { $left }.
+lt-popup-again = You already made this draw.
+lt-popup-done = 🎲 Done — see the chat.
+pt-usage =
+    Usage:
+    /points USER +N REASON — grant (USER: @username or id; or reply to the member with /points +N REASON)
+    /points USER -N REASON — deduct
+    /points USER — balance and latest entries
+    /points limit N — the most points staff may grant or deduct at once (owners; 0: owners only)
+pt-bad-amount = “{ $value }” is not an amount: write +N or -N, up to { $max }.
+pt-need-reason = Please give a reason after the amount: it is shown to the member and kept in the audit log.
+pt-reason-too-long = The reason can be at most { $max } characters.
+pt-unknown-user = I don't know “{ $arg }”: use their @username or numeric id, or reply to one of their messages.
+pt-not-a-member = { $name } is not a member whose points I can change.
+pt-over-limit = Staff may move at most { $limit } points at once; ask an owner for more.
+pt-limit-off = Only owners may grant or deduct points until an owner sets a staff limit (/points limit N).
+pt-limit-set = ✅ Staff may now grant or deduct up to { $limit } points at once.
+pt-limit-owners = ✅ Only owners may now grant or deduct points.
+pt-granted = ✅ { $name } got +{ $amount } points ({ $reason }). Balance: { $balance }.
+pt-deducted = ✅ { $amount } points taken from { $name } ({ $reason }). Balance: { $balance }.
+pt-short = Nothing was taken: { $name } has only { $balance } points, so at most { $balance } could be deducted.
+pt-member-granted = 🎁 The shop gave you +{ $amount } points: { $reason }. Balance: { $balance }.
+pt-member-deducted = ℹ️ The shop took { $amount } points: { $reason }. Balance: { $balance }.
+pt-statement = <b>{ $name }</b> ({ $id }) — balance <b>{ $balance }</b> points, earned in total { $lifetime }
+pt-entry = { $date } { $amount } { $reason }{ $note }
+pt-entry-note = {" "}— { $note }
+pt-no-entries = No entries yet.
+rw-sold-out-short = Sorry, this reward is sold out.

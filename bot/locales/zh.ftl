@@ -27,7 +27,7 @@ help-cmd-checkin_config = /checkin_config base=5 streak7=20 post=09:00 — 签�
 help-cmd-checkin_post = /checkin_post — 立即发布签到按钮
 help-cmd-gate = /gate mode=all password=… channel=on allow=on segment="…" spend=199 timeout=10m — 入群门槛
 help-cmd-welcome = /welcome 欢迎语（{"{"}name{"}"} 为新成员名字）| gift=50 | reset | off — 进群欢迎和进群福利
-help-cmd-invite = /invite [名称] — 创建需审核的邀请链接；/invites [名称] — 各链接带来了谁
+help-cmd-invite = /invite [名称] — 创建需审核的邀请链接；/invite revoke 名称 — 撤销链接；/invites [名称] — 各链接带来了谁
 help-cmd-settings = /settings — 本群设置
 help-cmd-redpacket_schedule = /redpacket_schedule daily HH:MM 总积分 份数 | list | cancel 编号 — 用店铺预算定时发红包
 help-heading-anywhere = <b>任何地方</b>
@@ -188,7 +188,9 @@ rp-error-too-big = 太大了：每个红包最多 { $max_shares } 份、{ $max_t
 rp-error-option = 不认识的选项“{ $option }”。
 rp-error-expiry = 有效期“{ $value }”无效：请用分钟、小时或天，1m 到 7d（例如 30m、12h、2d）。
 rp-error-password = 口令长度为 1 到 { $max } 个字符，且不能以 / 开头。
+rp-error-password-collides = 口令“{ $password }”是签到用语：发送它应当签到，不能用来领红包。请换一个口令。
 rp-error-schedule = “{ $value }”不是有效的定时设置。
+rp-error-options-too-long = 这些选项太长，无法保存到定时红包（总共最多 { $max } 个字符）：请使用更短的口令或人群。
 rp-budget-short = 店铺预算只有 { $balance } 积分，不够 { $total }。店主可以用 <code>/budget add 积分</code> 充值。
 rp-balance-short = 你有 { $balance } 积分，不够发 { $total } 积分的红包。
 rp-too-many-open = 你在本群已有 { $max } 个未领完的红包，请等其中一个被抢完或过期后再发。
@@ -291,11 +293,17 @@ welcome-usage =
     /welcome reset — 恢复默认欢迎语；/welcome off — 默认欢迎语且不送积分
 welcome-bad-gift = 进群福利须为 0 到 { $max } 的整数积分。
 welcome-too-long = 欢迎语最多 { $max } 个字符。
+welcome-keyword-alone = /welcome { $word } 后面不能再跟内容。未做任何更改。
+welcome-too-many-names = 欢迎语中 {"{"}name{"}"} 最多出现 { $max } 次。未做任何更改。
 welcome-saved = ✅ 已保存。{ $summary }
 invite-created = 🔗 邀请链接（{ $name }）：{ $link }
     通过该链接申请入群的人，会由我检查入群门槛。
 invite-unnamed = 未命名
 invite-bad-name = 链接名称最多 32 个字符。
+invite-revoke-usage = 用法：/invite revoke 名称（或链接本身）：该链接失效，并从 /invites 中移除。
+invite-revoke-unknown = 本群没有名为“{ $name }”的邀请链接。/invites 可查看全部链接。
+invite-revoked = 🔗 已撤销：“{ $name }”（{ $count } 个链接）不能再用来申请入群，并已从 /invites 中移除。
+invite-revoke-failed = 无法撤销该链接：我需要管理员权限“通过链接邀请用户”。未做任何更改。
 invite-failed = 无法创建邀请链接。我需要“通过链接邀请用户”的管理员权限。
 invites-list = <b>邀请链接</b>
 invites-row = • { $name }：{ $link } — { $requests } 个申请，{ $joined } 人入群
@@ -316,6 +324,7 @@ unban-usage = 用法：/unban 123456789，或回复某人的消息发送 /unban�
 unban-not-banned = { $name }（{ $id }）没有被拉黑。
 unban-done = ✅ 已解除 { $name }（{ $id }）的拉黑，可以重新申请入群。
 allow-usage = 用法：/allow 123456789（或 @用户名，或回复消息），/allow remove 123456789，/allow list
+allow-not-a-bot = 机器人不能加入店铺群，因此不能加入白名单。
 allow-added = 已将 { $name }（{ $id }）加入白名单。
 allow-already = { $name }（{ $id }）已在白名单上。
 allow-removed = 已将 { $name }（{ $id }）移出白名单。
@@ -364,6 +373,7 @@ orders-problem-duplicate = 订单号“{ $value }”在文件中出现了两次
 orders-problem-amount = 金额“{ $value }”不是最多两位小数的正数
 orders-problem-currency = 币种“{ $value }”不是 CNY 这样的三位字母代码
 orders-problem-paid-at = 付款时间“{ $value }”不是日期（2026-03-01）或日期时间（2026-03-01 14:30）
+orders-problem-paid-at-range = 付款时间“{ $value }”不在 2000 年到 2099 年之间
 orders-problem-check = 校验值为空或超过 64 个字符
 orders-problem-too-many = 单个文件超过 { $value } 条订单
 orders-problem-empty = 文件中没有订单
@@ -486,3 +496,334 @@ purchases-refund-notice = 订单 { $order } 已退款，扣回该订单获得的
         [0] 。
        *[other] ；其中 { $owed } 积分已被使用，将从你下次获得的积分中扣除。
     }
+## 投票
+cmd-vote = 发起商品投票（工作人员）
+cmd-votes = 本群的投票（工作人员）
+help-cmd-vote = /vote 问题 | 选项1 | 选项2 … [deadline=2h] [reward=积分] [multi] [buyers] [show=live|end] — 发起带按钮的投票
+help-cmd-votes = /votes — 本群的投票；/vote_close 编号 提前结束（发放奖励），/vote_cancel 编号 取消（不发奖励）
+help-cmd-vote_results = /vote_results 编号 — 随时查看投票结果
+vote-usage = 用法：<code>/vote 问题 | 选项1 | 选项2 [| 选项…] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=积分] [multi] [buyers] [show=live|end]</code>
+    选项可以关联商品：<code>| 龙井 @LJ-250</code>。默认截止时间：24 小时。
+vote-error-usage = 请给出一个问题和至少两个选项，用 | 分隔。
+vote-error-options = 投票需要 { $min } 到 { $max } 个选项，用 | 分隔（现在是 { $count } 个）。
+vote-error-empty = 问题和每个选项都需要文字（两个 | 连在一起会留下空选项）。
+vote-error-too-long = “{ $value }…”太长了：最多 { $max } 个字符。
+vote-error-duplicate = 选项“{ $value }”重复了。
+vote-error-sku = “{ $value }”不是商品编号：请用 @ 加字母、数字、- _ 或 .（最多 { $max } 个）。
+vote-error-deadline = 截止时间“{ $value }”无效：请用 30m、2h、3d、HH:MM 或 YYYY-MM-DD HH:MM（店铺时间），1 分钟到 30 天之内。
+vote-error-reward = 奖励“{ $value }”无效：0 到 { $max } 之间的整数积分。
+vote-error-setting = 不认识设置“{ $value }”（可用：deadline=、reward=、multi、buyers、show=live 或 show=end）。
+vote-error-repeated = 设置“{ $value }”写了两次。
+vote-head = 🗳 <b>投票 #{ $id }</b>：{ $question }
+vote-results-head = 📊 <b>投票 #{ $id } 结果</b>：{ $question }
+vote-option = { $no }. { $label }
+vote-option-count = { $no }. { $label } — { $count } 票（{ $percent }%）
+vote-option-bar = { $no }. { $label } — { $count } 票（{ $percent }%）
+    <code>{ $bar }</code>
+vote-voters = 已有 { $count } 人投票。
+vote-rule-multi = 可以多选。
+vote-rule-buyers = 仅限已绑定订单的顾客投票（私聊我发送 /bind）。
+vote-rule-reward = 🎁 每位投票的成员可得 { $reward } 积分，投票结束时发放。
+vote-rule-hidden = 票数将在投票结束时公布。
+vote-until = 点按钮投票；{ $until }（店铺时间）之前可以改票。
+vote-result-winner = 🏆 胜出：{ $label }，{ $count } 票（{ $percent }%）。
+vote-result-tie = 🤝 平票：{ $labels }，各 { $count } 票（{ $percent }%）。
+vote-result-none = 没有人投票。
+vote-paid-note = 🎁 { $voters } 位投票者各获得 { $reward } 积分。
+vote-closed-at = 已于 { $when }（店铺时间）结束。
+vote-cancelled-note = ❌ 店铺已取消本次投票：没有结果，也没有奖励。
+vote-results-running = ⏳ 投票仍在进行：以上是目前的票数。
+vote-list-separator = {"、"}
+vote-tap-chosen = ✅ 你投给了：{ $choices }。投票结束前可以改票。
+vote-tap-changed = 🔄 已改投：{ $choices }。
+vote-tap-multi = ✅ 你的选择：{ $choices }。再点一次可取消该选项。
+vote-tap-same = 你已投给 { $choices }。点其他选项可以改票。
+vote-tap-none = 你取消了最后一个选项，现在没有投票。
+vote-tap-reward = 🎁 结束时得 { $reward } 积分。
+vote-no-such = 这里没有这个投票。
+vote-closed = 这个投票已经结束。
+vote-cancelled-tap = 这个投票已被取消。
+vote-buyers-only = 本投票仅限有订单的顾客。请私聊我绑定订单：/bind 订单号 校验值（校验值见订单），然后再投票。
+vote-close-usage = 用法：<code>/vote_close 编号</code>（投票编号见 /votes）— 立即结束、发放奖励并公布结果。
+vote-cancel-usage = 用法：<code>/vote_cancel 编号</code>（投票编号见 /votes）— 取消投票：没有结果，也没有奖励。
+vote-results-usage = 用法：<code>/vote_results 编号</code>（投票编号见 /votes）。
+vote-list-usage = 用法：<code>/votes</code>（不带参数）— 本群的投票，最新的在前。
+vote-unknown = 本群没有投票 #{ $id }。
+vote-not-open = 投票 #{ $id } { $state }：没有做任何更改。
+vote-cancelled-done = ❌ 投票 #{ $id } 已取消：没有结果，也没有奖励。
+vote-state-open = 进行中
+vote-state-closed = 已结束
+vote-state-cancelled = 已取消
+vote-list-head = 🗳 本群的投票：{ $count } 个
+vote-list-none = 还没有投票。用 /vote 发起一个。
+vote-list-row = #{ $id } { $question } — { $state }，{ $voters } 人投票，截止 { $until }
+## ---- 猜价格 ----
+cmd-guess = 开始一轮猜价格（工作人员）
+cmd-guess_close = 立即结束一轮猜价格（工作人员）
+cmd-guess_cancel = 取消一轮猜价格（工作人员）
+cmd-guesses = 查看猜价格活动（工作人员）
+help-cmd-guess = /guess 商品 | 价格 [deadline=…] [tries=3] [rule=closest|under|within:5%] [prize=积分] [hints=on] [invites=2] — 开始一轮猜价格（可作为图片说明发送）；/guess_close 编号，/guess_cancel 编号
+help-cmd-guesses = /guesses — 本群的猜价格活动（编号和状态）
+guess-usage = 用法：<code>/guess 商品 | 价格 [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [tries=3] [rule=closest|under|within:5%] [prize=积分] [hints=on] [invites=2]</code> — 作为图片说明发送即可展示商品图片。
+guess-error-usage = 请写上商品和价格，用“|”分开。
+guess-error-price = “{ $value }”不是价格。请发送数字，例如 99、99.90、¥99.90、99元 或 1,299。
+guess-error-product = 商品名称需为 1 到 { $max } 个字符。
+guess-error-option = 我不认识选项“{ $option }”（或重复填写了）。
+guess-error-deadline = 截止时间“{ $value }”无效：请用 30m、2h、3d、HH:MM 或 YYYY-MM-DD HH:MM，需在 1 分钟到 30 天之后。
+guess-error-number = { $name } 必须是 { $low } 到 { $high } 之间的整数。
+guess-error-rule = 规则“{ $value }”无效：请用 closest、under 或 within:X%（X 为 0.01 到 50）。
+guess-created = ✅ 第 { $id } 轮“{ $product }”已开始，截止 { $until }。隐藏价格：{ $price }。提前结束：/guess_close { $id }，取消：/guess_cancel { $id }。
+guess-price-exposed = ⚠️ 我无法删除你的 /guess 消息，群里所有人都能看到价格。请取消本轮（/guess_cancel { $id }），等我能删除消息后再重新开始：{ $how }
+guess-rule-closest = 最接近价格的猜测获胜。
+guess-rule-under = 不超过价格且最接近的猜测获胜。
+guess-rule-within = 第一个与价格相差不超过 { $percent } 的猜测立即获胜。
+guess-post-head = 🎯 <b>猜价格！</b>第 { $id } 轮：{ $product }
+guess-line-tries = 🎟 每人 { $tries } 次机会
+guess-line-hints = 💡 每次猜完我会提示高了还是低了。
+guess-line-invites = 👥 机会用完了？每位通过你的专属链接入群的好友再给你一次机会（最多 { $invites } 次）。
+guess-line-prize = 🏆 奖励：{ $prize } 积分
+guess-line-until = ⏰ 截止 { $until }
+guess-post-how = 点按钮，在私聊里和我猜价格。
+guess-button = 🎯 猜价格
+guess-private-head = 🎯 第 { $id } 轮：<b>{ $product }</b>
+guess-private-left = 你还有 { $left } 次机会。
+guess-private-how = 直接把你猜的价格发给我，例如 99 或 99.90。
+guess-not-member = 本轮只限 { $title } 的群成员参加。请先入群，再点一次按钮。
+guess-no-such-round = 没有第 { $id } 轮猜价格。
+guess-round-over = 第 { $id } 轮已经结束。
+guess-no-tries = 你在第 { $id } 轮的机会已经用完了。
+guess-costs-nothing = （这次不算机会。）
+guess-accepted = ✅ 第 { $id } 轮，第 { $n } 次猜：{ $price }。还剩 { $left } 次机会。
+guess-hint-higher = 💡 高一点！实际价格高于 { $price }。
+guess-hint-lower = 💡 低一点！实际价格低于 { $price }。
+guess-hint-exact = 🎯 完全正确！
+guess-won = 🎉 { $price } 与实际价格相差不超过 { $percent }：你赢得了第 { $id } 轮！
+guess-won-prize = 🏆 { $prize } 积分归你了。
+guess-out-of-tries = 这是你最后一次机会。
+guess-invite-offer = 👥 还想再猜？分享给好友帮你猜：每位通过你的专属链接入群的好友再给你一次机会（最多 { $invites } 次）。
+guess-invite-button = 👥 获取我的邀请链接
+guess-invite-popup = 这是你的专属链接。
+guess-invite-link = 👥 你在第 { $id } 轮的专属链接：{ $link }
+    分享给好友：每位通过它入群（并通过入群门槛）的好友再给你一次机会，最多 { $max } 次。目前已获得：{ $bonus } 次。
+guess-invite-not-yet = 先用完你的机会，再邀请好友获得更多机会。
+guess-invite-maxed = 你已经获得了本轮允许的全部额外机会。
+guess-invite-off = 本轮没有邀请奖励。
+guess-invite-failed = 我无法创建邀请链接：我需要群里的管理员权限“通过链接邀请用户”。请告诉店铺工作人员。
+guess-friend-joined = 👥 { $name } 通过你的链接入群了：第 { $id } 轮“{ $product }”多一次机会！你现在有 { $left } 次。
+guess-friend-joined-maxed = 👥 { $name } 通过你的链接入群了，谢谢！你已经获得了第 { $id } 轮允许的全部额外机会。
+guess-group-cannot-delete = ⚠️ 请在私聊里猜（点本轮下面的按钮），不要在群里猜：我无法删除本群的消息，大家都能看到猜测。工作人员：{ $how }
+guess-group-start-bot = { $names }：要查看我对你的猜测的回复（以及剩余机会和提示），请<a href="{ $link }">和我私聊打开本轮</a>并点“开始”。
+guess-results-head = ⏰ 第 { $id } 轮“{ $product }”结束了！实际价格：<b>{ $price }</b>
+guess-results-winner = 🏆 获胜者：{ $name }，猜的是 { $guess }
+guess-results-prize = 已向获胜者发放 { $prize } 积分。
+guess-results-nobody = 没有人猜中获胜条件。
+guess-results-no-guesses = 没有有效的猜测。
+guess-results-best = 最佳猜测：
+guess-results-row = { $rank }. { $name }：{ $guess }（{ $at }）
+guess-results-stats = { $players } 位成员共猜了 { $guesses } 次。
+guess-results-cancelled = ✖️ 第 { $id } 轮“{ $product }”已取消，没有奖励。
+guess-close-usage = 用法：<code>/guess_close 编号</code>（编号见 /guesses）
+guess-cancel-usage = 用法：<code>/guess_cancel 编号</code>（编号见 /guesses）
+guess-unknown = 本群没有进行中的第 { $id } 轮（见 /guesses）。
+guesses-usage = 用法：<code>/guesses</code>
+guesses-none = 本群还没有猜价格活动。用 /guess 开始一轮。
+guesses-list = 本群的猜价格活动（{ $count }）：
+guesses-row = #{ $id } { $product } · { $state } { $when } · { $players } 人猜了 { $guesses } 次
+guess-state-open = 进行中，截止
+guess-state-closed = 已结束
+guess-state-cancelled = 已取消
+guess-created-group = ✅ 第 { $id } 轮已开始。请在私聊中启动我，以后每轮的详情（含隐藏价格）会私聊发给你。
+## 积分兑换、抽奖与积分调整
+reason-lottery = 抽奖
+cmd-rewards = 积分兑换：用积分换好礼
+cmd-draw = 抽奖
+cmd-reward = 管理兑换礼品（店员）
+cmd-redemptions = 待发放的兑换（店员）
+cmd-redemption = 标记兑换已发放（店员）
+cmd-lottery = 抽奖奖品表（店员）
+cmd-points = 调整积分（店员）
+help-cmd-rewards = /rewards — 积分兑换：用积分换礼品（/me 里也有按钮）
+help-cmd-draw = /draw — 抽奖：每天免费抽一次，之后可用积分抽
+help-cmd-reward = /reward add 名称 | 积分 [| stock=数量] [| limit=1/month] [| tier=等级] [| cash=说明]；/reward edit 编号 | cost=N …；/reward pause|resume 编号；把文本/CSV 券码文件配上说明 /reward codes 编号 发给我；/rewards — 库存与兑换情况
+help-cmd-redemptions = /redemptions — 待发放的兑换；/redemption done 编号 — 标记已发放
+help-cmd-lottery = /lottery — 奖品表和概率；/lottery add 奖品 | 权重 [| stock=数量] [| points=N 或 reward=编号]（奖品写 none 表示“未中奖”）；/lottery remove 编号；/lottery cost N；/lottery free N；/lottery draws
+help-cmd-points = /points 用户 +N|-N 原因 — 增加或扣除积分（或回复该成员：/points +N 原因）；/points 用户 — 余额和明细；/points limit N（店主）— 店员单次可调整的上限
+rw-private-only = 请私聊我发送这个命令：它会列出成员和券码。
+rw-group-pointer = 请私聊我，在私聊里发送 { $command }。
+rw-error-usage = 用法：/reward add 名称 | 积分 [| stock=数量] [| limit=1/month] [| tier=等级] [| cash=说明] — 例如：/reward add 10元券 | 100 | stock=50 | limit=1/month
+rw-error-name = 名称需为 1 到 { $max } 个字符。
+rw-error-cost = 所需积分须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+rw-error-stock = 库存须为 { $min } 到 { $max } 之间的整数，或 none 表示不限（而不是“{ $value }”）。
+rw-error-limit = 看不懂限购“{ $value }”：请写成 1/month、2/week、1/day、1/year 或 1/ever（或 none）。
+rw-error-tier = 等级须为 1 到 { $max } 个字母或数字（而不是“{ $value }”），或 none。
+rw-error-cash = 现金说明最多 { $max } 个字符。
+rw-error-option = 看不懂“{ $option }”。可用选项：stock=N、limit=1/month、tier=等级、cash=说明（/reward edit 还可用 name=、cost=）。
+rw-error-stock-below = 库存不能设为 { $stock }：已经兑换了 { $redeemed } 份。
+rw-usage =
+    用法：
+    /reward add 名称 | 积分 [| stock=数量] [| limit=1/month] [| tier=等级] [| cash=说明]
+    /reward edit 编号 | cost=N | stock=N | name=… | limit=… | tier=… | cash=…
+    /reward pause 编号、/reward resume 编号
+    /reward codes 编号 — 作为文本或 CSV 文件的说明发送，每行一个券码
+    /rewards — 所有礼品及库存
+rw-bad-id = “{ $value }”不是礼品编号：请用 /rewards 显示的编号。
+rw-added = ✅ 已添加礼品 #{ $id }：{ $line }
+rw-edited = ✅ 礼品 #{ $id } 已修改：{ $line }
+rw-paused-done = ⏸ 礼品 #{ $id } 已暂停：成员暂时无法兑换，恢复请用 /reward resume { $id }。
+rw-resumed-done = ▶️ 礼品 #{ $id } 已恢复兑换。
+rw-status-same = 礼品 #{ $id } 本来就是{ $status }状态。
+rw-status-paused = 暂停
+rw-status-active = 可兑换
+rw-codes-need-file = 请把券码做成文本或 CSV 文件（每行一个），并以 /reward codes { $id } 作为说明发送。
+rw-codes-too-big = 文件太大（最多 { $kb } KB）。
+rw-codes-download-failed = 无法从 Telegram 下载该文件，请重新发送。
+rw-codes-empty = 文件里没有找到券码：每行一个券码，券码中间不能有空格。
+rw-codes-too-many = 文件里有 { $count } 个券码；每个文件最多 { $max } 个，请拆分。
+rw-codes-added = ✅ 已为礼品 #{ $id } 添加 { $added } 个券码（尚未发放 { $free } 个）。{ $repeated ->
+        [0] {""}
+       *[other] 跳过 { $repeated } 个已在券码池中的券码（同一券码不会存两次）。
+    }{ $bad ->
+        [0] {""}
+       *[other] 跳过 { $bad } 行无法识别或重复的内容。
+    }
+rw-no-such-reward = 没有礼品 #{ $id }。
+rw-staff-list-head = <b>兑换礼品</b>（{ $count }）
+rw-staff-line = #{ $id } { $name } — { $cost } 积分 · { $stock } · 已兑换 { $redeemed }{ $extra }
+rw-staff-stock-unlimited = 库存不限
+rw-staff-stock = 剩余 { $left } / 共 { $stock }
+rw-staff-codes = · 券码剩余 { $codes }
+rw-staff-paused = · ⏸ 已暂停
+rw-staff-limit = · 限购 { $limit }
+rw-staff-tier = · 等级 { $tier }
+rw-staff-cash = · { $cash }
+rw-staff-none = 还没有礼品。添加：/reward add 10元券 | 100 | stock=50
+rw-line = { $name } — { $cost } 积分{ $cash }
+rw-member-head = <b>积分兑换</b> · 你有 <b>{ $balance }</b> 积分
+rw-member-line-ok = ✅ { $name } — { $cost } 积分{ $cash } · { $left }
+rw-member-line-short = ▫️ { $name } — { $cost } 积分{ $cash } · { $left } · 还差 { $missing } 积分
+rw-member-line-out = ✖️ { $name } — 已兑完
+rw-member-left = 剩 { $left } 份
+rw-member-unlimited = 可兑换
+rw-member-none = 店铺还没有上架礼品，敬请期待！
+rw-member-hint = 点击礼品即可兑换。
+rw-cash-note = （{ $cash }）
+rw-button = 🎁 { $name } · { $cost }
+rw-button-shop = 🎁 积分兑换
+rw-button-draw = 🎲 抽奖
+rw-confirm = 用 <b>{ $cost }</b> 积分兑换 <b>{ $name }</b>{ $cash }？你现有 { $balance } 积分。
+rw-confirm-yes = ✅ 确认兑换
+rw-confirm-no = ✖️ 取消
+rw-cancelled = 未兑换任何礼品。
+rw-popup-done = ✅ 兑换成功！详情见聊天。
+rw-popup-again = 你已经兑换过了（#{ $id }）。
+rw-refused = 抱歉，现在无法兑换。
+rw-paused = 抱歉，{ $name } 暂停兑换。
+rw-sold-out = 抱歉，{ $name } 已兑完。
+rw-limit-reached = 你本{ $period }已兑换 { $name } { $count } 次，已达上限。
+rw-not-enough = { $name } 需要 { $cost } 积分，你有 { $balance } 积分。
+rw-period-day = 日
+rw-period-week = 周
+rw-period-month = 月
+rw-period-year = 年
+rw-period-ever = 账号（永久）
+rw-done-code =
+    🎁 <b>{ $name }</b> 兑换成功（−{ $cost } 积分，余额 { $balance }）。
+    你的券码：<code>{ $code }</code>
+    兑换单号 #{ $id } — 也可在 /me 查看。
+rw-done-number =
+    🎁 <b>{ $name }</b> 兑换成功（−{ $cost } 积分，余额 { $balance }）。
+    你的兑换单号是 <b>#{ $id }</b>：店铺会为你发放（向店员出示此单号）。
+rw-mine-head = <b>我的兑换</b>
+rw-mine-code = • #{ $id } { $name }：<code>{ $code }</code>
+rw-mine-pending = • #{ $id } { $name }：等待店铺发放
+rw-mine-done = • #{ $id } { $name }：已发放 ✅
+rw-pending-head = <b>待发放的兑换</b>（{ $count }）
+rw-pending-line = #{ $id } { $reward } — { $name }（{ $user }）· { $date }
+rw-pending-none = 没有待发放的兑换：全部已完成。
+rw-redemption-usage = 用法：/redemption done 编号 — 编号见 /redemptions。
+rw-redemption-unknown = 没有兑换单 #{ $id }。
+rw-redemption-done = ✅ 兑换单 #{ $id }（{ $reward }）已标记为已发放，并已通知成员。
+rw-redemption-already = 兑换单 #{ $id } 早已发放。
+rw-redemption-member = ✅ 店铺已为你发放礼品 { $reward }（兑换单 #{ $id }）。
+lt-error-usage = 用法：/lottery add 奖品 | 权重 [| stock=数量] [| points=N 或 reward=编号] — 例如：/lottery add 10积分 | 30 | points=10；“未中奖”行：/lottery add none | 50。
+lt-error-name = 奖品名称需为 1 到 { $max } 个字符。
+lt-error-weight = 权重须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+lt-error-stock = 库存须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+lt-error-points = 积分须为 { $min } 到 { $max } 之间的整数（而不是“{ $value }”）。
+lt-error-reward = “{ $value }”不是礼品编号（见 /rewards）。
+lt-error-option = 看不懂“{ $option }”。可用选项：stock=N，以及 points=N 或 reward=编号 之一（none 行不带选项）。
+lt-error-too-many = 奖品表已有 { $max } 个奖品；请先移除一个（/lottery remove 编号）。
+lt-usage =
+    用法：
+    /lottery — 奖品表和概率
+    /lottery add 奖品 | 权重 [| stock=数量] [| points=N 或 reward=编号]（奖品写 none：未中奖行）
+    /lottery remove 编号
+    /lottery cost N — 每次付费抽奖的积分（0：关闭付费抽奖）
+    /lottery free N — 每人每天免费抽奖次数（0 到 { $max }）
+    /lottery draws — 最近的抽奖记录及当时概率
+lt-bad-number = “{ $value }”须为 { $min } 到 { $max } 之间的整数。
+lt-added = ✅ 已添加奖品 #{ $id }。
+lt-removed = ✅ 奖品 #{ $id } 已移出奖品表（历史抽奖记录保留）。
+lt-unknown-prize = 奖品表中没有奖品 #{ $id }。
+lt-cost-set = ✅ 每次付费抽奖现在需要 { $cost } 积分。
+lt-cost-off = ✅ 已关闭付费抽奖；成员只有免费次数。
+lt-free-set = ✅ 成员现在每天有 { $free } 次免费抽奖。
+lt-table-head = <b>抽奖</b> · 付费抽奖：{ $cost } · 每日免费次数：{ $free }
+lt-table-cost-off = 关闭
+lt-table-line = #{ $id } { $name } — { $odds }%（权重 { $weight }）{ $prize }{ $stock }
+lt-table-out = #{ $id } { $name } — 已抽完，不参与抽奖（权重 { $weight }）
+lt-table-points = {" "}· +{ $points } 积分
+lt-table-reward = {" "}· 礼品 #{ $reward }
+lt-table-stock = {" "}· 剩 { $left } 份
+lt-table-none = 奖品表是空的。添加奖品：/lottery add 10积分 | 30 | points=10，以及“未中奖”行：/lottery add none | 60
+lt-table-note = 概率只计算有库存的奖品：某个奖品抽完后，其他奖品的概率会相应提高。
+lt-odds-head = <b>当前奖品与概率</b>
+lt-odds-line = { $name } — { $odds }%
+lt-draws-head = <b>最近的抽奖</b>
+lt-draws-line = #{ $id } { $date } { $name }：{ $prize }（{ $odds }{ $paid }）
+lt-draws-guaranteed = 首次抽奖，必中
+lt-draws-paid = ，付费 { $cost }
+lt-draws-none = 还没有抽奖记录。
+lt-refused = 抱歉，现在无法抽奖。
+lt-no-table = 目前没有可抽的奖品，请稍后再来。
+lt-no-free-left = 今天的 { $free } 次免费抽奖已用完，明天再来吧！
+lt-not-enough = 每次抽奖需要 { $cost } 积分；你有 { $balance } 积分。
+lt-pay-confirm = 今天的免费抽奖已用完。再抽一次需要 <b>{ $cost }</b> 积分（你有 { $balance } 积分）。
+lt-button-pay = 🎲 抽奖 · { $cost } 积分
+lt-button-again = 🎲 再抽一次 · { $cost } 积分
+lt-won-guaranteed = 🎉 首次抽奖必中：<b>{ $prize }</b>！
+lt-won = 🎉 恭喜抽中 <b>{ $prize }</b>！（概率 { $odds }%）
+lt-won-nothing = 🎲 这次没有中奖（概率 { $odds }%），下次好运！
+lt-won-points = +{ $points } 积分 — 余额 { $balance }。
+lt-won-code = 你的券码：<code>{ $code }</code>（兑换单 #{ $id }，也可在 /me 查看）
+lt-won-number = 你的兑换单号：<b>#{ $id }</b> — 向店铺出示即可领取奖品。
+lt-won-gift = 抽奖记录 #{ $id }：向店铺出示此编号即可领取奖品。
+lt-paid = （−{ $cost } 积分，余额 { $balance }）
+lt-free-left = 今天剩余免费次数：{ $left }。
+lt-popup-again = 这次抽奖已经完成了。
+lt-popup-done = 🎲 已抽奖 — 结果见聊天。
+pt-usage =
+    用法：
+    /points 用户 +N 原因 — 增加积分（用户：@用户名或数字 ID；或回复该成员的消息：/points +N 原因）
+    /points 用户 -N 原因 — 扣除积分
+    /points 用户 — 余额和最近明细
+    /points limit N — 店员单次可调整的积分上限（店主；0：仅店主可调整）
+pt-bad-amount = “{ $value }”不是有效数额：请写 +N 或 -N，最多 { $max }。
+pt-need-reason = 请在数额后写明原因：会告知成员并记入审计日志。
+pt-reason-too-long = 原因最多 { $max } 个字符。
+pt-unknown-user = 不认识“{ $arg }”：请用对方的 @用户名或数字 ID，或回复对方的消息。
+pt-not-a-member = 无法调整 { $name } 的积分。
+pt-over-limit = 店员单次最多调整 { $limit } 积分；更多请找店主。
+pt-limit-off = 在店主设置店员上限（/points limit N）之前，只有店主可以调整积分。
+pt-limit-set = ✅ 店员现在单次最多可调整 { $limit } 积分。
+pt-limit-owners = ✅ 现在只有店主可以调整积分。
+pt-granted = ✅ 已给 { $name } 增加 { $amount } 积分（{ $reason }）。余额：{ $balance }。
+pt-deducted = ✅ 已从 { $name } 扣除 { $amount } 积分（{ $reason }）。余额：{ $balance }。
+pt-short = 未扣除：{ $name } 只有 { $balance } 积分，最多只能扣除 { $balance }。
+pt-member-granted = 🎁 店铺为你增加了 { $amount } 积分：{ $reason }。余额：{ $balance }。
+pt-member-deducted = ℹ️ 店铺扣除了你 { $amount } 积分：{ $reason }。余额：{ $balance }。
+pt-statement = <b>{ $name }</b>（{ $id }）— 余额 <b>{ $balance }</b> 积分，累计获得 { $lifetime }
+pt-entry = { $date } { $amount } { $reason }{ $note }
+pt-entry-note = {" "}— { $note }
+pt-no-entries = 还没有明细。
+rw-sold-out-short = 抱歉，该礼品已兑完。

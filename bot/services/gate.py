@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Group, InviteLink, JoinRequest
@@ -189,6 +189,22 @@ async def unapplied(session: AsyncSession) -> list[int]:
 async def add_link(session: AsyncSession, *, link: str, chat_id: int, name: str | None, by: int,
                    now: datetime) -> None:
     await session.execute(LINKS.insert().values(link=link, chat_id=chat_id, name=name, created_by=by, created_at=now))
+
+
+async def links_named(session: AsyncSession, chat_id: int, name_or_link: str) -> list[str]:
+    """The group's links called ``name_or_link`` (or that link itself)."""
+    rows = await session.execute(
+        select(LINKS.c.link).where(LINKS.c.chat_id == chat_id,
+                                   or_(LINKS.c.name == name_or_link, LINKS.c.link == name_or_link))
+        .order_by(LINKS.c.created_at)
+    )
+    return list(rows.scalars())
+
+
+async def remove_links(session: AsyncSession, chat_id: int, links: list[str]) -> int:
+    """Take revoked ``links`` off the group's list (their join requests keep their history)."""
+    result = await session.execute(delete(LINKS).where(LINKS.c.chat_id == chat_id, LINKS.c.link.in_(links)))
+    return rowcount(result)
 
 
 async def link_stats(session: AsyncSession, chat_id: int) -> list[tuple[str, str | None, int, int]]:

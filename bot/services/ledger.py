@@ -131,6 +131,52 @@ async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetim
     return after
 
 
+@dataclass(frozen=True)
+class Debit:
+    user_id: int
+    amount: int  # points taken (> 0)
+    reason: Reason
+    key: str
+    ref: str | None = None
+
+
+async def bulk_debit(session: AsyncSession, debits: list[Debit], now: datetime) -> list[int]:
+    """Debit many wallets at once (a handful of statements); returns each debit's balance after it,
+    in order. The caller holds the wallets' locks (``FOR UPDATE`` on PostgreSQL, the write lock on
+    SQLite) and has checked every balance covers its debits; ``CHECK (balance >= 0)`` and the unique
+    key still back it up, failing the transaction. Redemption storms pay through this."""
+    if not debits:
+        return []
+    user_ids = sorted({d.user_id for d in debits})
+    query = select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    balances: dict[int, int] = dict((await session.execute(query)).all())
+    totals: dict[int, int] = {}
+    entries: list[dict[str, object]] = []
+    after: list[int] = []
+    for debit in debits:
+        validate_amount(debit.amount)
+        if debit.amount < 0:
+            raise ValueError("a debit takes a positive number of points")
+        balance = balances.get(debit.user_id, 0) - debit.amount
+        if balance < 0:
+            raise InsufficientPoints(balance=balances.get(debit.user_id, 0), needed=debit.amount)
+        balances[debit.user_id] = balance
+        totals[debit.user_id] = totals.get(debit.user_id, 0) + debit.amount
+        after.append(balance)
+        entries.append({"user_id": debit.user_id, "amount": -debit.amount, "balance_after": balance,
+                        "reason": str(debit.reason), "ref": debit.ref, "idempotency_key": debit.key,
+                        "actor_id": None, "created_at": now})
+    await session.execute(
+        update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid"))
+        .values(balance=MEMBERS.c.balance - bindparam("amount")),
+        [{"uid": uid, "amount": amount} for uid, amount in totals.items()],
+    )
+    await session.execute(LEDGER.insert(), entries)
+    return after
+
+
 async def find_by_key(session: AsyncSession, key: str) -> Movement | None:
     row = (await session.execute(
         select(LEDGER.c.id, LEDGER.c.amount, LEDGER.c.balance_after).where(LEDGER.c.idempotency_key == key)
@@ -279,32 +325,44 @@ class Discrepancy:
     problem: str
 
 
-async def audit(session: AsyncSession) -> list[Discrepancy]:
-    """Check the ledger invariants; an empty list means the books balance."""
+async def audit(session: AsyncSession, limit: int = 1000) -> list[Discrepancy]:
+    """Check the ledger invariants with SQL aggregates (a window for the running balances); an empty
+    list means the books balance. At most ``limit`` problems of each kind are listed."""
     problems: list[Discrepancy] = []
-    sums: dict[int, int] = dict((await session.execute(
-        select(LEDGER.c.user_id, func.coalesce(func.sum(LEDGER.c.amount), 0)).group_by(LEDGER.c.user_id)
-    )).all())
-    members = (await session.execute(select(MEMBERS.c.user_id, MEMBERS.c.balance))).all()
-    for user_id, balance in members:
-        total = int(sums.pop(user_id, 0))
+    sums = (select(LEDGER.c.user_id.label("uid"), func.sum(LEDGER.c.amount).label("total"))
+            .group_by(LEDGER.c.user_id).subquery())
+    total = func.coalesce(sums.c.total, 0)
+    for user_id, balance, summed in (await session.execute(
+        select(MEMBERS.c.user_id, MEMBERS.c.balance, total)
+        .select_from(MEMBERS.outerjoin(sums, sums.c.uid == MEMBERS.c.user_id))
+        .where((MEMBERS.c.balance < 0) | (MEMBERS.c.balance != total))
+        .order_by(MEMBERS.c.user_id).limit(limit)
+    )).all():
         if balance < 0:
             problems.append(Discrepancy(user_id, f"negative balance {balance}"))
-        if balance != total:
-            problems.append(Discrepancy(user_id, f"balance {balance} != sum of entries {total}"))
-    for user_id, total in sums.items():
-        problems.append(Discrepancy(user_id, f"entries sum to {total} but there is no member row"))
+        if balance != summed:
+            problems.append(Discrepancy(user_id, f"balance {balance} != sum of entries {summed}"))
+    for user_id, summed in (await session.execute(
+        select(sums.c.uid, sums.c.total).select_from(sums.outerjoin(MEMBERS, MEMBERS.c.user_id == sums.c.uid))
+        .where(MEMBERS.c.user_id.is_(None)).order_by(sums.c.uid).limit(limit)
+    )).all():
+        problems.append(Discrepancy(user_id, f"entries sum to {summed} but there is no member row"))
     # Every entry's balance_after must equal the running sum of that member's entries.
-    running: dict[int, int] = {}
-    rows = await session.stream(
-        select(LEDGER.c.id, LEDGER.c.user_id, LEDGER.c.amount, LEDGER.c.balance_after)
-        .order_by(LEDGER.c.user_id, LEDGER.c.id)
-    )
+    running = (select(LEDGER.c.id, LEDGER.c.user_id, LEDGER.c.balance_after,
+                      func.sum(LEDGER.c.amount).over(partition_by=LEDGER.c.user_id, order_by=LEDGER.c.id,
+                                                     rows=(None, 0)).label("running"))
+               .subquery())
     flagged: set[int] = set()
-    async for entry_id, user_id, amount, balance_after in rows:
-        running[user_id] = running.get(user_id, 0) + amount
-        if running[user_id] != balance_after and user_id not in flagged:
+    wrong = await session.stream(
+        select(running.c.id, running.c.user_id, running.c.balance_after, running.c.running)
+        .where(running.c.running != running.c.balance_after).order_by(running.c.user_id, running.c.id)
+    )
+    async for entry_id, user_id, balance_after, run in wrong:
+        if user_id not in flagged:  # a member's first wrong entry says it; the rest follow from it
             flagged.add(user_id)
             problems.append(Discrepancy(user_id, f"entry {entry_id}: balance_after {balance_after} "
-                                                 f"!= running sum {running[user_id]}"))
+                                                 f"!= running sum {run}"))
+            if len(flagged) >= limit:
+                break
+    await wrong.close()
     return problems

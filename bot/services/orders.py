@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import BindFailure, Order
+from bot.db.models import BindFailure, Order, OrderTotals
 from bot.services import purchases
 from bot.services.sql import insert_for, rowcount
 from games.errors import BindNotFound, BindRateLimited, BindTaken
@@ -19,6 +19,8 @@ from games.purchases import PAID, REFUNDED
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 FAILURES = BindFailure.__table__  # type: ignore[attr-defined]
+TOTALS = OrderTotals.__table__  # type: ignore[attr-defined]
+CHUNK = 500
 
 
 def check_hash(order_id: str, check: str) -> str:
@@ -52,9 +54,15 @@ async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime
     points earn them now. Runs in the caller's transaction: the whole file or nothing."""
     ids = [r.order_id for r in rows]
     known: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        known |= set((await session.execute(select(ORDERS.c.order_id).where(ORDERS.c.order_id.in_(chunk)))).scalars())
+    buyers: set[int] = set()  # customers whose bound orders this file may change
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        for order_id, user_id in (await session.execute(
+            select(ORDERS.c.order_id, ORDERS.c.user_id).where(ORDERS.c.order_id.in_(chunk))
+        )).all():
+            known.add(order_id)
+            if user_id is not None:
+                buyers.add(user_id)
     stmt = insert_for(session, ORDERS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["order_id"],
@@ -66,6 +74,7 @@ async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime
          "check_hash": check_hash(r.order_id, r.check), "user_id": None, "bound_at": None, "imported_at": now}
         for r in rows
     ])
+    await refresh_totals(session, sorted(buyers))
     refunds = await purchases.refund(session, [r.order_id for r in rows if r.status == REFUNDED], now=now)
     earned = 0
     if currency is not None:
@@ -73,6 +82,19 @@ async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime
                                              currency=currency, now=now)
     return ImportResult(new=len(set(ids) - known), updated=len(known), earned=earned, refunded=len(refunds),
                         taken_back=sum(r.points for r in refunds), refunds=tuple(refunds))
+
+
+async def refresh_totals(session: AsyncSession, user_ids: list[int]) -> None:
+    """Recompute the order summary (``order_totals``) of ``user_ids`` from their linked orders, in the
+    caller's transaction: segments read the summary, so it changes with the orders it sums."""
+    for start in range(0, len(user_ids), CHUNK):
+        chunk = user_ids[start:start + CHUNK]
+        await session.execute(delete(TOTALS).where(TOTALS.c.user_id.in_(chunk)))
+        await session.execute(TOTALS.insert().from_select(
+            ["user_id", "orders", "last_paid_at"],
+            select(ORDERS.c.user_id, func.count(), func.max(ORDERS.c.paid_at))
+            .where(ORDERS.c.user_id.in_(chunk)).group_by(ORDERS.c.user_id),
+        ))
 
 
 async def recent_failures(session: AsyncSession, user_id: int, now: datetime) -> int:
@@ -114,6 +136,7 @@ async def bind(session: AsyncSession, *, user_id: int, order_id: str, check: str
     )
     if not rowcount(claimed):
         raise BindTaken(order_id=order_id)
+    await refresh_totals(session, [user_id])
     await session.execute(delete(FAILURES).where(FAILURES.c.user_id == user_id,
                                                  FAILURES.c.created_at < now - BIND_WINDOW))
     points = await purchases.earn(session, order_id, currency=currency, now=now)
@@ -127,3 +150,21 @@ async def spend_of(session: AsyncSession, user_id: int, currency: str) -> int:
         .where(ORDERS.c.user_id == user_id, ORDERS.c.currency == currency, ORDERS.c.status == PAID)
     )).scalar_one()
     return int(value)
+
+
+async def totals_problems(session: AsyncSession, limit: int = 50) -> list[str]:
+    """Where the order summary disagrees with the orders (empty: it agrees), in two SQL queries."""
+    truth = (select(ORDERS.c.user_id.label("uid"), func.count().label("n"), func.max(ORDERS.c.paid_at).label("last"))
+             .where(ORDERS.c.user_id.is_not(None)).group_by(ORDERS.c.user_id).subquery())
+    wrong = (await session.execute(
+        select(truth.c.uid, truth.c.n, TOTALS.c.orders)
+        .select_from(truth.outerjoin(TOTALS, TOTALS.c.user_id == truth.c.uid))
+        .where((TOTALS.c.user_id.is_(None)) | (TOTALS.c.orders != truth.c.n) | (TOTALS.c.last_paid_at != truth.c.last))
+        .order_by(truth.c.uid).limit(limit)
+    )).all()
+    extra = (await session.execute(
+        select(TOTALS.c.user_id).select_from(TOTALS.outerjoin(truth, truth.c.uid == TOTALS.c.user_id))
+        .where(truth.c.uid.is_(None)).order_by(TOTALS.c.user_id).limit(limit)
+    )).scalars().all()
+    return ([f"customer {uid}: {n} linked order(s), summary says {summary or 0}" for uid, n, summary in wrong]
+            + [f"customer {uid}: a summary but no linked order" for uid in extra])

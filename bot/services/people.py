@@ -12,6 +12,7 @@ from sqlmodel import col
 from bot.db.models import AuditEntry, GroupMember, Staff, User
 from bot.services.sql import insert_for, rowcount
 from games.errors import DomainError
+from games.inputs import bounded
 
 USERS = User.__table__  # type: ignore[attr-defined]
 GROUP_MEMBERS = GroupMember.__table__  # type: ignore[attr-defined]
@@ -125,9 +126,10 @@ async def record_audit(
     session: AsyncSession, *, actor_id: int, action: str, now: datetime,
     chat_id: int | None = None, target: str | None = None, details: str | None = None,
 ) -> None:
+    # A log line: cut to its columns (what staff typed can be longer than any column).
     await session.execute(AUDIT.insert().values(
-        actor_id=actor_id, action=action, chat_id=chat_id, target=target,
-        details=(details or "")[:1024] or None, created_at=now,
+        actor_id=actor_id, action=action, chat_id=chat_id, target=bounded(target, 128) if target else None,
+        details=bounded(details, 1024) if details else None, created_at=now,
     ))
 
 

@@ -14,10 +14,11 @@ only by a conditional update on the value the grab read under the packet's lock.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,9 @@ from games import redpacket as rules
 from games import segments
 from games.errors import DomainError, InsufficientPoints
 from games.points import Reason, fund_key, grab_key, refund_key
+
+if TYPE_CHECKING:
+    from bot.db.engine import Database
 
 PACKETS = RedPacket.__table__  # type: ignore[attr-defined]
 SHARES = RedPacketShare.__table__  # type: ignore[attr-defined]
@@ -110,6 +114,9 @@ class GrabRequest:
     now: datetime
     today: date | None = None  # the shop's local day (segments such as "active" need it)
     by_password: bool = False  # the member typed the packet's password (password packets open no other way)
+    # Whether the member is in the packet's segment, decided on a read snapshot before the batch's
+    # write transaction (GrabOp.prepare); None: not decided yet (or the packet has no segment).
+    in_segment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,52 @@ class GrabOp:
     PostgreSQL), decides every grab in memory in arrival order (first come, first served), then
     writes the shares, the packets' counters and the ledger credits in a few statements.
     ``single`` is the same decision for a batch of one, in its own transaction.
+
+    A packet for a segment (``for=repeat``) needs each member's segment check: ``prepare`` does it
+    before the item is queued, on a read snapshot (indexed look-ups), so the batch's write lock is
+    never held for it. A packet's eligibility never changes, so it is remembered per packet.
     """
+
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self) -> None:
+        # (database, packet id) -> the packet's segment (None: no segment); one look-up per packet.
+        self._eligibility: dict[tuple[Database, int], str | None] = {}
+        self._loading: dict[tuple[Database, int], asyncio.Task[tuple[bool, str | None]]] = {}
+
+    async def _load(self, db: Database, packet_id: int) -> tuple[bool, str | None]:
+        async with db.reader() as session:
+            eligibility = (await session.execute(
+                select(PACKETS.c.eligibility).where(PACKETS.c.id == packet_id)
+            )).scalar_one_or_none()
+        if eligibility is None:
+            return False, None  # no such packet (yet): not remembered
+        if len(self._eligibility) >= self.MAX_REMEMBERED:
+            self._eligibility.clear()
+        self._eligibility[(db, packet_id)] = rules.segment_of(eligibility)
+        return True, self._eligibility[(db, packet_id)]
+
+    def _loaded(self, key: tuple[Database, int]) -> None:
+        self._loading.pop(key, None)
+
+    async def prepare(self, db: Database, item: GrabRequest) -> GrabRequest:
+        if item.in_segment is not None:
+            return item
+        key = (db, item.packet_id)
+        if key in self._eligibility:
+            segment = self._eligibility[key]
+        else:
+            task = self._loading.get(key)
+            if task is None or task.done():
+                task = self._loading[key] = asyncio.create_task(self._load(db, item.packet_id))
+                task.add_done_callback(lambda _done: self._loaded(key))
+            found, segment = await asyncio.shield(task)
+            if not found:
+                return item  # no such packet: the batch says so
+        if segment is None:
+            return item
+        inside = await segment_service.CHECKS.check(db, segment, item.user_id, item.now, item.today or item.now.date())
+        return replace(item, in_segment=inside)
 
     async def single(self, session: AsyncSession, item: GrabRequest) -> Grabbed:
         outcome = (await self.bulk(session, [item]))[0]
@@ -170,7 +222,11 @@ class GrabOp:
                 eligible = set()
                 for uid in user_ids:
                     item = items[next(i for i in indexes if items[i].user_id == uid)]
-                    if await segment_service.contains(session, expr, uid, item.now, item.today or item.now.date()):
+                    inside = item.in_segment
+                    if inside is None:  # not prepared (a direct call): decide it here
+                        inside = await segment_service.contains(session, expr, uid, item.now,
+                                                                item.today or item.now.date())
+                    if inside:
                         eligible.add(uid)
             elif packet.eligibility == str(rules.Eligibility.BEFORE):
                 eligible = set((await session.execute(

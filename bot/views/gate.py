@@ -39,11 +39,12 @@ from bot.outbox import Outbox
 from bot.services import access, ledger, orders, people
 from bot.services import gate as gate_service
 from bot.services import groups as group_service
+from bot.services import guessing as guess_service
 from bot.services import segments as segment_service
 from bot.services import tiers as tier_service
 from bot.services.people import Profile
 from bot.texts import LIST_NAME, Markup, Translator, escape, language_for, plain_names, shorten
-from games import segments
+from bot.views import guessing
 from games.checkin import local_day
 from games.gate import Decision, GateRules, Reason, Threshold, Verdict, check_password, combine, precheck
 from games.points import Reason as PointsReason
@@ -87,9 +88,17 @@ def may_prompt(requested_at: datetime, now: datetime) -> bool:
     return now < requested_at + JOIN_WINDOW - PROMPT_MARGIN
 
 
+async def in_segment(app: App, segment: str, user_id: int, now: datetime) -> bool:
+    """The segment threshold, decided on a read snapshot (indexed look-ups, batched with the checks
+    arriving at the same time): never under the write lock."""
+    return await segment_service.CHECKS.check(app.db, segment, user_id, now, local_day(now, app.settings.tz))
+
+
 async def results(session: AsyncSession, app: App, request: JoinRequest, rules: GateRules,
-                  channel_ok: bool | None, now: datetime) -> dict[Threshold, bool | None]:
-    """Each configured threshold's result for this applicant (None: the password is still awaited)."""
+                  channel_ok: bool | None, now: datetime, segment_ok: bool | None = None
+                  ) -> dict[Threshold, bool | None]:
+    """Each configured threshold's result for this applicant (None: the password is still awaited).
+    ``segment_ok``: the segment threshold if the caller decided it before its write transaction."""
     found: dict[Threshold, bool | None] = {}
     if rules.password:
         found[Threshold.PASSWORD] = request.password_ok
@@ -98,9 +107,8 @@ async def results(session: AsyncSession, app: App, request: JoinRequest, rules: 
     if rules.allow:
         found[Threshold.ALLOW] = await access.is_allowed(session, request.user_id)
     if rules.segment:
-        today = local_day(now, app.settings.tz)
-        found[Threshold.SEGMENT] = await segment_service.contains(
-            session, segments.parse(rules.segment), request.user_id, now, today)
+        found[Threshold.SEGMENT] = segment_ok if segment_ok is not None else await in_segment(
+            app, rules.segment, request.user_id, now)
     if rules.spend_cents is not None:
         spent = await orders.spend_of(session, request.user_id, app.settings.shop_currency)
         found[Threshold.SPEND] = spent >= rules.spend_cents
@@ -120,8 +128,16 @@ def _translator(app: App, language_code: str | None) -> Translator:
     return Translator(app.texts, language_for(language_code, app.settings.default_language))
 
 
-async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox, request: ChatJoinRequest) -> None:
-    """A new ``chat_join_request``: record it, then decide now or ask for the password."""
+PROMPT = "prompt"  # handle_request's work: ask the applicant for the password
+
+
+async def handle_request(app: App, bot: Bot, out: Outbox, request: ChatJoinRequest) -> None:
+    """A new ``chat_join_request``: record it, then decide now or ask for the password.
+
+    Reads (the group, a ban, the segment) and Telegram (the channel) come first, outside any write
+    transaction; the writes — the applicant, the request, the decision — are one piece of work for
+    the group committer, so a burst of requests shares a few transactions instead of queueing for
+    the write lock one by one."""
     if app.directory.group(request.chat.id) is None:
         return  # not a shop group: the admins decide by hand
     now = app.clock.now()
@@ -134,47 +150,61 @@ async def handle_request(app: App, bot: Bot, session: AsyncSession, out: Outbox,
         reader.expunge(group)  # keep its loaded values after the read transaction ends
     rules = gate_service.rules_of(group)
     early = precheck(is_bot=user.is_bot, banned=banned)
-    # Ask Telegram before the write transaction starts (never hold a transaction across an API call).
+    # Before the write transaction starts: the segment check (a read) ...
+    segment_ok = await in_segment(app, rules.segment, user.id, now) if rules.segment and early is None else None
+    # ... and Telegram (never hold a transaction across an API call).
     channel_ok = await channel_follows(app, bot, user.id) if rules.channel and early is None else None
-    if not user.is_bot:
-        await people.upsert_user(session, Profile(user.id, user.first_name or "", user.last_name, user.username,
-                                                  user.language_code, user.is_bot), now)
     # The clock starts when the user asked, not when we got to it (downtime, a backlog).
     expires_at = request.date + rules.timeout
-    request_id = await gate_service.open_request(
-        session, chat_id=request.chat.id, user_id=user.id, user_chat_id=request.user_chat_id,
-        first_name=user.full_name, language_code=user.language_code,
-        invite_link=request.invite_link.invite_link if request.invite_link else None,
-        requested_at=request.date, now=now, expires_at=expires_at,
-    )
-    if request_id is None:
-        log.info("join request of %s to %s is already pending", user.id, request.chat.id)
-        return
-    row = await gate_service.get_request(session, request_id)
-    assert row is not None
-    if expires_at <= now and early is None:
-        decision = Decision(Verdict.DECLINE, Reason.TIMEOUT)
-    else:
-        decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now))
-    if decision.verdict is Verdict.WAIT:
-        if rules.channel and channel_ok is None:
-            await gate_service.set_needs_check(session, request_id, True)
-        if not rules.password or row.password_ok is not None:
-            return  # only the channel check is missing: the sweep asks Telegram again
-        if not may_prompt(request.date, now):
+
+    async def record_and_decide(session: AsyncSession) -> tuple[int | None, Decision | str | None]:
+        """(request id, what was decided): a Decision, PROMPT, or None (it waits for the sweep).
+        Writes only; the caller talks to the applicant after the commit."""
+        if not user.is_bot:
+            await people.upsert_user(session, Profile(user.id, user.first_name or "", user.last_name, user.username,
+                                                      user.language_code, user.is_bot), now)
+        request_id = await gate_service.open_request(
+            session, chat_id=request.chat.id, user_id=user.id, user_chat_id=request.user_chat_id,
+            first_name=user.full_name, language_code=user.language_code,
+            invite_link=request.invite_link.invite_link if request.invite_link else None,
+            requested_at=request.date, now=now, expires_at=expires_at,
+        )
+        if request_id is None:
+            return None, None
+        row = await gate_service.get_request(session, request_id)
+        assert row is not None
+        if expires_at <= now and early is None:
+            decision = Decision(Verdict.DECLINE, Reason.TIMEOUT)
+        else:
+            decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now,
+                                                                  segment_ok))
+        if decision.verdict is Verdict.WAIT:
+            if rules.channel and channel_ok is None:
+                await gate_service.set_needs_check(session, request_id, True)
+            if not rules.password or row.password_ok is not None:
+                return request_id, None  # only the channel check is missing: the sweep asks Telegram again
+            if may_prompt(request.date, now):
+                return request_id, PROMPT
             # Too late to ask: the prompt would not reach an applicant who never started the bot.
             log.info("join request %s reached the bot %s after it was made; too late to ask for the password",
                      request_id, now - request.date)
             decision = Decision(Verdict.DECLINE, Reason.LATE)
-        else:
-            _ = _translator(app, user.language_code)
-            minutes = max(1, int((expires_at - now).total_seconds() // 60))
-            out.message(request.user_chat_id, _("join-ask-password", title=group.title, attempts=rules.attempts,
-                                                minutes=minutes))
-            return
-    await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
-                              reason=reason_code(decision), now=now)
-    out.after_commit(lambda: apply(app, request_id))
+        await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
+                                  reason=reason_code(decision), now=now)
+        return request_id, decision
+
+    request_id, decided = await app.db.run(record_and_decide)
+    if request_id is None:
+        log.info("join request of %s to %s is already pending", user.id, request.chat.id)
+        return
+    if decided == PROMPT:
+        _ = _translator(app, user.language_code)
+        minutes = max(1, int((expires_at - now).total_seconds() // 60))
+        out.message(request.user_chat_id, _("join-ask-password", title=group.title, attempts=rules.attempts,
+                                            minutes=minutes))
+    elif isinstance(decided, Decision):
+        decided_id = request_id
+        out.after_commit(lambda: apply(app, decided_id))
 
 
 async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox, message: Message,
@@ -303,8 +333,7 @@ async def apply(app: App, request_id: int) -> None:
     promised = group.welcome_gift if group is not None and approved and not paid else 0
     _ = _translator(app, row.language_code)
     if group is not None and row.reason not in SILENT_REASONS and not row.notified:
-        async with app.db.session() as session:
-            claimed = await gate_service.claim_notified(session, request_id)
+        claimed = await app.db.run(lambda session: gate_service.claim_notified(session, request_id))
         if claimed:
             text = decision_text(_, row, group.title)
             if promised:
@@ -315,12 +344,19 @@ async def apply(app: App, request_id: int) -> None:
         return
     now = app.clock.now()
     joined = approved and outcome in (DONE, MEMBER)
-    gift = 0
-    tell_staff = False
-    async with app.db.session() as session:
+
+    async def record(session: AsyncSession) -> tuple[bool, int, bool, guess_service.InviteCredit | None]:
+        """(applied now, gift paid, tell staff, a guessing invite credited), in one piece of
+        group-committed work."""
+        gift, tell_staff = 0, False
+        credit: guess_service.InviteCredit | None = None
         if not await gate_service.claim_applied(session, request_id, outcome):
-            return
+            return False, 0, False, None
         if joined and group is not None:
+            if row.invite_link:  # a price-guessing invite: one more try for the friend who shared it
+                newcomer = outcome == DONE and not await guess_service.in_group(session, row.chat_id, row.user_id)
+                credit = await guess_service.credit_invite(session, chat_id=row.chat_id, link=row.invite_link,
+                                                           friend_id=row.user_id, newcomer=newcomer, now=now)
             await people.add_to_group(session, row.chat_id, row.user_id, now)
             if group.welcome_gift > 0:
                 movement = await ledger.move(session, user_id=row.user_id, amount=group.welcome_gift,
@@ -330,6 +366,13 @@ async def apply(app: App, request_id: int) -> None:
         if outcome == NO_RIGHTS:
             tell_staff = not await gate_service.outcome_seen(session, row.chat_id, NO_RIGHTS,
                                                              now - STAFF_REMINDER, request_id)
+        return True, gift, tell_staff, credit
+
+    applied, gift, tell_staff, credit = await app.db.run(record)
+    if not applied:
+        return
+    if credit is not None:
+        await guessing.tell_inviter(app, credit, row.first_name)
     if group is None:
         return
     if joined:

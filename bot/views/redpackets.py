@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
 
 from bot.limiter import never_sent
 from bot.services import redpackets as service
 from bot.texts import LIST_NAME, Translator, language_for, lines, shorten
 from games import redpacket as rules
 from games.errors import DomainError
+from games.inputs import MAX_INT32
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -39,7 +41,8 @@ GRABBER_NAME = 24  # names in the final list are cut ("…"): 30 rows always fit
 
 
 class GrabCb(CallbackData, prefix="rp"):
-    id: int
+    # Range-checked: forged data beyond the column's range is a stale button, not an overflow.
+    id: int = Field(ge=1, le=MAX_INT32)
 
 
 def packet_keyboard(_: Translator, packet_id: int) -> InlineKeyboardMarkup:

@@ -54,7 +54,8 @@ def test_export_and_doctor(sqlite_env: Path, capsys: pytest.CaptureFixture[str])
     ledger = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["amount"] for r in ledger] == ["5", "10"]
     assert main(["doctor"]) == 0
-    assert "ledger OK" in capsys.readouterr().out
+    report = capsys.readouterr().out
+    assert "ledger OK" in report and "votes OK: 0 votes" in report
     con = sqlite3.connect(sqlite_env)
     con.execute("UPDATE members SET balance = 99 WHERE user_id = 1")
     con.commit()
@@ -78,6 +79,7 @@ def test_doctor_proves_purchase_points(sqlite_env: Path, capsys: pytest.CaptureF
                   NULL, 0),
                  ('A2', 4000, 'CNY', '2026-01-01 00:00:00', 'x', 1, '2026-01-01 00:00:00', 'refunded', 40, 100, 100,
                   40, 30);
+        INSERT INTO order_totals (user_id, orders, last_paid_at) VALUES (1, 2, '2026-01-01 00:00:00');
         INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at)
           VALUES (1, 150, 150, 'purchase', 'order:A1', 'order:earn:A1', NULL, '2026-01-01 01:00:00'),
                  (1, 40, 190, 'purchase', 'order:A2', 'order:earn:A2', NULL, '2026-01-01 01:00:00'),
@@ -129,7 +131,12 @@ def test_unreachable_bot_api_is_one_line(sqlite_env: Path, monkeypatch: pytest.M
         port = probe.getsockname()[1]
     monkeypatch.setenv("BOT_TOKEN", "123:abc")
     monkeypatch.setenv("TELEGRAM_API_URL", f"http://127.0.0.1:{port}")
+    from bot.limiter import RateLimitMiddleware
+
+    retries: list[int] = []
+    monkeypatch.setattr(RateLimitMiddleware, "backoff", lambda self, attempt: retries.append(attempt) or 0.01)
     assert main(["run"]) == 2
+    assert retries  # it tried again before giving up (the waits are shortened here)
     err = capsys.readouterr().err.strip()
     assert err.startswith("regulars: Setting TELEGRAM_API_URL: cannot reach") and "\n" not in err
 
@@ -191,3 +198,49 @@ def test_export_into_a_closed_pipe_ends_quietly(sqlite_env: Path) -> None:
     assert proc.wait(timeout=60) == 0
     assert first.startswith(b"id,created_at")
     assert errors == ""
+
+
+def test_doctor_reports_a_vote_reward_its_rows_do_not_explain(sqlite_env: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    _seed(sqlite_env)
+    con = sqlite3.connect(sqlite_env)
+    con.execute("UPDATE ledger SET reason = 'vote', ref = 'vote:7' WHERE amount = 10")  # no vote 7 paid it
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    report = capsys.readouterr().out
+    assert "ledger OK" in report and "votes FAILED: 1 problem(s)" in report and "vote:7: 10 points" in report
+
+
+def test_doctor_checks_rewards_and_the_lottery(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    _seed(sqlite_env)
+    con = sqlite3.connect(sqlite_env)
+    con.executescript("""
+        INSERT INTO rewards (id, name, cost, stock, redeemed, has_codes, status, created_by, created_at)
+          VALUES (1, 'Coupon', 10, 5, 1, 1, 'active', 1, '2026-01-02 00:00:00');
+        INSERT INTO redemptions (id, reward_id, user_id, cost, code, status, source, request_key, created_at)
+          VALUES (1, 1, 1, 10, 'C-1', 'delivered', 'shop', 'rw:req:1:5', '2026-01-02 02:00:00');
+        INSERT INTO reward_codes (reward_id, code, redemption_id, uploaded_by, uploaded_at)
+          VALUES (1, 'C-1', 1, 1, '2026-01-02 00:00:00'), (1, 'C-2', NULL, 1, '2026-01-02 00:00:00');
+        INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at)
+          VALUES (1, -10, 5, 'redemption', 'rw:1', 'rw:pay:1', NULL, '2026-01-02 02:00:00');
+        UPDATE members SET balance = 5 WHERE user_id = 1;
+        INSERT INTO lottery_prizes (id, name, weight, kind, points, stock, won, active, created_by, created_at)
+          VALUES (1, 'Tea', 1, 'gift', 0, 1, 0, 1, 1, '2026-01-02 00:00:00');
+    """)
+    con.commit()
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    report = capsys.readouterr().out
+    assert "rewards OK: 1 rewards, 1 redemptions, 2 codes" in report and "lottery OK" in report
+    con.execute("UPDATE reward_codes SET redemption_id = NULL WHERE code = 'C-1'")  # the code went back to the pool
+    con.execute("UPDATE lottery_prizes SET won = 1")  # a prize counted without its draw
+    con.commit()
+    con.close()
+    assert main(["doctor"]) == 1
+    report = capsys.readouterr().out
+    assert "rewards FAILED" in report and "0 codes handed out, 1 redemptions with a code" in report
+    assert "lottery FAILED" in report and "counter says 1 won, 0 draws" in report

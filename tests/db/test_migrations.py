@@ -100,9 +100,9 @@ def test_streaks_move_out_of_the_wallet_and_back(fresh_url: str) -> None:
 
 
 def test_tiers_migration_keeps_the_wallet_and_order_checks(fresh_url: str) -> None:
-    """0011 adds members.owed and the orders' purchase columns with their CHECKs, keeping the old
+    """0012 adds members.owed and the orders' purchase columns with their CHECKs, keeping the old
     ones (SQLite rebuilds both tables); its downgrade drops them again."""
-    in_thread(lambda: upgrade(fresh_url, "0007_streaks"))
+    in_thread(lambda: upgrade(fresh_url, "0011_rewards"))
     in_thread(lambda: asyncio.run(_run_sql(fresh_url, [
         "INSERT INTO users (id, first_name, is_bot, first_seen_at, updated_at) VALUES "
         "(1, 'Ann', false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
@@ -119,6 +119,6 @@ def test_tiers_migration_keeps_the_wallet_and_order_checks(fresh_url: str) -> No
                 "UPDATE orders SET amount_cents = 0", "UPDATE orders SET status = 'lost'"):
         with pytest.raises(Exception, match=r"(?i)check"):
             in_thread(lambda bad=bad: asyncio.run(_run_sql(fresh_url, [bad])))  # type: ignore[misc]
-    in_thread(lambda: command.downgrade(alembic_config(fresh_url), "0007_streaks"))
+    in_thread(lambda: command.downgrade(alembic_config(fresh_url), "0011_rewards"))
     (members,) = in_thread(lambda: asyncio.run(_run_sql(fresh_url, ["SELECT * FROM members"])))
     assert [r[:3] for r in members] == [(1, 15, 20)] and len(members[0]) == 4

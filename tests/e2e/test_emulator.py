@@ -309,13 +309,13 @@ async def test_get_updates_long_polls_and_confirms_by_offset(emu: BotAPIEmulator
 
 
 async def test_allowed_updates_and_a_second_poller(emu: BotAPIEmulator, bot: Bot) -> None:
-    ann = emu.create_user("Ann")
+    ann, dee = emu.create_user("Ann"), emu.create_user("Dee")
     group = emu.create_group("G", members=[ann])
-    emu.push_join_request(ann, group)
+    emu.push_join_request(dee, group)  # a member sends none: Telegram just opens the chat
     emu.user_sends(ann, "hi", chat=group)
     updates = await bot.get_updates(allowed_updates=["message"], timeout=0)
     assert [u.message.text for u in updates if u.message] == ["hi"] and len(updates) == 1
-    emu.push_join_request(ann, group)  # still filtered: the setting sticks
+    emu.push_join_request(dee, group)  # still filtered: the setting sticks
     assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0) == []
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.05)

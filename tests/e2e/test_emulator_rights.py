@@ -37,16 +37,17 @@ async def test_each_method_checks_its_own_right(emu: BotAPIEmulator, bot: Bot) -
     assert await bot.delete_message(group.id, said)  # the one right it has
 
     # A join request reaches only a bot with "Invite users via link"; the admins decide by hand.
-    emu.push_join_request(ann, group)
+    cat, dan = emu.create_user("Cat"), emu.create_user("Dan")  # not members: members send no join request
+    emu.push_join_request(cat, group)
     assert not [u for u in emu.pending_updates if "chat_join_request" in u]
     with pytest.raises(TelegramBadRequest, match="not enough rights to manage chat join requests"):
-        await bot.approve_chat_join_request(group.id, ann.id)
+        await bot.approve_chat_join_request(group.id, cat.id)
 
     emu.set_bot_rights(group, can_invite_users=True, can_restrict_members=True, can_pin_messages=True)
     assert (await bot.create_chat_invite_link(group.id, creates_join_request=True)).creates_join_request
-    emu.push_join_request(bob, group)
-    assert [u["chat_join_request"]["from"]["id"] for u in emu.pending_updates if "chat_join_request" in u] == [bob.id]
-    assert await bot.decline_chat_join_request(group.id, bob.id)
+    emu.push_join_request(dan, group)
+    assert [u["chat_join_request"]["from"]["id"] for u in emu.pending_updates if "chat_join_request" in u] == [dan.id]
+    assert await bot.decline_chat_join_request(group.id, dan.id)
     assert await bot.ban_chat_member(group.id, ann.id)
     said = emu.user_sends(bob, "read the rules", chat=group)["message"]["message_id"]
     assert await bot.pin_chat_message(group.id, said) and emu.pinned[group.id] == [said]

@@ -110,11 +110,13 @@ async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-
     out = io.StringIO()
     assert await run_demo(out=out) == 0
     text = out.getvalue()
-    assert "ledger, red packets and purchase points balanced" in text and "0 Telegram rate-limit violations" in text
+    assert "balanced" in text and "0 Telegram rate-limit violations" in text
+    assert "已改投：Longjing" in text and "Winner: Longjing with 2 votes (67%)" in text
     assert "+199 points for this order" in text and "You reached GOLD" in text  # a tier-up
     assert "Luckiest" in text or "手气最佳" in text
     assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
     assert "口令不对" in text and "申请已通过" in text and "+20 points welcome gift" in text
+    assert "Your code: TEA5-8K2Q" in text and "Your first draw always wins" in text and "My rewards" in text
 
 
 async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) -> None:

@@ -63,11 +63,12 @@ def test_every_declared_text_exists_in_every_language() -> None:
 
 
 def test_the_menus_follow_the_declaration() -> None:
-    assert PRIVATE_COMMANDS == ("start", "checkin", "me", "top", "bind", "help")
+    assert PRIVATE_COMMANDS == ("start", "checkin", "me", "top", "bind", "rewards", "draw", "help")
     assert GROUP_COMMANDS == ("checkin", "me", "top", "redpacket", "help")
     assert OWNER_PRIVATE_COMMANDS == (*PRIVATE_COMMANDS, "staff")
     assert ADMIN_GROUP_COMMANDS == (*GROUP_COMMANDS, "setup", "checkin_config", "checkin_post", "gate", "welcome",
-                                    "invite", "invites", "settings", "budget", "redpacket_schedule")
+                                    "invite", "invites", "settings", "budget", "redpacket_schedule", "vote", "votes",
+                                    "guess", "guesses")
 
 
 @pytest.fixture

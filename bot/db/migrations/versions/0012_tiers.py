@@ -1,8 +1,8 @@
 """member tiers and points for purchases: tiers, member_tiers, tier_events, tier_seats, points_rates;
 members.owed (a refund's shortfall); orders' status and purchase points; groups' tier gate
 
-Revision ID: 0011_tiers
-Revises: 0007_streaks
+Revision ID: 0012_tiers
+Revises: 0011_rewards
 Create Date: 2026-11-30 07:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import bot.db.models
 
-revision = "0011_tiers"
-down_revision = "0007_streaks"
+revision = "0012_tiers"
+down_revision = "0011_rewards"
 branch_labels = None
 depends_on = None
 
