@@ -929,3 +929,4 @@ pt-entry = { $date } { $amount } { $reason }{ $note }
 pt-entry-note = {" "}— { $note }
 pt-no-entries = No entries yet.
 rw-sold-out-short = Sorry, this reward is sold out.
+tiers-reward-refused = { $name } is for { $tier } members (and above). Send /me to see your tier.

@@ -827,3 +827,4 @@ pt-entry = { $date } { $amount } { $reason }{ $note }
 pt-entry-note = {" "}— { $note }
 pt-no-entries = 还没有明细。
 rw-sold-out-short = 抱歉，该礼品已兑完。
+tiers-reward-refused = { $name } 仅限 { $tier } 及以上等级会员兑换。发送 /me 查看你的等级。

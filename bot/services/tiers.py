@@ -136,6 +136,31 @@ async def reaches(session: AsyncSession, user_id: int, tier: str, currency: str,
 
 
 @dataclass(frozen=True)
+class Ranks:
+    """Members' recorded tiers against the tier list: for tier-only rewards (``/reward … | tier=GOLD``),
+    read once per batch of redemptions."""
+
+    tiers: list[TierSpec]
+    recorded: dict[int, str | None]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, user_ids: list[int]) -> Ranks:
+        recorded: dict[int, str | None] = dict((await session.execute(
+            select(MEMBER_TIERS.c.user_id, MEMBER_TIERS.c.tier).where(MEMBER_TIERS.c.user_id.in_(user_ids))
+        )).all()) if user_ids else {}
+        return cls(await all_tiers(session), recorded)
+
+    @classmethod
+    def empty(cls) -> Ranks:
+        return cls([], {})
+
+    def reaches(self, user_id: int, tier: str) -> bool:
+        """Whether the member's recorded tier is ``tier`` or above (False if no such tier exists)."""
+        required = rules.rank_of(self.tiers, rules.normalize_name(tier))
+        return required > 0 and rules.rank_of(self.tiers, self.recorded.get(user_id)) >= required
+
+
+@dataclass(frozen=True)
 class Change:
     user_id: int
     old: str | None

@@ -239,3 +239,37 @@ async def test_tier_group_sync_decisions(db: Database) -> None:
         assert await tier_service.claim_removal(session, CHAT, BEN, plans[BEN].seat.fell_at) is True
         assert await tier_service.claim_removal(session, CHAT, BEN, plans[BEN].seat.fell_at) is False
     assert await count(db, GroupMember, GroupMember.user_id == BEN) == 0  # type: ignore[arg-type]
+
+
+async def test_a_tier_only_reward_is_redeemed_by_members_of_that_tier_or_above(db: Database) -> None:
+    from datetime import UTC as utc
+
+    from bot.services import rewards
+    from games.errors import DomainError
+    from games.rewards import RewardSpec, TierRequired
+
+    await make_users(db, ANN, BEN)
+    async with db.session() as session:
+        await tier_service.save_tier(session, GOLD, by=STAFF, now=NOW)
+        for uid in (ANN, BEN):
+            await ledger.move(session, user_id=uid, amount=150 if uid == ANN else 50, reason=Reason.GRANT,
+                              key=f"t:{uid}", now=NOW)
+        reward_id = await rewards.add_reward(session, RewardSpec("Gold tea", 20, tier="gold"), STAFF, NOW)
+    async with db.reader() as session:
+        changes = await tier_service.plan_changes(session, "CNY", NOW)
+    async with db.session() as session:
+        for change in changes:
+            await tier_service.apply_change(session, change, NOW)
+
+    async def redeem(uid: int) -> object:
+        request = rewards.RedeemRequest(reward_id, uid, f"t:req:{uid}", NOW, NOW.date(), utc)
+        try:
+            async with db.session() as session:
+                return await rewards.REDEEM_OP.single(session, request)
+        except DomainError as refused:
+            return refused
+
+    refused = await redeem(BEN)
+    assert isinstance(refused, TierRequired) and refused.params == {"name": "Gold tea", "tier": "GOLD"}
+    done = await redeem(ANN)
+    assert isinstance(done, rewards.Redeemed) and await balance(db, ANN) == 130 and await balance(db, BEN) == 50
