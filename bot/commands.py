@@ -112,6 +112,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("segment", _S, ANYWHERE, "help-cmd-segment", menu=False),
     CommandSpec("import_orders", _S, PRIVATE, "help-cmd-import_orders", menu=False, elsewhere="orders-private-only"),
     CommandSpec("audit", _S, ANYWHERE, "help-cmd-audit", menu=False),
+    CommandSpec("tier", _S, ANYWHERE, "help-cmd-tier", menu=False),
+    CommandSpec("points_rate", _S, ANYWHERE, "help-cmd-points_rate", menu=False),
     CommandSpec("vote_results", _S, ANYWHERE, "help-cmd-vote_results", menu=False),
     CommandSpec("reward", _S, PRIVATE, "help-cmd-reward", menu=False, elsewhere="rw-private-only"),
     CommandSpec("redemptions", _S, PRIVATE, "help-cmd-redemptions", menu=False, elsewhere="rw-private-only"),

@@ -7,7 +7,8 @@ scheduled daily post and check-in keep working there. The supergroup is gated wi
 a welcome gift, and a newcomer asks to join; red packets are grabbed; a product vote: three
 customers vote, one changes their vote, and the deadline closes it and posts the results; last, a
 price-guessing round gives hints, a member out of tries brings a friend in through her personal link
-for another try, and the round closes at its deadline with the winner. Everything
+for another try, and the round closes at its deadline with the winner; a coupon redeemed and a free draw; and the owner
+sets member tiers and points for purchases: Alice links an order and rises to GOLD. Everything
 goes over HTTP through aiogram's own session and long polling, exactly as in production; only
 Telegram is replaced by the emulator and the calendar by a manual clock.
 """
@@ -34,11 +35,13 @@ from bot.services import lottery as lottery_service
 from bot.services import rewards as reward_service
 from bot.services.guessing import accounting as guess_accounting
 from bot.services.ledger import audit
+from bot.services.purchases import accounting as purchase_accounting
 from bot.services.redpackets import accounting
 from bot.services.votes import accounting as vote_accounting
 from bot.views.checkin import CheckinCb
 from bot.views.votes import VoteCb
 from scheduler.jobs.checkin import checkin_post_job_id, post_checkin
+from scheduler.jobs.tiers import sweep_tiers
 from scheduler.jobs.votes import close_vote
 from scheduler.setup import SchedulerRuntime
 
@@ -131,10 +134,11 @@ async def _run(db_path: Path, *, quiet: bool, out: TextIO, window: float) -> int
             async with app.db.reader() as session:
                 problems = [*(await audit(session)), *(await accounting(session)), *(await vote_accounting(session)),
                             *(await guess_accounting(session)), *(await reward_service.accounting(session)),
-                            *(await lottery_service.accounting(session))]
+                            *(await lottery_service.accounting(session)),
+                            *(await purchase_accounting(session))[1]]
         await bot.session.close()
     violations = len(emu.rate_violations)
-    print(f"Demo finished: ledger, red packets, votes, price guessing, rewards and lottery "
+    print(f"Demo finished: ledger, red packets, votes, price guessing, rewards, lottery and purchase points "
           f"{'balanced' if not problems else 'BROKEN'}, "
           f"{len(emu.sent())} messages sent, {violations} Telegram rate-limit violations.", file=out)
     return 0 if not problems and violations == 0 else 1
@@ -241,6 +245,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await _vote_scene(emu, n, clock, app, runtime, group_id, owner, (alice, bob, ming), settle)
     await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
     await _rewards_scene(emu, n, owner, alice, said)
+    await _tiers_scene(emu, n, app, owner, alice, said)
 
 
 
@@ -351,6 +356,21 @@ async def _rewards_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: An
     await emu.wait_sent(alice.id, count=before + 1, timeout=10)
     await said(alice, "/draw")  # her first draw ever: a guaranteed prize
     await said(alice, "/draw")  # the day's free draw is used
+
+
+async def _tiers_scene(emu: BotAPIEmulator, n: Narrator, app: Any, owner: Any, alice: Any, said: Any) -> None:
+    """Member tiers and points for purchases: Alice links an order, earns its points and rises to GOLD."""
+    n.say("\n── Member tiers (会员等级) and points for purchases (交易积分) ──")
+    await said(owner, "/tier add GOLD | points=150 | multiplier=1.2")
+    await said(owner, "/points_rate 1")
+    before = len(emu.sent(owner.id))
+    orders = b"order_id,amount,currency,paid_at,check\nTB-8801,199.00,CNY,2026-03-05 20:15,6688\n"
+    emu.user_sends_document(owner, "orders.csv", orders, caption="/import_orders")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(alice, "/bind TB-8801 6688")
+    before = len(emu.sent(alice.id))
+    await sweep_tiers(app)  # the scheduler's minute sweep: Alice reached GOLD and is told, once
+    await emu.wait_sent(alice.id, count=before + 1, timeout=10)
     await said(alice, "/me")
 
 

@@ -41,6 +41,7 @@ from handlers import (
     rewards,
     staff,
     start,
+    tiers,
     votes,
 )
 from scheduler.jobs import FeatureJobs
@@ -48,6 +49,7 @@ from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
 from scheduler.jobs import guessing as guessing_jobs
 from scheduler.jobs import redpackets as redpacket_jobs
+from scheduler.jobs import tiers as tier_jobs
 from scheduler.jobs import votes as vote_jobs
 
 if TYPE_CHECKING:
@@ -85,6 +87,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("gate", gate.create_router, gate_jobs.SCHEDULE),
     Feature("moderation", moderation.create_router),
     Feature("orders", orders.create_router),
+    Feature("tiers", tiers.create_router, tier_jobs.SCHEDULE),
     Feature("checkin", checkin.create_router, checkin_jobs.SCHEDULE),
     Feature("votes", votes.create_router, vote_jobs.SCHEDULE, state=("votes", Votes)),
     Feature("points", points.create_router),

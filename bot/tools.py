@@ -137,6 +137,7 @@ async def doctor(url: str, out: TextIO) -> int:
             packets = (await session.execute(select(func.count()).select_from(RedPacket))).scalar_one()
             votes_ok = await _votes_report(session, out)
             spending_problems = await _spending(session, out)
+            purchase_problems = await purchase_check(session, out)
     finally:
         await db.close()
     if not problems:
@@ -161,7 +162,8 @@ async def doctor(url: str, out: TextIO) -> int:
             print(f"  {problem}", file=out)
     guess_problems = await _guessing_report(url, out)
     print(f"checked in {time.perf_counter() - started:.1f} s", file=out)
-    failed = problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
+    failed = (problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
+              or purchase_problems)
     return 1 if failed else 0
 
 
@@ -230,6 +232,22 @@ async def _spending(session: AsyncSession, out: TextIO) -> int:
     return len(reward_problems) + len(lottery_problems)
 
 
+async def purchase_check(session: AsyncSession, out: TextIO) -> list[str]:
+    """Purchase points = rate × linked orders (× the tier multiplier each used) − reversals."""
+    from bot.services.purchases import accounting
+
+    totals, problems = await accounting(session)
+    if not problems:
+        print(f"purchase points OK: {totals.orders} orders earned {totals.earned} points = amount × rate × "
+              f"multiplier for each; {totals.reversed} reversed on refunds ({totals.shortfall} of them owed), "
+              "matching the ledger and what members owe", file=out)
+    else:
+        print(f"purchase points FAILED: {len(problems)} problem(s)", file=out)
+        for problem in problems:
+            print(f"  {problem}", file=out)
+    return problems
+
+
 OPERATOR_ID = 0  # the audit log's actor for command-line actions
 
 
@@ -263,17 +281,22 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
-            result = await orders.import_rows(session, rows, now)
+            result = await orders.import_rows(session, rows, now, settings.shop_currency)
             await people.record_audit(session, actor_id=OPERATOR_ID, action="orders.import", now=now,
-                                      target=path.name[:128], details=f"new={result.new} updated={result.updated}")
+                                      target=path.name[:128],
+                                      details=orders.import_details(result))
     finally:
         await db.close()
     print(f"imported {len(rows)} orders from {file}: {result.new} new, {result.updated} updated", file=out)
+    if result.earned or result.refunded:
+        print(f"purchase points: {result.earned} linked orders earned points; {result.refunded} refunded "
+              f"({result.taken_back} points taken back)", file=out)
     return 0
 
 
 CLI_PROBLEMS = {
-    "columns": "expected 5 columns (order id, amount, currency, paid at, check value)",
+    "columns": "expected 5 or 6 columns (order id, amount, currency, paid at, check value[, status])",
+    "status": "the status is not paid or refunded",
     "order-id": "the order id is missing or has characters other than letters, digits and _-./#",
     "duplicate": "this order id appears twice in the file",
     "amount": "the amount is not a positive number with at most two decimals",

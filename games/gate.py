@@ -14,15 +14,17 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 
-from games import segments
+from games import segments, tiers
 from games.errors import ConfigError, DomainError
+from games.money import MAX_SPEND_CENTS as MAX_SPEND_CENTS  # re-exported: callers have always found them here
+from games.money import format_money as format_money
+from games.money import parse_money as parse_money
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_TIMEOUT = timedelta(minutes=4)  # inside the 5 minutes Telegram lets us message an applicant
 MAX_TIMEOUT = timedelta(days=2)
 MIN_TIMEOUT = timedelta(minutes=1)
 MAX_PASSWORD = 64
-MAX_SPEND_CENTS = 10**12
 
 
 class Mode(StrEnum):
@@ -36,6 +38,7 @@ class Threshold(StrEnum):
     ALLOW = "allow"
     SEGMENT = "segment"
     SPEND = "spend"
+    TIER = "tier"
 
 
 class Verdict(StrEnum):
@@ -67,6 +70,8 @@ class GateRules:
     segment: str | None = None
     spend_cents: int | None = None
     timeout: timedelta = DEFAULT_TIMEOUT
+    tier: str | None = None  # a tier group: members of this tier (or above) only
+    tier_grace: timedelta | None = None  # how long one who fell below may stay after the notice (None: always)
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
@@ -81,6 +86,8 @@ class GateRules:
             found.append(Threshold.SEGMENT)
         if self.spend_cents is not None:
             found.append(Threshold.SPEND)
+        if self.tier is not None:
+            found.append(Threshold.TIER)
         return tuple(found)
 
 
@@ -170,27 +177,12 @@ def _digits(text: str, most: int) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= most
 
 
-def parse_money(value: str) -> int:
-    """``199``, ``199.5`` or ``199.90`` → cents; no negatives, at most two decimals."""
-    text = value.strip().replace(",", "")
-    whole, dot, frac = text.partition(".")
-    if not _digits(whole, 12) or (dot and (not _digits(frac, 2))):
-        raise ValueError(value)
-    cents = int(whole) * 100 + (int(frac.ljust(2, "0")) if dot else 0)
-    if cents > MAX_SPEND_CENTS:
-        raise ValueError(value)
-    return cents
-
-
-def format_money(cents: int) -> str:
-    return f"{cents // 100:,}.{cents % 100:02d}"
-
-
 def parse_config(args: str, current: GateRules) -> GateRules:
     """Apply ``key=value`` items (quotes allowed: ``segment="purchased and not dormant"``) to ``current``.
 
     Keys: mode=all|any, password=TEXT|off, attempts=N, channel=on|off, allow=on|off,
-    segment=EXPR|off, spend=AMOUNT|off, timeout=10m. ``off`` alone clears every threshold.
+    segment=EXPR|off, spend=AMOUNT|off, timeout=10m, tier=NAME|off, tier_grace=14d|never.
+    ``off`` alone clears every threshold. A tier name is checked against the shop's tiers by the caller.
     """
     try:
         items = shlex.split(args)
@@ -199,7 +191,8 @@ def parse_config(args: str, current: GateRules) -> GateRules:
     rules = current
     for item in items:
         if item.lower() == "off":
-            rules = replace(rules, password=None, channel=False, allow=False, segment=None, spend_cents=None)
+            rules = replace(rules, password=None, channel=False, allow=False, segment=None, spend_cents=None,
+                            tier=None)
             continue
         key, eq, value = item.partition("=")
         key = key.lower()
@@ -240,6 +233,10 @@ def parse_config(args: str, current: GateRules) -> GateRules:
                     raise ConfigError(detail=item) from None
         elif key == "timeout":
             rules = replace(rules, timeout=parse_timeout(value))
+        elif key == "tier":
+            rules = replace(rules, tier=None if low in _OFF else tiers.parse_name(value))
+        elif key == "tier_grace":
+            rules = replace(rules, tier_grace=tiers.parse_grace(value))
         else:
             raise ConfigError(detail=item)
     return rules

@@ -1,6 +1,7 @@
 """Orders imported from the shop's CSV export: parsing and validation, all or nothing.
 
-Columns, in this order: order id, amount, currency, paid at, check value. A header row is
+Columns, in this order: order id, amount, currency, paid at, check value, and optionally the
+order's status (paid — also empty — or refunded; 已退款 and friends work too). A header row is
 allowed (its first cell is ``order_id``, ``order id``, ``order`` or ``订单号``). Empty lines are
 skipped. Any error names the line (1-based, as a spreadsheet shows it) and nothing is imported;
 every bad line is reported at once, so a file can be fixed in one go.
@@ -18,6 +19,7 @@ from typing import Any
 
 from games.errors import OrderFileError, OrderLineError
 from games.gate import normalize_check, parse_money
+from games.purchases import PAID, parse_status
 
 MAX_ROWS = 100_000
 MAX_LISTED_ERRORS = 20  # a report names the first bad lines, then "and N more"
@@ -36,6 +38,7 @@ class OrderRow:
     currency: str
     paid_at: datetime
     check: str
+    status: str = PAID
 
 
 def decode_csv(data: bytes) -> str:
@@ -82,9 +85,13 @@ def _rows(reader: Any) -> Iterator[list[str]]:
 
 def _row(line: int, cells: list[str], tz: tzinfo) -> OrderRow:
     """One data row, or OrderLineError naming what is wrong with it."""
-    if len(cells) != 5:
+    if len(cells) not in (5, 6):
         raise OrderLineError(line=line, problem="columns", value=str(len(cells)))
-    order_id, amount, currency, paid_at, check = cells
+    order_id, amount, currency, paid_at, check = cells[:5]
+    try:
+        status = parse_status(cells[5]) if len(cells) == 6 else PAID
+    except ValueError:
+        raise OrderLineError(line=line, problem="status", value=cells[5]) from None
     if not ORDER_ID_RE.match(order_id):
         raise OrderLineError(line=line, problem="order-id", value=order_id)
     try:
@@ -103,7 +110,7 @@ def _row(line: int, cells: list[str], tz: tzinfo) -> OrderRow:
         raise OrderLineError(line=line, problem="paid-at", value=paid_at) from None
     if not normalize_check(check) or len(check) > 64:
         raise OrderLineError(line=line, problem="check", value="")
-    return OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check))
+    return OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check), status)
 
 
 def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
@@ -27,6 +28,14 @@ class Reason(StrEnum):
     REFUND = "refund"
     BUDGET = "budget"
     LOTTERY = "lottery"
+    PURCHASE_REVERSAL = "purchase_reversal"  # a refunded order's points taken back
+    RECOVERY = "recovery"  # a shortfall (points taken back but already spent) paid from a new credit
+
+
+# Credits that count as earning: a shortfall is recovered from these (never from refunds of one's
+# own points or the shop's budget).
+EARNINGS = frozenset({Reason.CHECKIN, Reason.GRANT, Reason.WELCOME, Reason.VOTE, Reason.GAME, Reason.RED_PACKET,
+                      Reason.PURCHASE, Reason.REFERRAL, Reason.LOTTERY})
 
 
 def validate_amount(amount: int) -> int:
@@ -100,6 +109,22 @@ def packet_command_key(chat_id: int, message_id: int) -> str:
 def drop_slot_key(schedule_id: int, day: date) -> str:
     """The red packet of a scheduled drop on ``day``: one per slot."""
     return idempotency_key("sched", schedule_id, day.isoformat())
+
+
+def purchase_key(order_id: str) -> str:
+    """The points a linked order earns, once per order."""
+    return idempotency_key("order", "earn", order_id)
+
+
+def purchase_reversal_key(order_id: str) -> str:
+    """A refunded order's points taken back, once per order."""
+    return idempotency_key("order", "reverse", order_id)
+
+
+def recovery_key(credit_key: str) -> str:
+    """The part of the credit ``credit_key`` that paid back a shortfall (hashed when long)."""
+    key = idempotency_key("recover", credit_key)
+    return key if len(key) <= 160 else idempotency_key("recover", hashlib.sha256(credit_key.encode()).hexdigest())
 
 
 def vote_command_key(chat_id: int, message_id: int) -> str:

@@ -88,6 +88,12 @@ class NotEnoughPoints(RedeemRefused):
     key = "rw-not-enough"
 
 
+class TierRequired(RedeemRefused):
+    """A tier-only reward (``tier=``) and the member is below that tier (see games/tiers.py)."""
+
+    key = "tiers-reward-refused"
+
+
 class Period(StrEnum):
     DAY = "day"
     WEEK = "week"
@@ -120,7 +126,7 @@ class RewardSpec:
     cost: int
     stock: int | None = None  # None: unlimited (a reward with codes is also limited by its codes)
     limit: Limit | None = None  # per member
-    tier: str | None = None  # stored; enforced by the tiers feature
+    tier: str | None = None  # members of this tier or above only (bot/services/rewards.py, games/tiers.py)
     cash: str | None = None  # a note such as "+ ¥9.9 at checkout"
 
 

@@ -63,8 +63,11 @@ async def checkin_message(
         if result is None:
             out.message(message.chat.id, _("checkin-already-private"))
         else:
-            out.message(message.chat.id, _("checkin-done", points=result.points, base=result.base,
-                                           bonus=result.bonus, streak=result.streak, balance=result.balance))
+            text: str = _("checkin-done", points=result.points, base=result.base,
+                     bonus=result.bonus, streak=result.streak, balance=result.balance)
+            if result.extra:
+                text += "\n" + _("tiers-checkin-extra", extra=result.extra)
+            out.message(message.chat.id, text)
         return
     if group is None:
         out.group_line(message.chat.id, "not-registered", None, lambda _items: group_("group-not-registered"))

@@ -19,6 +19,7 @@ from bot.outbox import Outbox
 from bot.services import gate as gate_service
 from bot.services import groups as group_service
 from bot.services import people
+from bot.services import tiers as tier_service
 from bot.services.people import Profile
 from bot.texts import ECHO, LIST_NAME, Markup, Translator, lines, shorten
 from bot.views import gate as gatekeeper
@@ -26,6 +27,7 @@ from bot.views import rights as bot_rights
 from games.errors import ConfigError
 from games.gate import GateRules, format_money, parse_config
 from games.rights import BotRights, Feature
+from games.tiers import format_grace
 from handlers.filters import GROUP_TYPES, IsStaff
 from handlers.staff import _reply, _rules_summary, group_row
 
@@ -70,6 +72,10 @@ def gate_summary(_: Translator, rules: GateRules, currency: str) -> str:
         lines.append(_("gate-line-segment", expr=rules.segment))
     if rules.spend_cents is not None:
         lines.append(_("gate-line-spend", amount=format_money(rules.spend_cents), currency=currency))
+    if rules.tier is not None:
+        lines.append(Markup(_("tiers-gate-line", tier=rules.tier) + " " + (
+            _("tiers-gate-grace", grace=format_grace(rules.tier_grace)) if rules.tier_grace is not None
+            else _("tiers-gate-grace-never"))))
     minutes = max(1, int(rules.timeout.total_seconds() // 60))
     if not lines:
         return _("gate-summary-open", minutes=minutes)
@@ -116,6 +122,10 @@ async def gate_command(
         item = str(exc.params.get("detail", ""))
         _reply(out, message, _("gate-error", item="password" if "password" in item.lower() else shorten(item, ECHO),
                                rules=gate_summary(_, current, currency)))
+        return
+    if rules.tier is not None and rules.tier != current.tier and \
+            rules.tier not in {t.name for t in await tier_service.all_tiers(session)}:
+        _reply(out, message, _("tiers-gate-unknown", name=rules.tier))
         return
     if rules.channel and not current.channel and app.settings.shop_channel is None:
         _reply(out, message, _("gate-no-channel"))

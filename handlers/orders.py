@@ -16,7 +16,7 @@ from bot.outbox import Outbox
 from bot.services import orders as order_service
 from bot.services import people
 from bot.services.people import Profile
-from bot.texts import Translator, lines, shorten
+from bot.texts import Translator, language_for, lines, shorten
 from games.errors import BindRefused, OrderFileError, OrderLineError
 from games.gate import format_money
 from games.inputs import strip_controls
@@ -66,11 +66,22 @@ async def import_orders(
     except OrderLineError as exc:
         out.message(message.chat.id, import_failed_text(_, exc))
         return
-    result = await order_service.import_rows(session, rows, now)
+    result = await order_service.import_rows(session, rows, now, app.settings.shop_currency)
     await people.record_audit(session, actor_id=profile.id, action="orders.import", now=now,
                               target=strip_controls(document.file_name or "") or None,
-                              details=f"new={result.new} updated={result.updated}")
-    out.message(message.chat.id, _("orders-imported", new=result.new, updated=result.updated))
+                              details=order_service.import_details(result))
+    text: str = _("orders-imported", new=result.new, updated=result.updated)
+    if result.earned or result.refunded:
+        text += "\n" + _("purchases-imported", earned=result.earned, refunded=result.refunded,
+                         taken=result.taken_back)
+    out.message(message.chat.id, text)
+    for refund in result.refunds:  # each member whose points were taken back is told, privately
+        if refund.user_id is not None and refund.points:
+            user = await people.get_user(session, refund.user_id)
+            tell = Translator(app.texts, language_for(user.language_code if user else None,
+                                                      app.settings.default_language))
+            out.message(refund.user_id, tell("purchases-refund-notice", order=refund.order_id, points=refund.points,
+                                             owed=refund.shortfall))
 
 
 async def file_without_command(message: Message, out: Outbox, _: Translator) -> None:
@@ -96,7 +107,10 @@ async def bind(
         out.message(message.chat.id, _(exc.key, **exc.params))
         return
     key = "bind-already-yours" if bound.already else "bind-done"
-    out.message(message.chat.id, _(key, order=order_id, total=format_money(bound.total_cents), currency=currency))
+    text: str = _(key, order=order_id, total=format_money(bound.total_cents), currency=currency)
+    if bound.points:
+        text += "\n" + _("purchases-bind-points", points=bound.points)
+    out.message(message.chat.id, text)
 
 
 async def bind_in_group(message: Message, app: App, out: Outbox, group_: Translator) -> None:

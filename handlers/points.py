@@ -12,11 +12,14 @@ from bot.app import App
 from bot.directory import GroupInfo
 from bot.outbox import Outbox
 from bot.services import rewards as reward_service
+from bot.services import tiers as tier_service
 from bot.services.checkin import Ranked, member_card, top_checkins, top_points
 from bot.services.people import Profile
 from bot.texts import Markup, Translator
 from bot.views import rewards as reward_views
 from games.checkin import month_grid
+from games.gate import format_money
+from games.tiers import Measure, format_multiplier
 
 
 def _calendar(_: Translator, today: date, days: set[date]) -> str:
@@ -33,6 +36,8 @@ async def me(
     async with app.db.reader() as session:  # a snapshot: never waits for (or blocks) the writers
         card = await member_card(session, profile.id, today)
         owned = await reward_service.owned(session, profile.id) if message.chat.type == "private" else []
+        tier = await tier_service.standing(session, profile.id, app.settings.shop_currency, app.clock.now()) \
+            if message.chat.type == "private" else None
     if message.chat.type != "private":
         line = group_("me-line", name=profile.display_name, balance=card.balance, streak=card.streak)
         out.group_line(message.chat.id, "me", line, lambda lines: "\n".join(lines), key=profile.id)
@@ -49,9 +54,36 @@ async def me(
         month=today.strftime("%Y-%m"), calendar=Markup(_calendar(_, today, card.month_days)),
         entries=Markup("\n".join(entries) if entries else _("me-no-entries")),
     )
+    if tier is not None:
+        card_text = Markup(card_text + tier_lines(_, tier, app.settings.shop_currency))
     mine = reward_views.mine(_, owned)  # "my rewards", with their codes
     out.message(message.chat.id, Markup(f"{card_text}\n\n{mine}") if mine else card_text,
                 reply_markup=reward_views.me_keyboard(_))
+
+
+def tier_lines(_: Translator, standing: tier_service.Standing, currency: str) -> str:
+    """/me's tier, progress to the next one and what is owed from refunds (nothing if the shop has
+    no tiers and nothing is owed)."""
+    rows: list[str] = []
+    progress = standing.progress
+    if standing.tiers:
+        if progress.current is None:
+            rows.append(_("tiers-me-none"))
+        else:
+            rows.append(_("tiers-me-tier", tier=progress.current.name,
+                          multiplier=format_multiplier(progress.current.multiplier)))
+        if progress.next is None:
+            rows.append(_("tiers-me-top"))
+        elif progress.next.measure is Measure.POINTS:
+            rows.append(_("tiers-me-next-points", missing=progress.missing, next=progress.next.name))
+        else:
+            rows.append(_("tiers-me-next-spend", missing=format_money(progress.missing), currency=currency,
+                          next=progress.next.name))
+    for title, link in standing.links:
+        rows.append(_("tiers-me-link", title=title, link=link))
+    if standing.owed:
+        rows.append(_("tiers-me-owed", owed=standing.owed))
+    return "\n\n" + "\n".join(rows) if rows else ""
 
 
 def _board(_: Translator, rows: list[Ranked], key: str) -> str:

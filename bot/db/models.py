@@ -84,11 +84,15 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("balance >= 0", name="balance_non_negative"),
         CheckConstraint("lifetime_points >= 0", name="lifetime_non_negative"),
+        CheckConstraint("owed >= 0", name="owed_non_negative"),
     )
 
     user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
     balance: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     lifetime_points: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # A shortfall: purchase points taken back on a refund after they were spent; recovered from
+    # the next points earned (bot/services/ledger.py), never by a negative balance.
+    owed: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0, server_default=text("0")))
     created_at: datetime = Field(sa_column=_utc())
 
 
@@ -134,6 +138,10 @@ class Group(SQLModel, table=True):
     welcome_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     # Forum groups: the topic where staff ran /setup; the bot's own posts go there (None: General).
     thread_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # A tier group: the tier it requires (a name in ``tiers``) and how long a member who fell below
+    # it may stay after the notice (None: never removed).
+    gate_tier: str | None = Field(default=None, sa_column=Column(String(24)))
+    gate_tier_grace_s: int | None = Field(default=None, sa_column=Column(Integer))
 
 
 class ChatMigration(SQLModel, table=True):
@@ -314,6 +322,10 @@ class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("status IN ('paid', 'refunded')", name="status_known"),
+        CheckConstraint("points_earned IS NULL OR points_earned >= 0", name="points_earned_non_negative"),
+        CheckConstraint("points_shortfall >= 0 AND points_shortfall <= COALESCE(points_reversed, 0)",
+                        name="shortfall_within_reversed"),
         Index("ix_orders_user_id", "user_id"),
     )
 
@@ -325,6 +337,18 @@ class Order(SQLModel, table=True):
     user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     bound_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     imported_at: datetime = Field(sa_column=_utc())
+    # Points for purchases: ``points_earned`` is set once (conditional UPDATE ... IS NULL) with the
+    # rate and multiplier it used; a refund is final (paid -> refunded once) and takes the points
+    # back: ``points_reversed`` of them, of which ``points_shortfall`` were owed (already spent).
+    status: str = Field(default="paid", sa_column=Column(String(8), nullable=False, default="paid",
+                                                         server_default="paid"))
+    points_earned: int | None = Field(default=None, sa_column=Column(BigInteger))
+    earn_rate: int | None = Field(default=None, sa_column=Column(Integer))
+    earn_multiplier: int | None = Field(default=None, sa_column=Column(Integer))
+    refunded_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    points_reversed: int | None = Field(default=None, sa_column=Column(BigInteger))
+    points_shortfall: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0,
+                                                              server_default=text("0")))
 
 
 class OrderTotals(SQLModel, table=True):
@@ -779,3 +803,82 @@ class PointsSettings(SQLModel, table=True):
     lottery_free: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
     staff_limit: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     updated_at: datetime = Field(sa_column=_utc())
+
+
+class Tier(SQLModel, table=True):
+    """A member tier (会员等级) staff defined: reached at ``threshold`` lifetime points or spend (cents
+    in the last 12 months), with a points ``multiplier`` in percent."""
+
+    __tablename__ = "tiers"
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_tiers_name"),
+        CheckConstraint("measure IN ('points', 'spend')", name="measure_known"),
+        CheckConstraint("threshold > 0", name="threshold_positive"),
+        CheckConstraint("multiplier >= 100 AND multiplier <= 500", name="multiplier_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(24), nullable=False))
+    measure: str = Field(sa_column=Column(String(8), nullable=False))
+    threshold: int = Field(sa_column=Column(BigInteger, nullable=False))
+    multiplier: int = Field(default=100, sa_column=Column(Integer, nullable=False, default=100))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class MemberTier(SQLModel, table=True):
+    """A member's tier as last recorded (no row: no tier yet), and its multiplier, read on the
+    check-in path. Changed only by a conditional UPDATE from the recorded tier, so a change is
+    recorded (and told) once."""
+
+    __tablename__ = "member_tiers"
+    __table_args__ = (CheckConstraint("multiplier >= 100 AND multiplier <= 500", name="multiplier_range"),)
+
+    user_id: int = Field(sa_column=_bigint(ForeignKey("users.id"), primary_key=True))
+    tier: str | None = Field(default=None, sa_column=Column(String(24)))
+    multiplier: int = Field(default=100, sa_column=Column(Integer, nullable=False, default=100))
+    changed_at: datetime = Field(sa_column=_utc())
+
+
+class TierEvent(SQLModel, table=True):
+    """A member rose or fell; ``notified_at`` is set (before sending) when they are told, once."""
+
+    __tablename__ = "tier_events"
+    __table_args__ = (
+        CheckConstraint("direction IN ('up', 'down')", name="direction_known"),
+        Index("ix_tier_events_notified_at", "notified_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_bigint())
+    old_tier: str | None = Field(default=None, sa_column=Column(String(24)))
+    new_tier: str | None = Field(default=None, sa_column=Column(String(24)))
+    direction: str = Field(sa_column=Column(String(4), nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+    notified_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class TierSeat(SQLModel, table=True):
+    """A member's place in a tier group: the personal link sent (once), whether they reached the tier,
+    and since when they are below it (told once). Deleted when the bot removes them."""
+
+    __tablename__ = "tier_seats"
+
+    chat_id: int = Field(sa_column=_bigint(ForeignKey("groups.chat_id"), primary_key=True))
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    qualified: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    invited_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    link: str | None = Field(default=None, sa_column=Column(String(128)))
+    fell_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class PointsRate(SQLModel, table=True):
+    """Each ``/points_rate`` setting (points per unit of the shop currency, in hundredths; None: off);
+    the latest row is the rate in force."""
+
+    __tablename__ = "points_rates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rate: int | None = Field(default=None, sa_column=Column(Integer))
+    set_by: int = Field(sa_column=_bigint())
+    set_at: datetime = Field(sa_column=_utc())

@@ -89,7 +89,7 @@ class MembersApi(StateCore):
         return self._join_decision(params, "declined")
 
     def _api_createchatinvitelink(self, params: Params) -> Any:
-        self._admin_target(params, "manage chat invite link", "can_invite_users")
+        chat = self._admin_target(params, "manage chat invite link", "can_invite_users")
         creates = bool_param(params, "creates_join_request")
         member_limit = int_param(params, "member_limit", 0)
         if creates and member_limit:
@@ -114,6 +114,7 @@ class MembersApi(StateCore):
         if creates:
             link["pending_join_request_count"] = 0
         self.invite_links[link["invite_link"]] = link
+        self.invite_link_chats[link["invite_link"]] = chat.id
         return link
 
     def _api_revokechatinvitelink(self, params: Params) -> Any:

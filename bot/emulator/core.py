@@ -117,6 +117,8 @@ class StateCore:
         self.users: dict[int, EmuUser] = {}
         self.chats: dict[int, EmuChat] = {}
         self.invite_links: dict[str, dict[str, Any]] = {}
+        self.invite_link_chats: dict[str, int] = {}  # link -> its chat (not part of the API object)
+        self.invite_link_uses: dict[str, int] = {}  # link -> members who joined through it
         self.polls: dict[str, dict[str, Any]] = {}
         # What happened.
         self.calls: list[ApiCall] = []

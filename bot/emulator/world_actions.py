@@ -87,6 +87,32 @@ class WorldActions(StateCore):
             raise ValueError("private chats have no members to add")
         chat.members[user.id] = status
 
+    def join_by_link(self, user: EmuUser, invite_link: str) -> EmuChat:
+        """``user`` opens ``invite_link`` and joins its chat at once (a link that needs approval: use
+        push_join_request). As Telegram does, this refuses an unknown, revoked or expired link, one whose
+        member limit is used up, a user banned in the chat and one already in it. No update is sent:
+        the bot sees the newcomer when they write."""
+        link = self.invite_links.get(invite_link)
+        chat_id = self.invite_link_chats.get(invite_link)
+        if link is None or chat_id is None:
+            raise ValueError("INVITE_HASH_INVALID")
+        chat = self.chats[chat_id]
+        if link.get("is_revoked") or (link.get("expire_date") and link["expire_date"] <= self.now()):
+            raise ValueError("INVITE_HASH_EXPIRED")
+        if link.get("creates_join_request"):
+            raise ValueError("this link sends a join request: use push_join_request")
+        uses = self.invite_link_uses.get(invite_link, 0)
+        if link.get("member_limit") and uses >= link["member_limit"]:
+            raise ValueError("USERS_TOO_MUCH")
+        status = chat.status_of(user.id)
+        if status == "kicked":
+            raise ValueError("USER_BANNED_IN_CHANNEL")
+        if status in ("member", "administrator", "creator", "restricted"):
+            raise ValueError("USER_ALREADY_PARTICIPANT")
+        chat.members[user.id] = "member"
+        self.invite_link_uses[invite_link] = uses + 1
+        return chat
+
     def set_bot_admin(self, chat: EmuChat, admin: bool) -> None:
         """Promote or demote the bot (silently: no my_chat_member update; see push_my_chat_member)."""
         chat.bot_status = "administrator" if admin else "member"

@@ -319,6 +319,7 @@ gate-summary-open = Entry: open (every join request is approved, except banned u
 gate-usage =
     { $rules }
     Usage: /gate mode=all|any password=TEXT|off attempts=3 channel=on|off allow=on|off segment="purchased and not dormant"|off spend=199|off timeout=10m
+    /gate tier=GOLD|off — a tier group: members of that tier get a personal link; tier_grace=14d|never — how long one who falls below may stay after the notice
     /gate off removes every threshold.
 gate-error =
     I couldn't understand "{ $item }". Nothing was changed.
@@ -412,7 +413,7 @@ audit-row = { $when } { $actor }: { $action } { $target } { $details }
 audit-empty = No staff actions recorded yet.
 
 ## Orders
-orders-usage = Send me the orders CSV here with the caption /import_orders (or reply to the file with /import_orders). Columns: order id, amount, currency, paid at, check value.
+orders-usage = Send me the orders CSV here with the caption /import_orders (or reply to the file with /import_orders). Columns: order id, amount, currency, paid at, check value, and optionally the status (paid or refunded).
 orders-private-only = Please send /import_orders with the file to me in private chat.
 orders-too-big = The file is too big (at most { $mb } MB).
 orders-download-failed = I couldn't download the file. Please send it again.
@@ -422,7 +423,7 @@ orders-import-failed = ❌ Nothing was imported: { $count ->
     }.
 orders-import-fix = Fix the file and send it again.
 orders-line-error = Line { $line }: { $problem }
-orders-problem-columns = expected 5 columns (order id, amount, currency, paid at, check value), found { $value }
+orders-problem-columns = expected 5 or 6 columns (order id, amount, currency, paid at, check value, optional status), found { $value }
 orders-problem-unreadable = the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)
 orders-problem-order-id = the order id "{ $value }" is missing or has characters other than letters, digits and _-./#
 orders-problem-duplicate = the order id "{ $value }" appears twice in the file
@@ -498,6 +499,72 @@ bind-private-exposed = Please send /bind to me in private chat — the check val
 rights-not-checked = (I couldn't check my admin rights just now: Telegram did not answer.)
 rights-separator = {", "}
 
+## ---- member tiers (会员等级) and points for purchases (交易积分) ----
+cmd-tier = Member tiers
+cmd-points_rate = Points for purchases
+help-cmd-tier = /tier add NAME | points=N (or spend=N) | multiplier=1.2, /tier remove NAME, /tier — member tiers
+help-cmd-points_rate = /points_rate N|off — points per unit of the shop currency for linked orders
+reason-purchase_reversal = refunded order
+reason-recovery = owed from a refund
+orders-problem-status = the status "{ $value }" is neither paid nor refunded
+tiers-usage =
+    Usage: /tier add NAME | points=1000 | multiplier=1.2 — a tier reached at 1,000 lifetime points earned, with points ×1.2
+    /tier add NAME | spend=5000 — reached at 5,000 spent (linked orders, last 12 months)
+    /tier remove NAME · /tier — the list. All tiers use the same measure (points or spend); multiplier 1 to 5.
+tiers-list-empty = No member tiers yet.
+tiers-list =
+    <b>Member tiers</b>
+    { $rows }
+tiers-row-points = • <b>{ $name }</b>: from { $threshold } lifetime points · points ×{ $multiplier }
+tiers-row-spend = • <b>{ $name }</b>: from { $amount } { $currency } spent in 12 months · points ×{ $multiplier }
+tiers-measure-points = lifetime points
+tiers-measure-spend = spend
+tiers-error = ⚠️ Nothing was changed: I couldn't understand "{ $item }".
+tiers-error-measure = ⚠️ Nothing was changed: your tiers go by { $measure }, and all tiers must use the same measure (remove the others first).
+tiers-error-threshold = ⚠️ Nothing was changed: { $tier } already starts there; each tier needs a threshold of its own.
+tiers-error-count = ⚠️ Nothing was changed: at most { $most } tiers.
+tiers-error-in-use = ⚠️ Nothing was changed: the group { $group } requires this tier (send /gate tier=off there first).
+tiers-added = ✅ Tier { $name } added. Members are moved within a minute and told privately.
+tiers-updated = ✅ Tier { $name } updated. Members are moved within a minute and told privately.
+tiers-removed-tier = ✅ Tier { $name } removed. Its members are moved within a minute and told privately.
+tiers-not-found = There is no tier { $name }. Send /tier for the list.
+tiers-perk-multiplier = From now on you earn ×{ $multiplier } points on check-ins and purchases.
+tiers-up = 🎉 You reached <b>{ $tier }</b>! { $perk }
+tiers-down = Your member tier is now <b>{ $tier }</b>.
+tiers-down-none = You are no longer in the { $tier } tier.
+tiers-invite = 🔑 As a { $tier } member you may join <b>{ $title }</b>: { $link }
+    This link is yours alone and works once.
+tiers-fell = You are no longer { $tier }, which { $title } is for. Unless you reach { $tier } again, you will be removed from the group on { $date }.
+tiers-fell-stay = You are no longer { $tier }, which { $title } is for. You may stay in the group.
+tiers-restored = ✅ You are { $tier } again: your place in { $title } is kept.
+tiers-removed = You were removed from { $title } because you are no longer { $tier }. When you reach { $tier } again, I'll send you a new link.
+tiers-gate-line = members of tier { $tier } or above (personal links)
+tiers-gate-grace = · below it: removed { $grace } after the notice
+tiers-gate-grace-never = · below it: told, never removed
+tiers-gate-unknown = ⚠️ Nothing was changed: there is no tier { $name } (send /tier for the list).
+tiers-checkin-extra = (tier bonus +{ $extra } included)
+tiers-me-tier = Tier: <b>{ $tier }</b> (points ×{ $multiplier })
+tiers-me-none = Tier: none yet
+tiers-me-next-points = { $missing } more lifetime points to { $next }
+tiers-me-next-spend = { $missing } { $currency } more spend (12 months) to { $next }
+tiers-me-top = You are in the top tier.
+tiers-me-link = 🔑 Your personal link to { $title }: { $link }
+tiers-me-owed = ⚠️ You owe { $owed } points from a refunded order; they are taken from the next points you earn.
+points-rate-usage = Usage: /points_rate 1 — linked orders earn 1 point per { $currency } (decimals allowed, e.g. 0.5), times the member's tier multiplier; /points_rate off — none.
+points-rate-is = Purchase points: { $rate } per { $currency }.
+points-rate-is-off = Purchase points are off.
+points-rate-error = ⚠️ Nothing was changed: "{ $item }" is not a rate (a number from 0.01 to 1000, or off).
+points-rate-set = ✅ Linked orders now earn points: { $rate } per { $currency } spent (times the member's tier multiplier), once per order: when a customer links it with /bind, or when an already linked order is imported.
+points-rate-turned-off = ✅ Purchase points are off. Points already earned stay.
+purchases-bind-points = 🎁 +{ $points } points for this order.
+purchases-imported = Purchase points: { $earned } linked { $earned ->
+        [one] order
+       *[other] orders
+    } earned points; { $refunded } refunded ({ $taken } points taken back).
+purchases-refund-notice = Order { $order } was refunded, so the { $points } points it earned were taken back{ $owed ->
+        [0] .
+       *[other] : { $owed } of them had already been spent and will be taken from the next points you earn.
+    }
 ## Votes (投票)
 cmd-vote = Start a product vote (staff)
 cmd-votes = This group's votes (staff)
@@ -862,3 +929,4 @@ pt-entry = { $date } { $amount } { $reason }{ $note }
 pt-entry-note = {" "}— { $note }
 pt-no-entries = No entries yet.
 rw-sold-out-short = Sorry, this reward is sold out.
+tiers-reward-refused = { $name } is for { $tier } members (and above). Send /me to see your tier.

@@ -277,6 +277,7 @@ gate-summary-open = 入群条件：开放（除被拉黑用户和机器人外，
 gate-usage =
     { $rules }
     用法：/gate mode=all|any password=口令|off attempts=3 channel=on|off allow=on|off segment="purchased and not dormant"|off spend=199|off timeout=10m
+    /gate tier=GOLD|off — 等级群：达到该等级的会员收到专属入群链接；tier_grace=14d|never — 降级后通知多久移出
     /gate off 清除全部门槛。
 gate-error =
     我没看懂“{ $item }”。没有做任何修改。
@@ -358,14 +359,14 @@ audit-row = { $when } { $actor }：{ $action } { $target } { $details }
 audit-empty = 暂无工作人员操作记录。
 
 ## 订单
-orders-usage = 请在这里发送订单 CSV 文件并附上说明 /import_orders（或回复该文件发送 /import_orders）。列：订单号、金额、币种、付款时间、校验值。
+orders-usage = 请在这里发送订单 CSV 文件并附上说明 /import_orders（或回复该文件发送 /import_orders）。列：订单号、金额、币种、付款时间、校验值，可选第六列状态（paid 已付款 / refunded 已退款）。
 orders-private-only = 请私聊我发送 /import_orders 和文件。
 orders-too-big = 文件太大（最多 { $mb } MB）。
 orders-download-failed = 文件下载失败，请重新发送。
 orders-import-failed = ❌ 没有导入任何订单：有 { $count } 行有问题。
 orders-import-fix = 请修正文件后重新发送。
 orders-line-error = 第 { $line } 行：{ $problem }
-orders-problem-columns = 应有 5 列（订单号、金额、币种、付款时间、校验值），实际为 { $value } 列
+orders-problem-columns = 应有 5 或 6 列（订单号、金额、币种、付款时间、校验值、可选的状态），实际为 { $value } 列
 orders-problem-unreadable = 文件不是 CSV 文本（请另存为 CSV，UTF-8 或 GB18030 编码）
 orders-problem-order-id = 订单号“{ $value }”为空或包含字母、数字和 _-./# 以外的字符
 orders-problem-duplicate = 订单号“{ $value }”在文件中出现了两次
@@ -432,6 +433,69 @@ bind-private-exposed = 请私聊我发送 /bind —— 校验值应当保密。�
 rights-not-checked = （暂时无法查询我的管理员权限：Telegram 没有响应。）
 rights-separator = 、
 
+## ---- member tiers (会员等级) and points for purchases (交易积分) ----
+cmd-tier = 会员等级
+cmd-points_rate = 交易积分
+help-cmd-tier = /tier add 名称 | points=N（或 spend=N）| multiplier=1.2、/tier remove 名称、/tier — 会员等级
+help-cmd-points_rate = /points_rate N|off — 绑定订单每单位店铺币种获得的积分
+reason-purchase_reversal = 订单退款扣回
+reason-recovery = 抵扣退款欠分
+orders-problem-status = 状态“{ $value }”既不是已付款（paid）也不是已退款（refunded）
+tiers-usage =
+    用法：/tier add 名称 | points=1000 | multiplier=1.2 — 累计获得 1,000 积分达到该等级，积分 ×1.2
+    /tier add 名称 | spend=5000 — 近 12 个月绑定订单消费满 5,000 达到
+    /tier remove 名称 · /tier — 查看列表。所有等级须用同一种标准（积分或消费）；倍数 1 到 5。
+tiers-list-empty = 还没有会员等级。
+tiers-list =
+    <b>会员等级</b>
+    { $rows }
+tiers-row-points = • <b>{ $name }</b>：累计积分 { $threshold } 起 · 积分 ×{ $multiplier }
+tiers-row-spend = • <b>{ $name }</b>：近 12 个月消费 { $amount } { $currency } 起 · 积分 ×{ $multiplier }
+tiers-measure-points = 累计积分
+tiers-measure-spend = 消费金额
+tiers-error = ⚠️ 没有做任何修改：我没看懂“{ $item }”。
+tiers-error-measure = ⚠️ 没有做任何修改：你的等级按{ $measure }划分，所有等级须用同一种标准（请先删除其他等级）。
+tiers-error-threshold = ⚠️ 没有做任何修改：{ $tier } 已经使用这个门槛；每个等级的门槛须不同。
+tiers-error-count = ⚠️ 没有做任何修改：最多 { $most } 个等级。
+tiers-error-in-use = ⚠️ 没有做任何修改：群 { $group } 要求这个等级（请先在该群发送 /gate tier=off）。
+tiers-added = ✅ 已添加等级 { $name }。会员将在一分钟内调整等级并收到私信通知。
+tiers-updated = ✅ 已更新等级 { $name }。会员将在一分钟内调整等级并收到私信通知。
+tiers-removed-tier = ✅ 已删除等级 { $name }。其会员将在一分钟内调整等级并收到私信通知。
+tiers-not-found = 没有名为 { $name } 的等级。发送 /tier 查看列表。
+tiers-perk-multiplier = 从现在起，签到和购物获得的积分 ×{ $multiplier }。
+tiers-up = 🎉 恭喜升级为 <b>{ $tier }</b>！{ $perk }
+tiers-down = 你的会员等级现在是 <b>{ $tier }</b>。
+tiers-down-none = 你已不再是 { $tier } 会员。
+tiers-invite = 🔑 作为 { $tier } 会员，你可以加入 <b>{ $title }</b>：{ $link }
+    此链接仅限你本人使用，只能使用一次。
+tiers-fell = 你已不再是 { $tier } 会员，而 { $title } 是该等级的专属群。如果在 { $date } 前没有重新达到 { $tier }，你将被移出该群。
+tiers-fell-stay = 你已不再是 { $tier } 会员，而 { $title } 是该等级的专属群。你可以继续留在群里。
+tiers-restored = ✅ 你重新达到了 { $tier }：保留你在 { $title } 的位置。
+tiers-removed = 由于你已不再是 { $tier } 会员，你已被移出 { $title }。重新达到 { $tier } 后，我会再发给你新的入群链接。
+tiers-gate-line = { $tier } 及以上等级的会员（专属链接）
+tiers-gate-grace = · 降级后：通知 { $grace } 后移出
+tiers-gate-grace-never = · 降级后：仅通知，不移出
+tiers-gate-unknown = ⚠️ 没有做任何修改：没有名为 { $name } 的等级（发送 /tier 查看列表）。
+tiers-checkin-extra = （含等级加成 +{ $extra }）
+tiers-me-tier = 等级：<b>{ $tier }</b>（积分 ×{ $multiplier }）
+tiers-me-none = 等级：暂无
+tiers-me-next-points = 再获得 { $missing } 积分即可升级为 { $next }
+tiers-me-next-spend = 近 12 个月再消费 { $missing } { $currency } 即可升级为 { $next }
+tiers-me-top = 你已是最高等级。
+tiers-me-link = 🔑 你加入 { $title } 的专属链接：{ $link }
+tiers-me-owed = ⚠️ 因订单退款，你欠 { $owed } 积分，将从你下次获得的积分中扣除。
+points-rate-usage = 用法：/points_rate 1 — 绑定的订单每 1 { $currency } 获得 1 积分（可用小数，如 0.5），再乘以会员等级倍数；/points_rate off — 关闭。
+points-rate-is = 交易积分：每 { $currency } { $rate } 积分。
+points-rate-is-off = 交易积分已关闭。
+points-rate-error = ⚠️ 没有做任何修改：“{ $item }”不是有效的比例（0.01 到 1000 之间的数，或 off）。
+points-rate-set = ✅ 绑定的订单现在每 { $currency } 获得 { $rate } 积分（再乘以会员等级倍数），每个订单仅一次：客户用 /bind 绑定时，或导入已绑定的订单时。
+points-rate-turned-off = ✅ 交易积分已关闭。已获得的积分保留。
+purchases-bind-points = 🎁 这笔订单获得 +{ $points } 积分。
+purchases-imported = 交易积分：{ $earned } 个已绑定订单获得积分；{ $refunded } 个订单退款（扣回 { $taken } 积分）。
+purchases-refund-notice = 订单 { $order } 已退款，扣回该订单获得的 { $points } 积分{ $owed ->
+        [0] 。
+       *[other] ；其中 { $owed } 积分已被使用，将从你下次获得的积分中扣除。
+    }
 ## 投票
 cmd-vote = 发起商品投票（工作人员）
 cmd-votes = 本群的投票（工作人员）
@@ -763,3 +827,4 @@ pt-entry = { $date } { $amount } { $reason }{ $note }
 pt-entry-note = {" "}— { $note }
 pt-no-entries = 还没有明细。
 rw-sold-out-short = 抱歉，该礼品已兑完。
+tiers-reward-refused = { $name } 仅限 { $tier } 及以上等级会员兑换。发送 /me 查看你的等级。

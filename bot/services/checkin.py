@@ -13,9 +13,11 @@ from bot.db.models import Checkin, Group, GroupMember, Member, Streak, User
 from bot.services import ledger
 from bot.services.groups import rules_of
 from bot.services.sql import insert_for
+from bot.services.tiers import MEMBER_TIERS, multipliers_of
 from games import checkin as rules
 from games.errors import AlreadyCheckedIn, DomainError
 from games.points import Reason, checkin_key
+from games.tiers import ONE, multiplied
 
 CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
 STREAKS = Streak.__table__  # type: ignore[attr-defined]
@@ -30,10 +32,11 @@ class CheckinResult:
     base: int
     bonus: int
     balance: int
+    extra: int = 0  # the member's tier multiplier on top of base + bonus
 
     @property
     def points(self) -> int:
-        return self.base + self.bonus
+        return self.base + self.bonus + self.extra
 
 
 async def check_in(
@@ -46,35 +49,42 @@ async def check_in(
     """
     group = await session.get(Group, chat_id) if chat_id is not None else await main_group(session)
     day_rules = rules_of(group) if group is not None else rules.CheckinRules()
+    # The tier multiplier comes with the streak, in the same round trip (the check-in hot path).
+    multiplier_of = select(MEMBER_TIERS.c.multiplier).where(MEMBER_TIERS.c.user_id == user_id).scalar_subquery()
     current = (await session.execute(
-        select(STREAKS.c.streak, STREAKS.c.last_checkin_day).where(STREAKS.c.user_id == user_id)
+        select(STREAKS.c.streak, STREAKS.c.last_checkin_day, multiplier_of.label("multiplier"))
+        .where(STREAKS.c.user_id == user_id)
     )).first()
     if current is None:  # a first check-in: the wallet the check-in row belongs to
         await ledger.ensure_member(session, user_id, now)
         last_day, last_streak = None, 0
+        multiplier = (await multipliers_of(session, [user_id]))[user_id]
     else:
         last_day, last_streak = current.last_checkin_day, current.streak
+        multiplier = current.multiplier or ONE
     outcome = rules.check_in(day_rules, last_day, last_streak, today)
+    total = multiplied(outcome.reward.total, multiplier)
     inserted = (await session.execute(
         insert_for(session, CHECKINS)
         .values(user_id=user_id, day=today, chat_id=chat_id, streak=outcome.streak,
-                points=outcome.reward.total, created_at=now)
+                points=total, created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "day"])
         .returning(CHECKINS.c.id)
     )).scalar_one_or_none()
     if inserted is None:
         raise AlreadyCheckedIn(day=today.isoformat())
     await _save_streaks(session, [{"user_id": user_id, "streak": outcome.streak, "last_checkin_day": today}])
-    if outcome.reward.total > 0:
+    if total > 0:
         moved = await ledger.move(
-            session, user_id=user_id, amount=outcome.reward.total, reason=Reason.CHECKIN,
+            session, user_id=user_id, amount=total, reason=Reason.CHECKIN,
             key=checkin_key(user_id, today), ref=f"day:{today.isoformat()}",
             now=now, check_key=False,
         )
         balance = moved.balance_after
     else:
         balance = await ledger.balance_of(session, user_id)
-    return CheckinResult(today, outcome.streak, outcome.reward.base, outcome.reward.bonus, balance)
+    return CheckinResult(today, outcome.streak, outcome.reward.base, outcome.reward.bonus, balance,
+                         total - outcome.reward.total)
 
 
 async def _save_streaks(session: AsyncSession, rows: list[dict[str, object]]) -> None:
@@ -140,6 +150,7 @@ class CheckinOp:
         if any(i.chat_id is None for i in items):
             main = await main_group(session)
             private_rules = rules_of(main) if main is not None else rules.CheckinRules()
+        multipliers = await multipliers_of(session, user_ids)
         outcomes: list[CheckinResult | DomainError] = []
         checkin_rows: list[dict[str, object]] = []
         streak_rows: list[dict[str, object]] = []
@@ -156,7 +167,7 @@ class CheckinOp:
             except AlreadyCheckedIn as refusal:
                 outcomes.append(refusal)
                 continue
-            points = outcome.reward.total
+            points = multiplied(outcome.reward.total, multipliers[item.user_id])
             state[item.user_id] = (outcome.streak, item.today)
             checkin_rows.append({"user_id": item.user_id, "day": item.today, "chat_id": item.chat_id,
                                  "streak": outcome.streak, "points": points, "created_at": item.now})
@@ -165,7 +176,8 @@ class CheckinOp:
                 credits.append(ledger.Credit(item.user_id, points, Reason.CHECKIN,
                                              checkin_key(item.user_id, item.today), f"day:{item.today.isoformat()}"))
                 paid.append(len(outcomes))
-            outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus, 0))
+            outcomes.append(CheckinResult(item.today, outcome.streak, outcome.reward.base, outcome.reward.bonus, 0,
+                                          points - outcome.reward.total))
         if not checkin_rows:
             return outcomes
         # The ledger pays first: it creates the wallets the check-in rows belong to.

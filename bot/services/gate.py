@@ -28,6 +28,8 @@ def rules_of(group: Group) -> GateRules:
         mode=Mode(group.gate_mode), password=group.gate_password, attempts=group.gate_attempts,
         channel=group.gate_channel, allow=group.gate_allow, segment=group.gate_segment,
         spend_cents=group.gate_spend_cents, timeout=timedelta(seconds=group.gate_timeout_s),
+        tier=group.gate_tier,
+        tier_grace=None if group.gate_tier_grace_s is None else timedelta(seconds=group.gate_tier_grace_s),
     )
 
 
@@ -36,6 +38,8 @@ async def save_rules(session: AsyncSession, chat_id: int, rules: GateRules) -> N
         gate_mode=str(rules.mode), gate_password=rules.password, gate_attempts=rules.attempts,
         gate_channel=rules.channel, gate_allow=rules.allow, gate_segment=rules.segment,
         gate_spend_cents=rules.spend_cents, gate_timeout_s=int(rules.timeout.total_seconds()),
+        gate_tier=rules.tier,
+        gate_tier_grace_s=None if rules.tier_grace is None else int(rules.tier_grace.total_seconds()),
     ))
 
 

@@ -7,6 +7,11 @@ The only writer of balances (``members``): single movements (:func:`move`) and b
 Two statements per movement, both conditional, so concurrency cannot break the invariants:
 the balance moves with ``balance = balance + :amount WHERE balance + :amount >= 0`` and the
 entry is inserted under a unique idempotency key. A repeated key returns the first result.
+
+A member may owe points (``members.owed``): purchase points taken back on a refund after they were
+spent (:func:`take_back` never takes a balance below zero). The next points they earn (a credit
+whose reason is in ``games.points.EARNINGS``) pay it back first: the credit's entry, then a
+``recovery`` entry for the part that went to the debt, keyed after the credit.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -22,7 +27,8 @@ from sqlmodel import col
 from bot.db.models import LedgerEntry, Member, User
 from bot.services.sql import insert_for
 from games.errors import InsufficientPoints
-from games.points import Reason, validate_amount
+from games.points import EARNINGS, Reason, recovery_key, validate_amount
+from games.purchases import Reversal, recovered, reverse
 
 LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
@@ -80,21 +86,33 @@ async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetim
         return []
     user_ids = sorted({c.user_id for c in credits})
     await ensure_members(session, user_ids, now)
-    query = select(MEMBERS.c.user_id, MEMBERS.c.balance).where(MEMBERS.c.user_id.in_(user_ids))
+    query = select(MEMBERS.c.user_id, MEMBERS.c.balance, MEMBERS.c.owed).where(MEMBERS.c.user_id.in_(user_ids))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
-    balances: dict[int, int] = dict((await session.execute(query)).all())
+    rows = (await session.execute(query)).all()
+    balances: dict[int, int] = {r.user_id: r.balance for r in rows}
+    owed: dict[int, int] = {r.user_id: r.owed for r in rows if r.owed}
     totals: dict[int, int] = {}
+    repaid: dict[int, int] = {}
     entries: list[dict[str, object]] = []
     after: list[int] = []
     for credit in credits:
         validate_amount(credit.amount)
         balances[credit.user_id] += credit.amount
         totals[credit.user_id] = totals.get(credit.user_id, 0) + credit.amount
-        after.append(balances[credit.user_id])
         entries.append({"user_id": credit.user_id, "amount": credit.amount, "balance_after": balances[credit.user_id],
                         "reason": str(credit.reason), "ref": credit.ref, "idempotency_key": credit.key,
                         "actor_id": None, "created_at": now})
+        debt = owed.get(credit.user_id, 0)
+        if debt and credit.amount > 0 and credit.reason in EARNINGS:
+            paid = recovered(debt, credit.amount)
+            owed[credit.user_id] = debt - paid
+            repaid[credit.user_id] = repaid.get(credit.user_id, 0) + paid
+            balances[credit.user_id] -= paid
+            entries.append({"user_id": credit.user_id, "amount": -paid, "balance_after": balances[credit.user_id],
+                            "reason": str(Reason.RECOVERY), "ref": credit.key[:128],
+                            "idempotency_key": recovery_key(credit.key), "actor_id": None, "created_at": now})
+        after.append(balances[credit.user_id])
     await session.execute(
         update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid")).values(
             balance=MEMBERS.c.balance + bindparam("amount"),
@@ -102,6 +120,13 @@ async def bulk_credit(session: AsyncSession, credits: list[Credit], now: datetim
         ),
         [{"uid": uid, "amount": amount} for uid, amount in totals.items()],
     )
+    if repaid:  # rare: only members who owe points
+        await session.execute(
+            update(MEMBERS).where(MEMBERS.c.user_id == bindparam("uid")).values(
+                balance=MEMBERS.c.balance - bindparam("paid"), owed=MEMBERS.c.owed - bindparam("paid"),
+            ),
+            [{"uid": uid, "paid": paid} for uid, paid in repaid.items()],
+        )
     await session.execute(LEDGER.insert(), entries)
     return after
 
@@ -201,23 +226,76 @@ async def _write(session: AsyncSession, user_id: int, amount: int, reason: Reaso
     if amount > 0:
         await ensure_member(session, user_id, now)
     earned = max(amount, 0)
-    balance_after = (await session.execute(
+    moved = (await session.execute(
         update(MEMBERS)
         .where(MEMBERS.c.user_id == user_id, MEMBERS.c.balance + amount >= 0)
         .values(balance=MEMBERS.c.balance + amount, lifetime_points=MEMBERS.c.lifetime_points + earned)
-        .returning(MEMBERS.c.balance)
-    )).scalar_one_or_none()
-    if balance_after is None:
+        .returning(MEMBERS.c.balance, MEMBERS.c.owed)
+    )).first()
+    if moved is None:
         balance = (await session.execute(
             select(MEMBERS.c.balance).where(MEMBERS.c.user_id == user_id)
         )).scalar_one_or_none() or 0
         raise InsufficientPoints(balance=balance, needed=-amount)
+    balance_after = int(moved.balance)
     entry_id = (await session.execute(
         LEDGER.insert().values(user_id=user_id, amount=amount, balance_after=balance_after, reason=str(reason),
                                ref=ref, idempotency_key=key, actor_id=actor_id, created_at=now)
         .returning(LEDGER.c.id)
     )).scalar_one()
+    if moved.owed and amount > 0 and reason in EARNINGS:
+        balance_after = await _recover(session, user_id, recovered(int(moved.owed), amount), key, now)
     return Movement(entry_id, amount, balance_after)
+
+
+async def _recover(session: AsyncSession, user_id: int, paid: int, credit_key: str, now: datetime) -> int:
+    """Pay ``paid`` of what ``user_id`` owes from the credit just made; returns the balance after."""
+    balance_after = (await session.execute(
+        update(MEMBERS)
+        .where(MEMBERS.c.user_id == user_id, MEMBERS.c.owed >= paid, MEMBERS.c.balance >= paid)
+        .values(balance=MEMBERS.c.balance - paid, owed=MEMBERS.c.owed - paid)
+        .returning(MEMBERS.c.balance)
+    )).scalar_one()
+    await session.execute(LEDGER.insert().values(
+        user_id=user_id, amount=-paid, balance_after=balance_after, reason=str(Reason.RECOVERY),
+        ref=credit_key[:128], idempotency_key=recovery_key(credit_key), actor_id=None, created_at=now))
+    return int(balance_after)
+
+
+async def take_back(session: AsyncSession, *, user_id: int, points: int, reason: Reason, key: str, now: datetime,
+                    ref: str | None = None) -> Reversal:
+    """Take back ``points`` once earned (a refunded order's): as much as the balance holds, the rest
+    recorded as owed (recovered from the next points earned). Lifetime points drop by ``points``.
+    The caller guarantees once (it changed the order's status in this transaction); ``key`` backs it
+    up. A balance never goes below zero: the update is conditional on the balance it read."""
+    validate_amount(points)
+    if points < 0:
+        raise ValueError("take_back takes a positive number of points")
+    await ensure_member(session, user_id, now)
+    for _attempt in range(5):
+        balance = await balance_of(session, user_id)
+        result = reverse(points, balance)
+        changed = (await session.execute(
+            update(MEMBERS)
+            .where(MEMBERS.c.user_id == user_id, MEMBERS.c.balance == balance)
+            .values(balance=MEMBERS.c.balance - result.taken, owed=MEMBERS.c.owed + result.shortfall,
+                    lifetime_points=case((MEMBERS.c.lifetime_points >= points, MEMBERS.c.lifetime_points - points),
+                                         else_=0))
+            .returning(MEMBERS.c.balance)
+        )).scalar_one_or_none()
+        if changed is None:
+            continue  # the balance moved under us (PostgreSQL, another transaction): read it again
+        if result.taken:
+            await session.execute(LEDGER.insert().values(
+                user_id=user_id, amount=-result.taken, balance_after=int(changed), reason=str(reason), ref=ref,
+                idempotency_key=key, actor_id=None, created_at=now))
+        return result
+    raise RuntimeError(f"the balance of {user_id} kept changing")
+
+
+async def owed_of(session: AsyncSession, user_id: int) -> int:
+    value = (await session.execute(select(MEMBERS.c.owed).where(MEMBERS.c.user_id == user_id))).scalar()
+    return int(value or 0)
 
 
 async def balance_of(session: AsyncSession, user_id: int) -> int:

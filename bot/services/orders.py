@@ -10,10 +10,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import BindFailure, Order, OrderTotals
+from bot.services import purchases
 from bot.services.sql import insert_for, rowcount
 from games.errors import BindNotFound, BindRateLimited, BindTaken
 from games.gate import BIND_MAX_FAILURES, BIND_WINDOW, bind_allowed, normalize_check
 from games.orders import OrderRow
+from games.purchases import PAID, REFUNDED
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 FAILURES = BindFailure.__table__  # type: ignore[attr-defined]
@@ -30,11 +32,26 @@ def check_hash(order_id: str, check: str) -> str:
 class ImportResult:
     new: int
     updated: int
+    earned: int = 0  # linked orders that earned purchase points now
+    refunded: int = 0  # orders that became refunded now
+    taken_back: int = 0  # points taken back (or owed) for them
+    refunds: tuple[purchases.Refunded, ...] = ()  # the orders refunded now (their members are told)
 
 
-async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime) -> ImportResult:
+def import_details(result: ImportResult) -> str:
+    """An import, for the audit log."""
+    details = f"new={result.new} updated={result.updated}"
+    if result.earned or result.refunded:
+        details += f" earned={result.earned} refunded={result.refunded} taken_back={result.taken_back}"
+    return details
+
+
+async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime,
+                      currency: str | None = None) -> ImportResult:
     """Insert new orders and refresh known ones (amount, currency, time, check); a binding is kept.
-    Runs in the caller's transaction: the whole file or nothing."""
+    Rows marked refunded turn their orders refunded (once: a refund is final) and take back the
+    points they earned. With ``currency`` (the shop's), linked orders that have not earned purchase
+    points earn them now. Runs in the caller's transaction: the whole file or nothing."""
     ids = [r.order_id for r in rows]
     known: set[str] = set()
     buyers: set[int] = set()  # customers whose bound orders this file may change
@@ -58,7 +75,13 @@ async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime
         for r in rows
     ])
     await refresh_totals(session, sorted(buyers))
-    return ImportResult(new=len(set(ids) - known), updated=len(known))
+    refunds = await purchases.refund(session, [r.order_id for r in rows if r.status == REFUNDED], now=now)
+    earned = 0
+    if currency is not None:
+        earned = await purchases.earn_linked(session, [r.order_id for r in rows if r.status == PAID],
+                                             currency=currency, now=now)
+    return ImportResult(new=len(set(ids) - known), updated=len(known), earned=earned, refunded=len(refunds),
+                        taken_back=sum(r.points for r in refunds), refunds=tuple(refunds))
 
 
 async def refresh_totals(session: AsyncSession, user_ids: list[int]) -> None:
@@ -87,6 +110,7 @@ class Bound:
     already: bool
     total_cents: int
     currency: str
+    points: int = 0  # purchase points the order earned now
 
 
 async def bind(session: AsyncSession, *, user_id: int, order_id: str, check: str, now: datetime,
@@ -115,14 +139,15 @@ async def bind(session: AsyncSession, *, user_id: int, order_id: str, check: str
     await refresh_totals(session, [user_id])
     await session.execute(delete(FAILURES).where(FAILURES.c.user_id == user_id,
                                                  FAILURES.c.created_at < now - BIND_WINDOW))
-    return Bound(order_id, False, await spend_of(session, user_id, currency), currency)
+    points = await purchases.earn(session, order_id, currency=currency, now=now)
+    return Bound(order_id, False, await spend_of(session, user_id, currency), currency, points)
 
 
 async def spend_of(session: AsyncSession, user_id: int, currency: str) -> int:
-    """Total, in cents, of the customer's linked orders in the shop's currency."""
+    """Total, in cents, of the customer's linked orders in the shop's currency (refunded ones do not count)."""
     value = (await session.execute(
         select(func.coalesce(func.sum(ORDERS.c.amount_cents), 0))
-        .where(ORDERS.c.user_id == user_id, ORDERS.c.currency == currency)
+        .where(ORDERS.c.user_id == user_id, ORDERS.c.currency == currency, ORDERS.c.status == PAID)
     )).scalar_one()
     return int(value)
 

@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LedgerEntry, Member, Redemption, Reward, RewardCode, User
 from bot.services import ledger
+from bot.services import tiers as tier_service
 from bot.services.sql import insert_for, rowcount
 from games import rewards as rules
+from games import tiers as tier_names
 from games.errors import DomainError
 from games.points import Reason, redemption_key
 
@@ -250,6 +252,8 @@ class RedeemOp:
                     select(REDEMPTIONS.c.user_id, func.count()).where(*conditions).group_by(REDEMPTIONS.c.user_id)
                 )).all():
                     counts[(reward_id, int(uid))] = int(n)
+        tier_ranks = await tier_service.Ranks.load(session, user_ids) if any(r.tier for r in rewards.values()) \
+            else tier_service.Ranks.empty()
         taken: dict[int, int] = defaultdict(int)
         accepted: list[tuple[int, RedeemRequest, tuple[int, str] | None]] = []
         seen: dict[str, int] = {}
@@ -277,6 +281,9 @@ class RedeemOp:
             if reward.limit_count is not None and counts.get((item.reward_id, item.user_id), 0) >= reward.limit_count:
                 outcomes[index] = rules.LimitReached(name=reward.name, count=reward.limit_count,
                                                      period=str(reward.limit_period))
+                continue
+            if reward.tier and not tier_ranks.reaches(item.user_id, reward.tier):
+                outcomes[index] = rules.TierRequired(name=reward.name, tier=tier_names.normalize_name(reward.tier))
                 continue
             balance = balances.get(item.user_id, 0)
             if balance < reward.cost:

@@ -41,6 +41,7 @@ from bot.services import gate as gate_service
 from bot.services import groups as group_service
 from bot.services import guessing as guess_service
 from bot.services import segments as segment_service
+from bot.services import tiers as tier_service
 from bot.services.people import Profile
 from bot.texts import LIST_NAME, Markup, Translator, escape, language_for, plain_names, shorten
 from bot.views import guessing
@@ -111,6 +112,9 @@ async def results(session: AsyncSession, app: App, request: JoinRequest, rules: 
     if rules.spend_cents is not None:
         spent = await orders.spend_of(session, request.user_id, app.settings.shop_currency)
         found[Threshold.SPEND] = spent >= rules.spend_cents
+    if rules.tier is not None:
+        found[Threshold.TIER] = await tier_service.reaches(session, request.user_id, rules.tier,
+                                                             app.settings.shop_currency, now)
     return found
 
 

@@ -25,7 +25,7 @@ def _seed(path: Path) -> None:
     con = sqlite3.connect(path)
     con.executescript("""
         INSERT INTO users VALUES (1, 'Ann', NULL, 'ann', 'en', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00');
-        INSERT INTO members VALUES (1, 15, 15, '2026-01-01 00:00:00');
+        INSERT INTO members (user_id, balance, lifetime_points, created_at) VALUES (1, 15, 15, '2026-01-01 00:00:00');
         INSERT INTO streaks VALUES (1, 2, '2026-01-02', 2);
         INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at)
           VALUES (1, 5, 5, 'checkin', 'day:2026-01-01', 'checkin:1:2026-01-01', NULL, '2026-01-01 01:00:00'),
@@ -63,6 +63,41 @@ def test_export_and_doctor(sqlite_env: Path, capsys: pytest.CaptureFixture[str])
     assert main(["doctor"]) == 1
     report = capsys.readouterr().out
     assert "ledger FAILED" in report and "member 1" in report and "99" in report
+
+
+def test_doctor_proves_purchase_points(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Purchase points = amount × rate × multiplier per linked order − reversals, in the orders and the ledger."""
+    assert main(["db", "upgrade"]) == 0
+    con = sqlite3.connect(sqlite_env)
+    con.executescript("""
+        INSERT INTO users VALUES (1, 'Ann', NULL, 'ann', 'en', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+        INSERT INTO members (user_id, balance, lifetime_points, created_at, owed)
+          VALUES (1, 0, 50, '2026-01-01 00:00:00', 30);
+        INSERT INTO orders (order_id, amount_cents, currency, paid_at, check_hash, user_id, imported_at, status,
+                            points_earned, earn_rate, earn_multiplier, points_reversed, points_shortfall)
+          VALUES ('A1', 10000, 'CNY', '2026-01-01 00:00:00', 'x', 1, '2026-01-01 00:00:00', 'paid', 150, 100, 150,
+                  NULL, 0),
+                 ('A2', 4000, 'CNY', '2026-01-01 00:00:00', 'x', 1, '2026-01-01 00:00:00', 'refunded', 40, 100, 100,
+                  40, 30);
+        INSERT INTO order_totals (user_id, orders, last_paid_at) VALUES (1, 2, '2026-01-01 00:00:00');
+        INSERT INTO ledger (user_id, amount, balance_after, reason, ref, idempotency_key, actor_id, created_at)
+          VALUES (1, 150, 150, 'purchase', 'order:A1', 'order:earn:A1', NULL, '2026-01-01 01:00:00'),
+                 (1, 40, 190, 'purchase', 'order:A2', 'order:earn:A2', NULL, '2026-01-01 01:00:00'),
+                 (1, -180, 10, 'redemption', NULL, 'spend', NULL, '2026-01-01 01:00:00'),
+                 (1, -10, 0, 'purchase_reversal', 'order:A2', 'order:reverse:A2', NULL, '2026-01-01 02:00:00');
+    """)
+    con.commit()
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    report = capsys.readouterr().out
+    assert "purchase points OK: 2 orders earned 190 points" in report and "40 reversed" in report
+    con.execute("UPDATE orders SET earn_multiplier = 120 WHERE order_id = 'A1'")
+    con.execute("UPDATE members SET owed = 31")
+    con.commit()
+    con.close()
+    assert main(["doctor"]) == 1
+    report = capsys.readouterr().out
+    assert "purchase points FAILED: 2 problem(s)" in report and "order A1" in report and "members owe 31" in report
 
 
 def test_run_without_a_token_says_so_in_one_line(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:

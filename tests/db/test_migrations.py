@@ -82,7 +82,7 @@ def test_streaks_move_out_of_the_wallet_and_back(fresh_url: str) -> None:
         "created_at) VALUES (1, 15, 20, 2, '2026-01-02', 3, '2026-01-01 00:00:00'), "
         "(2, 7, 7, 0, NULL, 0, '2026-01-01 00:00:00')",
     ])))
-    in_thread(lambda: upgrade(fresh_url))
+    in_thread(lambda: upgrade(fresh_url, "0007_streaks"))
     streaks, members = in_thread(lambda: asyncio.run(_run_sql(fresh_url, [
         "SELECT user_id, streak, last_checkin_day, checkins_total FROM streaks ORDER BY user_id",
         "SELECT * FROM members ORDER BY user_id",
@@ -97,3 +97,28 @@ def test_streaks_move_out_of_the_wallet_and_back(fresh_url: str) -> None:
     ])))
     assert [(r[0], r[1], r[2], str(r[3]) if r[3] else None, r[4]) for r in members] == [
         (1, 15, 2, "2026-01-02", 3), (2, 7, 0, None, 0)]
+
+
+def test_tiers_migration_keeps_the_wallet_and_order_checks(fresh_url: str) -> None:
+    """0012 adds members.owed and the orders' purchase columns with their CHECKs, keeping the old
+    ones (SQLite rebuilds both tables); its downgrade drops them again."""
+    in_thread(lambda: upgrade(fresh_url, "0011_rewards"))
+    in_thread(lambda: asyncio.run(_run_sql(fresh_url, [
+        "INSERT INTO users (id, first_name, is_bot, first_seen_at, updated_at) VALUES "
+        "(1, 'Ann', false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO members (user_id, balance, lifetime_points, created_at) VALUES (1, 15, 20, '2026-01-01 00:00:00')",
+        "INSERT INTO orders (order_id, amount_cents, currency, paid_at, check_hash, imported_at) VALUES "
+        "('A1', 100, 'CNY', '2026-01-01 00:00:00', 'x', '2026-01-01 00:00:00')",
+    ])))
+    in_thread(lambda: upgrade(fresh_url))
+    members, orders = in_thread(lambda: asyncio.run(_run_sql(fresh_url, [
+        "SELECT user_id, balance, owed FROM members", "SELECT order_id, status, points_shortfall FROM orders",
+    ])))
+    assert members == [(1, 15, 0)] and orders == [("A1", "paid", 0)]
+    for bad in ("UPDATE members SET balance = -1", "UPDATE members SET owed = -1",
+                "UPDATE orders SET amount_cents = 0", "UPDATE orders SET status = 'lost'"):
+        with pytest.raises(Exception, match=r"(?i)check"):
+            in_thread(lambda bad=bad: asyncio.run(_run_sql(fresh_url, [bad])))  # type: ignore[misc]
+    in_thread(lambda: command.downgrade(alembic_config(fresh_url), "0011_rewards"))
+    (members,) = in_thread(lambda: asyncio.run(_run_sql(fresh_url, ["SELECT * FROM members"])))
+    assert [r[:3] for r in members] == [(1, 15, 20)] and len(members[0]) == 4

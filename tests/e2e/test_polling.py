@@ -112,6 +112,7 @@ async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-
     text = out.getvalue()
     assert "balanced" in text and "0 Telegram rate-limit violations" in text
     assert "已改投：Longjing" in text and "Winner: Longjing with 2 votes (67%)" in text
+    assert "+199 points for this order" in text and "You reached GOLD" in text  # a tier-up
     assert "Luckiest" in text or "手气最佳" in text
     assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
     assert "口令不对" in text and "申请已通过" in text and "+20 points welcome gift" in text

@@ -13,6 +13,7 @@ from bot.db.models import AuditEntry, LedgerEntry, LotteryDraw, Redemption, Rewa
 from bot.emulator import EmuUser
 from bot.views.lottery import DrawCb
 from bot.views.rewards import RewardCb
+from scheduler.jobs.tiers import sweep_tiers
 from tests.factories import assert_books_balance, balance, count, member
 from tests.harness import Harness
 
@@ -121,6 +122,8 @@ async def test_a_sold_out_reward_is_refused_and_charges_nothing(h: Harness) -> N
 async def test_a_reward_without_codes_gives_a_number_staff_fulfil(h: Harness) -> None:
     ann = member(h, "Ann")
     await _grant(h, ann, 100)
+    await _owner_private(h, "/tier add GOLD | points=50")  # a tier-only reward: Ann is GOLD
+    await sweep_tiers(h.app)
     reply = await _owner_private(h, "/reward add Tea sample | 40 | stock=5 | limit=1/month | tier=GOLD")
     reward_id = int(reply.split("#")[1].split()[0])
     answer, _prompt = await _redeem(h, ann, reward_id)
