@@ -120,7 +120,7 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
     "budget": ("", "add 100"),
     "checkin_config": ("base=5 streak7=20 post=09:00", "streak30=100", "post=off"),
     "checkin_post": ("",),
-    "gate": ("mode=any password=abc", 'segment="purchased and not dormant"', "spend=199", "off", "timeout=10m",
+    "gate": ("tier=GOLD", "tier_grace=14d", "mode=any password=abc", 'segment="purchased and not dormant"', "spend=199", "off", "timeout=10m",
              "allow=on"),
     "welcome": ("Welcome {name}!", "gift=50", "reset", "off", "Hi {name}, {name}"),
     "invite": ("", "summer", "revoke summer"),
@@ -146,6 +146,8 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
                 "remove 1", "cost 10", "free 2", "draws"),
     "draw": ("",),
     "points": ("{id}", "{id} +10 thanks", "{id} -5 typo", "limit 50"),
+    "tier": ("", "add GOLD | points=1000", "add VIP | spend=500 | multiplier=1.2", "remove GOLD", "list"),
+    "points_rate": ("", "1", "0.5", "off"),
     "me": ("",), "top": ("",), "checkin": ("",), "help": ("",), "start": ("", "ref-1"),
 }
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
