@@ -25,7 +25,11 @@ def in_thread(fn: Callable[[], T]) -> T:
         return pool.submit(fn).result()
 
 
-PG_URL = os.environ.get("REGULARS_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+BASE_PG_URL = os.environ.get("REGULARS_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+# The suite runs in two processes (pytest-xdist, ``-n 2`` in pyproject.toml): the first uses the
+# database itself, each other worker a database of its own next to it (``test_gw1``), created here.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+PG_URL = BASE_PG_URL if _WORKER == "gw0" else f"{BASE_PG_URL}_{_WORKER}"
 
 
 def _pg_reachable() -> str | None:
@@ -36,14 +40,20 @@ def _pg_reachable() -> str | None:
         return "asyncpg is not installed (pip install -e '.[test]')"
 
     async def probe() -> None:
-        dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+        dsn = BASE_PG_URL.replace("postgresql+asyncpg://", "postgresql://")
         conn = await asyncio.wait_for(asyncpg.connect(dsn), timeout=3)
-        await conn.close()
+        try:
+            if PG_URL != BASE_PG_URL:
+                name = PG_URL.rsplit("/", 1)[1]
+                if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                    await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
 
     try:
         in_thread(lambda: asyncio.run(probe()))
     except Exception as exc:
-        return f"PostgreSQL at {PG_URL} is not reachable: {exc!r}"
+        return f"PostgreSQL at {BASE_PG_URL} is not reachable: {exc!r}"
     return None
 
 
