@@ -120,6 +120,16 @@ async def export_csv(url: str, what: str, out: TextIO, err: TextIO | None = None
     return 0
 
 
+def _report(out: TextIO, name: str, ok: str, problems: list[str]) -> None:
+    """One part of the doctor's report: ``NAME OK: …`` when nothing is wrong, else each problem."""
+    if not problems:
+        print(f"{name} OK: {ok}", file=out)
+        return
+    print(f"{name} FAILED: {len(problems)} problem(s)", file=out)
+    for problem in problems:
+        print(f"  {problem}", file=out)
+
+
 async def doctor(url: str, out: TextIO) -> int:
     """Check the books with SQL aggregates (no row is loaded into Python unless it is wrong)."""
     from bot.services.orders import totals_problems
@@ -140,26 +150,11 @@ async def doctor(url: str, out: TextIO) -> int:
             purchase_problems = await purchase_check(session, out)
     finally:
         await db.close()
-    if not problems:
-        print(f"ledger OK: {members} members, {entries} entries, every balance equals the sum of its "
-              "entries and none is negative", file=out)
-    else:
-        print(f"ledger FAILED: {len(problems)} problem(s)", file=out)
-        for p in problems:
-            print(f"  member {p.user_id}: {p.problem}", file=out)
-    if not packet_problems:
-        print(f"red packets OK: {packets} packets, each funded = grabbed + refunded + still open, "
-              "in the packets, their shares and the ledger", file=out)
-    else:
-        print(f"red packets FAILED: {len(packet_problems)} problem(s)", file=out)
-        for problem in packet_problems:
-            print(f"  {problem}", file=out)
-    if not order_problems:
-        print("order summaries OK: each buyer's order count and last payment match their orders", file=out)
-    else:
-        print(f"order summaries FAILED: {len(order_problems)} problem(s)", file=out)
-        for problem in order_problems:
-            print(f"  {problem}", file=out)
+    _report(out, "ledger", f"{members} members, {entries} entries, every balance equals the sum of its entries "
+            "and none is negative", [f"member {p.user_id}: {p.problem}" for p in problems])
+    _report(out, "red packets", f"{packets} packets, each funded = grabbed + refunded + still open, in the packets, "
+            "their shares and the ledger", packet_problems)
+    _report(out, "order summaries", "each buyer's order count and last payment match their orders", order_problems)
     guess_problems = await _guessing_report(url, out)
     print(f"checked in {time.perf_counter() - started:.1f} s", file=out)
     failed = (problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
@@ -173,14 +168,9 @@ async def _votes_report(session: AsyncSession, out: TextIO) -> bool:
 
     problems = await vote_accounting(session)
     votes = (await session.execute(select(func.count()).select_from(Vote))).scalar_one()
-    if not problems:
-        print(f"votes OK: {votes} votes, each closed one paid its reward once to each member with a choice "
-              "(ledger, ballots and the vote agree), open and cancelled ones nothing", file=out)
-        return True
-    print(f"votes FAILED: {len(problems)} problem(s)", file=out)
-    for problem in problems:
-        print(f"  {problem}", file=out)
-    return False
+    _report(out, "votes", f"{votes} votes, each closed one paid its reward once to each member with a choice "
+            "(ledger, ballots and the vote agree), open and cancelled ones nothing", problems)
+    return not problems
 
 
 async def _guessing_report(url: str, out: TextIO) -> list[str]:
@@ -195,13 +185,8 @@ async def _guessing_report(url: str, out: TextIO) -> list[str]:
             rounds = (await session.execute(select(func.count()).select_from(GuessRound))).scalar_one()
     finally:
         await db.close()
-    if not problems:
-        print(f"price guessing OK: {rounds} rounds, each closed one paid its prize to the winner its guesses "
-              "give (or nothing), open and cancelled ones nothing, every try a guess", file=out)
-    else:
-        print(f"price guessing FAILED: {len(problems)} problem(s)", file=out)
-        for problem in problems:
-            print(f"  {problem}", file=out)
+    _report(out, "price guessing", f"{rounds} rounds, each closed one paid its prize to the winner its guesses "
+            "give (or nothing), open and cancelled ones nothing, every try a guess", problems)
     return problems
 
 
@@ -214,21 +199,11 @@ async def _spending(session: AsyncSession, out: TextIO) -> int:
     lottery_problems = await lottery.accounting(session)
     n_rewards, n_redemptions, n_codes = await rewards.summary(session)
     n_prizes, n_draws = await lottery.summary(session)
-    if not reward_problems:
-        print(f"rewards OK: {n_rewards} rewards, {n_redemptions} redemptions, {n_codes} codes; for each reward "
-              "stock = redeemed + left, every code handed out at most once and to the redemption that shows it, "
-              "the ledger took exactly what the redemptions cost", file=out)
-    else:
-        print(f"rewards FAILED: {len(reward_problems)} problem(s)", file=out)
-        for problem in reward_problems:
-            print(f"  {problem}", file=out)
-    if not lottery_problems:
-        print(f"lottery OK: {n_prizes} prizes, {n_draws} draws; each prize won = its draws, within its stock, "
-              "and the ledger moved exactly what the draws cost and paid", file=out)
-    else:
-        print(f"lottery FAILED: {len(lottery_problems)} problem(s)", file=out)
-        for problem in lottery_problems:
-            print(f"  {problem}", file=out)
+    _report(out, "rewards", f"{n_rewards} rewards, {n_redemptions} redemptions, {n_codes} codes; for each reward "
+            "stock = redeemed + left, every code handed out at most once and to the redemption that shows it, "
+            "the ledger took exactly what the redemptions cost", reward_problems)
+    _report(out, "lottery", f"{n_prizes} prizes, {n_draws} draws; each prize won = its draws, within its stock, "
+            "and the ledger moved exactly what the draws cost and paid", lottery_problems)
     return len(reward_problems) + len(lottery_problems)
 
 
@@ -237,14 +212,9 @@ async def purchase_check(session: AsyncSession, out: TextIO) -> list[str]:
     from bot.services.purchases import accounting
 
     totals, problems = await accounting(session)
-    if not problems:
-        print(f"purchase points OK: {totals.orders} orders earned {totals.earned} points = amount × rate × "
-              f"multiplier for each; {totals.reversed} reversed on refunds ({totals.shortfall} of them owed), "
-              "matching the ledger and what members owe", file=out)
-    else:
-        print(f"purchase points FAILED: {len(problems)} problem(s)", file=out)
-        for problem in problems:
-            print(f"  {problem}", file=out)
+    _report(out, "purchase points", f"{totals.orders} orders earned {totals.earned} points = amount × rate × "
+            f"multiplier for each; {totals.reversed} reversed on refunds ({totals.shortfall} of them owed), "
+            "matching the ledger and what members owe", problems)
     return problems
 
 
