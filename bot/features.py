@@ -11,12 +11,13 @@ and ``chat_moved(...)`` (told when a group becomes a supergroup).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views.broadcasts import Renderer
 from bot.views.guessing import GuessRounds
 from bot.views.lottery import Lottery
 from bot.views.migration import ChatFollower, Migrations, follow
@@ -64,6 +65,8 @@ class Feature:
     router: Callable[[], Router]
     schedule: FeatureJobs | None = None
     state: tuple[str, Callable[[], Any]] | None = None  # injected under this name
+    # The renderers of the broadcasts it plans, by kind (bot/views/broadcasts.py).
+    broadcasts: Mapping[str, Renderer] = field(default_factory=dict)
 
 
 # Dispatch order. Red packets first after errors: their taps are the stampede, and every router
@@ -99,6 +102,17 @@ FEATURES: tuple[Feature, ...] = (
 def create_routers() -> list[Router]:
     """Fresh routers, one per feature, in dispatch order (several dispatchers may share a process)."""
     return [feature.router() for feature in FEATURES]
+
+
+def renderers() -> dict[str, Renderer]:
+    """Every feature's broadcast renderers by kind (a kind belongs to one feature)."""
+    found: dict[str, Renderer] = {}
+    for feature in FEATURES:
+        for kind, renderer in feature.broadcasts.items():
+            if kind in found:
+                raise ValueError(f"broadcast kind {kind!r} is rendered by two features")
+            found[kind] = renderer
+    return found
 
 
 def schedules() -> list[FeatureJobs]:

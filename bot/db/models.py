@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     false,
@@ -882,3 +883,119 @@ class PointsRate(SQLModel, table=True):
     rate: int | None = Field(default=None, sa_column=Column(Integer))
     set_by: int = Field(sa_column=_bigint())
     set_at: datetime = Field(sa_column=_utc())
+
+
+# ---- catalogue (商品) and the broadcast engine ------------------------------------------------------
+
+class Product(SQLModel, table=True):
+    """An item of the shop's catalogue. ``sku`` is stored upper-case (A–Z, 0–9, ``-``, ``_``; 1–32);
+    ``stock`` None: not tracked; ``cycle_days``: the repurchase cycle (智能复购提醒)."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("sku", name="uq_products_sku"),
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_non_negative"),
+        CheckConstraint("cycle_days IS NULL OR cycle_days > 0", name="cycle_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(sa_column=Column(String(32), nullable=False))
+    name: str = Field(sa_column=Column(String(128), nullable=False))
+    price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    stock: int | None = Field(default=None, sa_column=Column(Integer))
+    photo: str | None = Field(default=None, sa_column=Column(String(256)))  # a Telegram file_id
+    link: str | None = Field(default=None, sa_column=Column(String(512)))
+    cycle_days: int | None = Field(default=None, sa_column=Column(Integer))
+    archived_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class OrderItem(SQLModel, table=True):
+    """An item (by SKU) of an imported order: the optional SKU column of the orders CSV."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (Index("ix_order_items_sku", "sku"),)
+
+    order_id: str = Field(sa_column=Column(String(64), ForeignKey("orders.order_id"), primary_key=True))
+    sku: str = Field(sa_column=Column(String(32), primary_key=True))
+
+
+class Contact(SQLModel, table=True):
+    """A member the bot may message privately: they started the bot (``started_at``); ``blocked_at``
+    is set on a 403 (they blocked it) and cleared when they write to it again; ``promos_off_at``: they
+    opted out of campaigns (/stop_promos), until they opt back in."""
+
+    __tablename__ = "contacts"
+
+    user_id: int = Field(sa_column=_bigint(primary_key=True))
+    started_at: datetime = Field(sa_column=_utc())
+    blocked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    promos_off_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Broadcast(SQLModel, table=True):
+    """One announcement, campaign or reminder: what to send (``kind`` names the renderer, ``args`` its
+    arguments) and to whom (its deliveries, planned in the same transaction). ``source`` is a stable
+    key of what caused it, so planning twice plans once."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (
+        UniqueConstraint("source", name="uq_broadcasts_source"),
+        CheckConstraint("status IN ('active', 'done', 'cancelled')", name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(24), nullable=False))
+    args: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
+    source: str | None = Field(default=None, sa_column=Column(String(96)))
+    status: str = Field(default="active", sa_column=Column(String(12), nullable=False, default="active"))
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=_utc())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Delivery(SQLModel, table=True):
+    """One message of a broadcast to one chat (a group, or a member in private). ``state``:
+    planned → sending (committed before the request leaves) → sent (confirmed with its message id),
+    or skipped / failed with a ``reason``. ``capped``: counts toward and obeys the per-member frequency
+    cap; ``quiet``: obeys quiet hours; ``delayed`` says why ``not_before`` was last pushed back."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "chat_id", name="uq_deliveries_broadcast_id"),
+        CheckConstraint(
+            "state IN ('planned', 'sending', 'sent', 'skipped', 'failed', 'cancelled')", name="state_known"
+        ),
+        Index("ix_deliveries_state_not_before", "state", "not_before"),
+        Index("ix_deliveries_chat_id_sent_at", "chat_id", "sent_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(sa_column=Column(Integer, ForeignKey("broadcasts.id"), nullable=False))
+    chat_id: int = Field(sa_column=_bigint())
+    private: bool = Field(sa_column=Column(Boolean, nullable=False))
+    seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    args: str | None = Field(default=None, sa_column=Column(Text))  # JSON, per recipient
+    capped: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    quiet: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    state: str = Field(default="planned", sa_column=Column(String(12), nullable=False, default="planned"))
+    not_before: datetime = Field(sa_column=_utc())
+    delayed: str | None = Field(default=None, sa_column=Column(String(8)))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    reason: str | None = Field(default=None, sa_column=Column(String(64)))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    marked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Lease(SQLModel, table=True):
+    """A named lease (the broadcast worker's): one process holds it while it renews it in time."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(sa_column=Column(String(32), primary_key=True))
+    holder: str = Field(sa_column=Column(String(64), nullable=False))
+    expires_at: datetime = Field(sa_column=_utc())
