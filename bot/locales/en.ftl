@@ -930,3 +930,9 @@ pt-entry-note = {" "}— { $note }
 pt-no-entries = No entries yet.
 rw-sold-out-short = Sorry, this reward is sold out.
 tiers-reward-refused = { $name } is for { $tier } members (and above). Send /me to see your tier.
+
+# ---- when to post (games/windows.py) ----
+at-bad = I couldn't read that time. Use <code>at=now</code>, <code>at=HH:MM</code>, <code>at=YYYY-MM-DD HH:MM</code> or <code>at=best</code> (the next engagement window: 8–10, 13–14, 18:30–19:30, 22–23).
+at-past = That time has already passed.
+at-too-far = That is more than a year ahead.
+quiet-hours-bad = Quiet hours look like <code>23:00-08:00</code> (or <code>off</code>).

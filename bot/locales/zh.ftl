@@ -828,3 +828,9 @@ pt-entry-note = {" "}— { $note }
 pt-no-entries = 还没有明细。
 rw-sold-out-short = 抱歉，该礼品已兑完。
 tiers-reward-refused = { $name } 仅限 { $tier } 及以上等级会员兑换。发送 /me 查看你的等级。
+
+# ---- when to post (games/windows.py) ----
+at-bad = 无法识别该时间。请使用 <code>at=now</code>、<code>at=HH:MM</code>、<code>at=YYYY-MM-DD HH:MM</code> 或 <code>at=best</code>（下一个活跃时段：8–10、13–14、18:30–19:30、22–23）。
+at-past = 该时间已经过去。
+at-too-far = 该时间超过一年之后。
+quiet-hours-bad = 免打扰时段格式为 <code>23:00-08:00</code>（或 <code>off</code>）。
