@@ -44,7 +44,8 @@ def spec_of(product: Product) -> rules.ProductSpec:
 
 async def by_sku(session: AsyncSession, sku: str, *, lock: bool = False) -> Product | None:
     """The product with this SKU (typed in any case), archived or not (``archived_at`` says which);
-    None when there is none or ``sku`` is not a SKU at all. ``lock``: FOR UPDATE on PostgreSQL."""
+    None when there is none or ``sku`` is not a SKU at all. ``lock``: FOR UPDATE on PostgreSQL.
+    The product is detached from the session: a snapshot, still readable once the session is over."""
     normal = rules.normalize_sku(sku)
     if normal is None:
         return None
@@ -52,6 +53,8 @@ async def by_sku(session: AsyncSession, sku: str, *, lock: bool = False) -> Prod
     if lock and _is_pg(session):
         query = query.with_for_update()
     product: Product | None = (await session.execute(query)).scalar_one_or_none()
+    if product is not None:
+        session.expunge(product)  # a plain value: readable after the session ends (rendered after commit)
     return product
 
 
@@ -94,6 +97,8 @@ async def search(session: AsyncSession, query: str, page: int, per_page: int = P
     if where is not None:
         listing = listing.where(where)
     items = list((await session.execute(listing)).scalars().all())
+    for item in items:
+        session.expunge(item)
     return Page(items, total, page, rules.pages(total, per_page), tuple(words))
 
 
