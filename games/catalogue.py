@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -111,9 +110,21 @@ class NoSuchProduct(CatalogueError):
 
 # ---- single values --------------------------------------------------------------------------------
 
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """Full-width ASCII from a Chinese keyboard (``ＴＥＡ－０１``, ``９９．５``) as plain ASCII; nothing
+    else changes (``²`` stays ``²``: it is not a digit anyone means)."""
+    return text.translate(_FULL_WIDTH)
+
+
 def normalize_sku(text: str) -> str | None:
     """``tea-01`` → ``TEA-01`` (full-width ``ｔｅａ`` too); None when it is not a SKU."""
-    value = unicodedata.normalize("NFKC", text).strip().upper()
+    value = half_width(text).strip()
+    if not value.isascii():
+        return None
+    value = value.upper()
     return value if SKU_RE.fullmatch(value) else None
 
 
@@ -136,7 +147,7 @@ def parse_price(text: str, currency: str) -> int:
     """Cents in the shop's ``currency``: ``99``, ``99.9``, ``1,299.00``, ``¥99``, ``99元``, ``CNY 99``
     (full-width digits too); zero is a price (a free sample). Another currency's code is refused."""
     raw = text.strip()
-    value = unicodedata.normalize("NFKC", raw).strip()
+    value = half_width(raw).replace("￥", "¥").strip()
     code = currency.upper()
     upper = value.upper()
     if upper.startswith(code):
@@ -165,7 +176,7 @@ def format_price(cents: int) -> str:
 
 def parse_stock(text: str) -> int | None:
     """0–1,000,000 units, or ``none``/``off`` (not tracked)."""
-    value = unicodedata.normalize("NFKC", text).strip()
+    value = half_width(text).strip()
     if value.lower() in _UNTRACKED:
         return None
     if not _NUMBER.fullmatch(value) or int(value) > MAX_STOCK:
@@ -198,7 +209,7 @@ def parse_link(text: str) -> str | None:
 
 def parse_cycle(text: str) -> int | None:
     """``30d``, ``4w``, ``3m`` (90 days), ``1y``, ``30`` (days), ``30天`` → days (1–3650); ``none``/``off``."""
-    value = unicodedata.normalize("NFKC", text).strip().lower()
+    value = half_width(text).strip().lower()
     if value in _OFF:
         return None
     match = _CYCLE.fullmatch(value)
@@ -330,7 +341,7 @@ def parse_edit(text: str, currency: str) -> ProductEdit:
 def search_words(query: str) -> list[str]:
     """The words of a /products search (each must appear in the name or the SKU), lowercase, cut so
     that the whole search fits in ``MAX_QUERY_BYTES`` of UTF-8 (``:`` separates callback fields)."""
-    text = " ".join(unicodedata.normalize("NFKC", query).replace(":", " ").split()).lower()
+    text = " ".join(half_width(query).replace(":", " ").split()).lower()
     while len(text.encode()) > MAX_QUERY_BYTES:
         text = text[:-1].rstrip()
     return text.split()
