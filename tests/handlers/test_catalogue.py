@@ -193,3 +193,17 @@ async def test_customers_and_group_chats_are_refused(h: Harness) -> None:
     answer = await h.tap(ann, bot_message.message_id, CatalogueCb(page=0, q="").pack(), chat=h.emu.chats[ann.id])
     assert "only shop staff" in answer["text"]
     assert listing.text == _last(h, h.owner).text
+
+
+async def test_importing_orders_with_skus_says_how_many_the_catalogue_lacks(h: Harness) -> None:
+    await _staff(h, "/product add TEA-01 | Longjing | 99")
+    old = b"T-1,99,CNY,2026-03-01,1234\n"
+    await h.feed(h.emu.user_sends_document(h.owner, "old.csv", old, caption="/import_orders"))
+    assert "Items:" not in h.texts_to(h.owner.id)[-1]
+    new = b"order_id,amount,currency,paid_at,check,status,sku\nT-1,99,CNY,2026-03-01,1234,,tea-01;GONE-1\n"
+    await h.feed(h.emu.user_sends_document(h.owner, "new.csv", new, caption="/import_orders"))
+    assert "Items: 2 SKUs stored on the orders; 1 not in the catalogue (GONE-1)." in h.texts_to(h.owner.id)[-1]
+    bad = b"T-1,99,CNY,2026-03-01,1234,,TEA 01\n"
+    await h.feed(h.emu.user_sends_document(h.owner, "bad.csv", bad, caption="/import_orders"))
+    reply = h.texts_to(h.owner.id)[-1]
+    assert "Nothing was imported" in reply and "Line 1" in reply and "TEA 01" in reply, reply
