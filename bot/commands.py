@@ -121,6 +121,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
     CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
+    # ---- catalogue (issue 12): staff, private chat (handlers/catalogue.py) ----
+    CommandSpec("product", _S, PRIVATE, "help-cmd-product", menu=False, elsewhere="cat-private-only"),
+    CommandSpec("products", _S, PRIVATE, None, menu=False, elsewhere="cat-private-only"),  # on /product's line
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

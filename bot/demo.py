@@ -246,6 +246,8 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
     await _rewards_scene(emu, n, owner, alice, said)
     await _tiers_scene(emu, n, app, owner, alice, said)
+    # ---- catalogue (issue 12) ----
+    await _catalogue_scene(emu, n, owner, said)
 
 
 
@@ -381,3 +383,16 @@ async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> 
     await emu.wait_until(lambda: app.directory.group(new.id) is not None
                          and app.directory.group(new.id).chat_id == new.id, timeout=10)
     return new.id
+
+
+# ---- catalogue (issue 12): staff keep a small catalogue ------------------------------------------------
+
+async def _catalogue_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, said: Any) -> None:
+    """The owner adds two products in private chat (one with its photo, one sold out) and looks at the
+    catalogue."""
+    n.say("\n── The catalogue (商品) ──")
+    before = len(emu.sent(owner.id))
+    emu.user_sends_photo(owner, "/product add LJ-250 | Longjing 2026 spring, 250g | 128 | stock=40 | cycle=30d")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(owner, "/product add PU-357 | Pu-erh cake 357g | 199 | stock=0 | link=t.me/teashop")
+    await said(owner, "/products")

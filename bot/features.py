@@ -26,6 +26,7 @@ from bot.views.rewards import Rewards
 from bot.views.votes import Votes
 from handlers import (
     access,
+    catalogue,
     checkin,
     corrections,
     errors,
@@ -95,6 +96,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("votes", votes.create_router, vote_jobs.SCHEDULE, state=("votes", Votes)),
     Feature("points", points.create_router),
     Feature("membership", membership.create_router),
+    # ---- catalogue (issue 12): /product, /products (staff, private) ----
+    Feature("catalogue", catalogue.create_router),
     Feature("fallback", fallback.create_router),
 )
 
