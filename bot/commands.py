@@ -121,6 +121,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
     CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
+    # Announcements (issue 12): new arrivals, pre-announcements, restocks and reservations.
+    CommandSpec("announce", _S, PRIVATE, "help-cmd-announce", menu=False, elsewhere="an-private-only"),
+    CommandSpec("stock", _S, PRIVATE, "help-cmd-stock", menu=False, elsewhere="an-private-only"),
+    CommandSpec("claim", _S, PRIVATE, "help-cmd-claim", menu=False, elsewhere="an-private-only"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

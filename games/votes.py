@@ -73,7 +73,7 @@ class BadReward(VoteError):
 class BadLaunch(VoteError):
     """``launch=N`` (the voters' launch reward) is not a number in range, or no option names a SKU."""
 
-    key = "vote-error-launch"
+    key = "an-vote-error-launch"
 
 
 class UnknownSetting(VoteError):
