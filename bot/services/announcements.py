@@ -291,7 +291,11 @@ async def go_live(session: AsyncSession, announcement_id: int, now: datetime) ->
 
 async def _pay_launch(session: AsyncSession, sku: str, now: datetime) -> dict[int, int]:
     """Each member who chose an option naming ``sku`` in a vote with a launch reward (not cancelled)
-    gets it, once per vote (the ledger key); returns the points each was paid now."""
+    gets it, once per vote (the ledger key); returns the points each was paid now. Two go-lives of
+    the same item (two announcements) pay one after the other: on PostgreSQL the second waits on the
+    item's row and then finds the first one's keys (SQLite has one writer at a time)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(PRODUCTS.c.id).where(PRODUCTS.c.sku == sku).with_for_update())
     rows = (await session.execute(
         select(CHOICES.c.user_id, VOTES.c.id, VOTES.c.launch).distinct()
         .select_from(CHOICES.join(OPTIONS, and_(OPTIONS.c.vote_id == CHOICES.c.vote_id,
