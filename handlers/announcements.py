@@ -174,10 +174,11 @@ async def start_link(message: Message, command: CommandObject, app: App, session
             raise rules.NoSuchAnnouncement()
         if match.group(1) == rules.DEEP_LINK_REMIND:
             reminder = await service.remind(session, item_id, profile.id, None, toggle=False, now=now)
-            _reply(out, message, views.remind_text(app, _, reminder))
+            _reply(out, message, _("an-remind-start", name=reminder.name,
+                                   when=views.local_time(app, reminder.go_live_at)))
         else:
             joined = await service.join_waitlist(session, item_id, profile.id, now)
-            _reply(out, message, views.joined_text(_, joined))
+            _reply(out, message, _("an-notify-start", name=joined.name, place=joined.place))
     except rules.AnnounceRefused as refused:
         _reply(out, message, _error(_, refused))
 

@@ -1032,13 +1032,18 @@ an-soon-note = At that time the item is posted and every member who tapped 🔔 
 an-live-rewarded = 🎁 { $count } voters got their launch reward ({ $points } points in all).
 an-restock-nobody = Nobody was on the waitlist.
 an-restock-told = { $waiting } members on the waitlist are told, in the order they joined.
-an-restock-allocated = { $waiting } on the waitlist: { $reserved } got a reservation ({ $duration }), { $told } were told their place in line.
+an-restock-allocated = { $waiting } on the waitlist: { $reserved } got a reservation ({ $duration }), { $told ->
+    [one] 1 was told their place in line.
+   *[other] { $told } were told their place in line.
+}
 an-stock-untracked = not tracked
 an-stock-set = ✅ Stock of { $name } ({ $sku }): { $before } → { $after }.
 an-remind-on = 🔔 I'll message you when { $name } goes live ({ $when }). Tap again to cancel.
 an-remind-off = 🔕 Reminder for { $name } cancelled. Tap again to turn it back on.
 an-notify-joined = 🔔 You're on the waitlist for { $name } (#{ $place }). I'll message you when it is back.
 an-notify-already = You're already on the waitlist for { $name } (#{ $place }).
+an-remind-start = 🔔 Done: I'll message you here when { $name } goes live ({ $when }).
+an-notify-start = 🔔 Done: you're on the waitlist for { $name } (#{ $place }). I'll message you here when it is back.
 an-claimed = ✅ One { $name } is yours: order quoting code <code>{ $code }</code>.
 an-claimed-popup = ✅ Claimed!
 an-claimed-staff = ✅ Reservation { $code } claimed: { $name } ({ $sku }) for member { $user }. Stock left: { $left }.

@@ -264,4 +264,4 @@ def claimed_text(_: Translator, claimed: service.Claimed) -> str:
 def claimed_staff_text(_: Translator, claimed: service.Claimed) -> str:
     left = _("an-stock-untracked") if claimed.stock is None else str(claimed.stock)
     return _("an-claimed-staff", code=rules.format_code(claimed.code), name=claimed.name, sku=claimed.sku,
-             user=claimed.user_id, left=left)
+             user=str(claimed.user_id), left=left)

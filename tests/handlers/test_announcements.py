@@ -133,7 +133,7 @@ async def test_remind_me_toggles_sends_newcomers_to_start_and_reminds_at_go_live
     newcomer = await h.tap(cid, teaser.message_id, data)
     assert newcomer["url"] == f"https://t.me/regulars_bot?start=remind_{args['announcement_id']}"
     await h.say(cid, f"/start remind_{args['announcement_id']}")
-    assert "I'll message you when" in h.texts_to(cid.id)[-1]
+    assert "message you here when" in h.texts_to(cid.id)[-1]
     assert "no longer there" in (await h.tap(bob, teaser.message_id, RemindCb(id=999).pack()))["text"]
     # A redelivered tap after a restart changes nothing.
     cq = h.emu.press_button(bob, teaser.message_id, h.group, data)
@@ -222,3 +222,36 @@ async def test_renderers_in_both_languages_and_an_expired_reservation_is_skipped
     assert len(passes) == 1
     out, _sent = await _render(h, service.RESERVED, passes[0], (await _planned(h, service.RESERVED))[-1][1])
     assert "passed to you" in out.text
+
+
+async def test_voters_get_the_launch_reward_once_when_the_item_goes_live(h: Harness) -> None:
+    from bot.views.votes import VoteCb
+    from tests.factories import assert_books_balance, balance
+
+    await h.setup_group()
+    await _product(h, sku="LJ-250")
+    ann, bob, cid = member(h, "Ann"), member(h, "Bob"), member(h, "Cid")
+    await _started(h, ann)
+    await h.say(h.owner, "/vote Next tea? | Longjing @lj-250 | Pu-erh launch=10", chat=h.group)
+    post = h.emu.sent(h.group.id)[-1]
+    assert "10 points when that item launches" in (post.text or "")
+    vote_id = VoteCb.unpack(post.buttons()[0]["callback_data"]).id
+    for user, option in ((ann, 1), (bob, 1), (cid, 2)):
+        await h.tap(user, post.message_id, VoteCb(id=vote_id, o=option).pack())
+    reply = await _staff(h, "/announce soon LJ-250 at=20:00")
+    [(row, args)] = await _planned(h, service.TEASER)
+    _out, teaser = await _render(h, service.TEASER, row, args)
+    await h.tap(ann, teaser.message_id, RemindCb(id=int(args["announcement_id"])).pack())
+    h.clock.advance(timedelta(hours=12))
+    assert await jobs.go_live(h.app, int(args["announcement_id"]))
+    assert await balance(h, ann) == 10 and await balance(h, bob) == 10 and await balance(h, cid) == 0
+    [(live, live_args)] = await _planned(h, service.LIVE_NOTE)
+    out, _sent = await _render(h, service.LIVE_NOTE, live, live_args)
+    assert live.chat_id == ann.id and "+10 points" in out.text  # told in her reminder
+    [(launch, _args)] = await _planned(h, service.LAUNCH_NOTE)
+    assert launch.chat_id == bob.id
+    # Announced again as a new arrival: nobody is paid twice.
+    reply = await _staff(h, "/announce new LJ-250")
+    assert "voters got" not in reply
+    assert await balance(h, ann) == 10 and await balance(h, bob) == 10
+    await assert_books_balance(h)
