@@ -176,7 +176,17 @@ async def test_a_pre_announcement_reminds_its_subscribers_and_pays_voters_once(d
         async with db.session() as session:
             await service.remind(session, aid, 14, "q9", toggle=True, now=at)
     await assert_books_balance(db)
-    assert vote_id > 0
+    async with db.reader() as session:
+        assert await service.accounting(session) == []
+    # The doctor notices a launch reward its vote does not explain.
+    async with db.session() as session:
+        from bot.services import ledger
+
+        await ledger.move(session, user_id=14, amount=15, reason=Reason.LAUNCH, key="forged:launch", now=at,
+                          ref=f"vote:{vote_id}")
+    async with db.reader() as session:
+        problems = await service.accounting(session)
+    assert len(problems) == 1 and "to 14 for vote:" in problems[0]
 
 
 async def test_concurrent_notify_me_taps_join_once_each_in_order(db: Database) -> None:
@@ -336,3 +346,62 @@ async def test_stock_is_compare_and_set_and_only_raising_from_zero_restocks(db: 
             await service.set_stock(session, an.parse_stock("TEA-1 0"), actor_id=1, source_key="s4", now=NOW)
             await service.create(session, spec=an.parse_announce("restock TEA-1", NOW.astimezone(TZ)),
                                  go_live_at=NOW, actor_id=1, source_key="s5", now=NOW)
+
+
+async def test_fifty_subscribers_get_one_reminder_each_at_go_live(db: Database) -> None:
+    await _shop(db, stock=100)
+    subscribers = list(range(700, 750))
+    created = await _create(db, "soon TEA-1 at=2026-03-02 10:00")
+
+    async def tap(uid: int) -> None:
+        async with db.session() as session:
+            await service.remind(session, created.announcement_id, uid, f"q{uid}", toggle=True, now=NOW)
+
+    await asyncio.gather(*(tap(uid) for uid in subscribers))
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+
+    async def fire() -> service.Live | None:
+        async with db.session() as session:
+            return await service.go_live(session, created.announcement_id, at)
+
+    fired = await asyncio.gather(fire(), fire(), fire())  # the job firing in three processes at once
+    assert sum(f is not None for f in fired) == 1
+    reminders = await _deliveries(db, service.LIVE_NOTE)
+    assert sorted(d.chat_id for d in reminders) == subscribers
+    assert [d.seq for d in reminders] == list(range(1, 51))
+    assert len(await _deliveries(db, service.POST)) == 2  # one per active group, once
+
+
+async def test_thirty_waiting_ten_units_concurrent_expiries_pass_each_slot_once(db: Database) -> None:
+    waiting = [800 + i for i in range(30)]
+    await _restock(db, waiting, 10, reserve="1h")
+    first = await _reservations(db)
+    assert [r.user_id for r in first] == waiting[:10]
+    clock = NOW + timedelta(hours=1)
+
+    async def expire(reservation_id: int) -> service.Passed | None:
+        async with db.session() as session:
+            return await service.expire(session, reservation_id, clock)
+
+    passed = await asyncio.gather(*(expire(r.id) for r in first for _ in range(2)))
+    moved = [p for p in passed if p is not None]
+    assert len(moved) == 10 and all(p.to is not None for p in moved)
+    assert sorted(p.to.user_id for p in moved if p.to) == waiting[10:20]  # the next ten, one each
+    # Five of them claim; the other five expire and pass to the last ten's first five.
+    second = [r for r in await _reservations(db) if r.status == service.OPEN]
+    for reservation in second[:5]:
+        async with db.session() as session:
+            await service.claim(session, code=reservation.code, by=1, now=clock + timedelta(minutes=10))
+    clock += timedelta(hours=1)
+    again = await asyncio.gather(*(expire(r.id) for r in second))
+    assert sum(p is not None for p in again) == 5
+    rows = await _reservations(db)
+    assert len(rows) == 25 and len({r.user_id for r in rows}) == 25 and len({r.code for r in rows}) == 25
+    assert sorted(r.user_id for r in rows if r.status == service.OPEN) == sorted(
+        p.to.user_id for p in again if p is not None and p.to is not None)
+    slots = [(r.slot, r.gen) for r in rows]
+    assert len(set(slots)) == 25 and {s for s, _g in slots} == set(range(1, 11))
+    assert len([r for r in rows if r.status == service.CLAIMED]) == 5
+    assert len(await _deliveries(db, service.RESERVED)) == 25  # 10 first, then one per pass
+    async with db.reader() as session:
+        assert await service.accounting(session) == []
