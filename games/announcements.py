@@ -284,6 +284,12 @@ def parse_stock(args: str) -> StockSpec:
     return StockSpec(sku, int(tokens[1]), labels, reserve)
 
 
+def parse_action(args: str) -> tuple[str, str]:
+    """The first word of an /announce line (lower case) and the rest."""
+    head, _sep, rest = _clean(args).partition(" ")
+    return head.lower(), rest.strip()
+
+
 def parse_id(text: str | None) -> int | None:
     """An id as typed (``12`` or ``#12``), or None."""
     value = (text or "").strip().removeprefix("#")

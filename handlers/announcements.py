@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.middlewares import READS_ONLY
 from bot.outbox import Outbox
 from bot.services import announcements as service
 from bot.services import people
@@ -25,6 +26,7 @@ from games.errors import DomainError
 from games.windows import AtError
 from handlers.filters import IsStaff
 
+LIST = re.compile(r"(?i)^\s*list\s*$")
 START_PAYLOAD = re.compile(rf"^({rules.DEEP_LINK_REMIND}|{rules.DEEP_LINK_NOTIFY})(\d{{1,10}})$")
 
 
@@ -48,6 +50,10 @@ async def announce_command(
     if not args:
         _reply(out, message, _("an-usage"))
         return
+    action, rest = rules.parse_action(args)
+    if action == "cancel":
+        await _cancel(message, session, out, _, profile, now, rest)
+        return
     try:
         spec = rules.parse_announce(args, now.astimezone(app.settings.tz))
         created = await service.create(session, spec=spec, go_live_at=spec.at.moment, actor_id=profile.id,
@@ -63,6 +69,26 @@ async def announce_command(
     await people.record_audit(session, actor_id=profile.id, action=f"announce.{created.kind}", now=now,
                               target=f"an:{created.announcement_id}", details=shorten(args, 1000))
     _reply(out, message, views.created_text(app, _, created))
+
+
+async def _cancel(message: Message, session: AsyncSession, out: Outbox, _: Translator, profile: Profile,
+                  now: datetime, rest: str) -> None:
+    announcement_id = rules.parse_id(rest)
+    if announcement_id is None:
+        _reply(out, message, _("an-cancel-usage"))
+        return
+    cancelled = await service.cancel(session, announcement_id, now)
+    if cancelled is None:
+        _reply(out, message, _("an-cancel-not-scheduled", id=announcement_id))
+        return
+    await people.record_audit(session, actor_id=profile.id, action="announce.cancel", now=now,
+                              target=f"an:{announcement_id}", details=f"deliveries={cancelled}")
+    _reply(out, message, _("an-cancelled", id=announcement_id, count=cancelled))
+
+
+async def list_command(message: Message, app: App, session: AsyncSession, out: Outbox, _: Translator) -> None:
+    listed, total = await service.recent(session, views.LIST_ROWS)
+    _reply(out, message, views.list_text(app, _, listed, total))
 
 
 # ---- /stock SKU N (staff, private) ---------------------------------------------------------------------
@@ -186,6 +212,8 @@ async def start_link(message: Message, command: CommandObject, app: App, session
 def create_router() -> Router:
     router = Router(name="announcements")
     private = F.chat.type == "private"
+    router.message.register(list_command, Command("announce", magic=F.args.regexp(LIST)), IsStaff(), private,
+                            flags=READS_ONLY)
     router.message.register(announce_command, Command("announce"), IsStaff(), private)
     router.message.register(stock_command, Command("stock"), IsStaff(), private)
     router.message.register(claim_command, Command("claim"), IsStaff(), private)

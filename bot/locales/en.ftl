@@ -941,11 +941,11 @@ quiet-hours-bad = Quiet hours look like <code>23:00-08:00</code> (or <code>off</
 cmd-announce = Announce a new arrival, pre-announcement or restock (staff)
 cmd-stock = Set an item's stock (staff)
 cmd-claim = Claim a member's reservation code (staff)
-help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL] — post a new arrival in the groups; /announce soon SKU at=… — a teaser with "🔔 Remind me" now, the item and private reminders at that time; /announce restock SKU [reserve=2h] [to=…] — back in stock: the waitlist is told in order (reserve: the first N get a reservation code)
+help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL] — post a new arrival in the groups; /announce soon SKU at=… — a teaser with "🔔 Remind me" now, the item and private reminders at that time; /announce restock SKU [reserve=2h] [to=…] — back in stock: the waitlist is told in order (reserve: the first N get a reservation code); /announce list — the latest announcements; /announce cancel ID — cancel one that has not gone live
 help-cmd-stock = /stock SKU N [reserve=2h] [to=…] — set an item's stock; raising it from 0 announces the restock
 help-cmd-claim = /claim CODE — a member ordered with their reservation code: it takes one unit
 reason-launch = launch reward
-an-usage = Usage: <code>/announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL]</code>, <code>/announce soon SKU at=… [to=…]</code> or <code>/announce restock SKU [reserve=2h] [to=…]</code>
+an-usage = Usage: <code>/announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL]</code>, <code>/announce soon SKU at=… [to=…]</code>, <code>/announce restock SKU [reserve=2h] [to=…]</code>; <code>/announce list</code>, <code>/announce cancel ID</code>
 an-stock-usage = Usage: <code>/stock SKU N [reserve=2h] [to=all|LABEL,LABEL]</code> — raising the stock from 0 announces the restock.
 an-claim-usage = Usage: <code>/claim CODE</code> — the reservation code the member quoted (e.g. ABCD-EFGH).
 an-error-usage = I couldn't read that announcement.
@@ -1047,5 +1047,18 @@ an-notify-start = 🔔 Done: you're on the waitlist for { $name } (#{ $place }).
 an-claimed = ✅ One { $name } is yours: order quoting code <code>{ $code }</code>.
 an-claimed-popup = ✅ Claimed!
 an-claimed-staff = ✅ Reservation { $code } claimed: { $name } ({ $sku }) for member { $user }. Stock left: { $left }.
+an-list-empty = No announcements yet.
+an-list-head = <b>Announcements</b> ({ $count }), newest first:
+an-list-row = #{ $id } { $kind } { $name } ({ $sku }) — { $status }, { $when }, to { $to }, { $reminders } reminders
+an-list-more = … and { $count } older.
+an-kind-new = new arrival
+an-kind-soon = pre-announcement
+an-kind-restock = restock
+an-status-scheduled = scheduled
+an-status-live = live
+an-status-cancelled = cancelled
+an-cancel-usage = Usage: <code>/announce cancel ID</code> (the number in /announce list).
+an-cancel-not-scheduled = Announcement #{ $id } is not waiting to go live (unknown, live already or cancelled): nothing to cancel.
+an-cancelled = ✅ Announcement #{ $id } cancelled: { $count } planned messages will not be sent.
 an-vote-rule-launch = 🚀 Voters of an option with a SKU get { $launch } points when that item launches.
 an-vote-error-launch = The launch reward “{ $value }” is not valid: a whole number of points from 0 to { $max }, and at least one option must name a SKU (<code>| OPTION @SKU</code>).

@@ -839,11 +839,11 @@ quiet-hours-bad = 免打扰时段格式为 <code>23:00-08:00</code>（或 <code>
 cmd-announce = 上新、预约上新或补货通知（店员）
 cmd-stock = 设置商品库存（店员）
 cmd-claim = 核销会员的预留码（店员）
-help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签] — 在群里发布新品；/announce soon SKU at=… — 现在发预告（带“🔔 提醒我”），到时发布并私信提醒；/announce restock SKU [reserve=2h] [to=…] — 补货：按排队顺序通知（reserve：前 N 位获得预留码）
+help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签] — 在群里发布新品；/announce soon SKU at=… — 现在发预告（带“🔔 提醒我”），到时发布并私信提醒；/announce restock SKU [reserve=2h] [to=…] — 补货：按排队顺序通知（reserve：前 N 位获得预留码）；/announce list — 最近的公告；/announce cancel 编号 — 取消尚未上线的公告
 help-cmd-stock = /stock SKU 数量 [reserve=2h] [to=…] — 设置库存；从 0 调高即发布补货通知
 help-cmd-claim = /claim 预留码 — 会员凭预留码下单：核销并扣减一件库存
 reason-launch = 上新奖励
-an-usage = 用法：<code>/announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签]</code>、<code>/announce soon SKU at=… [to=…]</code> 或 <code>/announce restock SKU [reserve=2h] [to=…]</code>
+an-usage = 用法：<code>/announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签]</code>、<code>/announce soon SKU at=… [to=…]</code>、<code>/announce restock SKU [reserve=2h] [to=…]</code>；<code>/announce list</code>、<code>/announce cancel 编号</code>
 an-stock-usage = 用法：<code>/stock SKU 数量 [reserve=2h] [to=all|标签,标签]</code> — 库存从 0 调高时发布补货通知。
 an-claim-usage = 用法：<code>/claim 预留码</code> — 会员提供的预留码（如 ABCD-EFGH）。
 an-error-usage = 无法识别这条公告指令。
@@ -927,5 +927,18 @@ an-notify-start = 🔔 好的：你已加入 { $name } 的到货排队（第 { $
 an-claimed = ✅ 一件 { $name } 归你了：下单时请备注预留码 <code>{ $code }</code>。
 an-claimed-popup = ✅ 领取成功！
 an-claimed-staff = ✅ 预留 { $code } 已核销：{ $name }（{ $sku }），会员 { $user }。剩余库存：{ $left }。
+an-list-empty = 还没有公告。
+an-list-head = <b>公告</b>（{ $count }），最新在前：
+an-list-row = #{ $id } { $kind } { $name }（{ $sku }）— { $status }，{ $when }，发往 { $to }，{ $reminders } 人预约提醒
+an-list-more = … 另有 { $count } 条更早的。
+an-kind-new = 新品上架
+an-kind-soon = 预约上新
+an-kind-restock = 补货
+an-status-scheduled = 待上线
+an-status-live = 已上线
+an-status-cancelled = 已取消
+an-cancel-usage = 用法：<code>/announce cancel 编号</code>（/announce list 中的编号）。
+an-cancel-not-scheduled = 公告 #{ $id } 不在待上线状态（不存在、已上线或已取消）：无需取消。
+an-cancelled = ✅ 公告 #{ $id } 已取消：{ $count } 条待发消息不再发送。
 an-vote-rule-launch = 🚀 投给带 SKU 选项的会员，在该商品上线时可得 { $launch } 积分。
 an-vote-error-launch = 上新奖励“{ $value }”无效：0 到 { $max } 之间的整数积分，且至少有一个选项标注了 SKU（<code>| 选项 @SKU</code>）。

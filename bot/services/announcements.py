@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import (
     Announcement,
     AnnouncementReminder,
+    Broadcast,
     Contact,
+    Delivery,
     Group,
     LedgerEntry,
     Product,
@@ -54,8 +56,10 @@ VOTES = Vote.__table__  # type: ignore[attr-defined]
 OPTIONS = VoteOption.__table__  # type: ignore[attr-defined]
 CHOICES = VoteChoice.__table__  # type: ignore[attr-defined]
 LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
+BROADCASTS = Broadcast.__table__  # type: ignore[attr-defined]
+DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
 
-SCHEDULED, LIVE = "scheduled", "live"
+SCHEDULED, LIVE, CANCELLED = "scheduled", "live", "cancelled"
 OPEN, CLAIMED, EXPIRED = "open", "claimed", "expired"
 
 # Broadcast kinds (the renderers in bot/views/announcements.py).
@@ -332,6 +336,50 @@ async def scheduled(session: AsyncSession) -> list[tuple[int, datetime]]:
     rows = (await session.execute(select(ANNOUNCEMENTS.c.id, ANNOUNCEMENTS.c.go_live_at).where(
         ANNOUNCEMENTS.c.status == SCHEDULED))).all()
     return [(int(r.id), r.go_live_at) for r in rows]
+
+
+# ---- /announce list, /announce cancel ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Listed:
+    id: int
+    kind: str
+    sku: str
+    name: str
+    status: str
+    go_live_at: datetime
+    labels: str | None
+    reminders: int
+
+
+async def recent(session: AsyncSession, limit: int) -> tuple[list[Listed], int]:
+    """The newest ``limit`` announcements (with how many members asked to be reminded), and how many there are."""
+    reminders = select(func.count()).select_from(REMINDERS).where(
+        REMINDERS.c.announcement_id == ANNOUNCEMENTS.c.id, REMINDERS.c.active == true()).scalar_subquery()
+    rows = (await session.execute(
+        select(ANNOUNCEMENTS.c.id, ANNOUNCEMENTS.c.kind, ANNOUNCEMENTS.c.sku, PRODUCTS.c.name, ANNOUNCEMENTS.c.status,
+               ANNOUNCEMENTS.c.go_live_at, ANNOUNCEMENTS.c.labels, reminders.label("reminders"))
+        .select_from(ANNOUNCEMENTS.join(PRODUCTS, PRODUCTS.c.id == ANNOUNCEMENTS.c.product_id))
+        .order_by(ANNOUNCEMENTS.c.id.desc()).limit(limit))).all()
+    total = (await session.execute(select(func.count()).select_from(ANNOUNCEMENTS))).scalar_one()
+    return [Listed(int(r.id), r.kind, r.sku, r.name, r.status, r.go_live_at, r.labels, int(r.reminders))
+            for r in rows], int(total)
+
+
+async def cancel(session: AsyncSession, announcement_id: int, now: datetime) -> int | None:
+    """Cancel an announcement that has not gone live (a conditional update from ``scheduled``): its
+    deliveries not sent yet are cancelled (the teaser already posted stays; its button then says the
+    announcement is gone). Returns how many deliveries were cancelled; None: not scheduled (any more)."""
+    done = await session.execute(update(ANNOUNCEMENTS).where(
+        ANNOUNCEMENTS.c.id == announcement_id, ANNOUNCEMENTS.c.status == SCHEDULED).values(status=CANCELLED))
+    if not rowcount(done):
+        return None
+    planned = select(BROADCASTS.c.id).where(BROADCASTS.c.source.in_(
+        [source(announcement_id, "post"), source(announcement_id, "teaser")]))
+    cancelled = await session.execute(update(DELIVERIES).where(
+        DELIVERIES.c.broadcast_id.in_(planned), DELIVERIES.c.state == "planned",
+    ).values(state="cancelled", reason="cancelled"))
+    return rowcount(cancelled)
 
 
 # ---- "🔔 Remind me" ----------------------------------------------------------------------------------

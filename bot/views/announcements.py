@@ -237,6 +237,22 @@ def restocked_text(_: Translator, restocked: service.Restocked) -> str:
     return _("an-restock-told", waiting=restocked.waiting)
 
 
+LIST_ROWS = 20  # /announce list stays one message
+
+
+def list_text(app: App, _: Translator, listed: list[service.Listed], total: int) -> str:
+    if not listed:
+        return _("an-list-empty")
+    rows = [_("an-list-head", count=total)]
+    for item in listed:
+        rows.append(_("an-list-row", id=item.id, kind=_(f"an-kind-{item.kind}"), name=item.name, sku=item.sku,
+                      status=_(f"an-status-{item.status}"), when=local_time(app, item.go_live_at),
+                      to=item.labels or "all", reminders=item.reminders))
+    if total > len(listed):
+        rows.append(_("an-list-more", count=total - len(listed)))
+    return lines(*rows)
+
+
 def stock_text(app: App, _: Translator, result: service.StockSet) -> str:
     before = _("an-stock-untracked") if result.before is None else str(result.before)
     head = _("an-stock-set", name=result.item.name, sku=result.item.sku, before=before, after=result.after)

@@ -255,3 +255,25 @@ async def test_voters_get_the_launch_reward_once_when_the_item_goes_live(h: Harn
     assert "voters got" not in reply
     assert await balance(h, ann) == 10 and await balance(h, bob) == 10
     await assert_books_balance(h)
+
+
+async def test_list_and_cancel_a_scheduled_announcement(h: Harness) -> None:
+    await h.setup_group()
+    await _product(h)
+    assert "No announcements yet" in await _staff(h, "/announce LIST")
+    await _staff(h, "/announce new TEA-1 at=2026-03-02 20:00")
+    await _staff(h, "/announce soon TEA-1 at=2026-03-03 10:00 to=vip")
+    listing = await _staff(h, "/announce list")
+    assert "#2 pre-announcement Longjing" in listing and "scheduled, 2026-03-03 10:00, to vip, 0 reminders" in listing
+    assert "#1 new arrival" in listing and "to all" in listing
+    assert "Usage: <code>/announce cancel ID" in await _staff(h, "/announce cancel x")
+    reply = await _staff(h, "/announce cancel #1")
+    assert "Announcement #1 cancelled: 1 planned messages" in reply
+    assert "not waiting to go live" in await _staff(h, "/announce cancel 1")
+    assert "not waiting to go live" in await _staff(h, "/announce cancel 99")
+    async with h.app.db.reader() as session:
+        states = list((await session.execute(select(DELIVERIES.c.state).order_by(DELIVERIES.c.id))).scalars())
+    assert states == ["cancelled", "planned"]  # the teaser of #2 still goes out
+    h.clock.advance(timedelta(days=2))
+    assert not await jobs.go_live(h.app, 1)  # a cancelled announcement never goes live
+    assert "cancelled, 2026-03-02 20:00" in await _staff(h, "/announce list")
