@@ -259,7 +259,14 @@ async def _insert(session: AsyncSession, kind: rules.Kind, item: Item, labels: S
 async def go_live(session: AsyncSession, announcement_id: int, now: datetime) -> Live | None:
     """Take a new arrival or pre-announcement live, once (None: it was live already, or is not due):
     plan a pre-announcement's group post, a private message to each member who asked to be reminded,
-    and pay the voters' launch reward in this transaction."""
+    and pay the voters' launch reward in this transaction. An item archived meanwhile does not go
+    live: the announcement is cancelled instead (its post not sent yet with it)."""
+    item_of = ANNOUNCEMENTS.join(PRODUCTS, PRODUCTS.c.id == ANNOUNCEMENTS.c.product_id)
+    archived = (await session.execute(select(PRODUCTS.c.archived_at).select_from(item_of).where(
+        ANNOUNCEMENTS.c.id == announcement_id, ANNOUNCEMENTS.c.go_live_at <= now))).first()
+    if archived is not None and archived.archived_at is not None:
+        await cancel(session, announcement_id, now)
+        return None
     claimed = await session.execute(update(ANNOUNCEMENTS).where(
         ANNOUNCEMENTS.c.id == announcement_id, ANNOUNCEMENTS.c.status == SCHEDULED,
         ANNOUNCEMENTS.c.kind.in_([str(rules.Kind.NEW), str(rules.Kind.SOON)]),

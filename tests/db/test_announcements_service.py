@@ -405,3 +405,17 @@ async def test_thirty_waiting_ten_units_concurrent_expiries_pass_each_slot_once(
     assert len(await _deliveries(db, service.RESERVED)) == 25  # 10 first, then one per pass
     async with db.reader() as session:
         assert await service.accounting(session) == []
+
+
+async def test_an_item_archived_before_go_live_is_cancelled_not_posted(db: Database) -> None:
+    product_id = await _shop(db, stock=5)
+    created = await _create(db, "new TEA-1 at=2026-03-02 10:00")
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+    async with db.session() as session:
+        await session.execute(service.PRODUCTS.update().where(service.PRODUCTS.c.id == product_id)
+                              .values(archived_at=NOW))
+    async with db.session() as session:
+        assert await service.go_live(session, created.announcement_id, at) is None
+    assert {d.state for d in await _deliveries(db, service.POST)} == {"cancelled"}
+    async with db.reader() as session:
+        assert (await service.get(session, created.announcement_id)).status == service.CANCELLED  # type: ignore[union-attr]
