@@ -124,6 +124,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     # ---- catalogue (issue 12): staff, private chat (handlers/catalogue.py) ----
     CommandSpec("product", _S, PRIVATE, "help-cmd-product", menu=False, elsewhere="cat-private-only"),
     CommandSpec("products", _S, PRIVATE, None, menu=False, elsewhere="cat-private-only"),  # on /product's line
+    # Announcements (issue 12): new arrivals, pre-announcements, restocks and reservations.
+    CommandSpec("announce", _S, PRIVATE, "help-cmd-announce", menu=False, elsewhere="an-private-only"),
+    CommandSpec("stock", _S, PRIVATE, "help-cmd-stock", menu=False, elsewhere="an-private-only"),
+    CommandSpec("claim", _S, PRIVATE, "help-cmd-claim", menu=False, elsewhere="an-private-only"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

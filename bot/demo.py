@@ -248,6 +248,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await _tiers_scene(emu, n, app, owner, alice, said)
     # ---- catalogue (issue 12) ----
     await _catalogue_scene(emu, n, owner, said)
+    await _announcements_scene(emu, n, clock, app, group_id, owner, (alice, bob, ming), said)
 
 
 
@@ -259,7 +260,7 @@ async def _vote_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app:
     n.say("\n── A product vote (投票) ──")
     before = len(emu.sent(group_id))
     emu.user_sends(owner, "/vote Which tea should we stock next? | Longjing @LJ-250 | Tieguanyin | Pu-erh "
-                          "deadline=1h reward=5", chat=emu.chat(group_id))
+                          "deadline=1h reward=5 launch=10", chat=emu.chat(group_id))
     post = (await emu.wait_sent(group_id, count=before + 1, timeout=10))[-1]
     data = [b["callback_data"] for b in post.buttons()]
     vote_id = VoteCb.unpack(data[0]).id
@@ -396,3 +397,120 @@ async def _catalogue_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, said: A
     await emu.wait_sent(owner.id, count=before + 1, timeout=10)
     await said(owner, "/product add PU-357 | Pu-erh cake 357g | 199 | stock=0 | link=t.me/teashop")
     await said(owner, "/products")
+# ---- Announcements (issue 12, helper "announce") ---------------------------------------------------
+# A pre-announcement with "🔔 Remind me" taps (its go-live pays the voters of Longjing @LJ-250 their
+# launch reward), then a sold-out item with "🔔 Notify me" taps and a restock of 2 units reserved for
+# an hour for a waitlist of 3: one claims with the button, one lets it expire and it passes on, and
+# the shop claims the passed code with /claim. The items are put in the catalogue directly (its
+# commands are another part of the issue). The announcements are only planned as broadcast rows;
+# ``_send_planned`` stands in for the broadcast engine's worker, which sends them once it is merged
+# (it marks each delivery before sending it, as the engine does, so the two never send one twice).
+
+ANNOUNCEMENT_KINDS = ("an_post", "an_teaser", "an_restock", "an_live", "an_launch", "an_notice", "an_reserve")
+
+
+async def _send_planned(app: Any) -> list[Any]:
+    """Send the announcements' due planned deliveries, each marked first (planned → sending → sent)."""
+    from sqlalchemy import select, update
+
+    from bot.db.models import Broadcast, Delivery, User
+    from bot.features import renderers
+    from bot.services.broadcasts import load_args
+    from bot.texts import Translator, language_for
+    from bot.views.broadcasts import RenderContext, Skip
+
+    deliveries, broadcasts = Delivery.__table__, Broadcast.__table__  # type: ignore[attr-defined]
+    now = app.clock.now()
+    async with app.db.reader() as session:
+        rows = (await session.execute(
+            select(deliveries, broadcasts.c.kind, broadcasts.c.args.label("b_args"), User.__table__.c.language_code)  # type: ignore[attr-defined]
+            .join(broadcasts, broadcasts.c.id == deliveries.c.broadcast_id)
+            .outerjoin(User.__table__, User.__table__.c.id == deliveries.c.chat_id)  # type: ignore[attr-defined]
+            .where(deliveries.c.state == "planned", deliveries.c.not_before <= now,
+                   broadcasts.c.kind.in_(ANNOUNCEMENT_KINDS))
+            .order_by(deliveries.c.broadcast_id, deliveries.c.seq, deliveries.c.id))).all()
+    sent: list[Any] = []
+    for row in rows:
+        async with app.db.session() as session:
+            marked = await session.execute(update(deliveries).where(
+                deliveries.c.id == row.id, deliveries.c.state == "planned").values(state="sending", marked_at=now))
+        if not marked.rowcount:
+            continue
+        group = app.directory.group(row.chat_id)
+        language = row.language_code if row.private else (group.language if group else None)
+        _ = Translator(app.texts, language_for(language, app.settings.default_language))
+        ctx = RenderContext(row.broadcast_id, row.id, row.kind, row.chat_id, row.private, load_args(row.b_args),
+                            load_args(row.args), _)
+        out = await renderers()[row.kind](app, ctx)
+        message = None if isinstance(out, Skip) else \
+            await app.sender.send_message(row.chat_id, out.text, reply_markup=out.reply_markup)
+        async with app.db.session() as session:
+            await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
+                state="skipped" if message is None else "sent", sent_at=now,
+                message_id=None if message is None else message.message_id,
+                reason=out.reason if isinstance(out, Skip) else None))
+        if message is not None:
+            sent.append(message)
+    return sent
+
+
+async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
+                               owner: Any, members: tuple[Any, Any, Any], said: Any) -> None:
+    from bot.db.models import Product
+    from bot.views.announcements import ClaimCb, NotifyCb, RemindCb
+    from scheduler.jobs.announcements import expire_reservation, go_live
+
+    alice, bob, ming = members
+    n.say("\n── New arrivals and restocks (上新推送, 预约上新, 补货通知) ──")
+    now = clock.now()
+    async with app.db.session() as session:
+        for sku, name, cents, stock in (("LJ-250", "Longjing 2026 spring, 250g", 12800, 20),
+                                        ("TGY-100", "Tieguanyin, 100g", 6800, 0)):
+            session.add(Product(sku=sku, name=name, price_cents=cents, stock=stock, link=f"https://shop.example/{sku}",
+                                created_by=owner.id, created_at=now, updated_at=now))
+    go_live_at = (now + timedelta(hours=2)).astimezone(app.settings.tz)
+    await said(owner, f"/announce soon LJ-250 at={go_live_at:%H:%M}")
+    teaser = next(m for m in await _send_planned(app) if m.chat.id == group_id)
+    announcement_id = RemindCb.unpack(teaser.reply_markup.inline_keyboard[0][0].callback_data).id
+    group = emu.chat(group_id)
+
+    async def tap(user: Any, message_id: int, data: str, chat: Any = group) -> None:
+        await emu.wait_callback_answer(emu.press_button(user, message_id, chat, data), timeout=10)
+
+    remind = RemindCb(id=announcement_id).pack()
+    await tap(bob, teaser.message_id, remind)  # never started the bot here: sent to it with a deep link
+    await said(bob, f"/start remind_{announcement_id}")
+    await tap(alice, teaser.message_id, remind)
+    await said(alice, f"/start remind_{announcement_id}")
+    await tap(alice, teaser.message_id, remind)  # now a toggle: off…
+    await tap(alice, teaser.message_id, remind)  # …and on again
+    clock.advance(timedelta(hours=2))
+    n.say(f"\n── Go-live: {clock.now().astimezone(app.settings.tz):%H:%M} (shop time) ──")
+    await go_live(app, announcement_id)  # the scheduler's job at its time
+    await go_live(app, announcement_id)  # firing twice posts, reminds and pays once
+    await _send_planned(app)  # the post; Alice's and Bob's reminders; 小明's launch reward notice
+
+    n.say("\n── A sold-out item, its waitlist and a restock with reservations ──")
+    await said(owner, "/announce new TGY-100")
+    post = next(m for m in await _send_planned(app) if m.chat.id == group_id)
+    notify = NotifyCb(id=2).pack()
+    await tap(ming, post.message_id, notify)
+    await said(ming, "/start notify_2")
+    await tap(alice, post.message_id, notify)
+    await tap(bob, post.message_id, notify)
+    await said(owner, "/stock TGY-100 2 reserve=1h")
+    await _send_planned(app)  # the group post; codes for 小明 and Alice; Bob's place in line
+    reservation = emu.sent(alice.id)[-1]
+    claim = next(b["callback_data"] for b in reservation.buttons() if b.get("callback_data"))
+    before = len(emu.sent(alice.id))
+    await tap(alice, reservation.message_id, claim, emu.chat(alice.id))
+    await emu.wait_sent(alice.id, count=before + 1, timeout=10)
+    clock.advance(timedelta(hours=1))
+    n.say(f"\n── An hour later: {clock.now().astimezone(app.settings.tz):%H:%M}, 小明's reservation expires ──")
+    await expire_reservation(app, ClaimCb.unpack(next(
+        b["callback_data"] for b in emu.sent(ming.id)[-1].buttons() if b.get("callback_data"))).id)
+    await _send_planned(app)  # the unit passes to Bob with a new code
+    code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", emu.sent(bob.id)[-1].text or "")
+    assert code is not None, "no reservation code for Bob"
+    await said(owner, f"/claim {code.group(0)}")  # Bob quoted it at checkout
+

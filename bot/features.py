@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views import announcements as announcement_views
 from bot.views.broadcasts import Renderer
 from bot.views.guessing import GuessRounds
 from bot.views.lottery import Lottery
@@ -26,6 +27,7 @@ from bot.views.rewards import Rewards
 from bot.views.votes import Votes
 from handlers import (
     access,
+    announcements,
     catalogue,
     checkin,
     corrections,
@@ -47,6 +49,7 @@ from handlers import (
     votes,
 )
 from scheduler.jobs import FeatureJobs
+from scheduler.jobs import announcements as announcement_jobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
 from scheduler.jobs import guessing as guessing_jobs
@@ -82,6 +85,9 @@ FEATURES: tuple[Feature, ...] = (
     # Before "start": /start guess_<id> opens a round. Its private guesses step aside for a join
     # request waiting for its password (the gate's).
     Feature("guessing", guessing.create_router, guessing_jobs.SCHEDULE, state=("guess_rounds", GuessRounds)),
+    # Announcements (issue 12): before "start", which would take /start remind_<id> and notify_<id>.
+    Feature("announcements", announcements.create_router, announcement_jobs.SCHEDULE,
+            broadcasts=announcement_views.RENDERERS),
     Feature("start", start.create_router),
     Feature("staff", staff.create_router),
     # Before orders: a staff file captioned /reward codes is a code pool, not an orders CSV.

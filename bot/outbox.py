@@ -52,7 +52,7 @@ class Outbox:
     callback_id: str | None = None
     # (chat, forum thread) the update came from: replies into that chat go to that topic.
     origin: tuple[int, int] | None = None
-    _callback: tuple[str | None, bool] | None = None
+    _callback: tuple[str | None, bool, str | None] | None = None
     _messages: list[_Message] = field(default_factory=list)
     _lines: list[_Line] = field(default_factory=list)
     _after: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
@@ -68,9 +68,10 @@ class Outbox:
         """``thread_id``: the forum topic (None: General); by default the topic the update came from."""
         self._messages.append(_Message(chat_id, text, reply_markup, reply_to, self._thread(chat_id, thread_id)))
 
-    def popup(self, text: str | None = None, *, alert: bool = False) -> None:
-        """Answer the update's callback query (exactly once, at delivery)."""
-        self._callback = (text, alert)
+    def popup(self, text: str | None = None, *, alert: bool = False, url: str | None = None) -> None:
+        """Answer the update's callback query (exactly once, at delivery). ``url``: a t.me link to
+        this bot with a start parameter, which Telegram opens (answerCallbackQuery allows no other)."""
+        self._callback = (text, alert, url)
 
     def group_line(self, chat_id: int, topic: str, item: Any, render: Callable[[list[Any]], str],
                    on_sent: Callable[[Any], Awaitable[None]] | None = None, *, key: Hashable | None = None,
@@ -100,8 +101,8 @@ class Outbox:
             except Exception:
                 log.exception("after-commit action failed")
         if self.callback_id is not None:
-            text, alert = self._callback or (None, False)
-            await sender.answer_callback(self.callback_id, text, show_alert=alert)
+            text, alert, url = self._callback or (None, False, None)
+            await sender.answer_callback(self.callback_id, text, show_alert=alert, url=url)
             self.callback_id = None
         for line in self._lines:
             coalescer.add(line.chat_id, line.topic, line.item, line.render, line.on_sent, key=line.key,

@@ -257,7 +257,7 @@ class Sender:
         return ok and bool(result)
 
     async def answer_callback(
-        self, callback_query_id: str, text: str | None = None, *, show_alert: bool = False
+        self, callback_query_id: str, text: str | None = None, *, show_alert: bool = False, url: str | None = None,
     ) -> bool:
         if text is not None:
             text = shorten(text, MAX_CALLBACK_TEXT)  # a popup holds 200 characters
@@ -265,7 +265,7 @@ class Sender:
             "answerCallbackQuery",
             None,
             lambda: self.bot.answer_callback_query(
-                callback_query_id=callback_query_id, text=text, show_alert=show_alert
+                callback_query_id=callback_query_id, text=text, show_alert=show_alert, url=url
             ),
         )
         return ok and bool(result)

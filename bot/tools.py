@@ -150,6 +150,7 @@ async def doctor(url: str, out: TextIO) -> int:
             votes_ok = await _votes_report(session, out)
             spending_problems = await _spending(session, out)
             purchase_problems = await purchase_check(session, out)
+            announcement_problems = await _announcements_report(session, out)
     finally:
         await db.close()
     _report(out, "ledger", f"{members} members, {entries} entries, every balance equals the sum of its entries "
@@ -160,7 +161,7 @@ async def doctor(url: str, out: TextIO) -> int:
     guess_problems = await _guessing_report(url, out)
     print(f"checked in {time.perf_counter() - started:.1f} s", file=out)
     failed = (problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
-              or purchase_problems)
+              or purchase_problems or announcement_problems)
     return 1 if failed else 0
 
 
@@ -217,6 +218,21 @@ async def purchase_check(session: AsyncSession, out: TextIO) -> list[str]:
     _report(out, "purchase points", f"{totals.orders} orders earned {totals.earned} points = amount × rate × "
             f"multiplier for each; {totals.reversed} reversed on refunds ({totals.shortfall} of them owed), "
             "matching the ledger and what members owe", problems)
+    return problems
+
+
+# ---- announcements (issue 12) --------------------------------------------------------------------------
+
+async def _announcements_report(session: AsyncSession, out: TextIO) -> list[str]:
+    """Restock reservations within their units and slots; launch rewards as their votes say."""
+    from bot.db.models import Announcement, Reservation
+    from bot.services.announcements import accounting
+
+    problems = await accounting(session)
+    announcements = (await session.execute(select(func.count()).select_from(Announcement))).scalar_one()
+    reservations = (await session.execute(select(func.count()).select_from(Reservation))).scalar_one()
+    _report(out, "announcements", f"{announcements} announcements, {reservations} reservations; no unit held or "
+            "claimed twice, every launch reward the vote's to a voter of a live item", problems)
     return problems
 
 

@@ -30,12 +30,13 @@ class Reason(StrEnum):
     LOTTERY = "lottery"
     PURCHASE_REVERSAL = "purchase_reversal"  # a refunded order's points taken back
     RECOVERY = "recovery"  # a shortfall (points taken back but already spent) paid from a new credit
+    LAUNCH = "launch"  # a voter's launch reward: the item they voted for went live (announcements)
 
 
 # Credits that count as earning: a shortfall is recovered from these (never from refunds of one's
 # own points or the shop's budget).
 EARNINGS = frozenset({Reason.CHECKIN, Reason.GRANT, Reason.WELCOME, Reason.VOTE, Reason.GAME, Reason.RED_PACKET,
-                      Reason.PURCHASE, Reason.REFERRAL, Reason.LOTTERY})
+                      Reason.PURCHASE, Reason.REFERRAL, Reason.LOTTERY, Reason.LAUNCH})
 
 
 def validate_amount(amount: int) -> int:
@@ -178,3 +179,11 @@ def draw_prize_key(draw_id: int) -> str:
 def correction_key(chat_id: int, message_id: int) -> str:
     """A staff grant or deduction (/points USER +N|-N REASON), once per command message."""
     return idempotency_key("fix", chat_id, message_id)
+
+
+# ---- announcements ----------------------------------------------------------------------------------
+
+def launch_key(vote_id: int, user_id: int) -> str:
+    """A voter's launch reward: the item of the option they chose in vote ``vote_id`` went live. Once
+    per member per vote, however many times (or announcements) that item goes live."""
+    return idempotency_key("vote", "launch", vote_id, user_id)

@@ -1,6 +1,7 @@
 """Product votes (投票): the rules, over plain values.
 
-``/vote QUESTION | OPTION 1 | OPTION 2 [| OPTION …] [deadline=…] [reward=N] [multi] [buyers] [show=live|end]``
+``/vote QUESTION | OPTION 1 | OPTION 2 [| OPTION …] [deadline=…] [reward=N] [launch=N] [multi] [buyers]
+[show=live|end]`` (``launch``: points for the voters of an option naming a SKU when that item goes live)
 is parsed here (:func:`parse_vote`), deadlines are resolved in the shop's time zone from ``now``
 (:func:`parse_deadline`), and results are tallied from the stored choices (:func:`tally`), so the
 same rows always give the same counts, percentages and winners — ties included.
@@ -69,6 +70,12 @@ class BadReward(VoteError):
     key = "vote-error-reward"
 
 
+class BadLaunch(VoteError):
+    """``launch=N`` (the voters' launch reward) is not a number in range, or no option names a SKU."""
+
+    key = "an-vote-error-launch"
+
+
 class UnknownSetting(VoteError):
     key = "vote-error-setting"
 
@@ -116,6 +123,7 @@ class VoteSpec:
     multi: bool = False
     buyers: bool = False
     show: Show = Show.LIVE
+    launch: int = 0  # points for each member who chose an option naming a SKU, when that item goes live
 
 
 _SKU = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.-]*)")
@@ -124,7 +132,7 @@ _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _NUMBER = re.compile(r"[0-9]{1,9}")
 _FLAGS = ("multi", "buyers")
-_KEYED = ("deadline", "reward", "show")
+_KEYED = ("deadline", "reward", "show", "launch")
 
 
 def _clean(text: str) -> str:
@@ -199,7 +207,7 @@ def parse_vote(args: str, now: datetime, tz: tzinfo) -> VoteSpec:
         seen.add(folded)
 
     closes_at = now + DEFAULT_DEADLINE
-    reward, multi, buyers, show = 0, False, False, Show.LIVE
+    reward, multi, buyers, show, launch = 0, False, False, Show.LIVE, 0
     given: set[str] = set()
     index = 0
     while index < len(settings):
@@ -230,12 +238,18 @@ def parse_vote(args: str, now: datetime, tz: tzinfo) -> VoteSpec:
             if not _NUMBER.fullmatch(value) or int(value) > MAX_REWARD:
                 raise BadReward(value=value, max=MAX_REWARD)
             reward = int(value)
+        elif name == "launch":
+            if not _NUMBER.fullmatch(value) or int(value) > MAX_REWARD:
+                raise BadLaunch(value=value, max=MAX_REWARD)
+            launch = int(value)
         else:  # show
             try:
                 show = Show(value.lower())
             except ValueError:
                 raise UnknownSetting(value=token) from None
-    return VoteSpec(question, options, closes_at, reward, multi, buyers, show)
+    if launch and not any(option.sku for option in options):
+        raise BadLaunch(value=f"launch={launch}", max=MAX_REWARD)
+    return VoteSpec(question, options, closes_at, reward, multi, buyers, show, launch)
 
 
 def parse_deadline(text: str, now: datetime, tz: tzinfo) -> datetime:

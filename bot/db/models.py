@@ -496,6 +496,9 @@ class Vote(SQLModel, table=True):
     buyers: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
     show: str = Field(default="live", sa_column=Column(String(4), nullable=False, default="live"))
     reward: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # The launch reward (migration 0016): points for each member who chose an option naming a SKU
+    # (``| OPTION @SKU``), paid once when that item goes live (bot/services/announcements.py).
+    launch: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
     status: str = Field(default="open", sa_column=Column(String(9), nullable=False, default="open"))
     source_key: str = Field(sa_column=Column(String(160), nullable=False))
     voters: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
@@ -999,3 +1002,103 @@ class Lease(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(32), primary_key=True))
     holder: str = Field(sa_column=Column(String(64), nullable=False))
     expires_at: datetime = Field(sa_column=_utc())
+
+
+# ---- announcements (上新推送, 预约上新, 补货通知): migration 0016_announcements ------------------------
+
+class Announcement(SQLModel, table=True):
+    """A new arrival (``new``), a pre-announcement (``soon``: a teaser now, the item at go-live) or a
+    restock. ``status`` moves scheduled → live once, by a conditional update: the go-live (group post,
+    reminders, voters' launch reward) happens once, whichever job firing or process gets there first.
+    ``labels``: the group labels it goes to (comma-separated; None: every active group)."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_announcements_source_key"),
+        CheckConstraint("kind IN ('new', 'soon', 'restock')", name="kind_known"),
+        CheckConstraint("status IN ('scheduled', 'live', 'cancelled')", name="status_known"),
+        CheckConstraint("units IS NULL OR units >= 0", name="units_non_negative"),
+        CheckConstraint("reserve_s IS NULL OR reserve_s > 0", name="reserve_positive"),
+        Index("ix_announcements_status_go_live_at", "status", "go_live_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(8), nullable=False))
+    product_id: int = Field(sa_column=Column(Integer, ForeignKey("products.id"), nullable=False))
+    sku: str = Field(sa_column=Column(String(32), nullable=False))
+    labels: str | None = Field(default=None, sa_column=Column(String(700)))
+    status: str = Field(default="scheduled", sa_column=Column(String(10), nullable=False, default="scheduled"))
+    go_live_at: datetime = Field(sa_column=_utc())
+    best: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    units: int | None = Field(default=None, sa_column=Column(Integer))  # a restock: the units that came back
+    reserve_s: int | None = Field(default=None, sa_column=Column(Integer))  # a restock: reservation time
+    source_key: str = Field(sa_column=Column(String(160), nullable=False))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())
+    live_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AnnouncementReminder(SQLModel, table=True):
+    """A member's "🔔 Remind me" on a pre-announcement: one row per member (unique), ``active``
+    toggled by their taps; ``query_id`` is the tap that last changed it, so the same tap delivered
+    again changes nothing. The id orders the reminders (who asked first)."""
+
+    __tablename__ = "announcement_reminders"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "user_id", name="uq_announcement_reminders_announcement_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    announcement_id: int = Field(sa_column=Column(Integer, ForeignKey("announcements.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint())
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    query_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    created_at: datetime = Field(sa_column=_utc())
+    changed_at: datetime = Field(sa_column=_utc())
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A member waiting for a sold-out item ("🔔 Notify me"): once per member per item (unique); the
+    id is the place in line (join order). A member leaves the line when a restock tells them it is
+    back (no reservations) or gives them a reservation."""
+
+    __tablename__ = "waitlist"
+    __table_args__ = (
+        UniqueConstraint("product_id", "user_id", name="uq_waitlist_product_id"),
+        Index("ix_waitlist_product_id_id", "product_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(sa_column=Column(Integer, ForeignKey("products.id"), nullable=False))
+    user_id: int = Field(sa_column=_bigint())
+    joined_at: datetime = Field(sa_column=_utc())
+
+
+class Reservation(SQLModel, table=True):
+    """A unit of a restock held for one member (fair allocation): a personal ``code`` valid until
+    ``expires_at``. ``slot`` is the unit (1..N) and ``gen`` how many times it has been passed on: an
+    expired reservation passes its slot to the next in line as generation ``gen + 1`` (unique, so a
+    slot is passed once). One reservation per member per restock (unique)."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_reservations_code"),
+        UniqueConstraint("announcement_id", "user_id", name="uq_reservations_announcement_id"),
+        UniqueConstraint("announcement_id", "slot", "gen", name="uq_reservations_announcement_id_slot"),
+        CheckConstraint("status IN ('open', 'claimed', 'expired')", name="status_known"),
+        CheckConstraint("slot >= 1 AND gen >= 1", name="slot_positive"),
+        Index("ix_reservations_status_expires_at", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    announcement_id: int = Field(sa_column=Column(Integer, ForeignKey("announcements.id"), nullable=False))
+    product_id: int = Field(sa_column=Column(Integer, ForeignKey("products.id"), nullable=False))
+    slot: int = Field(sa_column=Column(Integer, nullable=False))
+    gen: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
+    user_id: int = Field(sa_column=_bigint())
+    code: str = Field(sa_column=Column(String(16), nullable=False))
+    status: str = Field(default="open", sa_column=Column(String(8), nullable=False, default="open"))
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -259,6 +260,10 @@ class MessagesApi(StateCore):
         text = params.get("text")
         if text is not None and utf16_len(str(text)) > MAX_CALLBACK_TEXT:
             raise bad_request("MESSAGE_TOO_LONG")  # the query stays open: a valid answer may follow
+        url = params.get("url")
+        if url is not None and not self._bot_start_link(str(url)):
+            # Without a game, Telegram opens only links to the bot itself (t.me/your_bot?start=XXXX).
+            raise bad_request("URL_INVALID")
         del self._open_callbacks[cq_id]
         answer = {"text": text, "show_alert": bool_param(params, "show_alert"), "url": params.get("url"),
                   "cache_time": int_param(params, "cache_time", 0), "user_id": opened[1], "t": time.monotonic()}
@@ -267,6 +272,15 @@ class MessagesApi(StateCore):
         self._emit({"type": "callback_answer", "to_name": user.full_name if user else "?", "user_id": opened[1],
                     "callback_query_id": cq_id, "text": text, "show_alert": answer["show_alert"]})
         return True
+
+    def _bot_start_link(self, url: str) -> bool:
+        """``https://t.me/<this bot>?start=PAYLOAD`` (1–64 of A–Z, a–z, 0–9, ``_``, ``-``)."""
+        for prefix in ("https://t.me/", "http://t.me/", "t.me/", "https://telegram.me/"):
+            if url.startswith(prefix):
+                bot, _sep, query = url[len(prefix):].partition("?start=")
+                payload_ok = re.fullmatch(r"[A-Za-z0-9_-]{1,64}", query) is not None
+                return bot.lower() == self.bot_username.lower() and payload_ok
+        return False
 
     def _api_getfile(self, params: Params) -> Any:
         file_id = str(params.get("file_id") or "")

@@ -571,7 +571,7 @@ cmd-votes = This group's votes (staff)
 help-cmd-vote = /vote QUESTION | OPTION 1 | OPTION 2 … [deadline=2h] [reward=N] [multi] [buyers] [show=live|end] — start a vote with buttons
 help-cmd-votes = /votes — this group's votes; /vote_close ID closes one early (rewards paid), /vote_cancel ID cancels it (no rewards)
 help-cmd-vote_results = /vote_results ID — a vote's results, at any time
-vote-usage = Usage: <code>/vote QUESTION | OPTION 1 | OPTION 2 [| OPTION …] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=N] [multi] [buyers] [show=live|end]</code>
+vote-usage = Usage: <code>/vote QUESTION | OPTION 1 | OPTION 2 [| OPTION …] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=N] [launch=N] [multi] [buyers] [show=live|end]</code>
     An option may name a catalogue item: <code>| Longjing @LJ-250</code>. Default deadline: 24 hours.
 vote-error-usage = Please give a question and at least two options, separated by |.
 vote-error-options = A vote needs { $min } to { $max } options separated by | (I found { $count }).
@@ -1002,3 +1002,128 @@ cat-orders-items = Items: { $items } SKUs stored on the orders{ $unknown ->
        *[other] ; { $unknown } not in the catalogue ({ $skus })
     }.
 orders-problem-sku = the SKU cell “{ $value }” has something that is not a SKU (letters, digits, - and _, several separated by ;)
+# ---- announcements (issue 12: new arrivals, pre-announcements, launch rewards, restocks) ----
+cmd-announce = Announce a new arrival, pre-announcement or restock (staff)
+cmd-stock = Set an item's stock (staff)
+cmd-claim = Claim a member's reservation code (staff)
+help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL] — post a new arrival in the groups; /announce soon SKU at=… — a teaser with "🔔 Remind me" now, the item and private reminders at that time; /announce restock SKU [reserve=2h] [to=…] — back in stock: the waitlist is told in order (reserve: the first N get a reservation code); /announce list — the latest announcements; /announce cancel ID — cancel one that has not gone live
+help-cmd-stock = /stock SKU N [reserve=2h] [to=…] — set an item's stock; raising it from 0 announces the restock
+help-cmd-claim = /claim CODE — a member ordered with their reservation code: it takes one unit
+reason-launch = launch reward
+an-usage = Usage: <code>/announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL]</code>, <code>/announce soon SKU at=… [to=…]</code>, <code>/announce restock SKU [reserve=2h] [to=…]</code>; <code>/announce list</code>, <code>/announce cancel ID</code>
+an-stock-usage = Usage: <code>/stock SKU N [reserve=2h] [to=all|LABEL,LABEL]</code> — raising the stock from 0 announces the restock.
+an-claim-usage = Usage: <code>/claim CODE</code> — the reservation code the member quoted (e.g. ABCD-EFGH).
+an-error-usage = I couldn't read that announcement.
+an-error-sku = “{ $value }” is not a SKU: 1 to { $max } letters, digits, - or _.
+an-error-setting = I don't know the setting “{ $value }”: use at=, to= or reserve=.
+an-error-repeated = The setting { $value }= is given twice.
+an-error-to = “{ $value }” is not a list of group labels: <code>to=all</code> or <code>to=vip,deals</code>.
+an-error-reserve = “{ $value }” is not a reservation time: 5m to 7d, e.g. <code>reserve=2h</code>.
+an-error-soon-at = A pre-announcement needs its go-live time: <code>at=HH:MM</code>, <code>at=YYYY-MM-DD HH:MM</code> or <code>at=best</code>.
+an-error-not-here = { $value }= does not apply here (at= is for new and soon; reserve= for restock and /stock).
+an-error-stock = “{ $value }” is not a stock: a whole number from 0 to { $max }.
+an-refused = That cannot be done now.
+an-no-such-product = There is no item { $sku } in the catalogue.
+an-archived = { $sku } is archived: it cannot be announced.
+an-no-groups = No active group has the label { $labels }: nothing was planned.
+an-restock-sold-out = { $sku } has no stock: set it first with <code>/stock { $sku } N</code> (raising it from 0 announces the restock).
+an-reserve-untracked = { $sku } has no stock count, so units cannot be reserved: set it with <code>/stock { $sku } N</code>.
+an-stock-changed = The stock of { $sku } changed while you typed: send the command again.
+an-no-such = This announcement is no longer there.
+an-remind-live = { $name } is already live: no reminder needed!
+an-notify-in-stock = { $name } is in stock right now: no need to wait.
+an-claim-no-such = No such reservation.
+an-claim-done = Reservation { $code } is already claimed.
+an-claim-expired = Reservation { $code } has expired: it passed to the next in line.
+an-claim-no-stock = No unit is left for reservation { $code }: please contact the shop.
+an-claim-bad-code = “{ $value }” is not a reservation code.
+an-private-only = Please send this command to me in private chat: announcements, stock and reservations are managed there.
+an-start-first = Please open a chat with me and press Start: your request is kept, and I'll message you there.
+an-days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}
+an-hours = { $n ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+an-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+an-button-notify = 🔔 Notify me
+an-button-remind = 🔔 Remind me
+an-button-buy = 🛒 Buy
+an-button-claim = ✅ Claim
+an-item-name = <b>{ $name }</b> ({ $sku })
+an-item-price = 💰 { $price }
+an-item-link = 🔗 { $link }
+an-post-head = 🆕 New arrival!
+an-post-sold-out = Sold out for now: tap 🔔 Notify me to hear when it is back.
+an-teaser-head = 🔜 Coming soon
+an-teaser-when = Goes live { $when }.
+an-teaser-how = Tap 🔔 Remind me and I'll message you the moment it is out.
+an-restock-head = 🔔 Back in stock!
+an-restock-units = { $units ->
+    [one] 1 unit available.
+   *[other] { $units } units available.
+}
+an-restock-reserved = The members on the waitlist have a reservation for the first units ({ $duration } to claim).
+an-live-head = 🔔 { $name } is out now — you asked me to remind you.
+an-launch-head = 🎉 { $name } is out now — you voted for it!
+an-launch-points = 🎁 +{ $points } points: thank you for voting for it.
+an-notice-head = 🔔 { $name } is back in stock.
+an-notice-in-line = Its units are reserved for the members ahead of you for now. You are #{ $place } in line: if a reservation expires unclaimed, it passes to you and I'll send you a code.
+an-notice-go = You asked to be told: first come, first served.
+an-reserve-passed = A reservation passed to you!
+an-reserve-head = 🎟 One { $name } is reserved for you.
+an-reserve-code = Your code: <code>{ $code }</code>
+an-reserve-until = Valid until { $until }.
+an-reserve-how = Tap ✅ Claim to take it, then order quoting the code (or quote it to the shop, who claims it for you). Unclaimed, it passes to the next in line.
+an-where = { $count ->
+    [one] To 1 group ({ $labels }).
+   *[other] To { $count } groups ({ $labels }).
+}
+an-where-none = No group post (no active group matches).
+an-what = { $name } ({ $sku })
+an-created-new = 📣 Announcement #{ $id } planned: new arrival.
+an-created-soon = 📣 Announcement #{ $id } planned: pre-announcement (the teaser goes out now).
+an-created-restock = 📣 Announcement #{ $id }: restock.
+an-when-now = Now.
+an-when = At { $when }.
+an-when-best = At { $when } (the next engagement window).
+an-broadcast = Broadcast #{ $id }.
+an-soon-note = At that time the item is posted and every member who tapped 🔔 Remind me gets a private message.
+an-live-rewarded = 🎁 { $count } voters got their launch reward ({ $points } points in all).
+an-restock-nobody = Nobody was on the waitlist.
+an-restock-told = { $waiting } members on the waitlist are told, in the order they joined.
+an-restock-allocated = { $waiting } on the waitlist: { $reserved } got a reservation ({ $duration }), { $told ->
+    [one] 1 was told their place in line.
+   *[other] { $told } were told their place in line.
+}
+an-stock-untracked = not tracked
+an-stock-set = ✅ Stock of { $name } ({ $sku }): { $before } → { $after }.
+an-remind-on = 🔔 I'll message you when { $name } goes live ({ $when }). Tap again to cancel.
+an-remind-off = 🔕 Reminder for { $name } cancelled. Tap again to turn it back on.
+an-notify-joined = 🔔 You're on the waitlist for { $name } (#{ $place }). I'll message you when it is back.
+an-notify-already = You're already on the waitlist for { $name } (#{ $place }).
+an-remind-start = 🔔 Done: I'll message you here when { $name } goes live ({ $when }).
+an-notify-start = 🔔 Done: you're on the waitlist for { $name } (#{ $place }). I'll message you here when it is back.
+an-claimed = ✅ One { $name } is yours: order quoting code <code>{ $code }</code>.
+an-claimed-popup = ✅ Claimed!
+an-claimed-staff = ✅ Reservation { $code } claimed: { $name } ({ $sku }) for member { $user }. Stock left: { $left }.
+an-list-empty = No announcements yet.
+an-list-head = <b>Announcements</b> ({ $count }), newest first:
+an-list-row = #{ $id } { $kind } { $name } ({ $sku }) — { $status }, { $when }, to { $to }, { $reminders } reminders
+an-list-more = … and { $count } older.
+an-kind-new = new arrival
+an-kind-soon = pre-announcement
+an-kind-restock = restock
+an-status-scheduled = scheduled
+an-status-live = live
+an-status-cancelled = cancelled
+an-cancel-usage = Usage: <code>/announce cancel ID</code> (the number in /announce list).
+an-cancel-not-scheduled = Announcement #{ $id } is not waiting to go live (unknown, live already or cancelled): nothing to cancel.
+an-cancelled = ✅ Announcement #{ $id } cancelled: { $count } planned messages will not be sent.
+an-vote-rule-launch = 🚀 Voters of an option with a SKU get { $launch } points when that item launches.
+an-vote-error-launch = The launch reward “{ $value }” is not valid: a whole number of points from 0 to { $max }, and at least one option must name a SKU (<code>| OPTION @SKU</code>).

@@ -502,7 +502,7 @@ cmd-votes = 本群的投票（工作人员）
 help-cmd-vote = /vote 问题 | 选项1 | 选项2 … [deadline=2h] [reward=积分] [multi] [buyers] [show=live|end] — 发起带按钮的投票
 help-cmd-votes = /votes — 本群的投票；/vote_close 编号 提前结束（发放奖励），/vote_cancel 编号 取消（不发奖励）
 help-cmd-vote_results = /vote_results 编号 — 随时查看投票结果
-vote-usage = 用法：<code>/vote 问题 | 选项1 | 选项2 [| 选项…] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=积分] [multi] [buyers] [show=live|end]</code>
+vote-usage = 用法：<code>/vote 问题 | 选项1 | 选项2 [| 选项…] [deadline=30m|2h|HH:MM|YYYY-MM-DD HH:MM] [reward=积分] [launch=积分] [multi] [buyers] [show=live|end]</code>
     选项可以关联商品：<code>| 龙井 @LJ-250</code>。默认截止时间：24 小时。
 vote-error-usage = 请给出一个问题和至少两个选项，用 | 分隔。
 vote-error-options = 投票需要 { $min } 到 { $max } 个选项，用 | 分隔（现在是 { $count } 个）。
@@ -891,3 +891,110 @@ cat-orders-items = 商品：订单上记录了 { $items } 个商品编码{ $unkn
        *[other] ；其中 { $unknown } 个不在商品目录中（{ $skus }）
     }。
 orders-problem-sku = 商品编码“{ $value }”有误（字母、数字、- 和 _，多个用 ; 分隔）
+# ---- announcements (issue 12: new arrivals, pre-announcements, launch rewards, restocks) ----
+cmd-announce = 上新、预约上新或补货通知（店员）
+cmd-stock = 设置商品库存（店员）
+cmd-claim = 核销会员的预留码（店员）
+help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签] — 在群里发布新品；/announce soon SKU at=… — 现在发预告（带“🔔 提醒我”），到时发布并私信提醒；/announce restock SKU [reserve=2h] [to=…] — 补货：按排队顺序通知（reserve：前 N 位获得预留码）；/announce list — 最近的公告；/announce cancel 编号 — 取消尚未上线的公告
+help-cmd-stock = /stock SKU 数量 [reserve=2h] [to=…] — 设置库存；从 0 调高即发布补货通知
+help-cmd-claim = /claim 预留码 — 会员凭预留码下单：核销并扣减一件库存
+reason-launch = 上新奖励
+an-usage = 用法：<code>/announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签]</code>、<code>/announce soon SKU at=… [to=…]</code>、<code>/announce restock SKU [reserve=2h] [to=…]</code>；<code>/announce list</code>、<code>/announce cancel 编号</code>
+an-stock-usage = 用法：<code>/stock SKU 数量 [reserve=2h] [to=all|标签,标签]</code> — 库存从 0 调高时发布补货通知。
+an-claim-usage = 用法：<code>/claim 预留码</code> — 会员提供的预留码（如 ABCD-EFGH）。
+an-error-usage = 无法识别这条公告指令。
+an-error-sku = “{ $value }”不是有效的 SKU：1 到 { $max } 个字母、数字、- 或 _。
+an-error-setting = 不认识的设置“{ $value }”：请用 at=、to= 或 reserve=。
+an-error-repeated = 设置 { $value }= 重复了。
+an-error-to = “{ $value }”不是群标签列表：<code>to=all</code> 或 <code>to=vip,deals</code>。
+an-error-reserve = “{ $value }”不是有效的预留时长：5m 到 7d，例如 <code>reserve=2h</code>。
+an-error-soon-at = 预约上新需要上线时间：<code>at=HH:MM</code>、<code>at=YYYY-MM-DD HH:MM</code> 或 <code>at=best</code>。
+an-error-not-here = { $value }= 不适用于此处（at= 用于 new 和 soon；reserve= 用于 restock 和 /stock）。
+an-error-stock = “{ $value }”不是有效的库存：0 到 { $max } 的整数。
+an-refused = 现在无法执行。
+an-no-such-product = 商品库中没有 { $sku }。
+an-archived = { $sku } 已下架，不能发布。
+an-no-groups = 没有标签为 { $labels } 的活跃群：未安排任何发布。
+an-restock-sold-out = { $sku } 没有库存：请先用 <code>/stock { $sku } 数量</code> 设置（从 0 调高即发布补货通知）。
+an-reserve-untracked = { $sku } 没有记录库存数量，无法预留：请用 <code>/stock { $sku } 数量</code> 设置。
+an-stock-changed = { $sku } 的库存刚刚被修改：请重新发送指令。
+an-no-such = 这条公告已不存在。
+an-remind-live = { $name } 已经上线啦，不需要提醒！
+an-notify-in-stock = { $name } 现在有货，无需等待。
+an-claim-no-such = 没有这个预留。
+an-claim-done = 预留 { $code } 已被核销。
+an-claim-expired = 预留 { $code } 已过期，已顺延给下一位。
+an-claim-no-stock = 预留 { $code } 已无库存可用：请联系店铺。
+an-claim-bad-code = “{ $value }”不是预留码。
+an-private-only = 请在与我的私聊中发送此指令：公告、库存和预留都在私聊中管理。
+an-start-first = 请先打开与我的私聊并点击“开始”：你的请求已保留，我会在私聊中通知你。
+an-days = { $n } 天
+an-hours = { $n } 小时
+an-minutes = { $n } 分钟
+an-button-notify = 🔔 到货通知我
+an-button-remind = 🔔 提醒我
+an-button-buy = 🛒 购买
+an-button-claim = ✅ 领取
+an-item-name = <b>{ $name }</b>（{ $sku }）
+an-item-price = 💰 { $price }
+an-item-link = 🔗 { $link }
+an-post-head = 🆕 新品上架！
+an-post-sold-out = 暂时售罄：点“🔔 到货通知我”，补货时通知你。
+an-teaser-head = 🔜 即将上新
+an-teaser-when = 上线时间：{ $when }。
+an-teaser-how = 点“🔔 提醒我”，上线第一时间私信通知你。
+an-restock-head = 🔔 补货啦！
+an-restock-units = 现有 { $units } 件。
+an-restock-reserved = 排队的会员已获得前几件的预留（{ $duration } 内领取）。
+an-live-head = 🔔 { $name } 上线啦——你预约了提醒。
+an-launch-head = 🎉 { $name } 上线啦——你投过它一票！
+an-launch-points = 🎁 +{ $points } 积分：感谢你的投票。
+an-notice-head = 🔔 { $name } 补货了。
+an-notice-in-line = 目前库存已预留给排在你前面的会员。你排第 { $place } 位：如有预留过期未领取，将顺延给你，我会把预留码发给你。
+an-notice-go = 你订阅了到货通知：先到先得。
+an-reserve-passed = 一个预留顺延给你了！
+an-reserve-head = 🎟 已为你预留一件 { $name }。
+an-reserve-code = 你的预留码：<code>{ $code }</code>
+an-reserve-until = 有效期至 { $until }。
+an-reserve-how = 点“✅ 领取”锁定，然后下单时备注预留码（或把预留码告诉店铺，由店员核销）。过期未领取将顺延给下一位。
+an-where = 发往 { $count } 个群（{ $labels }）。
+an-where-none = 不发群帖（没有匹配的活跃群）。
+an-what = { $name }（{ $sku }）
+an-created-new = 📣 公告 #{ $id } 已安排：新品上架。
+an-created-soon = 📣 公告 #{ $id } 已安排：预约上新（预告现在发出）。
+an-created-restock = 📣 公告 #{ $id }：补货。
+an-when-now = 立即。
+an-when = 时间：{ $when }。
+an-when-best = 时间：{ $when }（下一个活跃时段）。
+an-broadcast = 群发 #{ $id }。
+an-soon-note = 届时商品将发布到群里，点过“🔔 提醒我”的会员都会收到私信。
+an-live-rewarded = 🎁 { $count } 位投票者获得上新奖励（共 { $points } 积分）。
+an-restock-nobody = 没有人在排队。
+an-restock-told = 已按排队顺序通知 { $waiting } 位会员。
+an-restock-allocated = 排队 { $waiting } 人：{ $reserved } 人获得预留（{ $duration }），{ $told } 人收到排队位置通知。
+an-stock-untracked = 未记录
+an-stock-set = ✅ { $name }（{ $sku }）库存：{ $before } → { $after }。
+an-remind-on = 🔔 { $name } 上线时（{ $when }）我会私信你。再点一次取消。
+an-remind-off = 🔕 已取消 { $name } 的提醒。再点一次重新开启。
+an-notify-joined = 🔔 你已加入 { $name } 的到货排队（第 { $place } 位）。补货时我会私信你。
+an-notify-already = 你已在 { $name } 的到货排队中（第 { $place } 位）。
+an-remind-start = 🔔 好的：{ $name } 上线时（{ $when }）我会在这里私信你。
+an-notify-start = 🔔 好的：你已加入 { $name } 的到货排队（第 { $place } 位）。补货时我会在这里通知你。
+an-claimed = ✅ 一件 { $name } 归你了：下单时请备注预留码 <code>{ $code }</code>。
+an-claimed-popup = ✅ 领取成功！
+an-claimed-staff = ✅ 预留 { $code } 已核销：{ $name }（{ $sku }），会员 { $user }。剩余库存：{ $left }。
+an-list-empty = 还没有公告。
+an-list-head = <b>公告</b>（{ $count }），最新在前：
+an-list-row = #{ $id } { $kind } { $name }（{ $sku }）— { $status }，{ $when }，发往 { $to }，{ $reminders } 人预约提醒
+an-list-more = … 另有 { $count } 条更早的。
+an-kind-new = 新品上架
+an-kind-soon = 预约上新
+an-kind-restock = 补货
+an-status-scheduled = 待上线
+an-status-live = 已上线
+an-status-cancelled = 已取消
+an-cancel-usage = 用法：<code>/announce cancel 编号</code>（/announce list 中的编号）。
+an-cancel-not-scheduled = 公告 #{ $id } 不在待上线状态（不存在、已上线或已取消）：无需取消。
+an-cancelled = ✅ 公告 #{ $id } 已取消：{ $count } 条待发消息不再发送。
+an-vote-rule-launch = 🚀 投给带 SKU 选项的会员，在该商品上线时可得 { $launch } 积分。
+an-vote-error-launch = 上新奖励“{ $value }”无效：0 到 { $max } 之间的整数积分，且至少有一个选项标注了 SKU（<code>| 选项 @SKU</code>）。

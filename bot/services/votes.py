@@ -64,7 +64,7 @@ async def create_vote(session: AsyncSession, *, chat_id: int, actor_id: int, spe
         return Created(int(existing), new=False)
     vote_id = (await session.execute(VOTES.insert().values(
         chat_id=chat_id, created_by=actor_id, question=spec.question, options=len(spec.options),
-        multi=spec.multi, buyers=spec.buyers, show=str(spec.show), reward=spec.reward, status=OPEN,
+        multi=spec.multi, buyers=spec.buyers, show=str(spec.show), reward=spec.reward, launch=spec.launch, status=OPEN,
         source_key=source_key, voters=0, paid=0, created_at=now, closes_at=spec.closes_at,
     ).returning(VOTES.c.id))).scalar_one()
     await session.execute(OPTIONS.insert(), [

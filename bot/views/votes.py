@@ -110,6 +110,8 @@ def render(app: App, _: Translator, vv: service.VoteView, *, results: bool = Fal
             parts.append(_("vote-rule-buyers"))
         if vote.reward:
             parts.append(_("vote-rule-reward", reward=vote.reward))
+        if vote.launch:
+            parts.append(_("an-vote-rule-launch", launch=vote.launch))
         if not counts:
             parts.append(_("vote-rule-hidden"))
         parts.append(_("vote-until", until=local_time(app, vote.closes_at)))

@@ -158,6 +158,15 @@ PLAUSIBLE.update({
                 "edit TEA-01 | link=none | cycle=4w | photo=none", "TEA-01", "archive TEA-01", "unarchive TEA-01"),
     "products": ("", "tea", "green tea 01", "TEA-0"),
 })
+# Announcements (issue 12): new arrivals, pre-announcements, restocks, stock and reservation claims.
+PLAUSIBLE |= {
+    "announce": ("new TEA-1", "new TEA-1 at=best to=vip,deals", "new tea-1 at=2026-03-03 10:00 to=all",
+                 "soon TEA-1 at=21:00", "soon TEA-1 at=best to=vip", "restock TEA-1", "restock TEA-1 reserve=2h to=vip",
+                 "restock TEA-1 reserve=30m", "list", "cancel 1", "cancel {id}"),
+    "stock": ("TEA-1 5", "TEA-1 0", "TEA-1 3 reserve=1h", "TEA-1 2 reserve=2h to=vip"),
+    "claim": ("ABCD-EFGH", "abcdefgh", "ABCD EFGH"),
+    "start": ("", "ref-1", "remind_{id}", "notify_{id}"),
+}
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
 
 
