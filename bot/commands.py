@@ -121,6 +121,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
     CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
+    # Recurring posts and campaigns (issue 12, campaigns).
+    CommandSpec("schedule", _S, PRIVATE, "cp-help-schedule", menu=False, elsewhere="cp-private-only"),
+    CommandSpec("campaign", _S, PRIVATE, "cp-help-campaign", menu=False, elsewhere="cp-private-only"),
+    CommandSpec("stop_promos", _M, PRIVATE, "cp-help-promos", menu=False),
+    CommandSpec("start_promos", _M, PRIVATE, None, menu=False),  # on /stop_promos' line
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 
+from bot.views import campaigns as campaign_views
 from bot.views.broadcasts import Renderer
 from bot.views.guessing import GuessRounds
 from bot.views.lottery import Lottery
@@ -26,6 +27,7 @@ from bot.views.rewards import Rewards
 from bot.views.votes import Votes
 from handlers import (
     access,
+    campaigns,
     checkin,
     corrections,
     errors,
@@ -46,6 +48,7 @@ from handlers import (
     votes,
 )
 from scheduler.jobs import FeatureJobs
+from scheduler.jobs import campaigns as campaign_jobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
 from scheduler.jobs import guessing as guessing_jobs
@@ -95,6 +98,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("votes", votes.create_router, vote_jobs.SCHEDULE, state=("votes", Votes)),
     Feature("points", points.create_router),
     Feature("membership", membership.create_router),
+    # Recurring posts, campaigns and repurchase reminders (issue 12, campaigns).
+    Feature("campaigns", campaigns.create_router, campaign_jobs.SCHEDULE, broadcasts=campaign_views.RENDERERS),
     Feature("fallback", fallback.create_router),
 )
 
