@@ -73,11 +73,11 @@ async def render_repurchase(app: App, ctx: RenderContext) -> Outgoing | Skip:
     _ = _translator(app, ctx)
     async with app.db.reader() as session:
         product = await service.product_of(session, str(ctx.args.get("sku") or ""))
-    if product is None or product.archived_at is not None:
-        return Skip("product-gone")
-    text = lines(_("cp-repurchase", name=product.name),
-                 _("cp-repurchase-link", link=product.link) if product.link else None)
-    return Outgoing(text, photo=product.photo, reply_markup=promo_keyboard(_))
+        if product is None or product.archived_at is not None:
+            return Skip("product-gone")
+        name, link, photo = product.name, product.link, product.photo
+    text = lines(_("cp-repurchase", name=name), _("cp-repurchase-link", link=link) if link else None)
+    return Outgoing(text, photo=photo, reply_markup=promo_keyboard(_))
 
 
 RENDERERS: dict[str, Renderer] = {
