@@ -255,17 +255,21 @@ async def _count_deliveries(session: AsyncSession, broadcast_id: int) -> int:
 
 async def set_promos(session: AsyncSession, user_id: int, *, on: bool, now: datetime) -> bool:
     """Opt ``user_id`` out of promotions (``on=False``) or back in. Whoever writes to the bot in
-    private has started it: a contact is made if there is none. False: it already was so."""
+    private has started it: opting out makes a contact if there is none (opting in without one
+    changes nothing: promotions are on by default). False: it already was so."""
+    if on:
+        return bool(rowcount(await session.execute(
+            update(Contact).where(col(Contact.user_id) == user_id, col(Contact.promos_off_at).is_not(None))
+            .values(promos_off_at=None))))
     inserted = rowcount(await session.execute(
         insert_for(session, CONTACTS)
-        .values(user_id=user_id, started_at=now, promos_off_at=None if on else now)
+        .values(user_id=user_id, started_at=now, promos_off_at=now)
         .on_conflict_do_nothing(index_elements=["user_id"])))
     if inserted:
-        return not on
-    column = col(Contact.promos_off_at)
-    condition = column.is_not(None) if on else column.is_(None)
+        return True
     return bool(rowcount(await session.execute(
-        update(Contact).where(col(Contact.user_id) == user_id, condition).values(promos_off_at=None if on else now))))
+        update(Contact).where(col(Contact.user_id) == user_id, col(Contact.promos_off_at).is_(None))
+        .values(promos_off_at=now))))
 
 
 async def promos_off(session: AsyncSession, user_id: int) -> bool:

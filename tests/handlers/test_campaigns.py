@@ -15,7 +15,8 @@ from bot.db.models import AuditEntry, Broadcast, Contact, Delivery, Product, Rec
 from bot.emulator import EmuUser
 from bot.services import access
 from bot.services.broadcasts import load_args
-from bot.services.campaigns import DELIVERIES
+from bot.services.campaigns import CONTACTS, DELIVERIES
+from bot.services.sql import insert_for
 from bot.texts import Translator
 from bot.views import campaigns as views
 from bot.views.broadcasts import Outgoing, RenderContext, Skip
@@ -31,12 +32,14 @@ async def staff(h: Harness, text: str) -> str:
 
 
 async def started(h: Harness, *users: EmuUser, tag: str | None = "vip") -> None:
-    """Members who wrote to the bot (a contact each), tagged ``tag``."""
+    """Members who started the bot (a contact each: made by /start, outside this feature), tagged ``tag``."""
     for user in users:
-        await h.say(user, "/start_promos")
-    if tag is not None:
-        async with h.app.db.session() as session:
-            for user in users:
+        await h.say(user, "/start")
+    async with h.app.db.session() as session:
+        for user in users:
+            await session.execute(insert_for(session, CONTACTS).values(user_id=user.id, started_at=h.clock.now())
+                                  .on_conflict_do_nothing(index_elements=["user_id"]))
+            if tag is not None:
                 await access.add_tag(session, user.id, tag, h.owner.id, h.clock.now())
 
 
@@ -216,6 +219,7 @@ async def test_bad_campaign_lines_are_answered_and_write_nothing(h: Harness) -> 
 
 async def test_the_button_and_the_commands_opt_out_and_back_in(h: Harness) -> None:
     ann = member(h, "Ann")
+    await started(h, ann, tag=None)
     await h.say(ann, "/start_promos")
     assert "already on" in h.texts_to(ann.id)[-1]
     # A campaign message as the engine sends it (rendered, then sent).
