@@ -246,6 +246,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
     await _rewards_scene(emu, n, owner, alice, said)
     await _tiers_scene(emu, n, app, owner, alice, said)
+    await _campaigns_scene(emu, n, owner, alice, said)  # issue 12, campaigns
 
 
 
@@ -381,3 +382,21 @@ async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> 
     await emu.wait_until(lambda: app.directory.group(new.id) is not None
                          and app.directory.group(new.id).chat_id == new.id, timeout=10)
     return new.id
+
+
+# ---- Recurring posts and campaigns (issue 12: campaigns) -------------------------------------------------
+# Staff schedule a daily post for the VIP group and send a campaign at 23:30, inside quiet hours
+# (23:00–08:00 by default). Both are only planned here, as broadcasts with their deliveries: the
+# broadcast engine posts the daily post each morning at 10:00, and holds the campaign back until quiet
+# hours end (and within the frequency cap) before it sends it. /schedule lists both.
+
+async def _campaigns_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: Any, said: Any) -> None:
+    """Alice (a buyer since the tiers scene) tries the opt-out and comes back; staff schedule a daily
+    post and plan a campaign to buyers at 23:30; /schedule shows what is planned."""
+    n.say("\n── Recurring posts and campaigns (定时推送、一键群发) ──")
+    await said(alice, "/stop_promos")
+    await said(alice, "/start_promos")
+    await said(owner, "/schedule add daily 10:00 ☀️ Today's deal: Longjing 250g at ¥99.\nReply here to reserve yours! "
+                      "to=vip")
+    await said(owner, "/campaign purchased | 🍵 Spring teas are in!\nMembers get 10% off this week. at=23:30")
+    await said(owner, "/schedule")

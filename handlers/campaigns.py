@@ -126,7 +126,8 @@ async def campaign_command(message: Message, command: CommandObject, app: App, s
 async def stop_promos(message: Message, session: AsyncSession, out: Outbox, _: Translator, profile: Profile,
                       now: datetime) -> None:
     changed = await service.set_promos(session, profile.id, on=False, now=now)
-    out.message(message.chat.id, _("cp-promos-off" if changed else "cp-promos-off-already"))
+    out.message(message.chat.id, _("cp-promos-off" if changed else "cp-promos-off-already"),
+                reply_markup=views.promo_keyboard(_, off=True))
 
 
 async def start_promos(message: Message, session: AsyncSession, out: Outbox, _: Translator, profile: Profile,
