@@ -135,9 +135,10 @@ def run_source(post_id: int, run_local: datetime) -> str:
 
 async def run_post(session: AsyncSession, post_id: int, run_local: datetime, now: datetime) -> Planned | None:
     """Plan the run of ``post_id`` due at ``run_local`` (a local time): one broadcast to the active
-    groups it names, once per run whoever asks. None: the post is paused, cancelled or gone."""
+    groups it names, once per run whoever asks. None: the post is paused, cancelled or gone, or the
+    run is from before the post was made (a catch-up at start-up never posts a run it was not made for)."""
     post = await session.get(RecurringPost, post_id)
-    if post is None or post.status != ACTIVE:
+    if post is None or post.status != ACTIVE or run_local < post.created_at:
         return None
     query = select(col(Group.chat_id)).where(col(Group.active) == True)  # noqa: E712 - SQL
     labels = labels_of(post)

@@ -266,3 +266,32 @@ async def test_a_member_who_starts_the_bot_later_is_reminded_within_the_window(d
     assert await sweep(db, NOW) == []  # no contact: cannot be messaged
     await contacts(db, ANN)
     assert await sweep(db, NOW) == ["A-9"]
+
+
+async def test_campaign_recipients_equal_the_reference_segment_among_reachable_contacts(db: Database) -> None:
+    import random
+
+    from bot.services.segments import facts, reference_members
+
+    rng = random.Random(12)
+    users = list(range(100, 160))
+    await make_users(db, *users)
+    contacts_, blocked, off = set(), set(), set()
+    async with db.session() as session:
+        for uid in users:
+            for tag in ("a", "b"):
+                if rng.random() < 0.5:
+                    await access.add_tag(session, uid, tag, STAFF, NOW)
+            if rng.random() < 0.7:
+                contacts_.add(uid)
+                blocked |= {uid} if rng.random() < 0.1 else set()
+                off |= {uid} if rng.random() < 0.1 else set()
+    await contacts(db, *sorted(contacts_), blocked=tuple(blocked), off=tuple(off))
+    for n, text in enumerate(("tag:a and not tag:b", "tag:a or tag:b", "not tag:a", "new")):
+        async with db.reader() as session:
+            members = set(reference_members(await facts(session), segments.parse(text), NOW, NOW.date()))
+        done = await campaign(db, text, "x", source=f"campaign:9:{n}")
+        got = {d.chat_id for d in await deliveries(db, done.broadcast_ids[0])}
+        assert got == (members & contacts_) - blocked - off, text
+        assert done.opted_out == len((members & contacts_ & off) - blocked)
+        assert done.unreachable == len(members - (contacts_ - blocked))

@@ -273,3 +273,34 @@ async def test_the_repurchase_renderer_shows_the_product_or_skips_it(h: Harness)
     for sku in ("OLD", "NOPE"):
         gone = await views.render_repurchase(h.app, context(h, 1, "repurchase", {"order": "A-1", "sku": sku}, 42))
         assert gone == Skip("product-gone")
+
+
+async def test_a_post_made_after_todays_time_starts_tomorrow(h: Harness) -> None:
+    await h.setup_group()
+    h.clock.set(datetime(2026, 3, 2, 2, 30, tzinfo=UTC))  # 10:30
+    assert "next 2026-03-03 10:00" in await staff(h, "/schedule add daily 10:00 Morning")
+    async with h.app.db.reader() as session:
+        (post_id,) = (await session.execute(select(RecurringPost.id))).scalars()  # type: ignore[call-overload]
+    await jobs.catch_up(h.app)  # a restart at 10:30: today's 10:00 run is not this post's
+    assert await jobs.run_post(h.app, post_id) is None and await count(h, Broadcast) == 0
+    h.clock.set(datetime(2026, 3, 3, 2, 0, tzinfo=UTC))
+    assert await jobs.run_post(h.app, post_id) is not None and await count(h, Broadcast) == 1
+
+
+async def test_forged_or_misplaced_promotion_taps_are_answered_and_change_nothing(h: Harness) -> None:
+    await h.setup_group()
+    ann = member(h, "Ann")
+    await started(h, ann, tag=None)
+    await h.say(h.owner, "/checkin_post", chat=h.group)
+    post = h.emu.sent(h.group.id)[-1].message_id
+    # The button's data on a group message (Telegram lets anyone forge callback data).
+    misplaced = await h.tap(ann, post, PromoCb(action=PromoAction.OFF).pack(), chat=h.group)
+    assert "private chat" in misplaced["text"]
+    sent = await h.app.sender.send_message(ann.id, "hi")
+    assert sent is not None
+    for data in ("cp:maybe", "cp:", "cp:off:1", "cp:" + "x" * 60):
+        answer = await h.tap(ann, sent.message_id, data, chat=h.emu.chats[ann.id])
+        assert answer.get("text"), data
+    async with h.app.db.reader() as session:
+        off_at = (await session.execute(select(Contact.promos_off_at).where(Contact.user_id == ann.id))).scalar()  # type: ignore[call-overload,arg-type]
+    assert off_at is None
