@@ -53,8 +53,8 @@ async def schedule_list(message: Message, app: App, session: AsyncSession, out: 
 
 async def schedule_command(message: Message, command: CommandObject, app: App, session: AsyncSession,
                            out: Outbox, _: Translator, profile: Profile, now: datetime) -> None:
-    action, _sep, rest = (command.args or "").strip().partition(" ")
-    action = action.lower()
+    words = (command.args or "").split(maxsplit=1)
+    action, rest = (words[0].lower() if words else ""), (words[1] if len(words) > 1 else "")
     if action == "add":
         try:
             new = rules.parse_schedule_add(rest, now.astimezone(app.settings.tz))

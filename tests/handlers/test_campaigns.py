@@ -88,7 +88,7 @@ async def test_staff_schedule_list_pause_and_cancel_a_recurring_post(h: Harness)
     assert "&lt;b&gt;Longjing&lt;/b&gt; &amp; cups" in reply  # staff text is shown escaped
     async with h.app.db.reader() as session:
         (post_id,) = (await session.execute(select(RecurringPost.id))).scalars()  # type: ignore[call-overload]
-    weekly = await staff(h, "/schedule add weekly 周五 best Weekend tea")
+    weekly = await staff(h, "/schedule add\nweekly 周五 best\nWeekend tea")
     assert "every Friday at 09:01 (best time)" in weekly  # 09:00 is inside a window: its next minute
     listing = await staff(h, "/schedule")
     assert f"#{post_id} daily at 10:00 → vip" in listing and "Weekend tea" in listing
