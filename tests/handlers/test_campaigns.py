@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.db.models import AuditEntry, Broadcast, Contact, Delivery, Product, RecurringPost
 from bot.emulator import EmuUser
 from bot.services import access
+from bot.services import campaigns as campaign_service
 from bot.services.broadcasts import load_args
 from bot.services.campaigns import CONTACTS, DELIVERIES
 from bot.services.sql import insert_for
@@ -305,3 +306,24 @@ async def test_forged_or_misplaced_promotion_taps_are_answered_and_change_nothin
     async with h.app.db.reader() as session:
         off_at = (await session.execute(select(Contact.promos_off_at).where(Contact.user_id == ann.id))).scalar()  # type: ignore[call-overload,arg-type]
     assert off_at is None
+
+
+async def test_each_posts_cron_trigger_fires_at_the_next_run_the_rules_give(h: Harness) -> None:
+    from games.campaigns import next_run
+
+    await staff(h, "/schedule add daily 10:00 a")
+    await staff(h, "/schedule add weekly sun 22:30 b")
+    await staff(h, "/schedule add weekly mon 08:00 c")
+    tz = h.app.settings.tz
+    async with h.app.db.reader() as session:
+        rules = {int(post.id or 0): campaign_service.recurrence_of(post)
+                 for post in await campaign_service.posts(session)}
+        specs = {spec.id: spec for spec in await jobs.jobs(h.app, session)}
+    assert len(rules) == 3 and set(specs) == {jobs.REMINDERS_ID, *map(jobs.post_job_id, rules)}
+    for moment in (h.clock.now(), datetime(2026, 3, 8, 14, 30, tzinfo=UTC), datetime(2026, 12, 31, 23, 59, tzinfo=UTC)):
+        local = moment.astimezone(tz)
+        for post_id, rule in rules.items():
+            spec = specs[jobs.post_job_id(post_id)]
+            assert spec.func == "scheduler.jobs.campaigns:run_post" and spec.args == (post_id,)
+            fires = spec.trigger.get_next_fire_time(None, local + timedelta(microseconds=1))
+            assert fires == next_run(rule, local), (rule, moment)
