@@ -28,11 +28,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check the ledger invariants; non-zero exit if any fails")
     orders = sub.add_parser("import-orders", help="import orders from a CSV file (all or nothing)")
     orders.add_argument("file", help="CSV: order id, amount, currency, paid at, check value")
+    # ---- catalogue (issue 12) ----
+    catalogue = sub.add_parser("catalogue", help="the product catalogue as CSV: import (all or nothing) or export")
+    catalogue.add_argument("action", choices=["import", "export"])
+    catalogue.add_argument("file", nargs="?",
+                           help="import: the CSV to read; export: the file to write (default: stdout)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "catalogue" and args.action == "import" and not args.file:
+        parser.error("catalogue import: which FILE?")
     logging.basicConfig(level=logging.INFO if args.command == "run" else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -66,6 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _upgrade(settings)
             return asyncio.run(import_orders(settings, args.file, sys.stdout, sys.stderr))
+        if args.command == "catalogue":
+            from bot.tools import export_catalogue, import_catalogue
+
+            if args.action == "import":
+                _upgrade(settings)
+                return asyncio.run(import_catalogue(settings, args.file, sys.stdout, sys.stderr))
+            _require_existing(settings)
+            _upgrade(settings)
+            return asyncio.run(export_catalogue(settings.database_url, args.file, sys.stdout, sys.stderr))
     except SettingsError as exc:
         print(f"regulars: {exc}", file=sys.stderr)
         return 2

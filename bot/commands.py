@@ -121,6 +121,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
     CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
+    # ---- catalogue (issue 12): staff, private chat (handlers/catalogue.py) ----
+    CommandSpec("product", _S, PRIVATE, "help-cmd-product", menu=False, elsewhere="cat-private-only"),
+    CommandSpec("products", _S, PRIVATE, None, menu=False, elsewhere="cat-private-only"),  # on /product's line
     # Recurring posts and campaigns (issue 12, campaigns).
     CommandSpec("schedule", _S, PRIVATE, "cp-help-schedule", menu=False, elsewhere="cp-private-only"),
     CommandSpec("campaign", _S, PRIVATE, "cp-help-campaign", menu=False, elsewhere="cp-private-only"),

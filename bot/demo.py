@@ -246,6 +246,8 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await _guessing_scene(emu, n, clock, app, group_id, owner, alice, bob, ming, settle)
     await _rewards_scene(emu, n, owner, alice, said)
     await _tiers_scene(emu, n, app, owner, alice, said)
+    # ---- catalogue (issue 12) ----
+    await _catalogue_scene(emu, n, owner, said)
     await _campaigns_scene(emu, n, owner, alice, said)  # issue 12, campaigns
 
 
@@ -384,6 +386,17 @@ async def _upgrade(emu: BotAPIEmulator, app: Any, group_id: int, owner: Any) -> 
     return new.id
 
 
+# ---- catalogue (issue 12): staff keep a small catalogue ------------------------------------------------
+
+async def _catalogue_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, said: Any) -> None:
+    """The owner adds two products in private chat (one with its photo, one sold out) and looks at the
+    catalogue."""
+    n.say("\n── The catalogue (商品) ──")
+    before = len(emu.sent(owner.id))
+    emu.user_sends_photo(owner, "/product add LJ-250 | Longjing 2026 spring, 250g | 128 | stock=40 | cycle=30d")
+    await emu.wait_sent(owner.id, count=before + 1, timeout=10)
+    await said(owner, "/product add PU-357 | Pu-erh cake 357g | 199 | stock=0 | link=t.me/teashop")
+    await said(owner, "/products")
 # ---- Recurring posts and campaigns (issue 12: campaigns) -------------------------------------------------
 # Staff schedule a daily post for the VIP group and send a campaign at 23:30, inside quiet hours
 # (23:00–08:00 by default). Both are only planned here, as broadcasts with their deliveries: the

@@ -28,6 +28,7 @@ from bot.views.votes import Votes
 from handlers import (
     access,
     campaigns,
+    catalogue,
     checkin,
     corrections,
     errors,
@@ -98,6 +99,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("votes", votes.create_router, vote_jobs.SCHEDULE, state=("votes", Votes)),
     Feature("points", points.create_router),
     Feature("membership", membership.create_router),
+    # ---- catalogue (issue 12): /product, /products (staff, private) ----
+    Feature("catalogue", catalogue.create_router),
     # Recurring posts, campaigns and repurchase reminders (issue 12, campaigns).
     Feature("campaigns", campaigns.create_router, campaign_jobs.SCHEDULE, broadcasts=campaign_views.RENDERERS),
     Feature("fallback", fallback.create_router),

@@ -1,9 +1,11 @@
-"""Operator tools behind ``regulars export``, ``regulars doctor`` and ``regulars import-orders``."""
+"""Operator tools behind ``regulars export``, ``regulars doctor``, ``regulars import-orders`` and
+``regulars catalogue import|export``."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import resource
 import time
 from datetime import date, datetime
@@ -261,11 +263,15 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     if result.earned or result.refunded:
         print(f"purchase points: {result.earned} linked orders earned points; {result.refunded} refunded "
               f"({result.taken_back} points taken back)", file=out)
+    if result.with_skus:
+        listed = orders.unknown_list(result.unknown_skus)
+        unknown = f"; {len(result.unknown_skus)} SKUs not in the catalogue ({listed})" if result.unknown_skus else ""
+        print(f"items: {result.items} SKUs on {result.with_skus} orders{unknown}", file=out)
     return 0
 
 
 CLI_PROBLEMS = {
-    "columns": "expected 5 or 6 columns (order id, amount, currency, paid at, check value[, status])",
+    "columns": "expected 5 to 7 columns (order id, amount, currency, paid at, check value[, status][, SKUs])",
     "status": "the status is not paid or refunded",
     "order-id": "the order id is missing or has characters other than letters, digits and _-./#",
     "duplicate": "this order id appears twice in the file",
@@ -277,4 +283,105 @@ CLI_PROBLEMS = {
     "too-many": "too many rows",
     "empty": "the file has no orders",
     "unreadable": "the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)",
+    "sku": "the SKU cell has something that is not a SKU (letters, digits, - and _, separated by ;)",
 }
+
+
+# ---- catalogue (issue 12): regulars catalogue import FILE | export [FILE] ----------------------------
+
+CATALOGUE_PROBLEMS = {
+    "sku": "the SKU is not 1-32 letters, digits, - or _",
+    "name": "the name is empty or longer than 128 characters",
+    "price": "the price is not an amount in the shop's currency with at most two decimals",
+    "stock": "the stock is not a whole number from 0 to 1,000,000 (empty: not tracked)",
+    "link": "the link is not an http(s) address of at most 512 characters",
+    "cycle": "the cycle is not like 30d, 4w or 3m (at most 3650 days)",
+    "photo": "the photo is not a Telegram file id",
+    "archived": "archived is not yes or no (or empty)",
+    "duplicate": "this SKU appears twice in the file",
+    "columns": "more cells than the header names",
+    "unknown-column": "the header names a column the catalogue does not have",
+    "repeated-column": "the header names a column twice",
+    "missing-column": "the header lacks a required column",
+    "too-many": "too many lines",
+    "empty": "the file has no header line",
+    "unreadable": "the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)",
+}
+
+
+async def import_catalogue(settings: Settings, file: str, out: TextIO, err: TextIO) -> int:
+    """Import a catalogue CSV in one transaction (upsert by SKU); on any bad line, name every one
+    of them and import nothing."""
+    from bot.clock import SystemClock
+    from bot.services import catalogue, people
+    from games.catalogue import MAX_LISTED_ERRORS, CatalogueFileError, parse_csv
+    from games.orders import decode_csv
+
+    path = Path(file)
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        print(f"regulars: cannot read {file}: {exc.strerror}", file=err)
+        return 1
+    try:
+        rows = parse_csv(decode_csv(data), settings.shop_currency)
+    except CatalogueFileError as exc:
+        for problem in exc.problems[:MAX_LISTED_ERRORS]:
+            value = f" ({problem.value[:80]})" if problem.value else ""
+            print(f"regulars: {file}, line {problem.line}: {CATALOGUE_PROBLEMS.get(problem.problem, problem.problem)}"
+                  f"{value}", file=err)
+        if len(exc.problems) > MAX_LISTED_ERRORS:
+            print(f"regulars: {file}: and {len(exc.problems) - MAX_LISTED_ERRORS} more bad lines", file=err)
+        print(f"regulars: {file}: nothing was imported", file=err)
+        return 1
+    now = SystemClock().now()
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            result = await catalogue.import_rows(session, rows, actor_id=OPERATOR_ID, now=now)
+            await people.record_audit(session, actor_id=OPERATOR_ID, action="catalogue.import", now=now,
+                                      target=path.name[:128], details=result.details)
+    finally:
+        await db.close()
+    print(f"imported {len(rows)} products from {file}: {result.new} new, {result.updated} updated", file=out)
+    return 0
+
+
+async def export_catalogue(url: str, file: str | None, out: TextIO, err: TextIO | None = None) -> int:
+    """Stream the catalogue as CSV (the format import reads) to ``file``, or to ``out`` without one.
+    A file is written beside its final name and renamed at the end: never half a catalogue."""
+    if file is None:
+        await _write_catalogue(url, out, err)
+        return 0
+    target = Path(file)
+    partial = target.with_name(target.name + ".part")
+    try:
+        stream: TextIO = await asyncio.to_thread(open, partial, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        print(f"regulars: cannot write {file}: {exc.strerror}", file=err or out)
+        return 1
+    try:
+        with stream:
+            await _write_catalogue(url, stream, err)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return 0
+
+
+async def _write_catalogue(url: str, out: TextIO, err: TextIO | None) -> None:
+    from bot.services import catalogue
+    from games.catalogue import HEADER
+
+    db = Database(url)
+    try:
+        writer = csv.writer(out)
+        async with db.reader() as session:
+            progress = Progress(err, "export catalogue", await catalogue.count(session))
+            writer.writerow(HEADER)
+            async for chunk in catalogue.export_lines(session):
+                writer.writerows(chunk)
+                progress.advance(len(chunk))
+            progress.finish()
+    finally:
+        await db.close()

@@ -1,10 +1,12 @@
 """Orders imported from the shop's CSV export: parsing and validation, all or nothing.
 
 Columns, in this order: order id, amount, currency, paid at, check value, and optionally the
-order's status (paid — also empty — or refunded; 已退款 and friends work too). A header row is
-allowed (its first cell is ``order_id``, ``order id``, ``order`` or ``订单号``). Empty lines are
-skipped. Any error names the line (1-based, as a spreadsheet shows it) and nothing is imported;
-every bad line is reported at once, so a file can be fixed in one go.
+order's status (paid — also empty — or refunded; 已退款 and friends work too) and the order's items
+as SKUs (``TEA-01;TEA-02``: several in one cell separated by ``;``). A header row is allowed (its
+first cell is ``order_id``, ``order id``, ``order`` or ``订单号``); when it names the sixth column
+``sku`` the file has SKUs and no status. Empty lines are skipped. Any error names the line
+(1-based, as a spreadsheet shows it) and nothing is imported; every bad line is reported at once,
+so a file can be fixed in one go.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
+from games.catalogue import parse_skus
 from games.errors import OrderFileError, OrderLineError
 from games.gate import normalize_check, parse_money
 from games.purchases import PAID, parse_status
@@ -28,6 +31,9 @@ ORDER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./#]{0,63}$")
 FIRST_YEAR = 2000
 LAST_YEAR = 2099
 HEADERS = {"order_id", "order id", "order", "orderid", "订单号", "订单编号"}
+SKU_HEADERS = {"sku", "skus", "items", "商品编码", "货号"}
+SKU_COLUMN = 6  # 0-based: after the status (which may be empty)
+MAX_SKUS_PER_ORDER = 100
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class OrderRow:
     paid_at: datetime
     check: str
     status: str = PAID
+    # The order's items by SKU (upper-case, each once); None: the line has no SKU cell (what is
+    # stored for the order stays), (): an empty cell (the order has no items).
+    skus: tuple[str, ...] | None = None
 
 
 def decode_csv(data: bytes) -> str:
@@ -83,15 +92,20 @@ def _rows(reader: Any) -> Iterator[list[str]]:
             raise OrderLineError(line=reader.line_num or 1, problem="unreadable", value="") from None
 
 
-def _row(line: int, cells: list[str], tz: tzinfo) -> OrderRow:
-    """One data row, or OrderLineError naming what is wrong with it."""
-    if len(cells) not in (5, 6):
+def _row(line: int, cells: list[str], tz: tzinfo, sku_column: int = SKU_COLUMN) -> OrderRow:
+    """One data row, or OrderLineError naming what is wrong with it. ``sku_column``: where the SKUs
+    are (5 when the header says so: then there is no status column)."""
+    if not 5 <= len(cells) <= sku_column + 1:
         raise OrderLineError(line=line, problem="columns", value=str(len(cells)))
     order_id, amount, currency, paid_at, check = cells[:5]
+    has_status = len(cells) > 5 and sku_column != 5
     try:
-        status = parse_status(cells[5]) if len(cells) == 6 else PAID
+        status = parse_status(cells[5]) if has_status else PAID
     except ValueError:
         raise OrderLineError(line=line, problem="status", value=cells[5]) from None
+    skus = parse_skus(cells[sku_column]) if len(cells) > sku_column else None
+    if len(cells) > sku_column and (skus is None or len(skus) > MAX_SKUS_PER_ORDER):
+        raise OrderLineError(line=line, problem="sku", value=cells[sku_column])
     if not ORDER_ID_RE.match(order_id):
         raise OrderLineError(line=line, problem="order-id", value=order_id)
     try:
@@ -110,7 +124,7 @@ def _row(line: int, cells: list[str], tz: tzinfo) -> OrderRow:
         raise OrderLineError(line=line, problem="paid-at", value=paid_at) from None
     if not normalize_check(check) or len(check) > 64:
         raise OrderLineError(line=line, problem="check", value="")
-    return OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check), status)
+    return OrderRow(line, order_id, cents, currency.upper(), paid, normalize_check(check), status, skus)
 
 
 def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
@@ -123,6 +137,7 @@ def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
         raise OrderLineError(line=1, problem="unreadable", value="")
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     first = True
+    sku_column = SKU_COLUMN
     try:
         for cells in _rows(reader):
             line = reader.line_num
@@ -131,12 +146,14 @@ def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
                 continue
             if first and cells[0].lower() in HEADERS:
                 first = False
+                if len(cells) > 5 and cells[5].lower() in SKU_HEADERS:
+                    sku_column = 5
                 continue
             first = False
             if len(rows) + len(errors) >= MAX_ROWS:
                 raise OrderLineError(line=line, problem="too-many", value=str(MAX_ROWS))
             try:
-                row = _row(line, cells, tz)
+                row = _row(line, cells, tz, sku_column)
                 if row.order_id in seen:
                     raise OrderLineError(line=line, problem="duplicate", value=row.order_id)
             except OrderLineError as error:

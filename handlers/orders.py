@@ -74,6 +74,9 @@ async def import_orders(
     if result.earned or result.refunded:
         text += "\n" + _("purchases-imported", earned=result.earned, refunded=result.refunded,
                          taken=result.taken_back)
+    if result.with_skus:  # the optional SKU column (catalogue, issue 12)
+        text += "\n" + _("cat-orders-items", items=result.items, unknown=len(result.unknown_skus),
+                         skus=order_service.unknown_list(result.unknown_skus))
     out.message(message.chat.id, text)
     for refund in result.refunds:  # each member whose points were taken back is told, privately
         if refund.user_id is not None and refund.points:

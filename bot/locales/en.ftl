@@ -413,7 +413,7 @@ audit-row = { $when } { $actor }: { $action } { $target } { $details }
 audit-empty = No staff actions recorded yet.
 
 ## Orders
-orders-usage = Send me the orders CSV here with the caption /import_orders (or reply to the file with /import_orders). Columns: order id, amount, currency, paid at, check value, and optionally the status (paid or refunded).
+orders-usage = Send me the orders CSV here with the caption /import_orders (or reply to the file with /import_orders). Columns: order id, amount, currency, paid at, check value, and optionally the status (paid or refunded) and the SKUs of the order's items (TEA-01;TEA-02).
 orders-private-only = Please send /import_orders with the file to me in private chat.
 orders-too-big = The file is too big (at most { $mb } MB).
 orders-download-failed = I couldn't download the file. Please send it again.
@@ -423,7 +423,7 @@ orders-import-failed = ❌ Nothing was imported: { $count ->
     }.
 orders-import-fix = Fix the file and send it again.
 orders-line-error = Line { $line }: { $problem }
-orders-problem-columns = expected 5 or 6 columns (order id, amount, currency, paid at, check value, optional status), found { $value }
+orders-problem-columns = expected 5 to 7 columns (order id, amount, currency, paid at, check value, optional status, optional SKUs), found { $value }
 orders-problem-unreadable = the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)
 orders-problem-order-id = the order id "{ $value }" is missing or has characters other than letters, digits and _-./#
 orders-problem-duplicate = the order id "{ $value }" appears twice in the file
@@ -1000,3 +1000,68 @@ cp-popup-on = 🔔 Promotions are back on.
 cp-popup-private = Please use this button in private chat.
 cp-repurchase = 🔁 It's been a while since you bought <b>{ $name }</b> — running low? It's a good time to stock up again.
 cp-repurchase-link = 🛒 { $link }
+# ---- catalogue (issue 12: games/catalogue.py, handlers/catalogue.py) ----
+help-cmd-product = /product add SKU | NAME | PRICE [| stock=N] [| link=URL] [| cycle=30d] (a photo with it as caption is the product's photo); /product edit SKU field=value …; /product SKU — the card; /product archive|unarchive SKU; /products [words] — the catalogue, paged
+cat-private-only = Please manage the catalogue with me in private chat.
+cat-usage =
+    Usage:
+    /product add SKU | NAME | PRICE [| stock=N] [| link=URL] [| cycle=30d]
+    /product edit SKU field=value … (name, price, stock, link, cycle; photo=none removes the photo)
+    /product SKU — the product's card
+    /product archive SKU — hide it from announcements (/product unarchive SKU brings it back)
+    /products [words] — the catalogue, paged
+cat-add-usage = Usage: /product add SKU | NAME | PRICE [| stock=N] [| link=URL] [| cycle=30d] — for example: /product add TEA-01 | Longjing 250g | 99.90 | stock=20 | cycle=30d
+cat-edit-usage = Usage: /product edit SKU field=value … — fields: name, price, stock (none: not tracked), link, cycle (none: no link or cycle), photo=none; for example: /product edit TEA-01 price=89 stock=0. To change the photo, send the new photo with the caption /product edit SKU.
+cat-error-usage = { cat-usage }
+cat-error-sku = “{ $value }” is not a SKU: use 1 to { $max } letters, digits, - or _ (for example TEA-01).
+cat-error-name = The name must be 1 to { $max } characters.
+cat-error-price = “{ $value }” is not a price in { $currency }: write it like 99 or 99.90 (at most two decimals).
+cat-error-stock = The stock must be a whole number from 0 to { $max }, or "none" if you don't track it (not “{ $value }”).
+cat-error-link = “{ $value }” is not a link I can use: it must start with http:// or https:// (or be a t.me/… link) and be at most { $max } characters.
+cat-error-cycle = I don't understand the cycle “{ $value }”: write it like 30d, 4w or 3m (at most { $max } days), or "none".
+cat-error-photo = To remove the photo write photo=none; to change it, send the new photo with the caption /product edit SKU.
+cat-error-option = I don't understand “{ $option }”.
+cat-error-repeated = “{ $option }” is given twice.
+cat-error-nothing = Nothing to change for { $sku }: name a field, for example price=89.
+cat-duplicate = There already is a product { $sku } (see /product { $sku }). Change it with /product edit { $sku } …
+cat-no-such-product = There is no product “{ $sku }”. /products lists the catalogue.
+cat-import-failed = The catalogue file has { $count ->
+        [one] a bad line
+       *[other] { $count } bad lines
+    }; nothing was imported.
+cat-added = ✅ Product { $sku } added:
+cat-edited = ✅ Product { $sku } changed:
+cat-archived-done = 🗄 { $sku } is archived: it is no longer announced. /product unarchive { $sku } brings it back.
+cat-unarchived-done = ✅ { $sku } is back in the catalogue.
+cat-archived-already = { $sku } already is archived.
+cat-unarchived-already = { $sku } is not archived.
+cat-photo-hint = To make this photo the product's photo, send it with the caption /product edit { $sku }
+cat-price = { $amount } { $currency }
+cat-stock = { $stock } in stock
+cat-sold-out = sold out
+cat-stock-untracked = stock not tracked
+cat-card-head = <b>{ $name }</b> · <code>{ $sku }</code>
+cat-card-price = 💰 { $price } · { $stock }
+cat-card-link = 🔗 { $link }
+cat-card-cycle = 🔁 Buy again every { $days ->
+        [one] day
+       *[other] { $days } days
+    }
+cat-card-archived = 🗄 Archived
+cat-list-head = <b>Catalogue</b>: { $total ->
+        [one] 1 product
+       *[other] { $total } products
+    } (page { $page }/{ $pages })
+cat-list-head-query = <b>Products matching “{ $query }”</b>: { $total } (page { $page }/{ $pages })
+cat-list-line = <code>{ $sku }</code> { $name } — { $price } · { $stock }{ $archived }
+cat-list-archived = {" "}· 🗄 archived
+cat-list-hint = /product SKU shows a product's card.
+cat-list-none = The catalogue is empty. Add a product: /product add SKU | NAME | PRICE
+cat-list-none-query = No product matches “{ $query }”.
+cat-button-prev = ◀️ Previous
+cat-button-next = Next ▶️
+cat-orders-items = Items: { $items } SKUs stored on the orders{ $unknown ->
+        [0] {""}
+       *[other] ; { $unknown } not in the catalogue ({ $skus })
+    }.
+orders-problem-sku = the SKU cell “{ $value }” has something that is not a SKU (letters, digits, - and _, several separated by ;)

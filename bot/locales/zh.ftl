@@ -359,14 +359,14 @@ audit-row = { $when } { $actor }：{ $action } { $target } { $details }
 audit-empty = 暂无工作人员操作记录。
 
 ## 订单
-orders-usage = 请在这里发送订单 CSV 文件并附上说明 /import_orders（或回复该文件发送 /import_orders）。列：订单号、金额、币种、付款时间、校验值，可选第六列状态（paid 已付款 / refunded 已退款）。
+orders-usage = 请在这里发送订单 CSV 文件并附上说明 /import_orders（或回复该文件发送 /import_orders）。列：订单号、金额、币种、付款时间、校验值，可选第六列状态（paid 已付款 / refunded 已退款）和第七列商品编码（TEA-01;TEA-02）。
 orders-private-only = 请私聊我发送 /import_orders 和文件。
 orders-too-big = 文件太大（最多 { $mb } MB）。
 orders-download-failed = 文件下载失败，请重新发送。
 orders-import-failed = ❌ 没有导入任何订单：有 { $count } 行有问题。
 orders-import-fix = 请修正文件后重新发送。
 orders-line-error = 第 { $line } 行：{ $problem }
-orders-problem-columns = 应有 5 或 6 列（订单号、金额、币种、付款时间、校验值、可选的状态），实际为 { $value } 列
+orders-problem-columns = 应有 5 到 7 列（订单号、金额、币种、付款时间、校验值、可选的状态、可选的商品编码），实际为 { $value } 列
 orders-problem-unreadable = 文件不是 CSV 文本（请另存为 CSV，UTF-8 或 GB18030 编码）
 orders-problem-order-id = 订单号“{ $value }”为空或包含字母、数字和 _-./# 以外的字符
 orders-problem-duplicate = 订单号“{ $value }”在文件中出现了两次
@@ -895,3 +895,59 @@ cp-popup-on = 🔔 已重新接收推广。
 cp-popup-private = 请在私聊中使用这个按钮。
 cp-repurchase = 🔁 你购买 <b>{ $name }</b> 已经有一段时间了——快用完了吗？现在正是回购的好时候。
 cp-repurchase-link = 🛒 { $link }
+# ---- catalogue (issue 12: games/catalogue.py, handlers/catalogue.py) ----
+help-cmd-product = /product add 编码 | 名称 | 价格 [| stock=数量] [| link=链接] [| cycle=30d]（把图片配上这条说明发给我即为商品图片）；/product edit 编码 字段=值 …；/product 编码 — 商品卡片；/product archive|unarchive 编码；/products [关键词] — 商品目录（分页）
+cat-private-only = 请在和我的私聊中管理商品目录。
+cat-usage =
+    用法：
+    /product add 编码 | 名称 | 价格 [| stock=数量] [| link=链接] [| cycle=30d]
+    /product edit 编码 字段=值 …（name、price、stock、link、cycle；photo=none 删除图片）
+    /product 编码 — 商品卡片
+    /product archive 编码 — 下架，不再推送（/product unarchive 编码 重新上架）
+    /products [关键词] — 商品目录（分页）
+cat-add-usage = 用法：/product add 编码 | 名称 | 价格 [| stock=数量] [| link=链接] [| cycle=30d] — 例如：/product add TEA-01 | 龙井 250g | 99.90 | stock=20 | cycle=30d
+cat-edit-usage = 用法：/product edit 编码 字段=值 … — 字段：name、price、stock（none 表示不计库存）、link、cycle（none 表示去掉）、photo=none；例如：/product edit TEA-01 price=89 stock=0。要更换图片，请把新图片配上说明 /product edit 编码 发给我。
+cat-error-usage = { cat-usage }
+cat-error-sku = “{ $value }”不是有效的商品编码：请用 1 到 { $max } 个字母、数字、- 或 _（例如 TEA-01）。
+cat-error-name = 名称须为 1 到 { $max } 个字符。
+cat-error-price = “{ $value }”不是 { $currency } 价格：请写成 99 或 99.90（最多两位小数）。
+cat-error-stock = 库存须为 0 到 { $max } 的整数，不计库存请写 none（而不是“{ $value }”）。
+cat-error-link = “{ $value }”不是可用的链接：须以 http:// 或 https:// 开头（或是 t.me/… 链接），最多 { $max } 个字符。
+cat-error-cycle = 看不懂周期“{ $value }”：请写成 30d、4w 或 3m（最多 { $max } 天），或 none。
+cat-error-photo = 删除图片请写 photo=none；更换图片请把新图片配上说明 /product edit 编码 发给我。
+cat-error-option = 看不懂“{ $option }”。
+cat-error-repeated = “{ $option }”写了两次。
+cat-error-nothing = { $sku } 没有要修改的内容：请写出字段，例如 price=89。
+cat-duplicate = 已经有商品 { $sku }（见 /product { $sku }）。修改请用 /product edit { $sku } …
+cat-no-such-product = 没有商品“{ $sku }”。/products 可查看商品目录。
+cat-import-failed = 商品文件有 { $count } 行有误，未导入任何内容。
+cat-added = ✅ 已添加商品 { $sku }：
+cat-edited = ✅ 已修改商品 { $sku }：
+cat-archived-done = 🗄 { $sku } 已下架，不再推送。/product unarchive { $sku } 可重新上架。
+cat-unarchived-done = ✅ { $sku } 已重新上架。
+cat-archived-already = { $sku } 已经是下架状态。
+cat-unarchived-already = { $sku } 没有下架。
+cat-photo-hint = 要把这张图片设为商品图片，请配上说明 /product edit { $sku } 发给我
+cat-price = { $amount } { $currency }
+cat-stock = 库存 { $stock }
+cat-sold-out = 已售罄
+cat-stock-untracked = 不计库存
+cat-card-head = <b>{ $name }</b> · <code>{ $sku }</code>
+cat-card-price = 💰 { $price } · { $stock }
+cat-card-link = 🔗 { $link }
+cat-card-cycle = 🔁 复购周期 { $days } 天
+cat-card-archived = 🗄 已下架
+cat-list-head = <b>商品目录</b>：共 { $total } 件（第 { $page }/{ $pages } 页）
+cat-list-head-query = <b>与“{ $query }”匹配的商品</b>：{ $total } 件（第 { $page }/{ $pages } 页）
+cat-list-line = <code>{ $sku }</code> { $name } — { $price } · { $stock }{ $archived }
+cat-list-archived = {" "}· 🗄 已下架
+cat-list-hint = /product 编码 查看商品卡片。
+cat-list-none = 商品目录是空的。添加商品：/product add 编码 | 名称 | 价格
+cat-list-none-query = 没有与“{ $query }”匹配的商品。
+cat-button-prev = ◀️ 上一页
+cat-button-next = 下一页 ▶️
+cat-orders-items = 商品：订单上记录了 { $items } 个商品编码{ $unknown ->
+        [0] {""}
+       *[other] ；其中 { $unknown } 个不在商品目录中（{ $skus }）
+    }。
+orders-problem-sku = 商品编码“{ $value }”有误（字母、数字、- 和 _，多个用 ; 分隔）

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import BindFailure, Order, OrderTotals
-from bot.services import purchases
+from bot.db.models import BindFailure, Order, OrderItem, OrderTotals
+from bot.services import catalogue, purchases
 from bot.services.sql import insert_for, rowcount
 from games.errors import BindNotFound, BindRateLimited, BindTaken
 from games.gate import BIND_MAX_FAILURES, BIND_WINDOW, bind_allowed, normalize_check
@@ -20,6 +20,7 @@ from games.purchases import PAID, REFUNDED
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 FAILURES = BindFailure.__table__  # type: ignore[attr-defined]
 TOTALS = OrderTotals.__table__  # type: ignore[attr-defined]
+ITEMS = OrderItem.__table__  # type: ignore[attr-defined]
 CHUNK = 500
 
 
@@ -36,6 +37,9 @@ class ImportResult:
     refunded: int = 0  # orders that became refunded now
     taken_back: int = 0  # points taken back (or owed) for them
     refunds: tuple[purchases.Refunded, ...] = ()  # the orders refunded now (their members are told)
+    with_skus: int = 0  # orders whose line had a SKU cell (their items were replaced by it)
+    items: int = 0  # (order, SKU) pairs those lines hold
+    unknown_skus: tuple[str, ...] = ()  # SKUs of those lines the catalogue does not have (kept all the same)
 
 
 def import_details(result: ImportResult) -> str:
@@ -43,6 +47,8 @@ def import_details(result: ImportResult) -> str:
     details = f"new={result.new} updated={result.updated}"
     if result.earned or result.refunded:
         details += f" earned={result.earned} refunded={result.refunded} taken_back={result.taken_back}"
+    if result.with_skus:
+        details += f" items={result.items} unknown_skus={len(result.unknown_skus)}"
     return details
 
 
@@ -80,8 +86,40 @@ async def import_rows(session: AsyncSession, rows: list[OrderRow], now: datetime
     if currency is not None:
         earned = await purchases.earn_linked(session, [r.order_id for r in rows if r.status == PAID],
                                              currency=currency, now=now)
+    with_skus, items, unknown = await replace_items(session, rows)
     return ImportResult(new=len(set(ids) - known), updated=len(known), earned=earned, refunded=len(refunds),
-                        taken_back=sum(r.points for r in refunds), refunds=tuple(refunds))
+                        taken_back=sum(r.points for r in refunds), refunds=tuple(refunds), with_skus=with_skus,
+                        items=items, unknown_skus=unknown)
+
+
+async def replace_items(session: AsyncSession, rows: list[OrderRow]) -> tuple[int, int, tuple[str, ...]]:
+    """The SKU column of the orders CSV: each line with a SKU cell says what its order holds, so the
+    order's items become exactly those (a re-import of the same file changes nothing; a line without
+    the cell leaves the order's items alone). SKUs the catalogue lacks are stored too (it may be
+    incomplete) and returned, sorted. Returns (orders, items, unknown SKUs)."""
+    listed = [r for r in rows if r.skus is not None]
+    if not listed:
+        return 0, 0, ()
+    for start in range(0, len(listed), CHUNK):
+        chunk = listed[start:start + CHUNK]
+        await session.execute(delete(ITEMS).where(ITEMS.c.order_id.in_([r.order_id for r in chunk])))
+        pairs = [{"order_id": r.order_id, "sku": sku} for r in chunk for sku in r.skus or ()]
+        if pairs:
+            await session.execute(ITEMS.insert(), pairs)
+    skus = {sku for r in listed for sku in r.skus or ()}
+    unknown = tuple(sorted(skus - await catalogue.known_skus(session, skus)))
+    return len(listed), sum(len(r.skus or ()) for r in listed), unknown
+
+
+def unknown_list(skus: tuple[str, ...], most: int = 10) -> str:
+    """The unknown SKUs of an import for its summary: the first ``most``, then "…"."""
+    return ", ".join(skus[:most]) + (", …" if len(skus) > most else "")
+
+
+async def items_of(session: AsyncSession, order_id: str) -> list[str]:
+    """The SKUs stored for an order, sorted."""
+    return [str(s) for s in (await session.execute(
+        select(ITEMS.c.sku).where(ITEMS.c.order_id == order_id).order_by(ITEMS.c.sku))).scalars().all()]
 
 
 async def refresh_totals(session: AsyncSession, user_ids: list[int]) -> None:

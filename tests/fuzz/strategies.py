@@ -158,6 +158,13 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
                  "wakeup tag:vip | A | B after=36h at=10:00"),
     "stop_promos": ("",), "start_promos": ("",),
 }
+# ---- catalogue (issue 12) ----
+PLAUSIBLE.update({
+    "product": ("add TEA-01 | Longjing 250g | 99.90", "add TEA-02 | Tea | ¥9.9 | stock=0 | link=t.me/shop | cycle=30d",
+                "add X | Y | 0 | stock=none", "edit TEA-01 price=89 stock=5", "edit TEA-01 name=Longjing Spring 500g",
+                "edit TEA-01 | link=none | cycle=4w | photo=none", "TEA-01", "archive TEA-01", "unarchive TEA-01"),
+    "products": ("", "tea", "green tea 01", "TEA-0"),
+})
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
 
 
