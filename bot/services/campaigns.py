@@ -55,7 +55,6 @@ __all__ = [
     "plan_campaign",
     "plan_reminders",
     "posts",
-    "product_of",
     "promos_off",
     "recurrence_of",
     "reminder_source",
@@ -333,6 +332,3 @@ async def plan_reminders(session: AsyncSession, now: datetime) -> list[Planned]:
             planned.append(result)
     return planned
 
-
-async def product_of(session: AsyncSession, sku: str) -> Product | None:
-    return (await session.execute(select(Product).where(col(Product.sku) == sku))).scalar()

@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.db.models import RecurringPost
 from bot.services import campaigns as service
+from bot.services import catalogue
 from bot.texts import LIST_NAME, Markup, Translator, escape, lines, shorten
 from bot.views.broadcasts import Outgoing, RenderContext, Renderer, Skip
 from games.campaigns import DAY_NAMES, next_run
@@ -72,12 +73,12 @@ async def render_campaign(app: App, ctx: RenderContext) -> Outgoing | Skip:
 async def render_repurchase(app: App, ctx: RenderContext) -> Outgoing | Skip:
     _ = _translator(app, ctx)
     async with app.db.reader() as session:
-        product = await service.product_of(session, str(ctx.args.get("sku") or ""))
-        if product is None or product.archived_at is not None:
-            return Skip("product-gone")
-        name, link, photo = product.name, product.link, product.photo
-    text = lines(_("cp-repurchase", name=name), _("cp-repurchase-link", link=link) if link else None)
-    return Outgoing(text, photo=photo, reply_markup=promo_keyboard(_))
+        product = await catalogue.by_sku(session, str(ctx.args.get("sku") or ""))
+    if product is None or catalogue.is_archived(product):
+        return Skip("product-gone")
+    text = lines(_("cp-repurchase", name=product.name),
+                 _("cp-repurchase-link", link=product.link) if product.link else None)
+    return Outgoing(text, photo=product.photo, reply_markup=promo_keyboard(_))
 
 
 RENDERERS: dict[str, Renderer] = {
