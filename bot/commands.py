@@ -128,6 +128,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("announce", _S, PRIVATE, "help-cmd-announce", menu=False, elsewhere="an-private-only"),
     CommandSpec("stock", _S, PRIVATE, "help-cmd-stock", menu=False, elsewhere="an-private-only"),
     CommandSpec("claim", _S, PRIVATE, "help-cmd-claim", menu=False, elsewhere="an-private-only"),
+    # Recurring posts and campaigns (issue 12, campaigns).
+    CommandSpec("schedule", _S, PRIVATE, "cp-help-schedule", menu=False, elsewhere="cp-private-only"),
+    CommandSpec("campaign", _S, PRIVATE, "cp-help-campaign", menu=False, elsewhere="cp-private-only"),
+    CommandSpec("stop_promos", _M, PRIVATE, "cp-help-promos", menu=False),
+    CommandSpec("start_promos", _M, PRIVATE, None, menu=False),  # on /stop_promos' line
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

@@ -249,6 +249,7 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     # ---- catalogue (issue 12) ----
     await _catalogue_scene(emu, n, owner, said)
     await _announcements_scene(emu, n, clock, app, group_id, owner, (alice, bob, ming), said)
+    await _campaigns_scene(emu, n, owner, alice, said)  # issue 12, campaigns
 
 
 
@@ -456,18 +457,13 @@ async def _send_planned(app: Any) -> list[Any]:
 
 async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
                                owner: Any, members: tuple[Any, Any, Any], said: Any) -> None:
-    from bot.db.models import Product
     from bot.views.announcements import ClaimCb, NotifyCb, RemindCb
     from scheduler.jobs.announcements import expire_reservation, go_live
 
     alice, bob, ming = members
     n.say("\n── New arrivals and restocks (上新推送, 预约上新, 补货通知) ──")
     now = clock.now()
-    async with app.db.session() as session:
-        for sku, name, cents, stock in (("LJ-250", "Longjing 2026 spring, 250g", 12800, 20),
-                                        ("TGY-100", "Tieguanyin, 100g", 6800, 0)):
-            session.add(Product(sku=sku, name=name, price_cents=cents, stock=stock, link=f"https://shop.example/{sku}",
-                                created_by=owner.id, created_at=now, updated_at=now))
+    await said(owner, "/product add TGY-100 | Tieguanyin, 100g | 68 | stock=0 | link=https://shop.example/TGY-100")
     go_live_at = (now + timedelta(hours=2)).astimezone(app.settings.tz)
     await said(owner, f"/announce soon LJ-250 at={go_live_at:%H:%M}")
     teaser = next(m for m in await _send_planned(app) if m.chat.id == group_id)
@@ -493,7 +489,8 @@ async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualCl
     n.say("\n── A sold-out item, its waitlist and a restock with reservations ──")
     await said(owner, "/announce new TGY-100")
     post = next(m for m in await _send_planned(app) if m.chat.id == group_id)
-    notify = NotifyCb(id=2).pack()
+    notify = next(b.callback_data for row in post.reply_markup.inline_keyboard for b in row
+                  if b.callback_data and NotifyCb.__prefix__ and b.callback_data.startswith(f"{NotifyCb.__prefix__}:"))
     await tap(ming, post.message_id, notify)
     await said(ming, "/start notify_2")
     await tap(alice, post.message_id, notify)
@@ -514,3 +511,19 @@ async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualCl
     assert code is not None, "no reservation code for Bob"
     await said(owner, f"/claim {code.group(0)}")  # Bob quoted it at checkout
 
+# ---- Recurring posts and campaigns (issue 12: campaigns) -------------------------------------------------
+# Staff schedule a daily post for the VIP group and send a campaign at 23:30, inside quiet hours
+# (23:00–08:00 by default). Both are only planned here, as broadcasts with their deliveries: the
+# broadcast engine posts the daily post each morning at 10:00, and holds the campaign back until quiet
+# hours end (and within the frequency cap) before it sends it. /schedule lists both.
+
+async def _campaigns_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: Any, said: Any) -> None:
+    """Alice (a buyer since the tiers scene) tries the opt-out and comes back; staff schedule a daily
+    post and plan a campaign to buyers at 23:30; /schedule shows what is planned."""
+    n.say("\n── Recurring posts and campaigns (定时推送、一键群发) ──")
+    await said(alice, "/stop_promos")
+    await said(alice, "/start_promos")
+    await said(owner, "/schedule add daily 10:00 ☀️ Today's deal: Longjing 250g at ¥99.\nReply here to reserve yours! "
+                      "to=vip")
+    await said(owner, "/campaign purchased | 🍵 Spring teas are in!\nMembers get 10% off this week. at=23:30")
+    await said(owner, "/schedule")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram import Router
 
 from bot.views import announcements as announcement_views
+from bot.views import campaigns as campaign_views
 from bot.views.broadcasts import Renderer
 from bot.views.guessing import GuessRounds
 from bot.views.lottery import Lottery
@@ -28,6 +29,7 @@ from bot.views.votes import Votes
 from handlers import (
     access,
     announcements,
+    campaigns,
     catalogue,
     checkin,
     corrections,
@@ -50,6 +52,7 @@ from handlers import (
 )
 from scheduler.jobs import FeatureJobs
 from scheduler.jobs import announcements as announcement_jobs
+from scheduler.jobs import campaigns as campaign_jobs
 from scheduler.jobs import checkin as checkin_jobs
 from scheduler.jobs import gate as gate_jobs
 from scheduler.jobs import guessing as guessing_jobs
@@ -104,6 +107,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("membership", membership.create_router),
     # ---- catalogue (issue 12): /product, /products (staff, private) ----
     Feature("catalogue", catalogue.create_router),
+    # Recurring posts, campaigns and repurchase reminders (issue 12, campaigns).
+    Feature("campaigns", campaigns.create_router, campaign_jobs.SCHEDULE, broadcasts=campaign_views.RENDERERS),
     Feature("fallback", fallback.create_router),
 )
 

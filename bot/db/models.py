@@ -1102,3 +1102,26 @@ class Reservation(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_utc())
     claimed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+# ---- recurring posts and campaigns (issue 12: campaigns; migration 0017_campaigns) ------------------
+
+class RecurringPost(SQLModel, table=True):
+    """A post staff scheduled to repeat (``/schedule add``): daily (``weekday`` None) or weekly
+    (0 = Monday) at ``at_time`` (``HH:MM`` local; ``best``: chosen as an engagement window start), to
+    the groups whose label is in ``labels`` (comma-separated; empty: every group). Each run plans one
+    broadcast (source ``schedule:<id>:<run local ISO>``)."""
+
+    __tablename__ = "recurring_posts"
+    __table_args__ = (
+        CheckConstraint("weekday IS NULL OR (weekday >= 0 AND weekday <= 6)", name="weekday_known"),
+        CheckConstraint("status IN ('active', 'paused', 'cancelled')", name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    weekday: int | None = Field(default=None, sa_column=Column(Integer))
+    at_time: str = Field(sa_column=Column(String(5), nullable=False))
+    best: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    labels: str = Field(default="", sa_column=Column(String(400), nullable=False, default=""))
+    status: str = Field(default="active", sa_column=Column(String(12), nullable=False, default="active"))
+    created_by: int = Field(sa_column=_bigint())
+    created_at: datetime = Field(sa_column=_utc())

@@ -937,6 +937,69 @@ at-past = That time has already passed.
 at-too-far = That is more than a year ahead.
 quiet-hours-bad = Quiet hours look like <code>23:00-08:00</code> (or <code>off</code>).
 
+# ---- recurring posts and campaigns (issue 12: campaigns; cp- keys) ----
+cp-help-schedule = /schedule add daily HH:MM|best TEXT [to=all|LABEL,…]; /schedule add weekly DAY HH:MM|best TEXT [to=…]; /schedule — recurring posts and every planned broadcast with its next run; /schedule pause|resume|cancel ID
+cp-help-campaign = /campaign SEGMENT | TEXT [at=…] — a private message to the segment's members who started the bot (capped, never in quiet hours); /campaign wakeup SEGMENT | FIRST TEXT | SECOND TEXT [after=2d] — two messages, the second a while later
+cp-help-promos = /stop_promos — no more promotional messages from the shop; /start_promos — get them again
+cp-private-only = Please send this command to me in private chat.
+cp-schedule-usage = Usage: <code>/schedule add daily 10:00 TEXT</code>, <code>/schedule add weekly fri best TEXT to=vip,deals</code> (time HH:MM or best: the next engagement window; DAY mon…sun or 周一…周日; to=all by default), <code>/schedule</code> to list, <code>/schedule pause|resume|cancel ID</code>.
+cp-bad-day = “{ $value }” is not a day: use mon, tue, wed, thu, fri, sat, sun (or 周一…周日).
+cp-bad-time = “{ $value }” is not a time: use HH:MM (e.g. 10:00) or best.
+cp-empty-text = Please write the text to send.
+cp-text-too-long = The text can be at most { $max } characters.
+cp-bad-to = “{ $value }” is not a list of group labels: use to=all or to=LABEL,LABEL (the labels given with /setup).
+cp-bad-id = “{ $value }” is not a number from the list: send /schedule to see them.
+cp-no-such-post = There is no recurring post #{ $id } (send /schedule to see them).
+cp-pause-done = ⏸ Recurring post #{ $id } is paused. /schedule resume { $id } starts it again.
+cp-pause-same = Recurring post #{ $id } was already paused.
+cp-resume-done = ▶️ Recurring post #{ $id } runs again.
+cp-resume-same = Recurring post #{ $id } is already running.
+cp-cancel-done = 🗑 Recurring post #{ $id } is cancelled.
+cp-cancel-same = Recurring post #{ $id } was already cancelled.
+cp-added = ✅ Recurring post scheduled:
+    { $line }
+cp-posts-head = <b>Recurring posts</b>
+cp-no-posts = None yet: /schedule add daily 10:00 TEXT
+cp-broadcasts-head = <b>Planned broadcasts</b> (announcements, campaigns, reminders)
+cp-no-broadcasts = Nothing planned.
+cp-post-line = #{ $id } { $when } → { $to } · { $state } · { $text }
+cp-broadcast-line = #{ $id } { $kind } — next at { $at }, { $count } to send
+cp-when-daily = daily at { $at }{ $best }
+cp-when-weekly = every { $day } at { $at }{ $best }
+cp-best-mark = {" "}(best time)
+cp-to-all = all groups
+cp-next = next { $at }
+cp-paused = paused
+cp-day-mon = Monday
+cp-day-tue = Tuesday
+cp-day-wed = Wednesday
+cp-day-thu = Thursday
+cp-day-fri = Friday
+cp-day-sat = Saturday
+cp-day-sun = Sunday
+cp-campaign-usage = Usage: <code>/campaign SEGMENT | TEXT [at=now|HH:MM|YYYY-MM-DD HH:MM|best]</code>, or a two-step wake-up: <code>/campaign wakeup dormant | We miss you! | 20% off this week [after=2d]</code>. SEGMENT as in /segment (e.g. dormant, tag:vip, purchased and not repeat).
+cp-bad-after = “{ $value }” is not a delay: use e.g. after=2d, after=36h (between 1 hour and 30 days).
+cp-bad-option = I couldn't read “{ $value }”: options are at=… (and after=… for a wake-up), each once, at the end.
+cp-campaign-planned = 📣 Campaign planned: broadcast { $ids }, { $count ->
+        [one] one member
+       *[other] { $count } members
+    }, from { $at }.
+cp-campaign-again = This campaign was already planned: broadcast { $ids }, { $count } members, from { $at }.
+cp-campaign-second = The second message goes from { $at }.
+cp-campaign-skipped = Not planned: { $opted_out } opted out of promotions, { $unreachable } never started the bot (or blocked it). Messages are held back by the frequency cap and quiet hours, never dropped.
+cp-campaign-report = Delivery report: /broadcast { $id }
+cp-button-promos-off = 🔕 No more promotions
+cp-button-promos-on = 🔔 Promotions back on
+cp-promos-off = 🔕 Done: you won't get promotional messages from the shop any more. Changed your mind? Send /start_promos or tap below.
+cp-promos-off-already = You had already turned promotions off. Send /start_promos to get them again.
+cp-promos-on = 🔔 Promotions are back on: you'll hear about offers again. /stop_promos turns them off.
+cp-promos-on-already = Promotions are already on. /stop_promos turns them off.
+cp-promos-private = Send /stop_promos or /start_promos to me in private chat.
+cp-popup-off = 🔕 No more promotions.
+cp-popup-on = 🔔 Promotions are back on.
+cp-popup-private = Please use this button in private chat.
+cp-repurchase = 🔁 It's been a while since you bought <b>{ $name }</b> — running low? It's a good time to stock up again.
+cp-repurchase-link = 🛒 { $link }
 # ---- catalogue (issue 12: games/catalogue.py, handlers/catalogue.py) ----
 help-cmd-product = /product add SKU | NAME | PRICE [| stock=N] [| link=URL] [| cycle=30d] (a photo with it as caption is the product's photo); /product edit SKU field=value …; /product SKU — the card; /product archive|unarchive SKU; /products [words] — the catalogue, paged
 cat-private-only = Please manage the catalogue with me in private chat.

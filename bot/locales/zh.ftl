@@ -835,6 +835,66 @@ at-past = 该时间已经过去。
 at-too-far = 该时间超过一年之后。
 quiet-hours-bad = 免打扰时段格式为 <code>23:00-08:00</code>（或 <code>off</code>）。
 
+# ---- recurring posts and campaigns (issue 12: campaigns; cp- keys) ----
+cp-help-schedule = /schedule add daily HH:MM|best 内容 [to=all|标签,…]；/schedule add weekly 星期 HH:MM|best 内容 [to=…]；/schedule — 定时推送和所有已计划的群发及下次时间；/schedule pause|resume|cancel 编号
+cp-help-campaign = /campaign 分群 | 内容 [at=…] — 私信给分群中已启动机器人的会员（受频率上限限制，免打扰时段不发）；/campaign wakeup 分群 | 第一条 | 第二条 [after=2d] — 两条消息，第二条稍后发送
+cp-help-promos = /stop_promos — 不再接收店铺的推广消息；/start_promos — 重新接收
+cp-private-only = 请在私聊中把这个命令发给我。
+cp-schedule-usage = 用法：<code>/schedule add daily 10:00 内容</code>，<code>/schedule add weekly 周五 best 内容 to=vip,deals</code>（时间为 HH:MM 或 best：下一个活跃时段；星期为 mon…sun 或 周一…周日；默认 to=all），<code>/schedule</code> 查看列表，<code>/schedule pause|resume|cancel 编号</code>。
+cp-bad-day = “{ $value }”不是星期：请用 周一…周日（或 mon…sun）。
+cp-bad-time = “{ $value }”不是时间：请用 HH:MM（如 10:00）或 best。
+cp-empty-text = 请写上要发送的内容。
+cp-text-too-long = 内容最多 { $max } 个字符。
+cp-bad-to = “{ $value }”不是群标签列表：请用 to=all 或 to=标签,标签（/setup 时设置的标签）。
+cp-bad-id = “{ $value }”不是列表中的编号：发送 /schedule 查看。
+cp-no-such-post = 没有编号为 #{ $id } 的定时推送（发送 /schedule 查看）。
+cp-pause-done = ⏸ 定时推送 #{ $id } 已暂停。/schedule resume { $id } 可恢复。
+cp-pause-same = 定时推送 #{ $id } 本来就已暂停。
+cp-resume-done = ▶️ 定时推送 #{ $id } 已恢复。
+cp-resume-same = 定时推送 #{ $id } 正在运行。
+cp-cancel-done = 🗑 定时推送 #{ $id } 已取消。
+cp-cancel-same = 定时推送 #{ $id } 本来就已取消。
+cp-added = ✅ 定时推送已设置：
+    { $line }
+cp-posts-head = <b>定时推送</b>
+cp-no-posts = 还没有：/schedule add daily 10:00 内容
+cp-broadcasts-head = <b>已计划的群发</b>（上新、营销、提醒）
+cp-no-broadcasts = 没有已计划的群发。
+cp-post-line = #{ $id } { $when } → { $to } · { $state } · { $text }
+cp-broadcast-line = #{ $id } { $kind } — 下次 { $at }，待发 { $count } 条
+cp-when-daily = 每天 { $at }{ $best }
+cp-when-weekly = 每{ $day } { $at }{ $best }
+cp-best-mark = （最佳时段）
+cp-to-all = 所有群
+cp-next = 下次 { $at }
+cp-paused = 已暂停
+cp-day-mon = 周一
+cp-day-tue = 周二
+cp-day-wed = 周三
+cp-day-thu = 周四
+cp-day-fri = 周五
+cp-day-sat = 周六
+cp-day-sun = 周日
+cp-campaign-usage = 用法：<code>/campaign 分群 | 内容 [at=now|HH:MM|YYYY-MM-DD HH:MM|best]</code>，或两步唤醒：<code>/campaign wakeup dormant | 好久不见！ | 本周八折 [after=2d]</code>。分群写法同 /segment（如 dormant、tag:vip、purchased and not repeat）。
+cp-bad-after = “{ $value }”不是间隔：请用如 after=2d、after=36h（1 小时到 30 天之间）。
+cp-bad-option = 无法识别“{ $value }”：选项为 at=…（唤醒还可用 after=…），各一次，写在最后。
+cp-campaign-planned = 📣 营销已计划：群发 { $ids }，{ $count } 位会员，{ $at } 起发送。
+cp-campaign-again = 这次营销已经计划过：群发 { $ids }，{ $count } 位会员，{ $at } 起发送。
+cp-campaign-second = 第二条 { $at } 起发送。
+cp-campaign-skipped = 未计划：{ $opted_out } 位已关闭推广，{ $unreachable } 位从未启动机器人（或已屏蔽）。消息会因频率上限和免打扰时段延后，但不会丢弃。
+cp-campaign-report = 发送报告：/broadcast { $id }
+cp-button-promos-off = 🔕 不再接收推广
+cp-button-promos-on = 🔔 重新接收推广
+cp-promos-off = 🔕 好的：今后不再给你发送店铺推广消息。改变主意了？发送 /start_promos 或点下面的按钮。
+cp-promos-off-already = 你之前已经关闭了推广。发送 /start_promos 可重新接收。
+cp-promos-on = 🔔 已重新接收推广：有优惠会通知你。/stop_promos 可关闭。
+cp-promos-on-already = 推广本来就是开启的。/stop_promos 可关闭。
+cp-promos-private = 请在私聊中把 /stop_promos 或 /start_promos 发给我。
+cp-popup-off = 🔕 不再接收推广。
+cp-popup-on = 🔔 已重新接收推广。
+cp-popup-private = 请在私聊中使用这个按钮。
+cp-repurchase = 🔁 你购买 <b>{ $name }</b> 已经有一段时间了——快用完了吗？现在正是回购的好时候。
+cp-repurchase-link = 🛒 { $link }
 # ---- catalogue (issue 12: games/catalogue.py, handlers/catalogue.py) ----
 help-cmd-product = /product add 编码 | 名称 | 价格 [| stock=数量] [| link=链接] [| cycle=30d]（把图片配上这条说明发给我即为商品图片）；/product edit 编码 字段=值 …；/product 编码 — 商品卡片；/product archive|unarchive 编码；/products [关键词] — 商品目录（分页）
 cat-private-only = 请在和我的私聊中管理商品目录。

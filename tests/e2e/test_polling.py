@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -117,6 +118,8 @@ async def test_the_demo_runs_and_balances(tmp_path) -> None:  # type: ignore[no-
     assert "签到成功" in text and "streak bonus +10" in text and "only shop staff" in text
     assert "口令不对" in text and "申请已通过" in text and "+20 points welcome gift" in text
     assert "Your code: TEA5-8K2Q" in text and "Your first draw always wins" in text and "My rewards" in text
+    # Recurring posts and campaigns (issue 12, campaigns): planned, listed by /schedule.
+    assert "Campaign planned: broadcast #" in text and re.search(r"campaign — next at [0-9-]+ 23:30, 1 to send", text)
 
 
 async def test_check_in_across_local_midnight_and_a_streak_break(db_url: str) -> None:

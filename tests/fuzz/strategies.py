@@ -150,6 +150,13 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
     "tier": ("", "add GOLD | points=1000", "add VIP | spend=500 | multiplier=1.2", "remove GOLD", "list"),
     "points_rate": ("", "1", "0.5", "off"),
     "me": ("",), "top": ("",), "checkin": ("",), "help": ("",), "start": ("", "ref-1"),
+    # Recurring posts and campaigns (issue 12, campaigns).
+    "schedule": ("", "list", "add daily 10:00 Deal of the day", "add weekly fri best New week! to=vip,deals",
+                 "add weekly 周日 20:00 周末特惠 to=all", "pause {id}", "resume {id}", "cancel {id}"),
+    "campaign": ("tag:vip | New teas are in", "dormant | We miss you at=best", "purchased and not repeat | Hi at=21:00",
+                 "tag:vip | Hi | at=2026-03-05 10:00", "wakeup dormant | We miss you | 20% off after=2d",
+                 "wakeup tag:vip | A | B after=36h at=10:00"),
+    "stop_promos": ("",), "start_promos": ("",),
 }
 # ---- catalogue (issue 12) ----
 PLAUSIBLE.update({
