@@ -1,12 +1,13 @@
 """A large shop on one box: builds it with the project's migrations, then measures what staff and
 customers do to it (issue 14).
 
-    .venv/bin/python bench/scale.py [--members 100000] [--postgres [--pg-url URL]] [--keep PATH]
+    .venv/bin/python bench/scale.py [--members 100000] [--postgres [--pg-url URL]] [--keep PATH] [--cache DIR]
 
 The shop, scaled by --members (default 100,000): members in 20 groups, ~11 check-ins each over the
 last 60 days (1.1 M check-ins and 1.1 M ledger entries at 100k), 20,000 linked orders, 5,000 tagged
 members. Rows are written in bulk, but every invariant ``regulars doctor`` checks holds (balances =
-sums of entries, running balances, order summaries), and doctor is run on it.
+sums of entries, running balances, order summaries), and doctor is run on it. With --cache DIR the
+built SQLite file is kept in DIR (one per --members) and later runs start from a copy of it.
 
 Measured on SQLite (and with --postgres on PostgreSQL), the real Dispatcher with an in-process Bot
 API (no network; the Telegram rate limiter opened wide, so the bot is measured, not Telegram's
@@ -34,6 +35,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -518,8 +520,45 @@ def _rss_line(counts: dict[str, int]) -> str:
             f"({counts.get('buyers', 0):,} buyers), {counts.get('tagged', 0):,} tagged members")
 
 
+def _cached(cache: Path, members: int) -> tuple[Path, Path]:
+    return cache / f"shop-{members}.db", cache / f"shop-{members}.json"
+
+
+def _copy_from_cache(url: str, cache: Path, members: int) -> dict[str, int] | None:
+    kept, meta = _cached(cache, members)
+    if not (kept.exists() and meta.exists()):
+        return None
+    _remove_sqlite(url)
+    shutil.copyfile(kept, url.removeprefix("sqlite+aiosqlite:///"))
+    counts: dict[str, int] = json.loads(meta.read_text())
+    return counts
+
+
+def _copy_to_cache(url: str, cache: Path, members: int, counts: dict[str, int]) -> None:
+    kept, meta = _cached(cache, members)
+    source = url.removeprefix("sqlite+aiosqlite:///")
+    if Path(f"{source}-wal").exists() and Path(f"{source}-wal").stat().st_size:
+        raise RuntimeError(f"{source} still has a write-ahead log; not caching a partial copy")
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, kept)
+    meta.write_text(json.dumps(counts))
+
+
+async def build_cached(url: str, members: int, cache: Path | None) -> tuple[dict[str, int], bool]:
+    """:func:`build`, or (SQLite with a cache directory) a copy of the file an earlier run built.
+    Returns the row counts and whether they came from the cache."""
+    if cache is None or not url.startswith("sqlite"):
+        return await build(url, members), False
+    counts = await asyncio.to_thread(_copy_from_cache, url, cache, members)
+    if counts is not None:
+        return counts, True
+    counts = await build(url, members)  # its last connection closed: the WAL is folded into the file
+    await asyncio.to_thread(_copy_to_cache, url, cache, members, counts)
+    return counts, False
+
+
 async def backend(name: str, url: str, empty_url: str, members: int, taps: int, storm_n: int,
-                  counter: LockedCounter) -> dict[str, Any]:
+                  counter: LockedCounter, cache: Path | None = None) -> dict[str, Any]:
     print(f"[{name}] check-in ceiling and the empty-database baseline ...", file=sys.stderr)
     await ceiling(min(storm_n, 200), None)
     c_elapsed, _c_lat, c_answered = await ceiling(storm_n, None)
@@ -531,9 +570,10 @@ async def backend(name: str, url: str, empty_url: str, members: int, taps: int, 
         empty_lat, empty_answered = await _empty_pg_checkin(empty_url, storm_n, half)
     print(f"[{name}] building the shop ({members:,} members) ...", file=sys.stderr)
     started = time.perf_counter()
-    counts = await build(url, members)
+    counts, copied = await build_cached(url, members, cache)
     build_s = time.perf_counter() - started
-    print(f"[{name}] built in {build_s:.0f} s: {_rss_line(counts)}", file=sys.stderr)
+    how = "copied from the cache" if copied else "built"
+    print(f"[{name}] {how} in {build_s:.0f} s: {_rss_line(counts)}", file=sys.stderr)
     code, doctor_s, doctor_out, doctor_err = run_cli(url, "doctor")
     if code != 0:
         raise RuntimeError(f"doctor found problems in the built shop:\n{doctor_out}{doctor_err[-2000:]}")
@@ -558,7 +598,8 @@ async def backend(name: str, url: str, empty_url: str, members: int, taps: int, 
         "database_locked": counter.count,
     }
     extra = {
-        "build_s": build_s, "counts": counts, "ledger_export": ledger_export, "members_export": members_export,
+        "build_s": build_s, "copied": copied, "counts": counts, "ledger_export": ledger_export,
+        "members_export": members_export,
         "bot": bot_figures, "checkin_empty_p99_ms": percentile(empty_lat, 99) * 1000,
         "checkin_empty_answered": empty_answered, "half_ceiling_taps_per_s": half,
         "doctor_after_ok": code_after == 0, "doctor_report": doctor_out.strip(),
@@ -595,7 +636,8 @@ def _verdict(key: str, value: float) -> str:
 def print_table(name: str, run: dict[str, Any]) -> None:
     r, x = run["result"], run["extra"]
     b = x["bot"]
-    print(f"\n{name}: {_rss_line(x['counts'])}; built in {x['build_s']:.0f} s")
+    how = "copied from the cache" if x["copied"] else "built"
+    print(f"\n{name}: {_rss_line(x['counts'])}; {how} in {x['build_s']:.0f} s")
     rows = [
         ("segment_ms", r["segment_ms"], f"/segment {SEGMENT!r}, median of 5, arrival -> reply"),
         ("segment_write_lock_ms", r["segment_write_lock_ms"],
@@ -637,6 +679,8 @@ async def main() -> int:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test_h3")
     parser.add_argument("--keep", type=Path, help="build the SQLite shop at this path (kept afterwards)")
+    parser.add_argument("--cache", type=Path, help="keep the built SQLite shop in this directory and start "
+                        "later runs (same --members) from a copy of it")
     args = parser.parse_args()
     counter = LockedCounter()
     logging.getLogger().addHandler(counter)  # warnings and errors from anywhere
@@ -646,7 +690,7 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         big = args.keep or Path(tmp) / "shop.db"
         sqlite = await backend("SQLite", f"sqlite+aiosqlite:///{big}", f"sqlite+aiosqlite:///{Path(tmp) / 'empty.db'}",
-                               args.members, args.taps, args.storm, counter)
+                               args.members, args.taps, args.storm, counter, args.cache)
     print_table("SQLite", sqlite)
     final = _rounded(sqlite["result"])
     if args.postgres:
