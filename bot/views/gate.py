@@ -455,6 +455,8 @@ class AppliedOp:
 AppliedResult = tuple[bool, int, bool, "guess_service.InviteCredit | None"]
 NOTIFY_OP = NotifyOp()
 APPLIED_OP = AppliedOp()
+# Whether newcomers were paid their welcome gift already (a burst of approvals: one query).
+WELCOME_PAID: ReadBatch[str, bool] = ReadBatch(ledger.keys_found, "welcome-gift-reads")
 
 
 async def apply(app: App, request_id: int, known: tuple[JoinRequest, Group] | None = None) -> None:
@@ -488,8 +490,7 @@ async def apply(app: App, request_id: int, known: tuple[JoinRequest, Group] | No
     approved = row.status == gate_service.APPROVED
     promised = 0
     if group is not None and approved and group.welcome_gift > 0:
-        async with app.db.reader() as reader:
-            paid = await ledger.find_by_key(reader, welcome_key(row.user_id)) is not None
+        paid = await WELCOME_PAID.get(app.db, welcome_key(row.user_id))
         promised = 0 if paid else group.welcome_gift
     _ = _translator(app, row.language_code)
     if claimed:
