@@ -483,8 +483,9 @@ async def apply(app: App, request_id: int, known: tuple[JoinRequest, Group] | No
         return
     tell = group is not None and row.reason not in SILENT_REASONS and not row.notified
     # Banned between the decision and now: the ban wins.
-    revoked, claimed = await app.db.submit(NOTIFY_OP, Notify(request_id, row.user_id,
-                                                             row.status == gate_service.APPROVED, tell))
+    check_ban = row.status == gate_service.APPROVED
+    revoked, claimed = await app.db.submit(NOTIFY_OP, Notify(request_id, row.user_id, check_ban, tell)) \
+        if check_ban or tell else (False, False)
     if revoked:
         row.status, row.reason = gate_service.DECLINED, str(Reason.BANNED)
     approved = row.status == gate_service.APPROVED
