@@ -1,12 +1,13 @@
 """A large shop on one box: builds it with the project's migrations, then measures what staff and
 customers do to it (issue 14).
 
-    .venv/bin/python bench/scale.py [--members 100000] [--postgres [--pg-url URL]] [--keep PATH]
+    .venv/bin/python bench/scale.py [--members 100000] [--postgres [--pg-url URL]] [--keep PATH] [--cache DIR]
 
 The shop, scaled by --members (default 100,000): members in 20 groups, ~11 check-ins each over the
 last 60 days (1.1 M check-ins and 1.1 M ledger entries at 100k), 20,000 linked orders, 5,000 tagged
 members. Rows are written in bulk, but every invariant ``regulars doctor`` checks holds (balances =
-sums of entries, running balances, order summaries), and doctor is run on it.
+sums of entries, running balances, order summaries), and doctor is run on it. With --cache DIR the
+built SQLite file is kept in DIR (one per --members) and later runs start from a copy of it.
 
 Measured on SQLite (and with --postgres on PostgreSQL), the real Dispatcher with an in-process Bot
 API (no network; the Telegram rate limiter opened wide, so the bot is measured, not Telegram's
@@ -15,12 +16,15 @@ pacing):
   segment_write_lock_ms  time the command spent in write transactions (the write lock on SQLite)
   loop_block_max_ms      the event loop's longest stall while staff run /segment, /top, /me, /audit
   segment_check_ms       one member's segment check (mean of 300 random members, read snapshot)
-  grab_segment_ratio     taps/s on a for=repeat packet / taps/s on a plain packet (bursts, same run)
+  grab_segment_ratio     taps/s on a for=repeat packet / taps/s on a plain packet (bursts, same run,
+                         three rounds of each, alternating)
   join_burst_p99_ms      100 join requests at once to a group with a segment= gate, arrival -> approval
   export_ledger_*        ``regulars export ledger`` in a fresh process: peak RSS, rows/s
   doctor_s               ``regulars doctor`` in a fresh process, wall clock
-  checkin_p99_ratio      check-in p99 at half the ceiling on the big DB / on an empty DB (same run)
-  gc_pause_max_ms        the longest garbage collection while the bot runs (after gc.freeze at start)
+  checkin_p99_ratio      check-in p99 at half the ceiling on the big DB / on an empty DB (same run; the
+                         empty storm runs before and after the big one, their p99s averaged)
+  gc_pause_max_ms        the longest garbage collection while the bot runs, wall clock (after start-up;
+                         the longest in CPU time is printed beside it: the rest is waiting for a core)
   database_locked        "database is locked" errors seen anywhere in the run
 Prints a table, then one line ``RESULT {json}`` (with --postgres, the PostgreSQL figures under "postgres").
 """
@@ -34,6 +38,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -97,6 +102,7 @@ FIRST_MEMBER = 1_000_000
 SEGMENT = "purchased and not dormant or tag:vip"
 TAGS = ("vip", "wholesale", "b2b")
 CHUNK = 20_000
+GRAB_ROUNDS = 3  # plain and for=repeat packets, alternating
 TARGETS = {
     "segment_ms": ("<=", 300), "segment_write_lock_ms": ("==", 0), "loop_block_max_ms": ("<=", 100),
     "segment_check_ms": ("<=", 5), "grab_segment_ratio": (">=", 0.8), "join_burst_p99_ms": ("<=", 1000),
@@ -419,23 +425,30 @@ async def measure_bot(url: str, members: int, taps: int, storm_n: int, half_rate
             result["segment_check_ms"] = statistics.fmean(checks) * 1000
             result["segment_check_p99_ms"] = percentile(checks, 99) * 1000
             result["loop_block_max_ms"] = max(result["loop_block_max_ms"], lag.worst * 1000)
-            # Grabs: a plain packet and a for=repeat packet, the same number of taps at once.
-            rates = {}
+            # Grabs: a plain packet and a for=repeat packet, the same number of taps at once, in
+            # GRAB_ROUNDS rounds that alternate which goes first (the machine's load drifts).
+            answered_by: dict[str, int] = {}
+            elapsed_by: dict[str, float] = {}
             tappers = rng.sample(uids, 2 * taps)
-            for n, eligibility in enumerate(["all", SEGMENT_PREFIX + "repeat"]):
-                async with db.session() as s:
-                    created = await packet_service.create_packet(
-                        s, chat_id=GROUPS[1], funder_id=ledger.SHOP_ACCOUNT, actor_id=OWNERS[0],
-                        spec=PacketSpec(taps * 10, taps, eligibility=eligibility), source_key=f"scale:{n}", now=NOW,
-                        rng=random.Random(n))
-                    packet_id = created.packet.id
-                    assert packet_id is not None
-                    await packet_service.set_message(s, packet_id, 500 + n)
-                data = GrabCb(id=packet_id).pack()
-                updates = [callback_update(ids.next(), uid, GROUPS[1], 500 + n, data)
-                           for uid in tappers[n * taps:(n + 1) * taps]]
-                elapsed, _lat, answered = await storm(dp, bot, session, updates, None)
-                rates[eligibility] = answered / elapsed
+            kinds = ["all", SEGMENT_PREFIX + "repeat"]
+            for r in range(GRAB_ROUNDS):
+                for k, eligibility in enumerate(kinds if r % 2 == 0 else kinds[::-1]):
+                    n = 2 * r + k
+                    async with db.session() as s:
+                        created = await packet_service.create_packet(
+                            s, chat_id=GROUPS[1], funder_id=ledger.SHOP_ACCOUNT, actor_id=OWNERS[0],
+                            spec=PacketSpec(taps * 10, taps, eligibility=eligibility), source_key=f"scale:{n}",
+                            now=NOW, rng=random.Random(n))
+                        packet_id = created.packet.id
+                        assert packet_id is not None
+                        await packet_service.set_message(s, packet_id, 500 + n)
+                    data = GrabCb(id=packet_id).pack()
+                    group = tappers[:taps] if eligibility == "all" else tappers[taps:]
+                    updates = [callback_update(ids.next(), uid, GROUPS[1], 500 + n, data) for uid in group]
+                    elapsed, _lat, answered = await storm(dp, bot, session, updates, None)
+                    answered_by[eligibility] = answered_by.get(eligibility, 0) + answered
+                    elapsed_by[eligibility] = elapsed_by.get(eligibility, 0.0) + elapsed
+            rates = {kind: answered_by[kind] / elapsed_by[kind] for kind in kinds}
             result["grab_plain_taps_per_s"] = rates["all"]
             result["grab_segment_taps_per_s"] = rates[SEGMENT_PREFIX + "repeat"]
             result["grab_segment_ratio"] = rates[SEGMENT_PREFIX + "repeat"] / rates["all"]
@@ -518,22 +531,65 @@ def _rss_line(counts: dict[str, int]) -> str:
             f"({counts.get('buyers', 0):,} buyers), {counts.get('tagged', 0):,} tagged members")
 
 
+def _cached(cache: Path, members: int) -> tuple[Path, Path]:
+    return cache / f"shop-{members}.db", cache / f"shop-{members}.json"
+
+
+def _copy_from_cache(url: str, cache: Path, members: int) -> dict[str, int] | None:
+    kept, meta = _cached(cache, members)
+    if not (kept.exists() and meta.exists()):
+        return None
+    _remove_sqlite(url)
+    shutil.copyfile(kept, url.removeprefix("sqlite+aiosqlite:///"))
+    counts: dict[str, int] = json.loads(meta.read_text())
+    return counts
+
+
+def _copy_to_cache(url: str, cache: Path, members: int, counts: dict[str, int]) -> None:
+    kept, meta = _cached(cache, members)
+    source = url.removeprefix("sqlite+aiosqlite:///")
+    if Path(f"{source}-wal").exists() and Path(f"{source}-wal").stat().st_size:
+        raise RuntimeError(f"{source} still has a write-ahead log; not caching a partial copy")
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, kept)
+    meta.write_text(json.dumps(counts))
+
+
+async def build_cached(url: str, members: int, cache: Path | None) -> tuple[dict[str, int], bool]:
+    """:func:`build`, or (SQLite with a cache directory) a copy of the file an earlier run built.
+    Returns the row counts and whether they came from the cache."""
+    if cache is None or not url.startswith("sqlite"):
+        return await build(url, members), False
+    counts = await asyncio.to_thread(_copy_from_cache, url, cache, members)
+    if counts is not None:
+        return counts, True
+    counts = await build(url, members)  # its last connection closed: the WAL is folded into the file
+    await asyncio.to_thread(_copy_to_cache, url, cache, members, counts)
+    return counts, False
+
+
 async def backend(name: str, url: str, empty_url: str, members: int, taps: int, storm_n: int,
-                  counter: LockedCounter) -> dict[str, Any]:
+                  counter: LockedCounter, cache: Path | None = None) -> dict[str, Any]:
     print(f"[{name}] check-in ceiling and the empty-database baseline ...", file=sys.stderr)
     await ceiling(min(storm_n, 200), None)
     c_elapsed, _c_lat, c_answered = await ceiling(storm_n, None)
     half = c_answered / c_elapsed / 2
-    if empty_url.startswith("sqlite"):
-        _e, empty_lat, empty_answered, _check = await empty_checkin(
-            storm_n, Path(empty_url.removeprefix("sqlite+aiosqlite:///")), half)
-    else:
-        empty_lat, empty_answered = await _empty_pg_checkin(empty_url, storm_n, half)
+
+    async def empty_storm(n: int) -> tuple[list[float], int]:
+        """The same storm on an empty database (a fresh one each time)."""
+        if empty_url.startswith("sqlite"):
+            path = Path(empty_url.removeprefix("sqlite+aiosqlite:///"))
+            _e, latencies, answered, _check = await empty_checkin(storm_n, path.with_name(f"{path.stem}{n}.db"), half)
+            return latencies, answered
+        return await _empty_pg_checkin(empty_url, storm_n, half)
+
+    empty_lat, empty_answered = await empty_storm(1)
     print(f"[{name}] building the shop ({members:,} members) ...", file=sys.stderr)
     started = time.perf_counter()
-    counts = await build(url, members)
+    counts, copied = await build_cached(url, members, cache)
     build_s = time.perf_counter() - started
-    print(f"[{name}] built in {build_s:.0f} s: {_rss_line(counts)}", file=sys.stderr)
+    how = "copied from the cache" if copied else "built"
+    print(f"[{name}] {how} in {build_s:.0f} s: {_rss_line(counts)}", file=sys.stderr)
     code, doctor_s, doctor_out, doctor_err = run_cli(url, "doctor")
     if code != 0:
         raise RuntimeError(f"doctor found problems in the built shop:\n{doctor_out}{doctor_err[-2000:]}")
@@ -542,6 +598,11 @@ async def backend(name: str, url: str, empty_url: str, members: int, taps: int, 
     print(f"[{name}] measuring the bot ...", file=sys.stderr)
     bot_figures = await measure_bot(url, members, taps, storm_n, half)
     code_after, _s, _after_out, _after_err = run_cli(url, "doctor")
+    # The empty baseline again, right after the big storm: the machine's load drifts during a run,
+    # so the big database's p99 is compared with the mean of the two empty runs around it.
+    print(f"[{name}] the empty-database baseline again ...", file=sys.stderr)
+    empty_lat_after, _answered = await empty_storm(2)
+    empty_p99_ms = (percentile(empty_lat, 99) + percentile(empty_lat_after, 99)) / 2 * 1000
     result: dict[str, Any] = {
         "members": counts.get("users", 0),
         "segment_ms": bot_figures["segment_ms"],
@@ -553,13 +614,15 @@ async def backend(name: str, url: str, empty_url: str, members: int, taps: int, 
         "export_ledger_peak_mib": ledger_export["peak_mib"],
         "export_ledger_rows_per_s": ledger_export["rows_per_s"],
         "doctor_s": doctor_s,
-        "checkin_p99_ratio": bot_figures["checkin_big_p99_ms"] / (percentile(empty_lat, 99) * 1000),
+        "checkin_p99_ratio": bot_figures["checkin_big_p99_ms"] / empty_p99_ms,
         "gc_pause_max_ms": bot_figures["gc_pause_max_ms"],
         "database_locked": counter.count,
     }
     extra = {
-        "build_s": build_s, "counts": counts, "ledger_export": ledger_export, "members_export": members_export,
-        "bot": bot_figures, "checkin_empty_p99_ms": percentile(empty_lat, 99) * 1000,
+        "build_s": build_s, "copied": copied, "counts": counts, "ledger_export": ledger_export,
+        "members_export": members_export,
+        "bot": bot_figures, "checkin_empty_p99_ms": empty_p99_ms,
+        "checkin_empty_p99s_ms": [percentile(empty_lat, 99) * 1000, percentile(empty_lat_after, 99) * 1000],
         "checkin_empty_answered": empty_answered, "half_ceiling_taps_per_s": half,
         "doctor_after_ok": code_after == 0, "doctor_report": doctor_out.strip(),
     }
@@ -595,7 +658,8 @@ def _verdict(key: str, value: float) -> str:
 def print_table(name: str, run: dict[str, Any]) -> None:
     r, x = run["result"], run["extra"]
     b = x["bot"]
-    print(f"\n{name}: {_rss_line(x['counts'])}; built in {x['build_s']:.0f} s")
+    how = "copied from the cache" if x["copied"] else "built"
+    print(f"\n{name}: {_rss_line(x['counts'])}; {how} in {x['build_s']:.0f} s")
     rows = [
         ("segment_ms", r["segment_ms"], f"/segment {SEGMENT!r}, median of 5, arrival -> reply"),
         ("segment_write_lock_ms", r["segment_write_lock_ms"],
@@ -612,7 +676,8 @@ def print_table(name: str, run: dict[str, Any]) -> None:
         ("doctor_s", r["doctor_s"], "whole process; " + ("books balanced" if "FAILED" not in x["doctor_report"]
                                                           else "PROBLEMS")),
         ("checkin_p99_ratio", r["checkin_p99_ratio"],
-         f"p99 {b['checkin_big_p99_ms']:.0f} ms big vs {x['checkin_empty_p99_ms']:.0f} ms empty at "
+         f"p99 {b['checkin_big_p99_ms']:.0f} ms big vs {x['checkin_empty_p99_ms']:.0f} ms empty (mean of "
+         f"{x['checkin_empty_p99s_ms'][0]:.0f} before and {x['checkin_empty_p99s_ms'][1]:.0f} after) at "
          f"{x['half_ceiling_taps_per_s']:.0f} taps/s; answered {b['checkin_big_answered']}"),
         ("gc_pause_max_ms", r["gc_pause_max_ms"],
          f"{b['gc_collections']} collections, {b['gc_full_collections']} full; longest in CPU time "
@@ -637,6 +702,8 @@ async def main() -> int:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test_h3")
     parser.add_argument("--keep", type=Path, help="build the SQLite shop at this path (kept afterwards)")
+    parser.add_argument("--cache", type=Path, help="keep the built SQLite shop in this directory and start "
+                        "later runs (same --members) from a copy of it")
     args = parser.parse_args()
     counter = LockedCounter()
     logging.getLogger().addHandler(counter)  # warnings and errors from anywhere
@@ -646,7 +713,7 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         big = args.keep or Path(tmp) / "shop.db"
         sqlite = await backend("SQLite", f"sqlite+aiosqlite:///{big}", f"sqlite+aiosqlite:///{Path(tmp) / 'empty.db'}",
-                               args.members, args.taps, args.storm, counter)
+                               args.members, args.taps, args.storm, counter, args.cache)
     print_table("SQLite", sqlite)
     final = _rounded(sqlite["result"])
     if args.postgres:

@@ -8,18 +8,23 @@ gift paid, once).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Group, InviteLink, JoinRequest
+from bot.db.models import Ban, Group, InviteLink, JoinRequest
+from bot.services import segments as segment_service
 from bot.services.sql import insert_for, rowcount
+from games import segments
 from games.gate import GateRules, Mode
 
 GROUPS = Group.__table__  # type: ignore[attr-defined]
 REQUESTS = JoinRequest.__table__  # type: ignore[attr-defined]
 LINKS = InviteLink.__table__  # type: ignore[attr-defined]
+BANS = Ban.__table__  # type: ignore[attr-defined]
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 
 
@@ -76,6 +81,149 @@ async def open_request(
         requested_at=requested_at, created_at=now, expires_at=expires_at,
     ).on_conflict_do_nothing().returning(REQUESTS.c.id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a new join request needs to know before its decision is written."""
+
+    chat_id: int
+    user_id: int
+    is_bot: bool
+    now: datetime
+    today: date
+
+
+@dataclass(frozen=True)
+class Context:
+    group: Group | None  # detached: read on a snapshot that has ended
+    banned: bool
+    in_segment: bool | None  # None: the group has no segment threshold, or the applicant is a bot or banned
+
+
+async def contexts(session: AsyncSession, asks: list[Ask]) -> list[Context]:
+    """Each request's group, ban and segment threshold, for many requests at once: a statement per
+    kind (and per segment), not per request. A segment is decided at the earliest ``now`` among
+    the requests (they arrived within the same few milliseconds)."""
+    chats = sorted({a.chat_id for a in asks})
+    groups = {g.chat_id: g for g in (await session.execute(select(Group).where(GROUPS.c.chat_id.in_(chats))))
+              .scalars()}
+    banned = set((await session.execute(
+        select(BANS.c.user_id).where(BANS.c.user_id.in_(sorted({a.user_id for a in asks})))
+    )).scalars())
+    by_segment: dict[tuple[str, date], list[Ask]] = {}
+    for a in asks:
+        group = groups.get(a.chat_id)
+        if group is not None and group.gate_segment and not a.is_bot and a.user_id not in banned:
+            by_segment.setdefault((group.gate_segment, a.today), []).append(a)
+    inside: dict[tuple[str, date], set[int]] = {}
+    for (segment, today), members in by_segment.items():
+        inside[(segment, today)] = await segment_service.members_among(
+            session, segments.parse(segment), sorted({a.user_id for a in members}), min(a.now for a in members),
+            today)
+    session.expunge_all()  # the groups keep their loaded values after the snapshot ends
+    found = []
+    for a in asks:
+        group = groups.get(a.chat_id)
+        key = (group.gate_segment, a.today) if group is not None and group.gate_segment else None
+        found.append(Context(group, a.user_id in banned,
+                             a.user_id in inside[key] if key is not None and key in inside else None))
+    return found
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    chat_id: int
+    user_id: int
+    user_chat_id: int
+    first_name: str
+    language_code: str | None
+    invite_link: str | None
+    requested_at: datetime
+    now: datetime
+    expires_at: datetime
+
+
+async def open_requests(session: AsyncSession, requests: list[NewRequest]) -> list[int | None]:
+    """:func:`open_request` for many requests in one statement (and one for their links' names):
+    each one's id, or None for a duplicate (of a request already pending, or of an earlier one in
+    the list)."""
+    links = sorted({r.invite_link for r in requests if r.invite_link})
+    names: dict[str, str | None] = dict((await session.execute(
+        select(LINKS.c.link, LINKS.c.name).where(LINKS.c.link.in_(links)))).all()) if links else {}
+    rows: dict[str, dict[str, object]] = {}
+    for r in requests:
+        key = f"{r.chat_id}:{r.user_id}"
+        rows.setdefault(key, dict(
+            chat_id=r.chat_id, user_id=r.user_id, user_chat_id=r.user_chat_id, first_name=r.first_name[:256],
+            language_code=r.language_code, invite_link=(r.invite_link or None) and r.invite_link[:128],
+            invite_name=names.get(r.invite_link) if r.invite_link else None, status=PENDING, pending_key=key,
+            password_attempts=0, applied=False, requested_at=r.requested_at, created_at=r.now,
+            expires_at=r.expires_at))
+    stmt = insert_for(session, REQUESTS).on_conflict_do_nothing().returning(REQUESTS.c.id, REQUESTS.c.pending_key)
+    opened = {key: int(rid) for rid, key in (await session.execute(stmt, list(rows.values()))).all()}
+    ids: list[int | None] = []
+    for r in requests:  # a key's first request gets the id, any later one in the list is its duplicate
+        ids.append(opened.pop(f"{r.chat_id}:{r.user_id}", None))
+    return ids
+
+
+async def decide_many(session: AsyncSession, request_ids: list[int], *, approved: bool, reason: str,
+                      now: datetime) -> set[int]:
+    """:func:`decide` for many requests with the same decision: the ids decided now."""
+    if not request_ids:
+        return set()
+    return set((await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id.in_(request_ids), REQUESTS.c.status == PENDING)
+        .values(status=APPROVED if approved else DECLINED, reason=reason[:64], pending_key=None, decided_at=now)
+        .returning(REQUESTS.c.id)
+    )).scalars())
+
+
+async def needs_check_many(session: AsyncSession, request_ids: list[int]) -> None:
+    """:func:`set_needs_check` (True) for many requests."""
+    if request_ids:
+        await session.execute(update(REQUESTS).where(REQUESTS.c.id.in_(request_ids), REQUESTS.c.status == PENDING)
+                              .values(needs_check=True))
+
+
+async def revoke_banned(session: AsyncSession, requests: Iterable[tuple[int, int]], *, reason: str) -> set[int]:
+    """:func:`revoke` each (request, user) whose user is banned: the request ids revoked."""
+    by_user = dict(requests)
+    if not by_user:
+        return set()
+    banned = set((await session.execute(select(BANS.c.user_id).where(BANS.c.user_id.in_(sorted(set(by_user.values())))))
+                  ).scalars())
+    ids = [rid for rid, uid in by_user.items() if uid in banned]
+    if not ids:
+        return set()
+    return set((await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id.in_(ids), REQUESTS.c.status == APPROVED,
+                               REQUESTS.c.applied == False)  # noqa: E712
+        .values(status=DECLINED, reason=reason[:64]).returning(REQUESTS.c.id)
+    )).scalars())
+
+
+async def claim_notified_many(session: AsyncSession, request_ids: list[int]) -> set[int]:
+    """:func:`claim_notified` for many requests: the ids claimed now."""
+    if not request_ids:
+        return set()
+    return set((await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id.in_(request_ids), REQUESTS.c.status != PENDING,
+                               REQUESTS.c.notified == False)  # noqa: E712
+        .values(notified=True).returning(REQUESTS.c.id)
+    )).scalars())
+
+
+async def claim_applied_many(session: AsyncSession, request_ids: list[int], outcome: str | None) -> set[int]:
+    """:func:`claim_applied` for many requests with the same outcome: the ids claimed now."""
+    if not request_ids:
+        return set()
+    return set((await session.execute(
+        update(REQUESTS).where(REQUESTS.c.id.in_(request_ids), REQUESTS.c.status != PENDING,
+                               REQUESTS.c.applied == False)  # noqa: E712
+        .values(applied=True, outcome=outcome).returning(REQUESTS.c.id)
+    )).scalars())
 
 
 async def get_request(session: AsyncSession, request_id: int) -> JoinRequest | None:

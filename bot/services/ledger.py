@@ -184,6 +184,14 @@ async def find_by_key(session: AsyncSession, key: str) -> Movement | None:
     return None if row is None else Movement(row.id, row.amount, row.balance_after, duplicate=True)
 
 
+async def keys_found(session: AsyncSession, keys: list[str]) -> list[bool]:
+    """For each key, whether an entry was written under it (one query for all of them)."""
+    found = set((await session.execute(
+        select(LEDGER.c.idempotency_key).where(LEDGER.c.idempotency_key.in_(sorted(set(keys))))
+    )).scalars()) if keys else set()
+    return [key in found for key in keys]
+
+
 async def move(
     session: AsyncSession,
     *,

@@ -51,6 +51,25 @@ async def upsert_user(session: AsyncSession, p: Profile, now: datetime, group_id
         await add_to_group(session, group_id, p.id, now)
 
 
+async def upsert_users(session: AsyncSession, seen: list[tuple[Profile, datetime]]) -> None:
+    """:func:`upsert_user` for many profiles in one statement (the latest of each user wins)."""
+    latest = {p.id: (p, now) for p, now in seen}  # one row per user per statement
+    if not latest:
+        return
+    stmt = insert_for(session, USERS)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"first_name": stmt.excluded.first_name, "last_name": stmt.excluded.last_name,
+                  "username": stmt.excluded.username, "language_code": stmt.excluded.language_code,
+                  "updated_at": stmt.excluded.updated_at},
+        ),
+        [{"id": p.id, "first_name": p.first_name, "last_name": p.last_name, "username": p.username,
+          "language_code": p.language_code, "is_bot": p.is_bot, "first_seen_at": now, "updated_at": now}
+         for p, now in latest.values()],
+    )
+
+
 @dataclass(frozen=True)
 class SeenProfile:
     profile: Profile
@@ -65,20 +84,7 @@ class ProfileOp:
         await upsert_user(session, item.profile, item.now, item.group_id)
 
     async def bulk(self, session: AsyncSession, items: list[SeenProfile]) -> list[DomainError | None]:
-        latest = {item.profile.id: item for item in items}  # one row per user per statement
-        stmt = insert_for(session, USERS)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["id"],
-                set_={"first_name": stmt.excluded.first_name, "last_name": stmt.excluded.last_name,
-                      "username": stmt.excluded.username, "language_code": stmt.excluded.language_code,
-                      "updated_at": stmt.excluded.updated_at},
-            ),
-            [{"id": i.profile.id, "first_name": i.profile.first_name, "last_name": i.profile.last_name,
-              "username": i.profile.username, "language_code": i.profile.language_code,
-              "is_bot": i.profile.is_bot, "first_seen_at": i.now, "updated_at": i.now}
-             for i in latest.values()],
-        )
+        await upsert_users(session, [(i.profile, i.now) for i in items])
         memberships = {(i.group_id, i.profile.id): i.now for i in items if i.group_id is not None}
         if memberships:
             await session.execute(

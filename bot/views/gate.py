@@ -34,6 +34,7 @@ from aiogram.types import ChatJoinRequest, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.db.engine import ReadBatch
 from bot.db.models import Group, JoinRequest
 from bot.outbox import Outbox
 from bot.services import access, ledger, orders, people
@@ -46,6 +47,7 @@ from bot.services.people import Profile
 from bot.texts import LIST_NAME, Markup, Translator, escape, language_for, plain_names, shorten
 from bot.views import guessing
 from games.checkin import local_day
+from games.errors import DomainError
 from games.gate import Decision, GateRules, Reason, Threshold, Verdict, check_password, combine, precheck
 from games.points import Reason as PointsReason
 from games.points import welcome_key
@@ -94,26 +96,26 @@ async def in_segment(app: App, segment: str, user_id: int, now: datetime) -> boo
     return await segment_service.CHECKS.check(app.db, segment, user_id, now, local_day(now, app.settings.tz))
 
 
-async def results(session: AsyncSession, app: App, request: JoinRequest, rules: GateRules,
+async def results(session: AsyncSession, app: App, user_id: int, password_ok: bool | None, rules: GateRules,
                   channel_ok: bool | None, now: datetime, segment_ok: bool | None = None
                   ) -> dict[Threshold, bool | None]:
-    """Each configured threshold's result for this applicant (None: the password is still awaited).
-    ``segment_ok``: the segment threshold if the caller decided it before its write transaction."""
+    """Each configured threshold's result for applicant ``user_id`` (None: the password is still
+    awaited). ``segment_ok``: the segment threshold if the caller decided it before its write transaction."""
     found: dict[Threshold, bool | None] = {}
     if rules.password:
-        found[Threshold.PASSWORD] = request.password_ok
+        found[Threshold.PASSWORD] = password_ok
     if rules.channel:
         found[Threshold.CHANNEL] = channel_ok  # None: Telegram did not say; the request waits
     if rules.allow:
-        found[Threshold.ALLOW] = await access.is_allowed(session, request.user_id)
+        found[Threshold.ALLOW] = await access.is_allowed(session, user_id)
     if rules.segment:
         found[Threshold.SEGMENT] = segment_ok if segment_ok is not None else await in_segment(
-            app, rules.segment, request.user_id, now)
+            app, rules.segment, user_id, now)
     if rules.spend_cents is not None:
-        spent = await orders.spend_of(session, request.user_id, app.settings.shop_currency)
+        spent = await orders.spend_of(session, user_id, app.settings.shop_currency)
         found[Threshold.SPEND] = spent >= rules.spend_cents
     if rules.tier is not None:
-        found[Threshold.TIER] = await tier_service.reaches(session, request.user_id, rules.tier,
+        found[Threshold.TIER] = await tier_service.reaches(session, user_id, rules.tier,
                                                              app.settings.shop_currency, now)
     return found
 
@@ -129,71 +131,118 @@ def _translator(app: App, language_code: str | None) -> Translator:
 
 
 PROMPT = "prompt"  # handle_request's work: ask the applicant for the password
+Outcome = tuple[int | None, Decision | str | None]
+
+
+@dataclass(frozen=True)
+class NewJoin:
+    """A join request to record and decide, with everything read before the write transaction."""
+
+    app: App
+    request: gate_service.NewRequest
+    profile: Profile | None  # None: a bot (not saved as a user)
+    rules: GateRules
+    early: Decision | None
+    channel_ok: bool | None
+    segment_ok: bool | None
+    may_prompt: bool
+
+
+class JoinOp:
+    """Recording and deciding new join requests, group-committed: a burst of requests costs a few
+    statements per batch (the applicants, the requests, one update per kind of decision) instead of
+    several per request. ``single`` is the same work for one request, in its own transaction.
+
+    Each request's result: (request id, what was decided): a Decision, PROMPT, or None (it waits
+    for the sweep); (None, None) for a duplicate. Writes only; the caller talks to the applicant
+    after the commit."""
+
+    async def single(self, session: AsyncSession, item: NewJoin) -> Outcome:
+        outcome = (await self.bulk(session, [item]))[0]
+        assert not isinstance(outcome, DomainError)
+        return outcome
+
+    async def bulk(self, session: AsyncSession, items: list[NewJoin]) -> list[Outcome | DomainError]:
+        await people.upsert_users(session, [(i.profile, i.request.now) for i in items if i.profile is not None])
+        ids = await gate_service.open_requests(session, [i.request for i in items])
+        outcomes: list[Outcome | DomainError] = []
+        decisions: dict[tuple[bool, str, datetime], list[int]] = {}
+        to_check: list[int] = []
+        for item, request_id in zip(items, ids, strict=True):
+            if request_id is None:
+                outcomes.append((None, None))
+                continue
+            decided = await self._decision(session, item, request_id, to_check)
+            if isinstance(decided, Decision):
+                key = (decided.verdict is Verdict.APPROVE, reason_code(decided), item.request.now)
+                decisions.setdefault(key, []).append(request_id)
+            outcomes.append((request_id, decided))
+        await gate_service.needs_check_many(session, to_check)
+        for (approved, reason, now), request_ids in decisions.items():
+            await gate_service.decide_many(session, request_ids, approved=approved, reason=reason, now=now)
+        return outcomes
+
+    @staticmethod
+    async def _decision(session: AsyncSession, item: NewJoin, request_id: int, to_check: list[int]
+                        ) -> Decision | str | None:
+        """What to do with a request just opened (its password not yet asked)."""
+        rules, now = item.rules, item.request.now
+        if item.request.expires_at <= now and item.early is None:
+            return Decision(Verdict.DECLINE, Reason.TIMEOUT)
+        decision = item.early or combine(rules.mode, await results(
+            session, item.app, item.request.user_id, None, rules, item.channel_ok, now, item.segment_ok))
+        if decision.verdict is not Verdict.WAIT:
+            return decision
+        if rules.channel and item.channel_ok is None:
+            to_check.append(request_id)
+        if not rules.password:
+            return None  # only the channel check is missing: the sweep asks Telegram again
+        if item.may_prompt:
+            return PROMPT
+        # Too late to ask: the prompt would not reach an applicant who never started the bot.
+        log.info("join request %s reached the bot %s after it was made; too late to ask for the password",
+                 request_id, now - item.request.requested_at)
+        return Decision(Verdict.DECLINE, Reason.LATE)
+
+
+JOIN_OP = JoinOp()
+# A burst of join requests reads the groups, bans and segment checks it needs on one snapshot.
+JOIN_READS: ReadBatch[gate_service.Ask, gate_service.Context] = ReadBatch(gate_service.contexts, "join-request-reads")
 
 
 async def handle_request(app: App, bot: Bot, out: Outbox, request: ChatJoinRequest) -> None:
     """A new ``chat_join_request``: record it, then decide now or ask for the password.
 
     Reads (the group, a ban, the segment) and Telegram (the channel) come first, outside any write
-    transaction; the writes — the applicant, the request, the decision — are one piece of work for
-    the group committer, so a burst of requests shares a few transactions instead of queueing for
-    the write lock one by one."""
+    transaction, and the reads of requests arriving together share one snapshot; the writes — the
+    applicant, the request, the decision — are one piece of work for the group committer, so a
+    burst of requests shares a few transactions instead of queueing for the write lock one by one."""
     if app.directory.group(request.chat.id) is None:
         return  # not a shop group: the admins decide by hand
     now = app.clock.now()
     user = request.from_user
-    async with app.db.reader() as reader:
-        group = await group_service.get_group(reader, request.chat.id)
-        banned = await access.is_banned(reader, user.id)
-        if group is None:
-            return
-        reader.expunge(group)  # keep its loaded values after the read transaction ends
+    context = await JOIN_READS.get(app.db, gate_service.Ask(request.chat.id, user.id, user.is_bot, now,
+                                                            local_day(now, app.settings.tz)))
+    group = context.group
+    if group is None:
+        return
     rules = gate_service.rules_of(group)
-    early = precheck(is_bot=user.is_bot, banned=banned)
-    # Before the write transaction starts: the segment check (a read) ...
-    segment_ok = await in_segment(app, rules.segment, user.id, now) if rules.segment and early is None else None
+    early = precheck(is_bot=user.is_bot, banned=context.banned)
+    # Before the write transaction starts: the segment check (read above, on the snapshot) ...
+    segment_ok = context.in_segment if rules.segment and early is None else None
     # ... and Telegram (never hold a transaction across an API call).
     channel_ok = await channel_follows(app, bot, user.id) if rules.channel and early is None else None
     # The clock starts when the user asked, not when we got to it (downtime, a backlog).
     expires_at = request.date + rules.timeout
-
-    async def record_and_decide(session: AsyncSession) -> tuple[int | None, Decision | str | None]:
-        """(request id, what was decided): a Decision, PROMPT, or None (it waits for the sweep).
-        Writes only; the caller talks to the applicant after the commit."""
-        if not user.is_bot:
-            await people.upsert_user(session, Profile(user.id, user.first_name or "", user.last_name, user.username,
-                                                      user.language_code, user.is_bot), now)
-        request_id = await gate_service.open_request(
-            session, chat_id=request.chat.id, user_id=user.id, user_chat_id=request.user_chat_id,
-            first_name=user.full_name, language_code=user.language_code,
-            invite_link=request.invite_link.invite_link if request.invite_link else None,
-            requested_at=request.date, now=now, expires_at=expires_at,
-        )
-        if request_id is None:
-            return None, None
-        row = await gate_service.get_request(session, request_id)
-        assert row is not None
-        if expires_at <= now and early is None:
-            decision = Decision(Verdict.DECLINE, Reason.TIMEOUT)
-        else:
-            decision = early or combine(rules.mode, await results(session, app, row, rules, channel_ok, now,
-                                                                  segment_ok))
-        if decision.verdict is Verdict.WAIT:
-            if rules.channel and channel_ok is None:
-                await gate_service.set_needs_check(session, request_id, True)
-            if not rules.password or row.password_ok is not None:
-                return request_id, None  # only the channel check is missing: the sweep asks Telegram again
-            if may_prompt(request.date, now):
-                return request_id, PROMPT
-            # Too late to ask: the prompt would not reach an applicant who never started the bot.
-            log.info("join request %s reached the bot %s after it was made; too late to ask for the password",
-                     request_id, now - request.date)
-            decision = Decision(Verdict.DECLINE, Reason.LATE)
-        await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,
-                                  reason=reason_code(decision), now=now)
-        return request_id, decision
-
-    request_id, decided = await app.db.run(record_and_decide)
+    invite_link = request.invite_link.invite_link if request.invite_link else None
+    new = gate_service.NewRequest(
+        chat_id=request.chat.id, user_id=user.id, user_chat_id=request.user_chat_id, first_name=user.full_name,
+        language_code=user.language_code, invite_link=invite_link, requested_at=request.date, now=now,
+        expires_at=expires_at)
+    profile = None if user.is_bot else Profile(user.id, user.first_name or "", user.last_name, user.username,
+                                               user.language_code, user.is_bot)
+    request_id, decided = await app.db.submit(JOIN_OP, NewJoin(app, new, profile, rules, early, channel_ok,
+                                                               segment_ok, may_prompt(request.date, now)))
     if request_id is None:
         log.info("join request of %s to %s is already pending", user.id, request.chat.id)
         return
@@ -203,8 +252,15 @@ async def handle_request(app: App, bot: Bot, out: Outbox, request: ChatJoinReque
         out.message(request.user_chat_id, _("join-ask-password", title=group.title, attempts=rules.attempts,
                                             minutes=minutes))
     elif isinstance(decided, Decision):
+        # What was just written, so carrying it out need not read it back.
+        row = JoinRequest(id=request_id, chat_id=new.chat_id, user_id=new.user_id, user_chat_id=new.user_chat_id,
+                          first_name=new.first_name[:256], language_code=new.language_code,
+                          invite_link=(invite_link or None) and invite_link[:128],
+                          status=gate_service.APPROVED if decided.verdict is Verdict.APPROVE else gate_service.DECLINED,
+                          reason=reason_code(decided)[:64], applied=False, notified=False,
+                          requested_at=new.requested_at, created_at=now, expires_at=expires_at)
         decided_id = request_id
-        out.after_commit(lambda: apply(app, decided_id))
+        out.after_commit(lambda: apply(app, decided_id, known=(row, group)))
 
 
 async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox, message: Message,
@@ -238,7 +294,8 @@ async def handle_password(app: App, bot: Bot, session: AsyncSession, out: Outbox
         return
     fresh = await gate_service.get_request(session, request_id)
     assert fresh is not None
-    decision = combine(rules.mode, await results(session, app, fresh, rules, channel_ok, now))
+    decision = combine(rules.mode, await results(session, app, fresh.user_id, fresh.password_ok, rules,
+                                                          channel_ok, now))
     if decision.verdict is Verdict.WAIT:  # the channel check got no answer: the sweep asks again
         await gate_service.set_needs_check(session, request_id, True)
         out.message(message.chat.id, _("join-checking"))
@@ -303,7 +360,106 @@ def decision_text(_: Translator, row: JoinRequest, title: str) -> str:
     return _(key, title=title)
 
 
-async def apply(app: App, request_id: int) -> None:
+@dataclass(frozen=True)
+class Notify:
+    request_id: int
+    user_id: int
+    check_ban: bool  # an approval: a ban since the decision turns it into a decline
+    claim: bool  # claim telling the applicant
+
+
+class NotifyOp:
+    """Before the applicant hears a decision, group-committed: an approval whose applicant was
+    banned meanwhile is revoked, and the message is claimed (once per request). Each item's result:
+    (revoked, claimed)."""
+
+    async def single(self, session: AsyncSession, item: Notify) -> tuple[bool, bool]:
+        outcome = (await self.bulk(session, [item]))[0]
+        assert not isinstance(outcome, DomainError)
+        return outcome
+
+    async def bulk(self, session: AsyncSession, items: list[Notify]) -> list[tuple[bool, bool] | DomainError]:
+        revoked = await gate_service.revoke_banned(
+            session, [(i.request_id, i.user_id) for i in items if i.check_ban], reason=str(Reason.BANNED))
+        claimed = await gate_service.claim_notified_many(session, sorted({i.request_id for i in items if i.claim}))
+        found: list[tuple[bool, bool] | DomainError] = []
+        for item in items:
+            found.append((item.request_id in revoked, item.claim and item.request_id in claimed))
+            claimed.discard(item.request_id)  # the same request twice in a batch: claimed once
+        return found
+
+
+@dataclass(frozen=True)
+class Applied:
+    request_id: int
+    outcome: str
+    row: JoinRequest
+    group: Group | None
+    joined: bool
+    now: datetime
+
+
+class AppliedOp:
+    """Marking decisions carried out, group-committed, with what follows in the same transaction:
+    the newcomer's membership, the welcome gift, a price-guessing invite's credit. Each item's
+    result: (applied now, gift paid, tell staff, a guessing invite credited)."""
+
+    async def single(self, session: AsyncSession, item: Applied) -> AppliedResult:
+        if not await gate_service.claim_applied(session, item.request_id, item.outcome):
+            return False, 0, False, None
+        return await self._after_claim(session, item)
+
+    async def bulk(self, session: AsyncSession, items: list[Applied]) -> list[AppliedResult | DomainError]:
+        by_outcome: dict[str, list[int]] = {}
+        for item in items:
+            if item.outcome != NO_RIGHTS:
+                by_outcome.setdefault(item.outcome, []).append(item.request_id)
+        claimed: set[int] = set()
+        for outcome, request_ids in by_outcome.items():
+            claimed |= await gate_service.claim_applied_many(session, request_ids, outcome)
+        found: list[AppliedResult | DomainError] = []
+        for item in items:
+            if item.outcome == NO_RIGHTS:
+                # One by one, in order: whether staff were told already depends on the ones before.
+                found.append(await self.single(session, item))
+            elif item.request_id in claimed:
+                claimed.discard(item.request_id)  # the same request twice in a batch: applied once
+                found.append(await self._after_claim(session, item))
+            else:
+                found.append((False, 0, False, None))
+        return found
+
+    @staticmethod
+    async def _after_claim(session: AsyncSession, item: Applied) -> AppliedResult:
+        row, group, now = item.row, item.group, item.now
+        gift, tell_staff = 0, False
+        credit: guess_service.InviteCredit | None = None
+        if item.joined and group is not None:
+            if row.invite_link:  # a price-guessing invite: one more try for the friend who shared it
+                newcomer = item.outcome == DONE and not await guess_service.in_group(session, row.chat_id,
+                                                                                     row.user_id)
+                credit = await guess_service.credit_invite(session, chat_id=row.chat_id, link=row.invite_link,
+                                                           friend_id=row.user_id, newcomer=newcomer, now=now)
+            await people.add_to_group(session, row.chat_id, row.user_id, now)
+            if group.welcome_gift > 0:
+                movement = await ledger.move(session, user_id=row.user_id, amount=group.welcome_gift,
+                                             reason=PointsReason.WELCOME, key=welcome_key(row.user_id), now=now,
+                                             ref=f"group:{row.chat_id}")
+                gift = 0 if movement.duplicate else movement.amount
+        if item.outcome == NO_RIGHTS:
+            tell_staff = not await gate_service.outcome_seen(session, row.chat_id, NO_RIGHTS,
+                                                             now - STAFF_REMINDER, item.request_id)
+        return True, gift, tell_staff, credit
+
+
+AppliedResult = tuple[bool, int, bool, "guess_service.InviteCredit | None"]
+NOTIFY_OP = NotifyOp()
+APPLIED_OP = AppliedOp()
+# Whether newcomers were paid their welcome gift already (a burst of approvals: one query).
+WELCOME_PAID: ReadBatch[str, bool] = ReadBatch(ledger.keys_found, "welcome-gift-reads")
+
+
+async def apply(app: App, request_id: int, known: tuple[JoinRequest, Group] | None = None) -> None:
     """Carry out a decision once: the applicant's message, Telegram, the welcome and its gift.
 
     The applicant is told first: Telegram lets the bot write to someone who never started it only
@@ -313,62 +469,43 @@ async def apply(app: App, request_id: int) -> None:
     the approval (or says the applicant is already a member). When Telegram refuses for good the
     applicant hears what happened instead (once): the request is gone, staff will handle it (the
     bot lacks the right; staff are told once), or they are in too many groups.
+
+    ``known``: the request as just decided by this process and its group (so neither is read back).
     """
-    async with app.db.reader() as reader:
-        row = await gate_service.get_request(reader, request_id)
-        reader.expunge_all()  # keep its loaded values after the read transaction ends
+    if known is None:
+        async with app.db.reader() as reader:
+            row = await gate_service.get_request(reader, request_id)
+            group = await group_service.get_group(reader, row.chat_id) if row is not None else None
+            reader.expunge_all()  # keep their loaded values after the read transaction ends
+    else:
+        row, group = known
     if row is None or row.status == gate_service.PENDING or row.applied:
         return
-    if row.status == gate_service.APPROVED:
-        # Banned between the decision and now: the ban wins.
-        async with app.db.session() as session:
-            if await access.is_banned(session, row.user_id) and \
-                    await gate_service.revoke(session, request_id, reason=str(Reason.BANNED)):
-                row.status, row.reason = gate_service.DECLINED, str(Reason.BANNED)
-    async with app.db.reader() as reader:
-        group = await group_service.get_group(reader, row.chat_id)
-        paid = await ledger.find_by_key(reader, welcome_key(row.user_id)) is not None
-        reader.expunge_all()
+    tell = group is not None and row.reason not in SILENT_REASONS and not row.notified
+    # Banned between the decision and now: the ban wins.
+    check_ban = row.status == gate_service.APPROVED
+    revoked, claimed = await app.db.submit(NOTIFY_OP, Notify(request_id, row.user_id, check_ban, tell)) \
+        if check_ban or tell else (False, False)
+    if revoked:
+        row.status, row.reason = gate_service.DECLINED, str(Reason.BANNED)
     approved = row.status == gate_service.APPROVED
-    promised = group.welcome_gift if group is not None and approved and not paid else 0
+    promised = 0
+    if group is not None and approved and group.welcome_gift > 0:
+        paid = await WELCOME_PAID.get(app.db, welcome_key(row.user_id))
+        promised = 0 if paid else group.welcome_gift
     _ = _translator(app, row.language_code)
-    if group is not None and row.reason not in SILENT_REASONS and not row.notified:
-        claimed = await app.db.run(lambda session: gate_service.claim_notified(session, request_id))
-        if claimed:
-            text = decision_text(_, row, group.title)
-            if promised:
-                text = Markup(f"{text}\n{_('join-gift', points=promised)}")
-            await app.sender.send_message(row.user_chat_id, text)
+    if claimed:
+        assert group is not None
+        text = decision_text(_, row, group.title)
+        if promised:
+            text = Markup(f"{text}\n{_('join-gift', points=promised)}")
+        await app.sender.send_message(row.user_chat_id, text)
     outcome = await _tell_telegram(app.sender.bot, row)
     if outcome is None:
         return
-    now = app.clock.now()
     joined = approved and outcome in (DONE, MEMBER)
-
-    async def record(session: AsyncSession) -> tuple[bool, int, bool, guess_service.InviteCredit | None]:
-        """(applied now, gift paid, tell staff, a guessing invite credited), in one piece of
-        group-committed work."""
-        gift, tell_staff = 0, False
-        credit: guess_service.InviteCredit | None = None
-        if not await gate_service.claim_applied(session, request_id, outcome):
-            return False, 0, False, None
-        if joined and group is not None:
-            if row.invite_link:  # a price-guessing invite: one more try for the friend who shared it
-                newcomer = outcome == DONE and not await guess_service.in_group(session, row.chat_id, row.user_id)
-                credit = await guess_service.credit_invite(session, chat_id=row.chat_id, link=row.invite_link,
-                                                           friend_id=row.user_id, newcomer=newcomer, now=now)
-            await people.add_to_group(session, row.chat_id, row.user_id, now)
-            if group.welcome_gift > 0:
-                movement = await ledger.move(session, user_id=row.user_id, amount=group.welcome_gift,
-                                             reason=PointsReason.WELCOME, key=welcome_key(row.user_id), now=now,
-                                             ref=f"group:{row.chat_id}")
-                gift = 0 if movement.duplicate else movement.amount
-        if outcome == NO_RIGHTS:
-            tell_staff = not await gate_service.outcome_seen(session, row.chat_id, NO_RIGHTS,
-                                                             now - STAFF_REMINDER, request_id)
-        return True, gift, tell_staff, credit
-
-    applied, gift, tell_staff, credit = await app.db.run(record)
+    applied, gift, tell_staff, credit = await app.db.submit(
+        APPLIED_OP, Applied(request_id, outcome, row, group, joined, app.clock.now()))
     if not applied:
         return
     if credit is not None:
@@ -454,7 +591,8 @@ async def recheck(app: App, request_id: int) -> None:
         fresh = await gate_service.get_request(session, request_id)
         if fresh is None or fresh.status != gate_service.PENDING:
             return
-        decision = combine(rules.mode, await results(session, app, fresh, rules, channel_ok, now))
+        decision = combine(rules.mode, await results(session, app, fresh.user_id, fresh.password_ok, rules,
+                                                          channel_ok, now))
         if decision.verdict is Verdict.WAIT:
             return  # the password is still awaited
         decided = await gate_service.decide(session, request_id, approved=decision.verdict is Verdict.APPROVE,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import Database
+from bot.db.engine import Database, ReadBatch
 from bot.db.models import AuditEntry
 from bot.services.people import record_audit
 from games.errors import DomainError
@@ -107,3 +107,40 @@ async def test_single_item_goes_straight_to_the_single_path(db: Database, n: int
     op = AuditOp()
     assert await db.submit(op, 5) == 10
     assert (op.bulk_calls, op.single_calls) == (0, 1)
+
+
+# ---- reads that arrive together (ReadBatch) ---------------------------------------------------------
+
+async def test_reads_that_arrive_together_share_one_snapshot(db: Database) -> None:
+    async with db.session() as session:
+        for actor in (1, 2, 3):
+            await record_audit(session, actor_id=actor, action="seen", now=NOW)
+    batches: list[list[int]] = []
+
+    async def audited(session: AsyncSession, actors: list[int]) -> list[bool]:
+        batches.append(actors)
+        found = set((await session.execute(select(AuditEntry.actor_id).where(AuditEntry.actor_id.in_(actors))))
+                    .scalars())
+        return [actor in found for actor in actors]
+
+    reads = ReadBatch(audited, "audited")
+    first = await reads.get(db, 1)
+    together = await asyncio.gather(*(reads.get(db, actor) for actor in (2, 9, 3, 2, 8)))
+    assert first is True and together == [True, False, True, True, False]
+    assert batches == [[1], [2, 9, 3, 2, 8]]  # each ask its own answer, one read for the burst
+
+
+async def test_a_failed_read_reaches_every_ask_of_its_batch_and_the_next_batch_reads_again(db: Database) -> None:
+    calls = 0
+
+    async def flaky(session: AsyncSession, items: list[int]) -> list[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("snapshot lost")
+        return [item * 2 for item in items]
+
+    reads = ReadBatch(flaky, "flaky")
+    failed = await asyncio.gather(reads.get(db, 1), reads.get(db, 2), return_exceptions=True)
+    assert all(isinstance(e, RuntimeError) for e in failed)
+    assert await asyncio.gather(reads.get(db, 3), reads.get(db, 4)) == [6, 8]
