@@ -700,7 +700,7 @@ async def main() -> int:
     parser.add_argument("--taps", type=int, default=300, help="taps on each red packet")
     parser.add_argument("--storm", type=int, default=2000, help="members in the check-in storm")
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test_h3")
+    parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--keep", type=Path, help="build the SQLite shop at this path (kept afterwards)")
     parser.add_argument("--cache", type=Path, help="keep the built SQLite shop in this directory and start "
                         "later runs (same --members) from a copy of it")
