@@ -121,6 +121,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lottery", _S, ANYWHERE, "help-cmd-lottery", menu=False),
     CommandSpec("points", _S, ANYWHERE, "help-cmd-points", menu=False),
     CommandSpec("staff", _O, ANYWHERE, "help-cmd-staff"),
+    # ---- broadcast engine: delivery reports
+    CommandSpec("broadcasts", _S, ANYWHERE, "help-cmd-broadcasts", menu=False),
+    CommandSpec("broadcast", _S, ANYWHERE, None, menu=False),  # on /broadcasts' line
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

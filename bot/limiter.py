@@ -32,6 +32,7 @@ errors into its caller, and busy groups get their chatter batched by
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import time
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATES_MESSAGE",
+    "PREPAID",
     "RATE_LIMITED_METHODS",
     "RETRIED_METHODS",
     "ChatId",
@@ -378,6 +380,12 @@ CREATES_MESSAGE: Final[frozenset[str]] = frozenset(
 )
 
 
+# A caller that took a chat's slot itself (``await limiter.acquire(chat)``) before a send sets this to
+# the chat: the send's first attempt then uses that slot instead of taking another. The broadcast
+# worker takes the slot first, marks its delivery as sending, then sends at once (bot/views/broadcasts.py).
+PREPAID: contextvars.ContextVar[ChatId | None] = contextvars.ContextVar("regulars_prepaid_slot", default=None)
+
+
 def never_sent(exc: TelegramNetworkError) -> bool:
     """Whether a network error happened before the request left (no connection was made), so
     Telegram cannot have carried it out. Timeouts and dropped connections are ambiguous."""
@@ -456,9 +464,15 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         name = type(method).__name__
         flood_retries = 0
         error_retries = 0
+        prepaid = chat_id is not None and weight == 1 and normalize_chat(PREPAID.get()) == normalize_chat(chat_id)
+        if prepaid:
+            PREPAID.set(None)  # one slot, one first attempt
         while True:
-            for _ in range(weight):
-                await self.limiter.acquire(chat_id)
+            if prepaid:
+                prepaid = False
+            else:
+                for _ in range(weight):
+                    await self.limiter.acquire(chat_id)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
