@@ -54,6 +54,7 @@ __all__ = [
     "report",
     "resolve_unconfirmed",
     "take_lease",
+    "take_over_lease",
 ]
 
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
@@ -79,6 +80,14 @@ async def take_lease(session: AsyncSession, name: str, holder: str, *, now: date
         insert_for(session, LEASES).values(name=name, holder=holder, expires_at=until)
         .on_conflict_do_nothing(index_elements=["name"]))
     return bool(rowcount(inserted))
+
+
+async def take_over_lease(session: AsyncSession, name: str, holder: str, *, dead: str, now: datetime,
+                          ttl: timedelta) -> bool:
+    """Take the lease from ``dead`` (a holder known to be gone) without waiting for it to expire."""
+    result = await session.execute(update(LEASES).where(LEASES.c.name == name, LEASES.c.holder == dead)
+                                   .values(holder=holder, expires_at=now + ttl))
+    return bool(rowcount(result))
 
 
 async def release_lease(session: AsyncSession, name: str, holder: str, *, now: datetime) -> None:

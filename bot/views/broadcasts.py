@@ -187,8 +187,14 @@ class Broadcasts:
         app = self._require_app()
         try:
             async with app.db.session() as session:
-                held = await service.take_lease(session, LEASE, self.holder, now=app.clock.now(),
-                                                ttl=timedelta(seconds=self.ttl))
+                now, ttl = app.clock.now(), timedelta(seconds=self.ttl)
+                held = await service.take_lease(session, LEASE, self.holder, now=now, ttl=ttl)
+                if not held:
+                    current = await service.lease_holder(session, LEASE)
+                    if current is not None and _gone(current[0]):
+                        log.info("broadcasts: the lease's holder %s is no longer running: taking over", current[0])
+                        held = await service.take_over_lease(session, LEASE, self.holder, dead=current[0], now=now,
+                                                             ttl=ttl)
         except Exception:
             # The database did not answer: keep going while the lease surely still holds.
             log.exception("broadcasts: could not renew the lease")
@@ -331,8 +337,8 @@ class Broadcasts:
                                                   now=app.clock.now())
                 return
             limiter = app.sender.limiter
-            if limiter is not None:
-                await limiter.acquire(due.chat_id)  # the slot first: the mark is then followed by the send at once
+            # The slot first: the mark is then followed by the send at once.
+            stamped = await limiter.acquire(due.chat_id) if limiter is not None else None
             if self._stopping or not self.leading:
                 return
             hand.committing = True
@@ -341,7 +347,7 @@ class Broadcasts:
             except service.NotMarked:
                 return
             failed: list[TelegramAPIError] = []
-            token = PREPAID.set(due.chat_id) if limiter is not None else None
+            token = PREPAID.set((due.chat_id, stamped)) if stamped is not None else None
             try:
                 message = await self._send(app, due.chat_id, outgoing, failed)
             finally:
@@ -435,6 +441,22 @@ class Broadcasts:
         if self._app is None:
             raise RuntimeError("Broadcasts.start(app) was not called")
         return self._app
+
+
+def _gone(holder: str) -> bool:
+    """Whether the holder ``host:pid:random`` is a process of this host that no longer runs (it was
+    killed): then its lease need not run out. A holder elsewhere, or a pid in use, may be alive."""
+    host, _sep, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:30] or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _short(description: str) -> str:

@@ -1,0 +1,95 @@
+"""kill -9 in the middle of a 500-group broadcast: the real bot (``regulars run``, its own process,
+long polling over HTTP, Telegram's real flood limits enforced by the emulator) is killed while it
+drains the broadcast, then started again. The new process takes the worker's lease over (at once: its
+holder is a process of this host that no longer runs; elsewhere, once it expires), records what was
+in flight as sent unconfirmed, and sends the rest: every group
+has the post exactly once (the emulator counts what each chat received), and no limit was broken."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.models import Delivery
+from bot.emulator import BotAPIEmulator
+from bot.services import deliveries
+from bot.services.broadcasts import Target, plan
+
+TOKEN = "778:KILL-BROADCAST"
+ROOT = Path(__file__).resolve().parents[2]
+GROUPS = 500
+
+
+@asynccontextmanager
+async def bot_process(emu: BotAPIEmulator, db_url: str, owner_id: int, log: Path) -> AsyncIterator[
+        asyncio.subprocess.Process]:
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "DATABASE_URL": db_url, "TELEGRAM_API_URL": emu.base_url,
+           "OWNER_IDS": str(owner_id), "DEFAULT_LANGUAGE": "en", "GROUP_REPLY_WINDOW": "0.2"}
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+                                                       stdout=out, stderr=out)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the lease on both databases: tests/db
+async def test_kill_9_in_the_middle_of_a_broadcast_sends_each_group_the_post_exactly_once(
+        db_url: str, tmp_path: Path) -> None:
+    async with BotAPIEmulator(token=TOKEN, enforce_limits=True) as emu:
+        owner = emu.create_user("Olivia", language_code="en")
+        groups = [emu.create_group(f"Shop {i}", admins=[owner], bot_is_admin=True) for i in range(GROUPS)]
+        db = Database(db_url)
+        try:
+            now = SystemClock().now()
+            async with db.session() as session:
+                planned = await plan(session, kind="text", args={"text": "New arrivals today"}, now=now, at=now,
+                                     targets=[Target(g.id, False) for g in groups], source="test:kill9")
+        finally:
+            await db.close()
+        log = tmp_path / "bot.log"
+
+        def received() -> int:
+            return sum(1 for g in groups if emu.sent(g.id))
+
+        async with bot_process(emu, db_url, owner.id, log) as first:
+            await emu.wait_until(lambda: received() >= 150, timeout=180)  # mid-broadcast (it starts slowly)
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        at_kill = received()
+        assert at_kill < GROUPS, "the kill did not land mid-broadcast"
+
+        async with bot_process(emu, db_url, owner.id, log) as second:
+            await emu.wait_until(lambda: received() >= GROUPS, timeout=120)
+            second.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(second.wait(), 30)
+
+        counts = emu.received()
+        assert [g.title for g in groups if counts.get(g.id, 0) != 1] == []  # exactly once, each
+        assert emu.rate_violations == []
+
+    db = Database(db_url)
+    try:
+        async with db.reader() as session:
+            states = dict((await session.execute(
+                select(Delivery.state, func.count()).where(Delivery.broadcast_id == planned.broadcast_id)
+                .group_by(Delivery.state))).all())
+            _counts, problems = await deliveries.accounting(session)
+    finally:
+        await db.close()
+    assert states == {"sent": GROUPS}
+    assert problems == []
