@@ -15,8 +15,6 @@ from bot.db.models import Contact, Delivery, Lease
 from bot.services import deliveries as service
 from bot.services.broadcasts import Target, plan
 from bot.views.broadcasts import LEASE, Broadcasts
-from games import broadcasts as rules
-from games.windows import parse_quiet_hours
 from tests.harness import Harness, harness
 
 
@@ -206,25 +204,3 @@ async def test_a_bad_request_fails_with_a_reason_and_cancel_stops_what_is_planne
         await settle(h)
         assert (await delivery(h, waiting, later.id)).state == "cancelled"
         assert not any(t == "y" for t in texts(h, later.id))
-
-
-# ---- rules ----------------------------------------------------------------------------------------------
-
-def test_cap_rules() -> None:
-    assert rules.parse_cap("1/24h") == rules.Cap(1, timedelta(hours=24))
-    assert rules.parse_cap("2/7d") == rules.Cap(2, timedelta(days=7))
-    assert rules.parse_cap("off").off
-    for bad in ("", "x", "0/24h", "1/0h", "1/24m", "-1/2h"):
-        if bad:
-            try:
-                rules.parse_cap(bad)
-            except rules.CapError:
-                continue
-            raise AssertionError(bad)
-    now = datetime(2026, 3, 2, tzinfo=UTC)
-    cap = rules.Cap(2, timedelta(hours=24))
-    assert rules.cap_frees_at(cap, [now - timedelta(hours=1)], now) is None
-    assert rules.cap_frees_at(cap, [now - timedelta(hours=3), now - timedelta(hours=1)], now) == now + timedelta(hours=21)
-    facts = rules.Facts(private=True, capped=False, quiet=True, planned_at=now, started=True)
-    decision = rules.decide(facts, now=now, cap=cap, quiet_hours=parse_quiet_hours("off"), local=now)
-    assert decision == rules.Send()

@@ -150,6 +150,8 @@ PLAUSIBLE: dict[str, tuple[str, ...]] = {
     "tier": ("", "add GOLD | points=1000", "add VIP | spend=500 | multiplier=1.2", "remove GOLD", "list"),
     "points_rate": ("", "1", "0.5", "off"),
     "me": ("",), "top": ("",), "checkin": ("",), "help": ("",), "start": ("", "ref-1"),
+    # ---- broadcast engine
+    "broadcasts": ("",), "broadcast": ("1", "#1", "{id}", "cancel 1", "cancel {id}", "cancel", "x"),
 }
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
 
