@@ -32,7 +32,6 @@ errors into its caller, and busy groups get their chatter batched by
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import random
 import time
@@ -57,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATES_MESSAGE",
-    "PREPAID",
     "RATE_LIMITED_METHODS",
     "RETRIED_METHODS",
     "ChatId",
@@ -152,17 +150,15 @@ class RateLimiter:
 
     # -- public API
 
-    async def acquire(self, chat_id: ChatId | None) -> float:
-        """Wait until a message may be sent to ``chat_id`` (None: global limit only); record it. Returns
-        the moment it was recorded at (for :meth:`restamp`)."""
+    async def acquire(self, chat_id: ChatId | None) -> None:
+        """Wait until a message may be sent to ``chat_id`` (None: global limit only); record it."""
         key = normalize_chat(chat_id)
         if key is None:
             async with self._global_lock:
                 await self._wait_global()
-                stamped = self._monotonic()
-                self._record_global(stamped)
+                self._record_global(self._monotonic())
             self._after_acquire()
-            return stamped
+            return
 
         state = self._state(key)
         state.pending += 1
@@ -181,25 +177,10 @@ class RateLimiter:
                             continue
                         self._record_global(now)
                         self._record_chat(state, now)
-                        stamped = now
                         break
         finally:
             state.pending -= 1
         self._after_acquire()
-        return stamped
-
-    def restamp(self, chat_id: ChatId | None, stamped: float) -> None:
-        """A send acquired at ``stamped`` is leaving only now (its caller took the slot ahead, then did
-        something else): count it from now, so the sends that follow keep their distance from when it
-        really left, not from when its slot was taken."""
-        now = self._monotonic()
-        if now <= stamped:
-            return
-        _move_to_end(self._global_sent, stamped, now)
-        key = normalize_chat(chat_id)
-        state = self._chats.get(key) if key is not None else None
-        if state is not None and state.is_group:
-            _move_to_end(state.sent, stamped, now)
 
     def penalize(self, chat_id: ChatId | None, retry_after: float) -> None:
         """After a 429: block ``chat_id`` (everything if None) until now + ``retry_after``."""
@@ -212,6 +193,12 @@ class RateLimiter:
         state = self._state(key)
         state.blocked_until = max(state.blocked_until, until)
         logger.warning("rate limiter: chat %s blocked for %.1fs", key, retry_after)
+
+    def chat_wait(self, chat_id: ChatId) -> float:
+        """Seconds until ``chat_id``'s own limits (not the overall one) allow a send behind those queued."""
+        key = normalize_chat(chat_id)
+        state = self._chats.get(key) if key is not None else None
+        return 0.0 if state is None else self._chat_wait(state, self._monotonic(), ahead=state.pending)
 
     def wait_estimate(self, chat_id: ChatId | None) -> float:
         """Seconds until a new send to ``chat_id`` would be allowed (behind those already queued)."""
@@ -397,25 +384,6 @@ CREATES_MESSAGE: Final[frozenset[str]] = frozenset(
 )
 
 
-# A caller that took a chat's slot itself (``stamped = await limiter.acquire(chat)``) before a send sets
-# this to ``(chat, stamped)``: the send's first attempt then uses that slot, counted from the moment it
-# leaves (:meth:`RateLimiter.restamp`), instead of taking another. The broadcast worker takes the slot
-# first, marks its delivery as sending, then sends at once (bot/views/broadcasts.py).
-PREPAID: contextvars.ContextVar[tuple[ChatId, float] | None] = contextvars.ContextVar("regulars_prepaid_slot",
-                                                                                      default=None)
-
-
-def _move_to_end(window: deque[float], stamped: float, now: float) -> None:
-    """Replace the entry ``stamped`` of a sorted window by ``now`` (the latest moment: at its end)."""
-    for index in range(len(window) - 1, -1, -1):
-        if window[index] == stamped:
-            del window[index]
-            window.append(now)
-            return
-        if window[index] < stamped:
-            return
-
-
 def never_sent(exc: TelegramNetworkError) -> bool:
     """Whether a network error happened before the request left (no connection was made), so
     Telegram cannot have carried it out. Timeouts and dropped connections are ambiguous."""
@@ -494,18 +462,9 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         name = type(method).__name__
         flood_retries = 0
         error_retries = 0
-        slot = PREPAID.get()
-        prepaid = (slot is not None and chat_id is not None and weight == 1
-                   and normalize_chat(slot[0]) == normalize_chat(chat_id))
-        if prepaid:
-            PREPAID.set(None)  # one slot, one first attempt
         while True:
-            if prepaid and slot is not None:
-                prepaid = False
-                self.limiter.restamp(chat_id, slot[1])
-            else:
-                for _ in range(weight):
-                    await self.limiter.acquire(chat_id)
+            for _ in range(weight):
+                await self.limiter.acquire(chat_id)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:

@@ -41,7 +41,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.limiter import PREPAID, never_sent
+from bot.limiter import RateLimiter, never_sent
 from bot.services import deliveries as service
 from bot.services.broadcasts import load_args
 from bot.texts import Translator, escape, language_for
@@ -129,8 +129,8 @@ class Broadcasts:
         self.ttl = 12.0  # seconds a lease lasts without renewal
         self.renew_every = 3.0
         self.poll_every = 0.5  # seconds between looks for due deliveries when idle
-        self.batch = 500  # deliveries picked at a time
-        self.high_water = 1000  # at most this many in hand
+        self.batch = 200  # deliveries picked at a time
+        self.high_water = 600  # at most this many in hand
         self.known: set[int] = set()
         self.blocked: set[int] = set()
         self.leading = False
@@ -141,6 +141,7 @@ class Broadcasts:
         self._stopping = False
         self._wake = asyncio.Event()
         self._renewed_at = float("-inf")
+        self._next_send = 0.0  # the even stream's next moment (monotonic)
         self._cap = rules.Cap(0, timedelta(0))
         self._quiet = parse_quiet_hours("off")
         self.unconfirmed_at_takeover = 0
@@ -282,7 +283,9 @@ class Broadcasts:
         room = min(self.batch, self.high_water - len(self._hands))
         if room <= 0:
             return 0
-        async with app.db.session() as session:
+        # Reads on a snapshot (on SQLite they never hold the write lock the marks wait for); the
+        # decisions that skip or delay are written after, in one short transaction.
+        async with app.db.reader() as session:
             batch = await service.due(session, now=now, limit=room * 2, exclude_chats=list(self._hands))
             chosen: list[service.Due] = []
             seen: set[int] = set()
@@ -295,26 +298,29 @@ class Broadcasts:
             if not chosen:
                 return 0
             facts = await service.facts_for(session, chosen, now=now, cap_window=self._cap.window)
-            local = now.astimezone(app.settings.tz)
-            skipped: list[service.Skipped] = []
-            delayed: list[service.Delayed] = []
-            sending: list[_Hand] = []
-            for row in chosen:
-                contact = facts.contacts.get(row.chat_id)
-                decision = rules.decide(
-                    rules.Facts(private=row.private, capped=row.capped, quiet=row.quiet, planned_at=row.planned_at,
-                                started=contact is not None, blocked=contact is not None and contact[0],
-                                promos_off=contact is not None and contact[1],
-                                group_removed=row.chat_id in facts.removed_groups,
-                                cap_sent=facts.cap_sent.get(row.chat_id, ())),
-                    now=now, cap=self._cap, quiet_hours=self._quiet, local=local)
-                if isinstance(decision, rules.Skip):
-                    skipped.append(service.Skipped(row.id, decision.reason))
-                elif isinstance(decision, rules.Delay):
-                    delayed.append(service.Delayed(row.id, decision.until, decision.why))
-                else:
-                    sending.append(_Hand(row, facts.languages.get(row.chat_id)))
-            await service.apply_decisions(session, skipped, delayed, now=now)
+        local = now.astimezone(app.settings.tz)
+        skipped: list[service.Skipped] = []
+        delayed: list[service.Delayed] = []
+        sending: list[_Hand] = []
+        for row in chosen:
+            contact = facts.contacts.get(row.chat_id)
+            decision = rules.decide(
+                rules.Facts(private=row.private, capped=row.capped, quiet=row.quiet, planned_at=row.planned_at,
+                            started=contact is not None or row.chat_id in self.known,
+                            blocked=contact is not None and contact[0],
+                            promos_off=contact is not None and contact[1],
+                            group_removed=row.chat_id in facts.removed_groups,
+                            cap_sent=facts.cap_sent.get(row.chat_id, ())),
+                now=now, cap=self._cap, quiet_hours=self._quiet, local=local)
+            if isinstance(decision, rules.Skip):
+                skipped.append(service.Skipped(row.id, decision.reason))
+            elif isinstance(decision, rules.Delay):
+                delayed.append(service.Delayed(row.id, decision.until, decision.why))
+            else:
+                sending.append(_Hand(row, facts.languages.get(row.chat_id)))
+        if skipped or delayed:
+            async with app.db.session() as session:
+                await service.apply_decisions(session, skipped, delayed, now=now)
         for hand in sending:
             self._hands[hand.due.chat_id] = hand
             hand.task = asyncio.create_task(self._deliver(hand), name=f"broadcast-{hand.due.id}")
@@ -337,22 +343,21 @@ class Broadcasts:
                                                   now=app.clock.now())
                 return
             limiter = app.sender.limiter
-            # The slot first: the mark is then followed by the send at once.
-            stamped = await limiter.acquire(due.chat_id) if limiter is not None else None
+            if limiter is not None:
+                # Outside the window that matters: wait for the chat's own limit (20 a minute in a group),
+                # then for this delivery's turn in an even stream at the overall rate.
+                await self._ready(limiter, due.chat_id)
             if self._stopping or not self.leading:
                 return
+            # Marked (committed) first, then sent at once: the slot is free by now, so the request
+            # leaves as soon as the mark is in the database.
             hand.committing = True
             try:
                 await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, app.clock.now()))
             except service.NotMarked:
                 return
             failed: list[TelegramAPIError] = []
-            token = PREPAID.set((due.chat_id, stamped)) if stamped is not None else None
-            try:
-                message = await self._send(app, due.chat_id, outgoing, failed)
-            finally:
-                if token is not None:
-                    PREPAID.reset(token)
+            message = await self._send(app, due.chat_id, outgoing, failed)
             await app.db.submit(service.OUTCOME_OP, self._outcome(app, hand, message, failed))
         except asyncio.CancelledError:
             raise
@@ -363,6 +368,20 @@ class Broadcasts:
                 del self._hands[due.chat_id]
             if len(self._hands) < self.high_water // 2:
                 self._wake.set()
+
+    async def _ready(self, limiter: RateLimiter, chat_id: int) -> None:
+        """Until a send to ``chat_id`` may leave at once: its chat's limits allow it, its turn in an even
+        stream at the overall rate has come (one every 1/rate s, in call order: a second's worth at
+        once would leave unevenly, each send costing some CPU), and the overall limit has room."""
+        while (wait := limiter.chat_wait(chat_id)) > 0:  # noqa: ASYNC110 - the limiter keeps times, not events
+            await asyncio.sleep(wait)
+        now = time.monotonic()
+        at = max(now, self._next_send)
+        self._next_send = at + 1.0 / limiter.global_per_second
+        if at > now:
+            await asyncio.sleep(at - now)
+        while (wait := limiter.wait_estimate(None)) > 0:  # noqa: ASYNC110 - other sends (replies) took the room
+            await asyncio.sleep(wait)
 
     async def _render(self, app: App, hand: _Hand) -> Outgoing | Skip:
         due = hand.due

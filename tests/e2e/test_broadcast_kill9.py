@@ -2,8 +2,12 @@
 long polling over HTTP, Telegram's real flood limits enforced by the emulator) is killed while it
 drains the broadcast, then started again. The new process takes the worker's lease over (at once: its
 holder is a process of this host that no longer runs; elsewhere, once it expires), records what was
-in flight as sent unconfirmed, and sends the rest: every group
-has the post exactly once (the emulator counts what each chat received), and no limit was broken."""
+in flight as sent unconfirmed, and sends the rest.
+
+No group ever gets the post twice, and no limit is broken. Every group gets it exactly once, except
+one whose delivery was marked in the few milliseconds before its request would have left: a bot
+cannot read a chat's history, so such a delivery is never sent again and shows in the report as sent
+unconfirmed (``bench/broadcast_kill9.py`` measures how often: about 0.1 groups per kill)."""
 
 from __future__ import annotations
 
@@ -74,22 +78,45 @@ async def test_kill_9_in_the_middle_of_a_broadcast_sends_each_group_the_post_exa
         assert at_kill < GROUPS, "the kill did not land mid-broadcast"
 
         async with bot_process(emu, db_url, owner.id, log) as second:
-            await emu.wait_until(lambda: received() >= GROUPS, timeout=120)
+            await _settled(db_url, planned.broadcast_id)
             second.send_signal(signal.SIGTERM)
             await asyncio.wait_for(second.wait(), 30)
 
         counts = emu.received()
-        assert [g.title for g in groups if counts.get(g.id, 0) != 1] == []  # exactly once, each
+        assert [g.title for g in groups if counts.get(g.id, 0) > 1] == []  # never twice
         assert emu.rate_violations == []
 
     db = Database(db_url)
     try:
         async with db.reader() as session:
-            states = dict((await session.execute(
-                select(Delivery.state, func.count()).where(Delivery.broadcast_id == planned.broadcast_id)
-                .group_by(Delivery.state))).all())
+            rows = (await session.execute(select(Delivery.chat_id, Delivery.state, Delivery.reason, Delivery.message_id)
+                                          .where(Delivery.broadcast_id == planned.broadcast_id))).all()
             _counts, problems = await deliveries.accounting(session)
     finally:
         await db.close()
-    assert states == {"sent": GROUPS}
     assert problems == []
+    assert {state for _chat, state, _reason, _message in rows} == {"sent"}
+    unconfirmed = {chat for chat, _state, reason, _message in rows if reason == deliveries.UNCONFIRMED}
+    missing = {g.id for g in groups if counts.get(g.id, 0) == 0}
+    assert missing <= unconfirmed  # nothing lost silently: a group without the post is flagged in the report
+    assert len(missing) <= 2
+    for chat, _state, reason, message_id in rows:  # every confirmed delivery: one copy, its id recorded
+        if reason != deliveries.UNCONFIRMED:
+            assert counts.get(chat) == 1 and message_id is not None
+
+
+async def _settled(db_url: str, broadcast_id: int) -> None:
+    """Until nothing of the broadcast is planned or being sent."""
+    db = Database(db_url)
+    try:
+        for _ in range(600):
+            async with db.reader() as session:
+                left = (await session.execute(select(func.count()).select_from(Delivery).where(
+                    Delivery.broadcast_id == broadcast_id,
+                    Delivery.state.in_(("planned", "sending"))))).scalar_one()  # type: ignore[attr-defined]
+            if left == 0:
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError("the broadcast did not finish")
+    finally:
+        await db.close()
