@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import secrets
 import sys
 import tempfile
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.config import load_settings
@@ -40,6 +41,7 @@ from bot.factory import create_app, create_bot, running
 from bot.features import create_states
 from bot.limiter import RateLimiter
 from bot.services.broadcasts import Target, plan
+from bot.services.sql import insert_for
 from bot.views.broadcasts import Broadcasts
 
 TOKEN = "4321:BENCH-BROADCAST"
@@ -74,10 +76,11 @@ async def run(groups: int, members: int, scale: float, db_url: str, http: bool) 
         states = create_states(app)
         engine: Broadcasts = states["broadcasts"]
         now = datetime.now(UTC)
+        run_id = secrets.token_hex(4)  # a PostgreSQL database may keep earlier runs' broadcasts
         async with app.db.session() as session:  # the subscribers have started the bot
             for start in range(0, members, 1000):
-                await session.execute(insert(Contact), [{"user_id": u.id, "started_at": now}
-                                                        for u in users[start:start + 1000]])
+                await session.execute(insert_for(session, Contact.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+                                      [{"user_id": u.id, "started_at": now} for u in users[start:start + 1000]])
         try:
             async with running(app, bot, states, scheduler=False, menus=False):
                 if not await engine.lease_round():
@@ -87,10 +90,11 @@ async def run(groups: int, members: int, scale: float, db_url: str, http: bool) 
                 async with app.db.session() as session:
                     now = app.clock.now()
                     await plan(session, kind="text", args={"text": "New arrival: Longjing 250 g, ¥128"},
-                               targets=[Target(c.id, False) for c in chats], at=now, now=now, source="bench:groups")
+                               targets=[Target(c.id, False) for c in chats], at=now, now=now,
+                               source=f"bench:groups:{run_id}")
                     await plan(session, kind="text", args={"text": "It's back: Longjing 250 g"},
                                targets=[Target(u.id, True) for u in users], at=now, now=now,
-                               source="bench:subscribers")
+                               source=f"bench:subscribers:{run_id}")
                 engine.wake()
                 total = groups + members
                 while True:
