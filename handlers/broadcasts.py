@@ -33,7 +33,7 @@ async def _seen(handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[An
             and not event.from_user.is_bot:
         state: Broadcasts | None = data.get("broadcasts")
         if state is not None:
-            await state.seen_private(data["app"], event.from_user.id)
+            state.seen_private(data["app"], event.from_user.id)
     return await handler(event, data)
 
 

@@ -142,6 +142,7 @@ class Broadcasts:
         self._wake = asyncio.Event()
         self._renewed_at = float("-inf")
         self._next_send = 0.0  # the even stream's next moment (monotonic)
+        self._contacts: set[asyncio.Task[None]] = set()  # contact writes under way
         self._cap = rules.Cap(0, timedelta(0))
         self._quiet = parse_quiet_hours("off")
         self.unconfirmed_at_takeover = 0
@@ -160,6 +161,7 @@ class Broadcasts:
     async def close(self) -> None:
         self._stopping = True
         self._wake.set()
+        await self.contacts_recorded()
         if self._lease_task is not None:
             self._lease_task.cancel()
             await asyncio.gather(self._lease_task, return_exceptions=True)
@@ -176,9 +178,15 @@ class Broadcasts:
     # -- the lease
 
     async def _lease_loop(self) -> None:
+        rounds = 0
         while not self._stopping:
             try:
                 await self.lease_round()
+                rounds += 1
+                if rounds % 10 == 0:  # members another process found blocked, cleared here when they write
+                    app = self._require_app()
+                    async with app.db.reader() as session:
+                        self.blocked = await service.blocked_ids(session)
             except Exception:
                 log.exception("broadcasts: lease round failed")
             await asyncio.sleep(self.renew_every)
@@ -446,15 +454,31 @@ class Broadcasts:
 
     # -- contacts
 
-    async def seen_private(self, app: App, user_id: int) -> None:
+    def seen_private(self, app: App, user_id: int) -> None:
         """A member wrote to the bot in private (or started it): remember them as a contact; a write
-        only the first time (per process), or when they had blocked the bot."""
+        only the first time (per process), or when they had blocked the bot. The write is
+        group-committed in the background: the message is never held up by it (nor by the write lock)."""
         if user_id in self.known and user_id not in self.blocked:
             return
-        await app.db.submit(service.CONTACT_OP, service.ContactSeen(user_id, app.clock.now()))
         self.known.add(user_id)
         self.blocked.discard(user_id)
-        self._wake.set()
+        task = asyncio.create_task(self._record_contact(app, user_id, app.clock.now()), name="broadcast-contact")
+        self._contacts.add(task)
+        task.add_done_callback(self._contacts.discard)
+
+    async def contacts_recorded(self) -> None:
+        """Until the contact writes under way are committed (tests; shut-down)."""
+        if self._contacts:
+            await asyncio.gather(*self._contacts, return_exceptions=True)
+
+    async def _record_contact(self, app: App, user_id: int, now: datetime) -> None:
+        try:
+            await app.db.submit(service.CONTACT_OP, service.ContactSeen(user_id, now))
+        except Exception:
+            log.exception("broadcasts: could not record that %s started the bot", user_id)
+            self.known.discard(user_id)
+            return
+        self._wake.set()  # their deliveries waiting for them are due now
 
     def _require_app(self) -> App:
         if self._app is None:

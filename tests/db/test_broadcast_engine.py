@@ -33,6 +33,7 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> 
 async def settle(h: Harness) -> None:
     """Until nothing is due or being sent (delayed deliveries stay planned for later)."""
     engine = engine_of(h)
+    await engine.contacts_recorded()
     engine.wake()
 
     async def quiet() -> bool:
@@ -139,6 +140,7 @@ async def test_quiet_hours_hold_a_campaign_until_morning_and_an_opt_out_skips_it
         awake, opted = h.emu.create_user("Ann"), h.emu.create_user("Bob")
         for member in (awake, opted):
             await h.say(member, "/start")
+        await engine_of(h).contacts_recorded()
         async with h.app.db.session() as session:
             await session.execute(update(Contact).where(Contact.user_id == opted.id).values(
                 promos_off_at=h.clock.now()))
