@@ -56,6 +56,11 @@ __all__ = ["LEASE", "Broadcasts", "Outgoing", "RenderContext", "Renderer", "Skip
 log = logging.getLogger(__name__)
 
 LEASE = "broadcast"
+# The worker's even stream runs a little under the overall limit: at the limit itself, a send that
+# went out a few milliseconds late holds its slot a little longer and the next one, already marked,
+# waits for the limiter — the gap in which a kill leaves a chat without its post grew from ~1 ms to
+# tens of ms (p90) that way.
+PACE = 0.97
 
 
 @dataclass(frozen=True)
@@ -385,7 +390,7 @@ class Broadcasts:
             await asyncio.sleep(wait)
         now = time.monotonic()
         at = max(now, self._next_send)
-        self._next_send = at + 1.0 / limiter.global_per_second
+        self._next_send = at + 1.0 / (limiter.global_per_second * PACE)
         if at > now:
             await asyncio.sleep(at - now)
         while (wait := limiter.wait_estimate(None)) > 0:  # noqa: ASYNC110 - other sends (replies) took the room

