@@ -69,7 +69,7 @@ async def one_round(groups: int, kills: int, folder: Path, rng: random.Random) -
         def sends_again(before: int) -> Callable[[], bool]:
             return lambda: received() > before
 
-        log = folder / "bot.log"
+        log = Path(os.environ.get("KILL9_LOG", folder / "bot.log"))
         done_kills = 0
         while done_kills < kills:
             process = await start_bot(emu, db_url, owner.id, log)

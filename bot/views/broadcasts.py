@@ -21,6 +21,7 @@ returns; ``None`` skips the delivery with the given reason (e.g. the product was
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import secrets
@@ -39,6 +40,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.limiter import RateLimiter, never_sent
@@ -257,6 +259,7 @@ class Broadcasts:
     # -- the worker
 
     async def _work(self) -> None:
+        await self._started_up()
         last_finish = 0.0
         while self.leading and not self._stopping:
             picked = 0
@@ -278,6 +281,20 @@ class Broadcasts:
                 await asyncio.wait_for(self._wake.wait(), self.poll_every)
             except TimeoutError:
                 pass
+
+    @staticmethod
+    async def _started_up() -> None:
+        """Before the first mark: wait (at most 5 s) for the process's start-up to end — ``running()``
+        freezes the garbage collector's generations as its last step, after a full collection — and
+        build the models a send uses once. A send marked during start-up could wait hundreds of
+        milliseconds (a full collection, models built on first use) between its mark and its request:
+        a kill then leaves its chat without the post."""
+        for _ in range(100):
+            if gc.get_freeze_count() > 0:
+                break
+            await asyncio.sleep(0.05)
+        SendMessage(chat_id=0, text="-")
+        SendPhoto(chat_id=0, photo="-", caption="-")
 
     def wake(self) -> None:
         """Look for due deliveries now (something was just planned)."""
