@@ -133,6 +133,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("campaign", _S, PRIVATE, "cp-help-campaign", menu=False, elsewhere="cp-private-only"),
     CommandSpec("stop_promos", _M, PRIVATE, "cp-help-promos", menu=False),
     CommandSpec("start_promos", _M, PRIVATE, None, menu=False),  # on /stop_promos' line
+    # ---- broadcast engine: delivery reports
+    CommandSpec("broadcasts", _S, ANYWHERE, "help-cmd-broadcasts", menu=False),
+    CommandSpec("broadcast", _S, ANYWHERE, None, menu=False),  # on /broadcasts' line
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
 

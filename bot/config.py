@@ -102,6 +102,32 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    # ---- broadcast engine: the frequency cap and quiet hours of campaigns and reminders -----------
+    campaign_cap: str = "1/24h"
+    quiet_hours: str = "23:00-08:00"
+
+    @field_validator("campaign_cap")
+    @classmethod
+    def _check_cap(cls, value: str) -> str:
+        from games.broadcasts import CapError, parse_cap
+
+        try:
+            parse_cap(value)
+        except CapError:
+            raise ValueError("must look like 1/24h or 2/7d (messages per hours or days), or off") from None
+        return value.strip()
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        from games.windows import QuietHoursError, parse_quiet_hours
+
+        try:
+            parse_quiet_hours(value)
+        except QuietHoursError:
+            raise ValueError("must look like 23:00-08:00 (local time), or off") from None
+        return value.strip()
+
 
 class SettingsError(Exception):
     """One clear line naming the setting that is missing or malformed."""

@@ -248,8 +248,8 @@ async def _scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
     await _tiers_scene(emu, n, app, owner, alice, said)
     # ---- catalogue (issue 12) ----
     await _catalogue_scene(emu, n, owner, said)
-    await _announcements_scene(emu, n, clock, app, group_id, owner, (alice, bob, ming), said)
-    await _campaigns_scene(emu, n, owner, alice, said)  # issue 12, campaigns
+    await _announcements_scene(emu, n, clock, app, runtime, group_id, owner, (alice, bob, ming), said)
+    await _campaigns_scene(emu, n, clock, app, runtime, owner, alice, said)  # issue 12, campaigns
 
 
 
@@ -402,60 +402,17 @@ async def _catalogue_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, said: A
 # A pre-announcement with "🔔 Remind me" taps (its go-live pays the voters of Longjing @LJ-250 their
 # launch reward), then a sold-out item with "🔔 Notify me" taps and a restock of 2 units reserved for
 # an hour for a waitlist of 3: one claims with the button, one lets it expire and it passes on, and
-# the shop claims the passed code with /claim. The items are put in the catalogue directly (its
-# commands are another part of the issue). The announcements are only planned as broadcast rows;
-# ``_send_planned`` stands in for the broadcast engine's worker, which sends them once it is merged
-# (it marks each delivery before sending it, as the engine does, so the two never send one twice).
+# the shop claims the passed code with /claim. The announcements are planned as broadcast rows, and the
+# broadcast engine's worker sends them (``_send_planned`` waits until it has).
 
-ANNOUNCEMENT_KINDS = ("an_post", "an_teaser", "an_restock", "an_live", "an_launch", "an_notice", "an_reserve")
-
-
-async def _send_planned(app: Any) -> list[Any]:
-    """Send the announcements' due planned deliveries, each marked first (planned → sending → sent)."""
-    from sqlalchemy import select, update
-
-    from bot.db.models import Broadcast, Delivery, User
-    from bot.features import renderers
-    from bot.services.broadcasts import load_args
-    from bot.texts import Translator, language_for
-    from bot.views.broadcasts import RenderContext, Skip
-
-    deliveries, broadcasts = Delivery.__table__, Broadcast.__table__  # type: ignore[attr-defined]
-    now = app.clock.now()
-    async with app.db.reader() as session:
-        rows = (await session.execute(
-            select(deliveries, broadcasts.c.kind, broadcasts.c.args.label("b_args"), User.__table__.c.language_code)  # type: ignore[attr-defined]
-            .join(broadcasts, broadcasts.c.id == deliveries.c.broadcast_id)
-            .outerjoin(User.__table__, User.__table__.c.id == deliveries.c.chat_id)  # type: ignore[attr-defined]
-            .where(deliveries.c.state == "planned", deliveries.c.not_before <= now,
-                   broadcasts.c.kind.in_(ANNOUNCEMENT_KINDS))
-            .order_by(deliveries.c.broadcast_id, deliveries.c.seq, deliveries.c.id))).all()
-    sent: list[Any] = []
-    for row in rows:
-        async with app.db.session() as session:
-            marked = await session.execute(update(deliveries).where(
-                deliveries.c.id == row.id, deliveries.c.state == "planned").values(state="sending", marked_at=now))
-        if not marked.rowcount:
-            continue
-        group = app.directory.group(row.chat_id)
-        language = row.language_code if row.private else (group.language if group else None)
-        _ = Translator(app.texts, language_for(language, app.settings.default_language))
-        ctx = RenderContext(row.broadcast_id, row.id, row.kind, row.chat_id, row.private, load_args(row.b_args),
-                            load_args(row.args), _)
-        out = await renderers()[row.kind](app, ctx)
-        message = None if isinstance(out, Skip) else \
-            await app.sender.send_message(row.chat_id, out.text, reply_markup=out.reply_markup)
-        async with app.db.session() as session:
-            await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
-                state="skipped" if message is None else "sent", sent_at=now,
-                message_id=None if message is None else message.message_id,
-                reason=out.reason if isinstance(out, Skip) else None))
-        if message is not None:
-            sent.append(message)
-    return sent
+async def _send_planned(runtime: SchedulerRuntime) -> None:
+    """Let the broadcast engine's worker send everything due now (it runs in this process, holding the
+    lease), and wait until it has."""
+    await runtime.states["broadcasts"].settle()
 
 
-async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any, group_id: int,
+async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
+                               runtime: SchedulerRuntime, group_id: int,
                                owner: Any, members: tuple[Any, Any, Any], said: Any) -> None:
     from bot.views.announcements import ClaimCb, NotifyCb, RemindCb
     from scheduler.jobs.announcements import expire_reservation, go_live
@@ -466,8 +423,9 @@ async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualCl
     await said(owner, "/product add TGY-100 | Tieguanyin, 100g | 68 | stock=0 | link=https://shop.example/TGY-100")
     go_live_at = (now + timedelta(hours=2)).astimezone(app.settings.tz)
     await said(owner, f"/announce soon LJ-250 at={go_live_at:%H:%M}")
-    teaser = next(m for m in await _send_planned(app) if m.chat.id == group_id)
-    announcement_id = RemindCb.unpack(teaser.reply_markup.inline_keyboard[0][0].callback_data).id
+    await _send_planned(runtime)
+    teaser = emu.sent(group_id)[-1]
+    announcement_id = RemindCb.unpack(teaser.buttons()[0]["callback_data"]).id
     group = emu.chat(group_id)
 
     async def tap(user: Any, message_id: int, data: str, chat: Any = group) -> None:
@@ -484,19 +442,20 @@ async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualCl
     n.say(f"\n── Go-live: {clock.now().astimezone(app.settings.tz):%H:%M} (shop time) ──")
     await go_live(app, announcement_id)  # the scheduler's job at its time
     await go_live(app, announcement_id)  # firing twice posts, reminds and pays once
-    await _send_planned(app)  # the post; Alice's and Bob's reminders; 小明's launch reward notice
+    await _send_planned(runtime)  # the post; Alice's and Bob's reminders; 小明's launch reward notice
 
     n.say("\n── A sold-out item, its waitlist and a restock with reservations ──")
     await said(owner, "/announce new TGY-100")
-    post = next(m for m in await _send_planned(app) if m.chat.id == group_id)
-    notify = next(b.callback_data for row in post.reply_markup.inline_keyboard for b in row
-                  if b.callback_data and NotifyCb.__prefix__ and b.callback_data.startswith(f"{NotifyCb.__prefix__}:"))
+    await _send_planned(runtime)
+    post = emu.sent(group_id)[-1]
+    notify = next(b["callback_data"] for b in post.buttons()
+                  if str(b.get("callback_data", "")).startswith(f"{NotifyCb.__prefix__}:"))
     await tap(ming, post.message_id, notify)
-    await said(ming, "/start notify_2")
+    await said(ming, f"/start notify_{NotifyCb.unpack(notify).id}")
     await tap(alice, post.message_id, notify)
     await tap(bob, post.message_id, notify)
     await said(owner, "/stock TGY-100 2 reserve=1h")
-    await _send_planned(app)  # the group post; codes for 小明 and Alice; Bob's place in line
+    await _send_planned(runtime)  # the group post; codes for 小明 and Alice; Bob's place in line
     reservation = emu.sent(alice.id)[-1]
     claim = next(b["callback_data"] for b in reservation.buttons() if b.get("callback_data"))
     before = len(emu.sent(alice.id))
@@ -506,7 +465,7 @@ async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualCl
     n.say(f"\n── An hour later: {clock.now().astimezone(app.settings.tz):%H:%M}, 小明's reservation expires ──")
     await expire_reservation(app, ClaimCb.unpack(next(
         b["callback_data"] for b in emu.sent(ming.id)[-1].buttons() if b.get("callback_data"))).id)
-    await _send_planned(app)  # the unit passes to Bob with a new code
+    await _send_planned(runtime)  # the unit passes to Bob with a new code
     code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", emu.sent(bob.id)[-1].text or "")
     assert code is not None, "no reservation code for Bob"
     await said(owner, f"/claim {code.group(0)}")  # Bob quoted it at checkout
@@ -517,7 +476,8 @@ async def _announcements_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualCl
 # broadcast engine posts the daily post each morning at 10:00, and holds the campaign back until quiet
 # hours end (and within the frequency cap) before it sends it. /schedule lists both.
 
-async def _campaigns_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: Any, said: Any) -> None:
+async def _campaigns_scene(emu: BotAPIEmulator, n: Narrator, clock: ManualClock, app: Any,
+                           runtime: SchedulerRuntime, owner: Any, alice: Any, said: Any) -> None:
     """Alice (a buyer since the tiers scene) tries the opt-out and comes back; staff schedule a daily
     post and plan a campaign to buyers at 23:30; /schedule shows what is planned."""
     n.say("\n── Recurring posts and campaigns (定时推送、一键群发) ──")
@@ -527,3 +487,14 @@ async def _campaigns_scene(emu: BotAPIEmulator, n: Narrator, owner: Any, alice: 
                       "to=vip")
     await said(owner, "/campaign purchased | 🍵 Spring teas are in!\nMembers get 10% off this week. at=23:30")
     await said(owner, "/schedule")
+    campaign = max(int(x) for x in re.findall(r"/broadcast (\d+)", "\n".join(
+        m.text or "" for m in emu.sent(owner.id)[-3:])))
+    local = clock.now().astimezone(app.settings.tz)
+    clock.set((local.replace(hour=23, minute=30, second=0, microsecond=0)).astimezone(clock.now().tzinfo))
+    n.say(f"\n── {clock.now().astimezone(app.settings.tz):%H:%M}: the campaign is due, inside quiet hours ──")
+    await _send_planned(runtime)  # held back until quiet hours end, never dropped
+    await said(owner, f"/broadcast {campaign}")
+    clock.advance(timedelta(hours=8, minutes=31))
+    n.say(f"\n── {clock.now().astimezone(app.settings.tz):%H:%M} the next morning: quiet hours are over ──")
+    await _send_planned(runtime)
+    await said(owner, f"/broadcast {campaign}")

@@ -19,7 +19,7 @@ from aiogram import Router
 
 from bot.views import announcements as announcement_views
 from bot.views import campaigns as campaign_views
-from bot.views.broadcasts import Renderer
+from bot.views.broadcasts import Broadcasts, Renderer, render_text
 from bot.views.guessing import GuessRounds
 from bot.views.lottery import Lottery
 from bot.views.migration import ChatFollower, Migrations, follow
@@ -29,6 +29,7 @@ from bot.views.votes import Votes
 from handlers import (
     access,
     announcements,
+    broadcasts,
     campaigns,
     catalogue,
     checkin,
@@ -83,6 +84,9 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     Feature("errors", errors.create_router),
     Feature("migration", migration.create_router, state=("migrations", Migrations)),
+    # The broadcast engine: its router only learns who started the bot (every private message passes
+    # it first) and answers the delivery reports; its state is the worker.
+    Feature("broadcasts", broadcasts.create_router, state=("broadcasts", Broadcasts), broadcasts={"text": render_text}),
     Feature("redpackets", redpackets.create_router, redpacket_jobs.SCHEDULE, state=("red_packets", RedPackets)),
     Feature("access", access.create_router),
     # Before "start": /start guess_<id> opens a round. Its private guesses step aside for a join
@@ -148,6 +152,9 @@ def create_states(app: App) -> FeatureStates:
         await follow(app, migrations, old_chat_id, new_chat_id)
 
     app.sender.on_chat_migrated = chat_migrated
+    # ---- broadcast engine: the worker renders every feature's broadcasts
+    engine: Broadcasts = states["broadcasts"]
+    engine.renderers = renderers()
     return states
 
 

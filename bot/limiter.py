@@ -194,6 +194,12 @@ class RateLimiter:
         state.blocked_until = max(state.blocked_until, until)
         logger.warning("rate limiter: chat %s blocked for %.1fs", key, retry_after)
 
+    def chat_wait(self, chat_id: ChatId) -> float:
+        """Seconds until ``chat_id``'s own limits (not the overall one) allow a send behind those queued."""
+        key = normalize_chat(chat_id)
+        state = self._chats.get(key) if key is not None else None
+        return 0.0 if state is None else self._chat_wait(state, self._monotonic(), ahead=state.pending)
+
     def wait_estimate(self, chat_id: ChatId | None) -> float:
         """Seconds until a new send to ``chat_id`` would be allowed (behind those already queued)."""
         now = self._monotonic()

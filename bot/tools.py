@@ -159,9 +159,10 @@ async def doctor(url: str, out: TextIO) -> int:
             "their shares and the ledger", packet_problems)
     _report(out, "order summaries", "each buyer's order count and last payment match their orders", order_problems)
     guess_problems = await _guessing_report(url, out)
+    broadcast_problems = await _broadcasts_report(url, out)
     print(f"checked in {time.perf_counter() - started:.1f} s", file=out)
     failed = (problems or packet_problems or order_problems or not votes_ok or guess_problems or spending_problems
-              or purchase_problems or announcement_problems)
+              or purchase_problems or announcement_problems or broadcast_problems)
     return 1 if failed else 0
 
 
@@ -190,6 +191,27 @@ async def _guessing_report(url: str, out: TextIO) -> list[str]:
         await db.close()
     _report(out, "price guessing", f"{rounds} rounds, each closed one paid its prize to the winner its guesses "
             "give (or nothing), open and cancelled ones nothing, every try a guess", problems)
+    return problems
+
+
+# ---- broadcast engine
+async def _broadcasts_report(url: str, out: TextIO) -> list[str]:
+    """Every delivery in a known state; every sent one has its send time and its message id, or is
+    flagged unconfirmed (the worker stopped while sending it); nothing pending in a finished broadcast."""
+    from bot.services.deliveries import UNCONFIRMED
+    from bot.services.deliveries import accounting as delivery_accounting
+
+    db = Database(url)
+    try:
+        async with db.reader() as session:
+            counts, problems = await delivery_accounting(session)
+    finally:
+        await db.close()
+    total = sum(count for state, count in counts.items() if state != UNCONFIRMED)
+    states = ", ".join(f"{counts.get(state, 0)} {state}" for state in ("sent", "planned", "skipped", "failed",
+                                                                      "cancelled", "sending"))
+    _report(out, "broadcasts", f"{total} deliveries ({states}; {counts.get(UNCONFIRMED, 0)} sent unconfirmed), "
+            "each sent one with its time and message id or flagged unconfirmed", problems)
     return problems
 
 

@@ -98,7 +98,8 @@ class StateCore:
     """The state of one bot's Telegram and the helpers every Bot API area uses."""
 
     def __init__(self, *, token: str = "123456:TEST-TOKEN", bot_username: str = "regulars_bot",
-                 bot_first_name: str = "Regulars", enforce_limits: bool = False, privacy_mode: bool = False) -> None:
+                 bot_first_name: str = "Regulars", enforce_limits: bool = False, privacy_mode: bool = False,
+                 limit_scale: float = 1.0) -> None:
         head, _, _ = token.partition(":")
         if not head.isdigit():
             raise ValueError("token must look like 123456:SECRET")
@@ -151,7 +152,7 @@ class StateCore:
         # Updates not yet confirmed by the bot, and the types it asked for.
         self._queue: list[QueuedUpdate] = []
         self._allowed: frozenset[str] = DEFAULT_UPDATES
-        self._limits = RateWatch()
+        self._limits = RateWatch(scale=limit_scale)  # Telegram's flood limits ×limit_scale
         self._listeners: list[Callable[[Event], None]] = []
         self._handlers: dict[str, Handler] = {
             name.removeprefix("_api_"): getattr(self, name) for name in dir(self) if name.startswith("_api_")

@@ -57,9 +57,10 @@ class BotAPIEmulator(TelegramState):
     """
 
     def __init__(self, *, token: str = "123456:TEST-TOKEN", bot_username: str = "regulars_bot",
-                 bot_first_name: str = "Regulars", enforce_limits: bool = False, privacy_mode: bool = False) -> None:
+                 bot_first_name: str = "Regulars", enforce_limits: bool = False, privacy_mode: bool = False,
+                 limit_scale: float = 1.0) -> None:
         super().__init__(token=token, bot_username=bot_username, bot_first_name=bot_first_name,
-                         enforce_limits=enforce_limits, privacy_mode=privacy_mode)
+                         enforce_limits=enforce_limits, privacy_mode=privacy_mode, limit_scale=limit_scale)
         self.base_url = ""
         self._runner: web.AppRunner | None = None
         self._closing = False

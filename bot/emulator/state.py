@@ -69,6 +69,11 @@ class TelegramState(WorldActions, FaultsApi, UpdatesApi, MessagesApi, MembersApi
             return [m for m in found if m.method == method]
         return list(found)
 
+    def received(self) -> dict[int, int]:
+        """How many messages the bot posted into each chat (deleted ones included): a chat that got a
+        broadcast twice shows 2."""
+        return {chat_id: len(found) for chat_id, found in self._sent_by_chat.items() if found}
+
     def messages(self, chat_id: int) -> list[StoredMessage]:
         """The chat as users see it now: everyone's messages, edits applied, deleted ones gone."""
         return [m for m in self._messages.get(chat_id, {}).values() if not m.deleted]

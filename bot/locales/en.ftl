@@ -1190,3 +1190,48 @@ an-cancel-not-scheduled = Announcement #{ $id } is not waiting to go live (unkno
 an-cancelled = ✅ Announcement #{ $id } cancelled: { $count } planned messages will not be sent.
 an-vote-rule-launch = 🚀 Voters of an option with a SKU get { $launch } points when that item launches.
 an-vote-error-launch = The launch reward “{ $value }” is not valid: a whole number of points from 0 to { $max }, and at least one option must name a SKU (<code>| OPTION @SKU</code>).
+# ---- broadcast engine (delivery reports) ----
+help-cmd-broadcasts = /broadcasts — recent announcements and campaigns with their delivery counts; /broadcast ID — a delivery report; /broadcast cancel ID — stop what is still planned
+bc-usage =
+    Usage:
+    /broadcasts — recent broadcasts
+    /broadcast ID — the delivery report of one
+    /broadcast cancel ID — cancel what is still planned
+bc-bad-id = “{ $value }” is not a broadcast number: use the number shown by /broadcasts.
+bc-unknown = There is no broadcast #{ $id }.
+bc-none = Nothing has been broadcast yet.
+bc-cancelled = Broadcast #{ $id } cancelled: { $count } planned messages will not be sent (those already sent stay).
+bc-cap-bad = A frequency cap looks like <code>1/24h</code> or <code>2/7d</code> (or <code>off</code>).
+bc-not-marked = This delivery is no longer planned.
+bc-status = { $status ->
+    [active] sending
+    [done] done
+   *[cancelled] cancelled
+}
+bc-recent-title = <b>Recent broadcasts</b>
+bc-recent-line = #{ $id } { $kind } · { $status } · { $created } — sent { $sent }/{ $total }, planned { $planned }, skipped { $skipped }, failed { $failed }
+bc-recent-hint = Details: /broadcast ID
+bc-reason = { $reason ->
+    [removed] removed from the group
+    [blocked] blocked the bot
+    [not_started] never started the bot
+    [opted_out] opted out
+    [empty] nothing to send
+    [unknown_kind] unknown kind
+    [render_error] could not be rendered
+    [server_error] Telegram server error
+    [network] network error
+    [flood] flood limit
+   *[other] { $reason }
+} { $count }
+bc-report-title = <b>Broadcast #{ $id }</b> ({ $kind }) · { $status } · planned { $created }
+bc-report-counts = { $total } messages: sent { $sent }, planned { $planned }, skipped { $skipped }, failed { $failed }, cancelled { $cancelled }
+bc-report-unconfirmed = Sent but unconfirmed (the bot stopped while sending them; never sent twice): { $count }
+bc-report-sending = Being sent now: { $count }
+bc-report-skipped = Skipped: { $reasons }
+bc-report-failed = Failed: { $reasons }
+bc-report-delayed-start = Waiting for the member to start the bot: { $count } (given up after 7 days, from { $next })
+bc-report-delayed-cap = Delayed by the frequency cap: { $count } (next at { $next })
+bc-report-delayed-quiet = Delayed by quiet hours: { $count } (next at { $next })
+bc-report-times = First sent { $first }, last sent { $last }
+bc-report-cancel-hint = Stop what is still planned: /broadcast cancel { $id }

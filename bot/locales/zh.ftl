@@ -1058,3 +1058,48 @@ an-cancel-not-scheduled = 公告 #{ $id } 不在待上线状态（不存在、�
 an-cancelled = ✅ 公告 #{ $id } 已取消：{ $count } 条待发消息不再发送。
 an-vote-rule-launch = 🚀 投给带 SKU 选项的会员，在该商品上线时可得 { $launch } 积分。
 an-vote-error-launch = 上新奖励“{ $value }”无效：0 到 { $max } 之间的整数积分，且至少有一个选项标注了 SKU（<code>| 选项 @SKU</code>）。
+# ---- broadcast engine (delivery reports) ----
+help-cmd-broadcasts = /broadcasts — 最近的公告和群发及其送达统计；/broadcast 编号 — 送达报告；/broadcast cancel 编号 — 取消尚未发送的部分
+bc-usage =
+    用法：
+    /broadcasts — 最近的群发
+    /broadcast 编号 — 某次群发的送达报告
+    /broadcast cancel 编号 — 取消尚未发送的部分
+bc-bad-id = “{ $value }”不是群发编号：请使用 /broadcasts 显示的编号。
+bc-unknown = 没有编号为 #{ $id } 的群发。
+bc-none = 还没有任何群发。
+bc-cancelled = 群发 #{ $id } 已取消：{ $count } 条计划中的消息不再发送（已发送的保留）。
+bc-cap-bad = 频率上限的格式为 <code>1/24h</code> 或 <code>2/7d</code>（或 <code>off</code>）。
+bc-not-marked = 这条消息已不在计划中。
+bc-status = { $status ->
+    [active] 发送中
+    [done] 已完成
+   *[cancelled] 已取消
+}
+bc-recent-title = <b>最近的群发</b>
+bc-recent-line = #{ $id } { $kind } · { $status } · { $created } — 已发 { $sent }/{ $total }，计划中 { $planned }，跳过 { $skipped }，失败 { $failed }
+bc-recent-hint = 详情：/broadcast 编号
+bc-reason = { $reason ->
+    [removed] 机器人已被移出群
+    [blocked] 已屏蔽机器人
+    [not_started] 从未启动机器人
+    [opted_out] 已退订
+    [empty] 没有内容
+    [unknown_kind] 未知类型
+    [render_error] 无法生成内容
+    [server_error] Telegram 服务器错误
+    [network] 网络错误
+    [flood] 频率限制
+   *[other] { $reason }
+} { $count }
+bc-report-title = <b>群发 #{ $id }</b>（{ $kind }）· { $status } · 创建于 { $created }
+bc-report-counts = 共 { $total } 条：已发 { $sent }，计划中 { $planned }，跳过 { $skipped }，失败 { $failed }，已取消 { $cancelled }
+bc-report-unconfirmed = 已发送但未确认（发送时机器人停止；绝不重复发送）：{ $count }
+bc-report-sending = 正在发送：{ $count }
+bc-report-skipped = 跳过：{ $reasons }
+bc-report-failed = 失败：{ $reasons }
+bc-report-delayed-start = 等待成员启动机器人：{ $count }（7 天后放弃，最早 { $next }）
+bc-report-delayed-cap = 因频率上限延后：{ $count }（下一条 { $next }）
+bc-report-delayed-quiet = 因免打扰时段延后：{ $count }（下一条 { $next }）
+bc-report-times = 首条发送 { $first }，末条发送 { $last }
+bc-report-cancel-hint = 取消尚未发送的部分：/broadcast cancel { $id }

@@ -1,6 +1,17 @@
 """The broadcast engine's sending side (the worker that drains planned deliveries) and the contract
 features render their broadcasts through.
 
+The worker (:class:`Broadcasts`, the feature's state) runs in the one process holding the database
+lease ``broadcast``: every process tries to take it every few seconds; the holder renews it, the others
+stay passive and take over once it stops renewing (it died or hung). On taking over, whatever the
+previous holder left marked ``sending`` is recorded as sent unconfirmed and never sent again.
+
+For each due delivery (in order: time, broadcast, position, id) the worker decides by policy
+(:func:`games.broadcasts.decide`: skip, delay, or send), renders it, takes the chat's slot from the
+rate limiter, marks the delivery ``sending`` (group-committed), sends at once and records the outcome.
+Each chat has at most one delivery in hand at a time, so a chat that must wait (20 messages a minute
+in a group) never holds up the others.
+
 A feature that broadcasts registers renderers by kind in its ``Feature`` entry
 (``bot/features.py``: ``broadcasts={"announce_new": render_new}``). The worker calls the renderer of
 a delivery's broadcast kind when the delivery is due, in the recipient's language, and sends what it
@@ -9,17 +20,49 @@ returns; ``None`` skips the delivery with the given reason (e.g. the product was
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
+import os
+import secrets
+import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from bot.limiter import RateLimiter, never_sent
+from bot.services import deliveries as service
+from bot.services.broadcasts import load_args
+from bot.texts import Translator, escape, language_for
+from games import broadcasts as rules
+from games.windows import parse_quiet_hours
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.texts import Translator
 
-__all__ = ["Outgoing", "RenderContext", "Renderer", "Skip"]
+__all__ = ["LEASE", "Broadcasts", "Outgoing", "RenderContext", "Renderer", "Skip", "render_text"]
+
+log = logging.getLogger(__name__)
+
+LEASE = "broadcast"
+# The worker's even stream runs a little under the overall limit: at the limit itself, a send that
+# went out a few milliseconds late holds its slot a little longer and the next one, already marked,
+# waits for the limiter — the gap in which a kill leaves a chat without its post grew from ~1 ms to
+# tens of ms (p90) that way.
+PACE = 0.97
 
 
 @dataclass(frozen=True)
@@ -51,3 +94,503 @@ class RenderContext:
 
 
 Renderer = Callable[["App", RenderContext], Awaitable[Outgoing | Skip]]
+
+
+# ---- the generic renderer --------------------------------------------------------------------------------
+
+async def render_text(app: App, context: RenderContext) -> Outgoing | Skip:
+    """Kind ``"text"``: staff's own text (``args["text"]``, shown as written: escaped, line breaks kept),
+    with an optional photo (``args["photo"]``, a file_id) under which it is the caption."""
+    text = context.recipient.get("text", context.args.get("text"))
+    if not isinstance(text, str) or not text.strip():
+        return Skip("empty")
+    photo = context.recipient.get("photo", context.args.get("photo"))
+    return Outgoing(escape(text), photo=photo if isinstance(photo, str) and photo else None)
+
+
+# ---- the worker --------------------------------------------------------------------------------------
+
+_STOPPED = "stopped"
+
+
+@dataclass
+class _Hand:
+    """A delivery the worker holds, from policy to outcome."""
+
+    due: service.Due
+    language: str | None
+    committing: bool = False  # its mark is on its way to the database: it must run to the end
+    task: asyncio.Task[None] | None = None
+
+
+class Broadcasts:
+    """The broadcast engine's state: the lease, the worker, and the memory of who started the bot.
+
+    ``renderers`` (kind → renderer) are every feature's, set by :func:`bot.features.create_states`.
+    ``known``/``blocked``: members known to have started the bot, and those who blocked it (so a
+    private message costs no write once its sender is known)."""
+
+    def __init__(self) -> None:
+        self.renderers: dict[str, Renderer] = {"text": render_text}
+        self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.ttl = 12.0  # seconds a lease lasts without renewal
+        self.renew_every = 3.0
+        self.poll_every = 0.5  # seconds between looks for due deliveries when idle
+        self.batch = 200  # deliveries picked at a time
+        self.high_water = 600  # at most this many in hand
+        self.known: set[int] = set()
+        self.blocked: set[int] = set()
+        self.leading = False
+        self._app: App | None = None
+        self._lease_task: asyncio.Task[None] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._hands: dict[int, _Hand] = {}  # chat id -> its delivery in hand
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._renewed_at = float("-inf")
+        self._next_send = 0.0  # the even stream's next moment (monotonic)
+        self._contacts: set[asyncio.Task[None]] = set()  # contact writes under way
+        self._cap = rules.Cap(0, timedelta(0))
+        self._quiet = parse_quiet_hours("off")
+        self.unconfirmed_at_takeover = 0
+
+    # -- life cycle
+
+    async def start(self, app: App) -> None:
+        self._app = app
+        self._cap = rules.parse_cap(app.settings.campaign_cap)
+        self._quiet = parse_quiet_hours(app.settings.quiet_hours)
+        async with app.db.reader() as session:
+            self.known, self.blocked = await service.contact_ids(session)
+        self._stopping = False
+        self._lease_task = asyncio.create_task(self._lease_loop(), name="broadcast-lease")
+
+    async def close(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        await self.contacts_recorded()
+        if self._lease_task is not None:
+            self._lease_task.cancel()
+            await asyncio.gather(self._lease_task, return_exceptions=True)
+            self._lease_task = None
+        await self._stop_worker()
+        if self.leading and self._app is not None:
+            self.leading = False
+            try:
+                async with self._app.db.session() as session:
+                    await service.release_lease(session, LEASE, self.holder, now=self._app.clock.now())
+            except Exception:
+                log.exception("broadcasts: could not release the lease")
+
+    # -- the lease
+
+    async def _lease_loop(self) -> None:
+        rounds = 0
+        while not self._stopping:
+            try:
+                await self.lease_round()
+                rounds += 1
+                if rounds % 10 == 0:  # members another process found blocked, cleared here when they write
+                    app = self._require_app()
+                    async with app.db.reader() as session:
+                        self.blocked = await service.blocked_ids(session)
+            except Exception:
+                log.exception("broadcasts: lease round failed")
+            await asyncio.sleep(self.renew_every)
+
+    async def lease_round(self) -> bool:
+        """Take or renew the lease; start the worker on taking it, stop it on losing it. Whether held."""
+        app = self._require_app()
+        try:
+            async with app.db.session() as session:
+                now, ttl = app.clock.now(), timedelta(seconds=self.ttl)
+                held = await service.take_lease(session, LEASE, self.holder, now=now, ttl=ttl)
+                if not held:
+                    current = await service.lease_holder(session, LEASE)
+                    if current is not None and _gone(current[0]):
+                        log.info("broadcasts: the lease's holder %s is no longer running: taking over", current[0])
+                        held = await service.take_over_lease(session, LEASE, self.holder, dead=current[0], now=now,
+                                                             ttl=ttl)
+        except Exception:
+            # The database did not answer: keep going while the lease surely still holds.
+            log.exception("broadcasts: could not renew the lease")
+            held = self.leading and time.monotonic() - self._renewed_at < self.ttl * 0.6
+        else:
+            if held:
+                self._renewed_at = time.monotonic()
+        if held and not self.leading:
+            await self._take_over()
+        elif not held and self.leading:
+            log.warning("broadcasts: lease lost to another process; worker stopped")
+            self.leading = False
+            await self._stop_worker()
+        return held
+
+    async def _take_over(self) -> None:
+        app = self._require_app()
+        async with app.db.session() as session:
+            self.unconfirmed_at_takeover = await service.resolve_unconfirmed(session, now=app.clock.now())
+        if self.unconfirmed_at_takeover:
+            log.warning("broadcasts: %d deliveries were being sent when the last worker stopped: recorded as "
+                        "sent unconfirmed, not sent again", self.unconfirmed_at_takeover)
+        self.leading = True
+        log.info("broadcasts: this process (%s) now sends the broadcasts", self.holder)
+        if not self._stopping:
+            self._worker = asyncio.create_task(self._work(), name="broadcast-worker")
+
+    async def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+        # Deliveries not yet marked are dropped (they stay planned); marked ones finish their send.
+        finishing = []
+        for hand in list(self._hands.values()):
+            if hand.task is None:
+                continue
+            if hand.committing:
+                finishing.append(hand.task)
+            else:
+                hand.task.cancel()
+        if finishing:
+            await asyncio.wait(finishing, timeout=30)
+        self._hands.clear()
+
+    # -- the worker
+
+    async def _work(self) -> None:
+        await self._started_up()
+        last_finish = 0.0
+        while self.leading and not self._stopping:
+            picked = 0
+            try:
+                if len(self._hands) < self.high_water:
+                    picked = await self.fill()
+                if time.monotonic() - last_finish > 5.0:
+                    last_finish = time.monotonic()
+                    await self._finish()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("broadcasts: worker round failed")
+            if picked >= self.batch // 2:
+                await asyncio.sleep(0.05)
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_every)
+            except TimeoutError:
+                pass
+
+    @staticmethod
+    async def _started_up() -> None:
+        """Before the first mark: wait (at most 5 s) for the process's start-up to end — ``running()``
+        freezes the garbage collector's generations as its last step, after a full collection — and
+        build the models a send uses once. A send marked during start-up could wait hundreds of
+        milliseconds (a full collection, models built on first use) between its mark and its request:
+        a kill then leaves its chat without the post."""
+        for _ in range(100):
+            if gc.get_freeze_count() > 0:
+                break
+            await asyncio.sleep(0.05)
+        SendMessage(chat_id=0, text="-")
+        SendPhoto(chat_id=0, photo="-", caption="-")
+
+    def wake(self) -> None:
+        """Look for due deliveries now (something was just planned)."""
+        self._wake.set()
+
+    async def _finish(self) -> None:
+        app = self._require_app()
+        async with app.db.session() as session:
+            await service.finish_broadcasts(session, now=app.clock.now())
+
+    async def fill(self) -> int:
+        """Pick due deliveries (one per chat not already in hand), apply the policies, and start a send
+        for each that goes out. How many were picked."""
+        app = self._require_app()
+        now = app.clock.now()
+        room = min(self.batch, self.high_water - len(self._hands))
+        if room <= 0:
+            return 0
+        # Reads on a snapshot (on SQLite they never hold the write lock the marks wait for); the
+        # decisions that skip or delay are written after, in one short transaction.
+        async with app.db.reader() as session:
+            batch = await service.due(session, now=now, limit=room * 2, exclude_chats=list(self._hands))
+            chosen: list[service.Due] = []
+            seen: set[int] = set()
+            for row in batch:
+                if row.chat_id not in seen:
+                    seen.add(row.chat_id)
+                    chosen.append(row)
+                if len(chosen) >= room:
+                    break
+            if not chosen:
+                return 0
+            facts = await service.facts_for(session, chosen, now=now, cap_window=self._cap.window)
+        local = now.astimezone(app.settings.tz)
+        skipped: list[service.Skipped] = []
+        delayed: list[service.Delayed] = []
+        sending: list[_Hand] = []
+        for row in chosen:
+            contact = facts.contacts.get(row.chat_id)
+            decision = rules.decide(
+                rules.Facts(private=row.private, capped=row.capped, quiet=row.quiet, planned_at=row.planned_at,
+                            started=contact is not None or row.chat_id in self.known,
+                            blocked=contact is not None and contact[0],
+                            promos_off=contact is not None and contact[1],
+                            group_removed=row.chat_id in facts.removed_groups,
+                            cap_sent=facts.cap_sent.get(row.chat_id, ())),
+                now=now, cap=self._cap, quiet_hours=self._quiet, local=local)
+            if isinstance(decision, rules.Skip):
+                skipped.append(service.Skipped(row.id, decision.reason))
+            elif isinstance(decision, rules.Delay):
+                delayed.append(service.Delayed(row.id, decision.until, decision.why))
+            else:
+                sending.append(_Hand(row, facts.languages.get(row.chat_id)))
+        if skipped or delayed:
+            async with app.db.session() as session:
+                await service.apply_decisions(session, skipped, delayed, now=now)
+        for hand in sending:
+            self._hands[hand.due.chat_id] = hand
+            hand.task = asyncio.create_task(self._deliver(hand), name=f"broadcast-{hand.due.id}")
+        return len(chosen)
+
+    async def wait_idle(self) -> None:
+        """Until every delivery in hand has been sent and recorded (tests)."""
+        tasks = [hand.task for hand in self._hands.values() if hand.task is not None]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def settle(self, limit: float = 60.0) -> None:
+        """Until nothing due is left to send: every delivery due now has been sent, skipped or delayed,
+        and the sends in hand recorded (the demo and tests; the worker must be running here)."""
+        app = self._require_app()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while True:
+            self.wake()
+            await asyncio.sleep(0.05)
+            await self.wait_idle()
+            async with app.db.reader() as session:
+                left = await service.count_due(session, now=app.clock.now())
+            if left == 0 and not self._hands:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError(f"{left} deliveries still due after {limit} s")
+
+    async def _deliver(self, hand: _Hand) -> None:
+        app = self._require_app()
+        due = hand.due
+        try:
+            outgoing = await self._render(app, hand)
+            if isinstance(outgoing, Skip):
+                async with app.db.session() as session:
+                    await service.apply_decisions(session, [service.Skipped(due.id, outgoing.reason)], [],
+                                                  now=app.clock.now())
+                return
+            limiter = app.sender.limiter
+            if limiter is not None:
+                # Outside the window that matters: wait for the chat's own limit (20 a minute in a group),
+                # then for this delivery's turn in an even stream at the overall rate.
+                await self._ready(limiter, due.chat_id)
+            if self._stopping or not self.leading:
+                return
+            # Marked (committed) first, then sent at once: the slot is free by now, so the request
+            # leaves as soon as the mark is in the database.
+            hand.committing = True
+            try:
+                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, app.clock.now()))
+            except service.NotMarked:
+                return
+            failed: list[TelegramAPIError] = []
+            message = await self._send(app, due.chat_id, outgoing, failed)
+            await app.db.submit(service.OUTCOME_OP, self._outcome(app, hand, message, failed))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("broadcasts: delivery %s to %s failed", due.id, due.chat_id)
+        finally:
+            if self._hands.get(due.chat_id) is hand:
+                del self._hands[due.chat_id]
+            if len(self._hands) < self.high_water // 2:
+                self._wake.set()
+
+    async def _ready(self, limiter: RateLimiter, chat_id: int) -> None:
+        """Until a send to ``chat_id`` may leave at once: its chat's limits allow it, its turn in an even
+        stream at the overall rate has come (one every 1/rate s, in call order: a second's worth at
+        once would leave unevenly, each send costing some CPU), and the overall limit has room."""
+        while (wait := limiter.chat_wait(chat_id)) > 0:  # noqa: ASYNC110 - the limiter keeps times, not events
+            await asyncio.sleep(wait)
+        now = time.monotonic()
+        at = max(now, self._next_send)
+        self._next_send = at + 1.0 / (limiter.global_per_second * PACE)
+        if at > now:
+            await asyncio.sleep(at - now)
+        while (wait := limiter.wait_estimate(None)) > 0:  # noqa: ASYNC110 - other sends (replies) took the room
+            await asyncio.sleep(wait)
+
+    async def _render(self, app: App, hand: _Hand) -> Outgoing | Skip:
+        due = hand.due
+        renderer = self.renderers.get(due.kind)
+        if renderer is None:
+            return Skip("unknown_kind")
+        if due.private:
+            lang = language_for(hand.language, app.settings.default_language)
+        else:
+            group = app.directory.group(due.chat_id)
+            lang = language_for(group.language if group else None, app.settings.default_language)
+        context = RenderContext(broadcast_id=due.broadcast_id, delivery_id=due.id, kind=due.kind, chat_id=due.chat_id,
+                                private=due.private, args=load_args(due.args), recipient=load_args(due.recipient_args),
+                                _=Translator(app.texts, lang))
+        try:
+            return await renderer(app, context)
+        except Exception:
+            log.exception("broadcasts: rendering %s for delivery %s failed", due.kind, due.id)
+            return Skip("render_error")
+
+    @staticmethod
+    async def _send(app: App, chat_id: int, outgoing: Outgoing, failed: list[TelegramAPIError]) -> Message | None:
+        if outgoing.photo is not None:
+            return await app.sender.send_photo(chat_id, outgoing.photo, caption=outgoing.text,
+                                               reply_markup=outgoing.reply_markup, failed=failed)
+        return await app.sender.send_message(chat_id, outgoing.text, reply_markup=outgoing.reply_markup, failed=failed)
+
+    def _outcome(self, app: App, hand: _Hand, message: Message | None, failed: list[TelegramAPIError]
+                 ) -> service.Outcome:
+        due = hand.due
+        now = app.clock.now()
+        if message is not None:
+            return service.Outcome(due.id, "sent", now, message_id=message.message_id)
+        error = failed[-1] if failed else None
+        attempts = due.attempts + 1
+        if error is None:
+            # Not a Telegram answer (an undecodable response): it may have been posted.
+            return service.Outcome(due.id, "sent", now, reason=service.UNCONFIRMED)
+        if isinstance(error, TelegramForbiddenError):
+            text = error.message.lower()
+            if not due.private:
+                return service.Outcome(due.id, "skipped", now, reason="removed")
+            if "initiate" in text:
+                return service.Outcome(due.id, "skipped", now, reason="not_started")
+            self.blocked.add(due.chat_id)
+            return service.Outcome(due.id, "skipped", now, reason="blocked", block_user=due.chat_id)
+        if isinstance(error, TelegramRetryAfter):
+            if attempts >= rules.MAX_ATTEMPTS:
+                return service.Outcome(due.id, "failed", now, reason="flood")
+            return service.Outcome(due.id, "planned", now, reason="flood",
+                                   not_before=now + timedelta(seconds=max(1, error.retry_after)))
+        if isinstance(error, TelegramNetworkError) and not never_sent(error):
+            return service.Outcome(due.id, "sent", now, reason=service.UNCONFIRMED)
+        if isinstance(error, TelegramServerError | TelegramNetworkError):
+            reason = "network" if isinstance(error, TelegramNetworkError) else "server_error"
+            if attempts >= rules.MAX_ATTEMPTS:
+                return service.Outcome(due.id, "failed", now, reason=reason)
+            return service.Outcome(due.id, "planned", now, reason=reason, not_before=now + rules.retry_delay(attempts))
+        if isinstance(error, TelegramBadRequest):
+            return service.Outcome(due.id, "failed", now, reason=_short(error.message))
+        return service.Outcome(due.id, "failed", now, reason=_short(error.message))
+
+    # -- contacts
+
+    def seen_private(self, app: App, user_id: int) -> None:
+        """A member wrote to the bot in private (or started it): remember them as a contact; a write
+        only the first time (per process), or when they had blocked the bot. The write is
+        group-committed in the background: the message is never held up by it (nor by the write lock)."""
+        if user_id in self.known and user_id not in self.blocked:
+            return
+        self.known.add(user_id)
+        self.blocked.discard(user_id)
+        task = asyncio.create_task(self._record_contact(app, user_id, app.clock.now()), name="broadcast-contact")
+        self._contacts.add(task)
+        task.add_done_callback(self._contacts.discard)
+
+    async def contacts_recorded(self) -> None:
+        """Until the contact writes under way are committed (tests; shut-down)."""
+        if self._contacts:
+            await asyncio.gather(*self._contacts, return_exceptions=True)
+
+    async def _record_contact(self, app: App, user_id: int, now: datetime) -> None:
+        try:
+            await app.db.submit(service.CONTACT_OP, service.ContactSeen(user_id, now))
+        except Exception:
+            log.exception("broadcasts: could not record that %s started the bot", user_id)
+            self.known.discard(user_id)
+            return
+        self._wake.set()  # their deliveries waiting for them are due now
+
+    def _require_app(self) -> App:
+        if self._app is None:
+            raise RuntimeError("Broadcasts.start(app) was not called")
+        return self._app
+
+
+def _gone(holder: str) -> bool:
+    """Whether the holder ``host:pid:random`` is a process of this host that no longer runs (it was
+    killed): then its lease need not run out. A holder elsewhere, or a pid in use, may be alive."""
+    host, _sep, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:30] or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _short(description: str) -> str:
+    text = description.removeprefix("Bad Request: ").removeprefix("Forbidden: ").strip()
+    return text[:64] or "error"
+
+
+# ---- the delivery report ----------------------------------------------------------------------------------
+
+RECENT = 10
+
+
+def _local(app: App, moment: datetime) -> str:
+    return moment.astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _reasons(_: Translator, counts: Mapping[str, int]) -> str:
+    return ", ".join(_("bc-reason", reason=reason, count=count) for reason, count in sorted(counts.items()))
+
+
+def recent_text(app: App, _: Translator, rows: list[service.BroadcastSummary]) -> str:
+    if not rows:
+        return _("bc-none")
+    lines = [_("bc-recent-title")]
+    for row in rows:
+        lines.append(_("bc-recent-line", id=row.id, kind=row.kind, status=_("bc-status", status=row.status),
+                       created=_local(app, row.created_at), sent=row.sent, total=row.total, planned=row.planned,
+                       skipped=row.skipped, failed=row.failed))
+    lines.append(_("bc-recent-hint"))
+    return "\n".join(lines)
+
+
+def report_text(app: App, _: Translator, report: service.BroadcastReport) -> str:
+    head = report.summary
+    lines = [_("bc-report-title", id=head.id, kind=head.kind, status=_("bc-status", status=head.status),
+               created=_local(app, head.created_at)),
+             _("bc-report-counts", total=head.total, sent=head.sent, planned=head.planned, skipped=head.skipped,
+               failed=head.failed, cancelled=report.cancelled)]
+    if report.unconfirmed:
+        lines.append(_("bc-report-unconfirmed", count=report.unconfirmed))
+    if report.sending:
+        lines.append(_("bc-report-sending", count=report.sending))
+    if report.skipped_by:
+        lines.append(_("bc-report-skipped", reasons=_reasons(_, report.skipped_by)))
+    if report.failed_by:
+        lines.append(_("bc-report-failed", reasons=_reasons(_, report.failed_by)))
+    for why in ("start", "cap", "quiet"):
+        if why in report.delayed:
+            count, next_at = report.delayed[why]
+            lines.append(_(f"bc-report-delayed-{why}", count=count, next=_local(app, next_at)))
+    if report.first_sent is not None and report.last_sent is not None:
+        lines.append(_("bc-report-times", first=_local(app, report.first_sent), last=_local(app, report.last_sent)))
+    if head.planned:
+        lines.append(_("bc-report-cancel-hint", id=head.id))
+    return "\n".join(lines)

@@ -56,6 +56,7 @@ def test_export_and_doctor(sqlite_env: Path, capsys: pytest.CaptureFixture[str])
     assert main(["doctor"]) == 0
     report = capsys.readouterr().out
     assert "ledger OK" in report and "votes OK: 0 votes" in report
+    assert "broadcasts OK: 0 deliveries" in report
     con = sqlite3.connect(sqlite_env)
     con.execute("UPDATE members SET balance = 99 WHERE user_id = 1")
     con.commit()

@@ -173,6 +173,8 @@ PLAUSIBLE |= {
     "stock": ("TEA-1 5", "TEA-1 0", "TEA-1 3 reserve=1h", "TEA-1 2 reserve=2h to=vip"),
     "claim": ("ABCD-EFGH", "abcdefgh", "ABCD EFGH"),
     "start": ("", "ref-1", "remind_{id}", "notify_{id}"),
+    # ---- broadcast engine
+    "broadcasts": ("",), "broadcast": ("1", "#1", "{id}", "cancel 1", "cancel {id}", "cancel", "x"),
 }
 _REPEATS = (" lucky", " tag:vip or", " {name}", " x", " 名", " base=5", " pw=a", " 😀")
 
