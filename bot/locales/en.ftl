@@ -1225,7 +1225,10 @@ bc-reason = { $reason ->
    *[other] { $reason }
 } { $count }
 bc-report-title = <b>Broadcast #{ $id }</b> ({ $kind }) · { $status } · planned { $created }
-bc-report-counts = { $total } messages: sent { $sent }, planned { $planned }, skipped { $skipped }, failed { $failed }, cancelled { $cancelled }
+bc-report-counts = { $total ->
+        [one] 1 message
+       *[other] { $total } messages
+    }: sent { $sent }, planned { $planned }, skipped { $skipped }, failed { $failed }, cancelled { $cancelled }
 bc-report-unconfirmed = Sent but unconfirmed (the bot stopped while sending them; never sent twice): { $count }
 bc-report-sending = Being sent now: { $count }
 bc-report-skipped = Skipped: { $reasons }
