@@ -8,8 +8,8 @@ and the manual clock walks through a night and a day, on SQLite and PostgreSQL.
   other member gets each campaign exactly once, and the staff report shows the delays and the skips.
 - A wake-up's second message goes out its delay after the first, not before.
 - Recurring posts fired by their scheduler jobs over a day reach the groups they were made for once per
-  run (a job that fires twice posts once), other groups nothing, a paused post nothing; /schedule shows
-  the next run in local time.
+  run (a job that fires twice posts once), other groups nothing, a paused post nothing until resumed;
+  /schedule shows the next run in local time.
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ async def test_campaigns_wait_for_quiet_hours_and_the_cap_and_skip_who_opted_out
         report = await staff(h, f"/broadcast {first}")
         assert "Delayed by quiet hours: 3 (next at 2026-03-03 08:00)" in report, report
         assert "Skipped: opted out 1" in report, report
+        listing = await staff(h, "/schedule")
+        assert f"#{first} campaign — next at 2026-03-03 08:00, 3 to send" in listing, listing
         # Still quiet at 07:59.
         await at(h, _utc(3, 7, 59))
         assert sum(got(h, u, "Spring") for u in (ann, ben, cat, dan)) == 0
@@ -115,6 +117,7 @@ async def test_campaigns_wait_for_quiet_hours_and_the_cap_and_skip_who_opted_out
         report = await staff(h, f"/broadcast {second}")
         assert "Delayed by the frequency cap: 2 (next at 2026-03-04 08:00)" in report, report
         assert "Skipped: opted out 2" in report, report
+        assert f"#{second} campaign — next at 2026-03-04 08:00, 2 to send" in await staff(h, "/schedule")
         await at(h, _utc(4, 7, 59))
         assert sum(got(h, u, "Cups half price") for u in (ann, ben, cat, dan)) == 0
         await at(h, _utc(4, 8, 0))
@@ -131,18 +134,23 @@ async def test_campaigns_wait_for_quiet_hours_and_the_cap_and_skip_who_opted_out
 
 async def test_two_campaigns_held_by_the_same_night_go_out_a_cap_apart(db_url: str) -> None:
     async with harness(db_url, limits=True) as h:
-        fans = await members(h, "vip", "Fay", "Gus")
+        fans = await members(h, "vip", "Fay", "Gus", "Hal")
+        hal = fans[2]
         early = broadcast_id(await staff(h, "/campaign tag:vip | Early bird at=23:10"))
         late = broadcast_id(await staff(h, "/campaign tag:vip | Night owl at=23:50"))
         await at(h, _utc(2, 23, 55))
-        assert "Delayed by quiet hours: 2" in await staff(h, f"/broadcast {late}")
+        assert "Delayed by quiet hours: 3" in await staff(h, f"/broadcast {late}")
+        # Hal opts out during the night: his delayed messages are skipped when they come due.
+        await h.say(hal, "/stop_promos")
         # 08:00: both are due at once; the first planned goes, the other waits for the cap.
         await at(h, _utc(3, 8, 0))
-        assert [(got(h, u, "Early bird"), got(h, u, "Night owl")) for u in fans] == [(1, 0), (1, 0)]
-        assert "Delayed by the frequency cap: 2 (next at 2026-03-04 08:00)" in await staff(h, f"/broadcast {late}")
-        assert "sent 2, planned 0" in await staff(h, f"/broadcast {early}")
+        assert [(got(h, u, "Early bird"), got(h, u, "Night owl")) for u in fans] == [(1, 0), (1, 0), (0, 0)]
+        report = await staff(h, f"/broadcast {late}")
+        assert "Delayed by the frequency cap: 2 (next at 2026-03-04 08:00)" in report, report
+        assert "Skipped: opted out 1" in report, report
+        assert "sent 2, planned 0, skipped 1" in await staff(h, f"/broadcast {early}")
         await at(h, _utc(4, 8, 0))
-        assert [(got(h, u, "Early bird"), got(h, u, "Night owl")) for u in fans] == [(1, 1), (1, 1)]
+        assert [(got(h, u, "Early bird"), got(h, u, "Night owl")) for u in fans] == [(1, 1), (1, 1), (0, 0)]
         assert h.emu.rate_violations == []
 
 
@@ -219,16 +227,21 @@ async def test_recurring_posts_reach_their_groups_once_per_run_over_a_day(db_url
         assert [m.astimezone(h.app.settings.tz).strftime("%H:%M") for m in fired] == ["08:31", "10:00"], fired
         assert [posts_in(g, "Deal of the day:\nLongjing") for g in groups] == [1, 1, 0, 0]
         assert [posts_in(g, "Evening tea") for g in groups] == [0, 0, 1, 0]
+        listing = await staff(h, "/schedule")  # just after the 10:00 run
+        assert "next 2026-03-03 10:00" in listing and "next 2026-03-03 08:31" in listing, listing
         # The paused post's job is not scheduled; fired anyway, it plans nothing.
         h.clock.set(_utc(2, 18, 30))
         assert await jobs.run_post(h.app, paused_id) is None
         await engine(h).settle(limit=20)
         assert sum(posts_in(g, "Paused promo") for g in groups) == 0
-        # The next day's runs: once more each, and /schedule now shows tomorrow.
+        # The next day's runs, the paused post resumed: once more each, and it to every group once.
         h.clock.set(_utc(3, 8, 30))
+        assert "runs again" in await staff(h, f"/schedule resume {paused_id}")
         listing = await staff(h, "/schedule")
-        assert "next 2026-03-03 10:00" in listing and "next 2026-03-03 08:31" in listing, listing
-        await fire_post_jobs(h, _utc(3, 8, 30), _utc(4, 8, 30))
+        assert "next 2026-03-03 10:00" in listing and "next 2026-03-03 18:30" in listing, listing
+        fired = await fire_post_jobs(h, _utc(3, 8, 30), _utc(4, 8, 30))
+        assert [m.astimezone(h.app.settings.tz).strftime("%H:%M") for m in fired] == ["08:31", "10:00", "18:30"]
         assert [posts_in(g, "Deal of the day") for g in groups] == [2, 2, 0, 0]
         assert [posts_in(g, "Evening tea") for g in groups] == [0, 0, 2, 0]
+        assert [posts_in(g, "Paused promo") for g in groups] == [1, 1, 1, 1]
         assert h.emu.rate_violations == []
