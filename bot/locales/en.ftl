@@ -938,8 +938,8 @@ at-too-far = That is more than a year ahead.
 quiet-hours-bad = Quiet hours look like <code>23:00-08:00</code> (or <code>off</code>).
 
 # ---- recurring posts and campaigns (issue 12: campaigns; cp- keys) ----
-cp-help-schedule = /schedule add daily HH:MM|best TEXT [to=all|LABEL,…]; /schedule add weekly DAY HH:MM|best TEXT [to=…]; /schedule — recurring posts and every planned broadcast with its next run; /schedule pause|resume|cancel ID
-cp-help-campaign = /campaign SEGMENT | TEXT [at=…] — a private message to the segment's members who started the bot (capped, never in quiet hours); /campaign wakeup SEGMENT | FIRST TEXT | SECOND TEXT [after=2d] — two messages, the second a while later
+cp-help-schedule = /schedule add daily|weekly [DAY] HH:MM|best TEXT [to=…], /schedule pause|resume|cancel ID; /schedule — what is planned
+cp-help-campaign = /campaign SEGMENT | TEXT [at=…] — a private campaign (capped, never in quiet hours); /campaign wakeup SEGMENT | FIRST | SECOND
 cp-help-promos = /stop_promos — no more promotional messages from the shop; /start_promos — get them again
 cp-private-only = Please send this command to me in private chat.
 cp-schedule-usage = Usage: <code>/schedule add daily 10:00 TEXT</code>, <code>/schedule add weekly fri best TEXT to=vip,deals</code> (time HH:MM or best: the next engagement window; DAY mon…sun or 周一…周日; to=all by default), <code>/schedule</code> to list, <code>/schedule pause|resume|cancel ID</code>.
@@ -1001,7 +1001,7 @@ cp-popup-private = Please use this button in private chat.
 cp-repurchase = 🔁 It's been a while since you bought <b>{ $name }</b> — running low? It's a good time to stock up again.
 cp-repurchase-link = 🛒 { $link }
 # ---- catalogue (issue 12: games/catalogue.py, handlers/catalogue.py) ----
-help-cmd-product = /product add SKU | NAME | PRICE [| stock=N] [| link=URL] [| cycle=30d] (a photo with it as caption is the product's photo); /product edit SKU field=value …; /product SKU — the card; /product archive|unarchive SKU; /products [words] — the catalogue, paged
+help-cmd-product = /product add SKU | NAME | PRICE [| stock=N] …, /product edit|archive SKU, /product SKU; /products [words] — the catalogue
 cat-private-only = Please manage the catalogue with me in private chat.
 cat-usage =
     Usage:
@@ -1069,7 +1069,7 @@ orders-problem-sku = the SKU cell “{ $value }” has something that is not a S
 cmd-announce = Announce a new arrival, pre-announcement or restock (staff)
 cmd-stock = Set an item's stock (staff)
 cmd-claim = Claim a member's reservation code (staff)
-help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|LABEL,LABEL] — post a new arrival in the groups; /announce soon SKU at=… — a teaser with "🔔 Remind me" now, the item and private reminders at that time; /announce restock SKU [reserve=2h] [to=…] — back in stock: the waitlist is told in order (reserve: the first N get a reservation code); /announce list — the latest announcements; /announce cancel ID — cancel one that has not gone live
+help-cmd-announce = /announce new|soon|restock SKU [at=…] [to=…] [reserve=2h] — new arrivals, teasers with 🔔 Remind me, restocks for the waitlist; /announce list|cancel ID
 help-cmd-stock = /stock SKU N [reserve=2h] [to=…] — set an item's stock; raising it from 0 announces the restock
 help-cmd-claim = /claim CODE — a member ordered with their reservation code: it takes one unit
 reason-launch = launch reward
@@ -1191,7 +1191,7 @@ an-cancelled = ✅ Announcement #{ $id } cancelled: { $count } planned messages 
 an-vote-rule-launch = 🚀 Voters of an option with a SKU get { $launch } points when that item launches.
 an-vote-error-launch = The launch reward “{ $value }” is not valid: a whole number of points from 0 to { $max }, and at least one option must name a SKU (<code>| OPTION @SKU</code>).
 # ---- broadcast engine (delivery reports) ----
-help-cmd-broadcasts = /broadcasts — recent announcements and campaigns with their delivery counts; /broadcast ID — a delivery report; /broadcast cancel ID — stop what is still planned
+help-cmd-broadcasts = /broadcasts, /broadcast ID [cancel] — delivery reports of announcements and campaigns
 bc-usage =
     Usage:
     /broadcasts — recent broadcasts

@@ -836,8 +836,8 @@ at-too-far = 该时间超过一年之后。
 quiet-hours-bad = 免打扰时段格式为 <code>23:00-08:00</code>（或 <code>off</code>）。
 
 # ---- recurring posts and campaigns (issue 12: campaigns; cp- keys) ----
-cp-help-schedule = /schedule add daily HH:MM|best 内容 [to=all|标签,…]；/schedule add weekly 星期 HH:MM|best 内容 [to=…]；/schedule — 定时推送和所有已计划的群发及下次时间；/schedule pause|resume|cancel 编号
-cp-help-campaign = /campaign 分群 | 内容 [at=…] — 私信给分群中已启动机器人的会员（受频率上限限制，免打扰时段不发）；/campaign wakeup 分群 | 第一条 | 第二条 [after=2d] — 两条消息，第二条稍后发送
+cp-help-schedule = /schedule add daily|weekly [星期] HH:MM|best 内容 [to=…]、/schedule pause|resume|cancel 编号；/schedule — 已计划的推送
+cp-help-campaign = /campaign 分群 | 内容 [at=…] — 私信群发（有频率上限，免打扰时段不发）；/campaign wakeup 分群 | 第一条 | 第二条
 cp-help-promos = /stop_promos — 不再接收店铺的推广消息；/start_promos — 重新接收
 cp-private-only = 请在私聊中把这个命令发给我。
 cp-schedule-usage = 用法：<code>/schedule add daily 10:00 内容</code>，<code>/schedule add weekly 周五 best 内容 to=vip,deals</code>（时间为 HH:MM 或 best：下一个活跃时段；星期为 mon…sun 或 周一…周日；默认 to=all），<code>/schedule</code> 查看列表，<code>/schedule pause|resume|cancel 编号</code>。
@@ -896,7 +896,7 @@ cp-popup-private = 请在私聊中使用这个按钮。
 cp-repurchase = 🔁 你购买 <b>{ $name }</b> 已经有一段时间了——快用完了吗？现在正是回购的好时候。
 cp-repurchase-link = 🛒 { $link }
 # ---- catalogue (issue 12: games/catalogue.py, handlers/catalogue.py) ----
-help-cmd-product = /product add 编码 | 名称 | 价格 [| stock=数量] [| link=链接] [| cycle=30d]（把图片配上这条说明发给我即为商品图片）；/product edit 编码 字段=值 …；/product 编码 — 商品卡片；/product archive|unarchive 编码；/products [关键词] — 商品目录（分页）
+help-cmd-product = /product add 编码 | 名称 | 价格 [| stock=数量] …、/product edit|archive 编码、/product 编码；/products [关键词] — 商品目录
 cat-private-only = 请在和我的私聊中管理商品目录。
 cat-usage =
     用法：
@@ -955,7 +955,7 @@ orders-problem-sku = 商品编码“{ $value }”有误（字母、数字、- �
 cmd-announce = 上新、预约上新或补货通知（店员）
 cmd-stock = 设置商品库存（店员）
 cmd-claim = 核销会员的预留码（店员）
-help-cmd-announce = /announce new SKU [at=now|HH:MM|YYYY-MM-DD HH:MM|best] [to=all|标签,标签] — 在群里发布新品；/announce soon SKU at=… — 现在发预告（带“🔔 提醒我”），到时发布并私信提醒；/announce restock SKU [reserve=2h] [to=…] — 补货：按排队顺序通知（reserve：前 N 位获得预留码）；/announce list — 最近的公告；/announce cancel 编号 — 取消尚未上线的公告
+help-cmd-announce = /announce new|soon|restock 编码 [at=…] [to=…] [reserve=2h] — 上新、带“🔔 提醒我”的预告、按排队补货；/announce list|cancel 编号
 help-cmd-stock = /stock SKU 数量 [reserve=2h] [to=…] — 设置库存；从 0 调高即发布补货通知
 help-cmd-claim = /claim 预留码 — 会员凭预留码下单：核销并扣减一件库存
 reason-launch = 上新奖励
@@ -1059,7 +1059,7 @@ an-cancelled = ✅ 公告 #{ $id } 已取消：{ $count } 条待发消息不再�
 an-vote-rule-launch = 🚀 投给带 SKU 选项的会员，在该商品上线时可得 { $launch } 积分。
 an-vote-error-launch = 上新奖励“{ $value }”无效：0 到 { $max } 之间的整数积分，且至少有一个选项标注了 SKU（<code>| 选项 @SKU</code>）。
 # ---- broadcast engine (delivery reports) ----
-help-cmd-broadcasts = /broadcasts — 最近的公告和群发及其送达统计；/broadcast 编号 — 送达报告；/broadcast cancel 编号 — 取消尚未发送的部分
+help-cmd-broadcasts = /broadcasts、/broadcast 编号 [cancel] — 公告和群发的送达报告
 bc-usage =
     用法：
     /broadcasts — 最近的群发

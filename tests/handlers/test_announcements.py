@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.models import Broadcast, Contact, Delivery, Product, Reservation
+from bot.db.models import Broadcast, Delivery, Product, Reservation
 from bot.services import announcements as service
 from bot.services.broadcasts import load_args
 from bot.texts import Translator
@@ -39,12 +39,10 @@ async def _product(h: Harness, sku: str = "TEA-1", stock: int | None = 10) -> in
 
 
 async def _started(h: Harness, *users: Any) -> None:
-    """The members start the bot (the engine's contact row is written directly here)."""
+    """The members start the bot: the broadcast engine records them as contacts."""
     for user in users:
         await h.say(user, "/start")
-    async with h.app.db.session() as session:
-        for user in users:
-            session.add(Contact(user_id=user.id, started_at=h.clock.now()))
+    await h.states["broadcasts"].contacts_recorded()
 
 
 async def _staff(h: Harness, text: str) -> str:
