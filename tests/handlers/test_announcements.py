@@ -39,12 +39,11 @@ async def _product(h: Harness, sku: str = "TEA-1", stock: int | None = 10) -> in
 
 
 async def _started(h: Harness, *users: Any) -> None:
-    """The members start the bot (the engine's contact row is written directly here)."""
+    """The members start the bot (the broadcast engine records their contact row)."""
     for user in users:
         await h.say(user, "/start")
-    async with h.app.db.session() as session:
-        for user in users:
-            session.add(Contact(user_id=user.id, started_at=h.clock.now()))
+    await h.states["broadcasts"].contacts_recorded()
+    assert await count(h, Contact, Contact.user_id.in_([u.id for u in users])) == len(users)  # type: ignore[attr-defined]
 
 
 async def _staff(h: Harness, text: str) -> str:
