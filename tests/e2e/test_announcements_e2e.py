@@ -185,6 +185,11 @@ async def test_a_pre_announcement_reminds_each_started_subscriber_once_at_go_liv
         post = await _report(h, ann.id, "post")
         assert post.summary.total == post.summary.sent == 1
 
+        # Remind me under the teaser, now: it is live already (and nothing is planned for it).
+        late = await h.tap(pu_erh, teaser.message_id, remind)
+        assert "already live" in late["text"] and late.get("url") is None
+        assert (await _report(h, ann.id, "live")).summary.total == SUBSCRIBERS
+
         # The voters are credited once; a later announcement of the item pays nobody again.
         expected = dict.fromkeys(voters, 10) | {pu_erh: 0, regulars[2]: 0}
         for user, points in expected.items():
