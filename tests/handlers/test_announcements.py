@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.models import Broadcast, Delivery, Product, Reservation
+from bot.db.models import Broadcast, Contact, Delivery, Product, Reservation
 from bot.services import announcements as service
 from bot.services.broadcasts import load_args
 from bot.texts import Translator
@@ -39,10 +39,11 @@ async def _product(h: Harness, sku: str = "TEA-1", stock: int | None = 10) -> in
 
 
 async def _started(h: Harness, *users: Any) -> None:
-    """The members start the bot: the broadcast engine records them as contacts."""
+    """The members start the bot (the broadcast engine records their contact row)."""
     for user in users:
         await h.say(user, "/start")
     await h.states["broadcasts"].contacts_recorded()
+    assert await count(h, Contact, Contact.user_id.in_([u.id for u in users])) == len(users)  # type: ignore[attr-defined]
 
 
 async def _staff(h: Harness, text: str) -> str:
