@@ -157,12 +157,12 @@ class Sender:
             rest = "\n".join(parts[1:])
             photo_message = await self.send_photo(
                 chat_id, photo, caption=parts[0], parse_mode=parse_mode, reply_to_message_id=reply_to_message_id,
-                disable_notification=disable_notification, message_thread_id=message_thread_id)
+                disable_notification=disable_notification, message_thread_id=message_thread_id, failed=failed)
             if photo_message is None:
                 return None
             return await self.send_message(photo_message.chat.id, rest, reply_markup=reply_markup,
                                            parse_mode=parse_mode, disable_notification=True,
-                                           message_thread_id=photo_message.message_thread_id)
+                                           message_thread_id=photo_message.message_thread_id, failed=failed)
 
         def send(target: ChatId, thread: int | None) -> Awaitable[Message]:
             return self.bot.send_photo(

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from games.catalogue import half_width, normalize_sku
 from games.errors import DomainError
 from games.windows import At, parse_at
 
@@ -36,7 +37,7 @@ __all__ = [
     "parse_stock",
 ]
 
-MAX_SKU = 32
+MAX_SKU = 32  # games.catalogue.SKU_RE
 MAX_ARGS = 500  # characters of a whole command line: anything longer is refused before parsing
 MAX_LABELS = 20
 MAX_LABEL = 32
@@ -50,7 +51,6 @@ CODE_LENGTH = 8
 DEEP_LINK_REMIND = "remind_"
 DEEP_LINK_NOTIFY = "notify_"
 
-_SKU = re.compile(r"[A-Z0-9_-]{1,32}")
 _LABEL = re.compile(r"[a-z0-9_-]{1,32}")
 _DURATION = re.compile(r"([0-9]{1,5})([mhd])")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -134,6 +134,12 @@ class StockChanged(AnnounceRefused):
     key = "an-stock-changed"
 
 
+class StockOptionsUnused(AnnounceRefused):
+    """``reserve=`` or ``to=`` on a /stock that is not a restock (the stock was not 0, or stays 0)."""
+
+    key = "an-stock-options-unused"
+
+
 class NoSuchAnnouncement(AnnounceRefused):
     key = "an-no-such"
 
@@ -186,9 +192,10 @@ def _clean(text: str) -> str:
 
 
 def parse_sku(text: str) -> str:
-    """A SKU as the catalogue stores it: upper-case A–Z, 0–9, ``-``, ``_``; 1–32 characters."""
-    value = text.strip().upper()
-    if not value.isascii() or _SKU.fullmatch(value) is None:
+    """A SKU as the catalogue stores it (:func:`games.catalogue.normalize_sku`: upper case, full-width
+    typing accepted): A–Z, 0–9, ``-``, ``_``; 1–32 characters."""
+    value = normalize_sku(text)
+    if value is None:
         raise BadSku(value=text.strip()[:MAX_SKU + 1], max=MAX_SKU)
     return value
 
@@ -276,12 +283,13 @@ def parse_stock(args: str) -> StockSpec:
     if len(tokens) < 2:
         raise AnnounceError()
     sku = parse_sku(tokens[0])
-    if not tokens[1].isascii() or _NUMBER.fullmatch(tokens[1]) is None or int(tokens[1]) > MAX_STOCK:
+    number = half_width(tokens[1])
+    if not number.isascii() or _NUMBER.fullmatch(number) is None or int(number) > MAX_STOCK:
         raise BadStock(value=tokens[1][:20], max=MAX_STOCK)
     settings = _settings(tokens[2:], ("reserve", "to"))
     labels = parse_labels(settings["to"]) if "to" in settings else None
     reserve = parse_duration(settings["reserve"]) if "reserve" in settings else None
-    return StockSpec(sku, int(tokens[1]), labels, reserve)
+    return StockSpec(sku, int(number), labels, reserve)
 
 
 def parse_action(args: str) -> tuple[str, str]:

@@ -38,7 +38,7 @@ __all__ = [
     "wakeup_times",
 ]
 
-MAX_TEXT = 3000  # characters of a post's or campaign's text (Telegram's limit is 4,096)
+MAX_TEXT = 3000  # of a post's or campaign's text, as Telegram counts (UTF-16 units; its limit is 4,096)
 MAX_LABELS = 10
 LABEL_RE = re.compile(r"[a-z0-9_\-]{1,32}")
 AFTER_DEFAULT = timedelta(days=2)
@@ -192,9 +192,16 @@ def _text(value: str, error: type[DomainError], too_long: type[DomainError]) -> 
     text = value.strip()
     if not text:
         raise error()
-    if len(text) > MAX_TEXT:
+    if telegram_units(text) > MAX_TEXT:
         raise too_long(max=MAX_TEXT)
     return text
+
+
+def telegram_units(text: str) -> int:
+    """A text's length as Telegram counts it (UTF-16 code units, after HTML parsing): an emoji counts
+    twice. Kept under the limit, a campaign always goes out as one message (a message in parts could
+    not be retried without repeating its first part)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def parse_schedule_add(args: str, now_local: datetime) -> NewPost:

@@ -108,6 +108,13 @@ class NoSuchProduct(CatalogueError):
     key = "cat-no-such-product"
 
 
+class RestockThroughStock(CatalogueError):
+    """``/product edit SKU stock=N`` on a sold-out item: a restock goes through /stock, which tells
+    the waitlist (an edit would leave it waiting)."""
+
+    key = "cat-restock-through-stock"
+
+
 # ---- single values --------------------------------------------------------------------------------
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}

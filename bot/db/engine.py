@@ -333,9 +333,13 @@ class ReadBatch(Generic[I, R]):
                     if len(found) != len(batch):
                         raise RuntimeError(f"{self.name}: {len(found)} results for {len(batch)} items")
                 except Exception as exc:
-                    for _item, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
+                    if len(batch) == 1:
+                        if not batch[0][1].done():
+                            batch[0][1].set_exception(exc)
+                    else:  # one failed read must not fail the whole burst: each item on its own, once
+                        log.warning("%s: a batched read of %d failed (%r); reading each alone", self.name,
+                                    len(batch), exc)
+                        await self._one_by_one(db, batch)
                 else:
                     for (_item, future), value in zip(batch, found, strict=True):
                         if not future.done():
@@ -343,6 +347,20 @@ class ReadBatch(Generic[I, R]):
         finally:
             if self._workers.get(db) is asyncio.current_task():
                 del self._workers[db]
+
+    async def _one_by_one(self, db: Database, batch: list[tuple[I, asyncio.Future[R]]]) -> None:
+        for item, future in batch:
+            try:
+                async with db.reader() as session:
+                    found = await self.read(session, [item])
+                if len(found) != 1:
+                    raise RuntimeError(f"{self.name}: {len(found)} results for 1 item")
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(found[0])
 
 
 def _segments(jobs: list[_Job]) -> list[list[_Job]]:

@@ -1025,6 +1025,7 @@ cat-error-repeated = “{ $option }” is given twice.
 cat-error-nothing = Nothing to change for { $sku }: name a field, for example price=89.
 cat-duplicate = There already is a product { $sku } (see /product { $sku }). Change it with /product edit { $sku } …
 cat-no-such-product = There is no product “{ $sku }”. /products lists the catalogue.
+cat-restock-through-stock = Nothing changed: { $sku } is sold out, so its restock goes through <code>/stock { $sku } { $stock }</code> — that also tells the members waiting for it.
 cat-import-failed = The catalogue file has { $count ->
         [one] a bad line
        *[other] { $count } bad lines
@@ -1092,6 +1093,7 @@ an-no-groups = No active group has the label { $labels }: nothing was planned.
 an-restock-sold-out = { $sku } has no stock: set it first with <code>/stock { $sku } N</code> (raising it from 0 announces the restock).
 an-reserve-untracked = { $sku } has no stock count, so units cannot be reserved: set it with <code>/stock { $sku } N</code>.
 an-stock-changed = The stock of { $sku } changed while you typed: send the command again.
+an-stock-options-unused = Nothing changed: <code>reserve=</code> and <code>to=</code> only apply when a sold-out item comes back (its stock is { $stock } now, not 0). Send <code>/stock { $sku } N</code> without them.
 an-no-such = This announcement is no longer there.
 an-remind-live = { $name } is already live: no reminder needed!
 an-notify-in-stock = { $name } is in stock right now: no need to wait.

@@ -920,6 +920,7 @@ cat-error-repeated = “{ $option }”写了两次。
 cat-error-nothing = { $sku } 没有要修改的内容：请写出字段，例如 price=89。
 cat-duplicate = 已经有商品 { $sku }（见 /product { $sku }）。修改请用 /product edit { $sku } …
 cat-no-such-product = 没有商品“{ $sku }”。/products 可查看商品目录。
+cat-restock-through-stock = 未做任何修改：{ $sku } 已售罄，补货请用 <code>/stock { $sku } { $stock }</code>——这样也会通知正在排队等候的会员。
 cat-import-failed = 商品文件有 { $count } 行有误，未导入任何内容。
 cat-added = ✅ 已添加商品 { $sku }：
 cat-edited = ✅ 已修改商品 { $sku }：
@@ -978,6 +979,7 @@ an-no-groups = 没有标签为 { $labels } 的活跃群：未安排任何发布�
 an-restock-sold-out = { $sku } 没有库存：请先用 <code>/stock { $sku } 数量</code> 设置（从 0 调高即发布补货通知）。
 an-reserve-untracked = { $sku } 没有记录库存数量，无法预留：请用 <code>/stock { $sku } 数量</code> 设置。
 an-stock-changed = { $sku } 的库存刚刚被修改：请重新发送指令。
+an-stock-options-unused = 未做任何修改：<code>reserve=</code> 和 <code>to=</code> 只在售罄商品补货时有效（{ $sku } 当前库存为 { $stock }，不是 0）。请去掉它们再发送 <code>/stock { $sku } N</code>。
 an-no-such = 这条公告已不存在。
 an-remind-live = { $name } 已经上线啦，不需要提醒！
 an-notify-in-stock = { $name } 现在有货，无需等待。

@@ -303,11 +303,10 @@ async def go_live(session: AsyncSession, announcement_id: int, now: datetime) ->
 
 async def _pay_launch(session: AsyncSession, sku: str, now: datetime) -> dict[int, int]:
     """Each member who chose an option naming ``sku`` in a vote with a launch reward (not cancelled)
-    gets it, once per vote (the ledger key); returns the points each was paid now. Two go-lives of
-    the same item (two announcements) pay one after the other: on PostgreSQL the second waits on the
-    item's row and then finds the first one's keys (SQLite has one writer at a time)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(select(PRODUCTS.c.id).where(PRODUCTS.c.sku == sku).with_for_update())
+    gets it, once per vote (the ledger key); returns the points each was paid now. Go-lives that
+    may pay the same keys (two announcements of the item, or two items named in one multi-choice vote)
+    pay one after the other: on PostgreSQL each locks the votes it pays from, in order, before it reads
+    which keys are paid (SQLite has one writer at a time)."""
     rows = (await session.execute(
         select(CHOICES.c.user_id, VOTES.c.id, VOTES.c.launch).distinct()
         .select_from(CHOICES.join(OPTIONS, and_(OPTIONS.c.vote_id == CHOICES.c.vote_id,
@@ -316,6 +315,10 @@ async def _pay_launch(session: AsyncSession, sku: str, now: datetime) -> dict[in
         .where(func.upper(OPTIONS.c.sku) == sku, VOTES.c.launch > 0, VOTES.c.status != "cancelled")
         .order_by(VOTES.c.id, CHOICES.c.user_id)
     )).all()
+    vote_ids = sorted({int(r.id) for r in rows})
+    if vote_ids and session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(VOTES.c.id).where(VOTES.c.id.in_(vote_ids)).order_by(VOTES.c.id)
+                              .with_for_update())
     wanted = {launch_key(int(r.id), int(r.user_id)): r for r in rows}
     paid: set[str] = set()
     keys = list(wanted)
@@ -665,6 +668,8 @@ async def set_stock(session: AsyncSession, spec: rules.StockSpec, *, actor_id: i
     overwritten). Raising it from 0 announces a restock (``spec.labels``, ``spec.reserve``)."""
     item = await _live_product(session, spec.sku)
     before = item.stock
+    if (spec.reserve is not None or spec.labels is not None) and not (before == 0 and spec.stock > 0):
+        raise rules.StockOptionsUnused(sku=item.sku, stock="—" if before is None else before)
     same = PRODUCTS.c.stock.is_(None) if before is None else PRODUCTS.c.stock == before
     changed = await session.execute(update(PRODUCTS).where(PRODUCTS.c.id == item.id, same)
                                     .values(stock=spec.stock, updated_at=now))

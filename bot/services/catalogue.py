@@ -143,6 +143,8 @@ async def edit(session: AsyncSession, change: rules.ProductEdit, *, now: datetim
         raise rules.NoSuchProduct(sku=change.sku)
     before = spec_of(product)
     after = change.apply(before)
+    if "stock" in change.fields and before.stock == 0 and (after.stock or 0) > 0:
+        raise rules.RestockThroughStock(sku=change.sku, stock=after.stock)
     values: dict[str, Any] = {"updated_at": now}
     for column, field in (("name", "name"), ("price_cents", "price"), ("stock", "stock"), ("link", "link"),
                           ("cycle_days", "cycle")):

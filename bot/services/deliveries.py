@@ -4,11 +4,12 @@ came back, contacts (who started the bot, who blocked it), the staff's delivery 
 doctor's checks. Planning is in :mod:`bot.services.broadcasts`. Nothing here commits.
 
 Exactly once: a delivery moves ``planned → sending`` by a conditional UPDATE, committed before its
-request leaves, and only the worker holding the lease may make that move; nothing ever moves it back
-from ``sending`` to ``planned``, so no delivery can be sent twice. A delivery still ``sending`` when a
-new holder takes over was perhaps sent, perhaps not: it is recorded as sent *unconfirmed*
-(``reason='unconfirmed'``, no message id) and never sent again; a later confirmation or a press on
-its button (:func:`adopt`) fills in its message id.
+request leaves, and only the worker holding the lease may make that move; it moves back to ``planned``
+only on an answer that proves nothing was posted (a 429 or 5xx reply, a connection never made), so no
+delivery can be sent twice. A delivery still ``sending`` when a new holder takes over was perhaps
+sent, perhaps not: it is recorded as sent *unconfirmed* (``reason='unconfirmed'``, no message id) and
+never sent again. :func:`adopt` fills in its message id from a press on a button that names its
+broadcast (no feature's buttons carry one yet).
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ __all__ = [
     "facts_for",
     "finish_broadcasts",
     "lease_holder",
-    "mark_blocked",
     "recent",
     "release_lease",
     "report",
@@ -131,7 +131,8 @@ async def due(session: AsyncSession, *, now: datetime, limit: int, exclude_chats
                     col(Delivery.args), col(Delivery.chat_id), col(Delivery.private), col(Delivery.capped),
                     col(Delivery.quiet), col(Delivery.attempts), col(Broadcast.created_at))
              .join(Broadcast, col(Broadcast.id) == col(Delivery.broadcast_id))
-             .where(col(Delivery.state) == "planned", col(Delivery.not_before) <= now)
+             .where(col(Delivery.state) == "planned", col(Delivery.not_before) <= now,
+                    col(Broadcast.status) == "active")  # a cancelled broadcast sends nothing more
              .order_by(col(Delivery.not_before), col(Delivery.broadcast_id), col(Delivery.seq), col(Delivery.id))
              .limit(limit))
     if skip:
@@ -392,10 +393,6 @@ async def contact_ids(session: AsyncSession) -> tuple[set[int], set[int]]:
 async def blocked_ids(session: AsyncSession) -> set[int]:
     rows = await session.execute(select(col(Contact.user_id)).where(col(Contact.blocked_at).is_not(None)))
     return set(rows.scalars().all())
-
-
-async def mark_blocked(session: AsyncSession, user_id: int, now: datetime) -> None:
-    await session.execute(update(CONTACTS).where(CONTACTS.c.user_id == user_id).values(blocked_at=now))
 
 
 # ---- the report -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,16 +71,9 @@ async def open_request(
 ) -> int | None:
     """Record a new pending request; None if it is a duplicate delivery of one already recorded,
     or this user already has one pending for this group."""
-    name = None
-    if invite_link:
-        name = (await session.execute(select(LINKS.c.name).where(LINKS.c.link == invite_link))).scalar_one_or_none()
-    stmt = insert_for(session, REQUESTS).values(
-        chat_id=chat_id, user_id=user_id, user_chat_id=user_chat_id, first_name=first_name[:256],
-        language_code=language_code, invite_link=(invite_link or None) and invite_link[:128], invite_name=name,
-        status=PENDING, pending_key=f"{chat_id}:{user_id}", password_attempts=0, applied=False,
-        requested_at=requested_at, created_at=now, expires_at=expires_at,
-    ).on_conflict_do_nothing().returning(REQUESTS.c.id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    [found] = await open_requests(session, [NewRequest(
+        chat_id, user_id, user_chat_id, first_name, language_code, invite_link, requested_at, now, expires_at)])
+    return found
 
 
 @dataclass(frozen=True)
@@ -151,21 +144,30 @@ async def open_requests(session: AsyncSession, requests: list[NewRequest]) -> li
     links = sorted({r.invite_link for r in requests if r.invite_link})
     names: dict[str, str | None] = dict((await session.execute(
         select(LINKS.c.link, LINKS.c.name).where(LINKS.c.link.in_(links)))).all()) if links else {}
-    rows: dict[str, dict[str, object]] = {}
+    # One row per distinct request (chat, user, date): a copy of a request delivered again is the same
+    # request (the unique (chat, user, date) skips it if it is already recorded, even decided), while a
+    # new request by the same member is a row of its own (the pending key skips it while one is pending).
+    rows: dict[tuple[int, int, datetime], dict[str, object]] = {}
     for r in requests:
-        key = f"{r.chat_id}:{r.user_id}"
-        rows.setdefault(key, dict(
+        pending = f"{r.chat_id}:{r.user_id}"
+        rows.setdefault(_request_key(r.chat_id, r.user_id, r.requested_at), dict(
             chat_id=r.chat_id, user_id=r.user_id, user_chat_id=r.user_chat_id, first_name=r.first_name[:256],
             language_code=r.language_code, invite_link=(r.invite_link or None) and r.invite_link[:128],
-            invite_name=names.get(r.invite_link) if r.invite_link else None, status=PENDING, pending_key=key,
+            invite_name=names.get(r.invite_link) if r.invite_link else None, status=PENDING, pending_key=pending,
             password_attempts=0, applied=False, requested_at=r.requested_at, created_at=r.now,
             expires_at=r.expires_at))
-    stmt = insert_for(session, REQUESTS).on_conflict_do_nothing().returning(REQUESTS.c.id, REQUESTS.c.pending_key)
-    opened = {key: int(rid) for rid, key in (await session.execute(stmt, list(rows.values()))).all()}
+    stmt = insert_for(session, REQUESTS).on_conflict_do_nothing().returning(
+        REQUESTS.c.id, REQUESTS.c.chat_id, REQUESTS.c.user_id, REQUESTS.c.requested_at)
+    opened = {_request_key(chat_id, user_id, at): int(rid)
+              for rid, chat_id, user_id, at in (await session.execute(stmt, list(rows.values()))).all()}
     ids: list[int | None] = []
-    for r in requests:  # a key's first request gets the id, any later one in the list is its duplicate
-        ids.append(opened.pop(f"{r.chat_id}:{r.user_id}", None))
+    for r in requests:  # a request's first copy gets the id, any later one in the list is its duplicate
+        ids.append(opened.pop(_request_key(r.chat_id, r.user_id, r.requested_at), None))
     return ids
+
+
+def _request_key(chat_id: int, user_id: int, requested_at: datetime) -> tuple[int, int, datetime]:
+    return chat_id, user_id, requested_at.astimezone(UTC).replace(microsecond=0)
 
 
 async def decide_many(session: AsyncSession, request_ids: list[int], *, approved: bool, reason: str,

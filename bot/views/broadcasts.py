@@ -451,10 +451,15 @@ class Broadcasts:
 
     @staticmethod
     async def _send(app: App, chat_id: int, outgoing: Outgoing, failed: list[TelegramAPIError]) -> Message | None:
+        # A group's posts go to its chosen forum topic (the sender falls back to General if it is gone).
+        group = app.directory.group(chat_id) if chat_id < 0 else None
+        thread = group.thread_id if group is not None else None
         if outgoing.photo is not None:
             return await app.sender.send_photo(chat_id, outgoing.photo, caption=outgoing.text,
-                                               reply_markup=outgoing.reply_markup, failed=failed)
-        return await app.sender.send_message(chat_id, outgoing.text, reply_markup=outgoing.reply_markup, failed=failed)
+                                               reply_markup=outgoing.reply_markup, message_thread_id=thread,
+                                               failed=failed)
+        return await app.sender.send_message(chat_id, outgoing.text, reply_markup=outgoing.reply_markup,
+                                             message_thread_id=thread, failed=failed)
 
     def _outcome(self, app: App, hand: _Hand, message: Message | None, failed: list[TelegramAPIError]
                  ) -> service.Outcome:

@@ -180,3 +180,20 @@ async def test_a_join_request_is_decided_and_applied_once(db: Database) -> None:
         # Decided: the user may ask again.
         again = await gate_service.open_request(session, **{**kwargs, "requested_at": NOW + timedelta(days=1)})  # type: ignore[arg-type]
     assert again is not None and again != request_id
+
+
+async def test_a_copy_of_a_decided_request_in_a_burst_does_not_hide_a_new_one(db: Database) -> None:
+    """After a restart both come back in one getUpdates batch: the copy is recognised (its date), the
+    member's new request is recorded."""
+    await make_users(db, 1)
+    first = gate_service.NewRequest(-100, 1, 1, "Ann", "en", None, NOW, NOW, NOW + timedelta(minutes=5))
+    async with db.session() as session:
+        await register(session, chat_id=-100, title="VIP", label="vip", by=1, now=NOW)
+        [old] = await gate_service.open_requests(session, [first])
+        assert old is not None
+        assert await gate_service.decide(session, old, approved=False, reason="x", now=NOW)
+    later = NOW + timedelta(minutes=1)
+    new = gate_service.NewRequest(-100, 1, 1, "Ann", "en", None, later, later, later + timedelta(minutes=5))
+    async with db.session() as session:
+        ids = await gate_service.open_requests(session, [first, new, new])
+    assert ids[0] is None and ids[1] is not None and ids[1] != old and ids[2] is None

@@ -276,3 +276,21 @@ async def test_list_and_cancel_a_scheduled_announcement(h: Harness) -> None:
     h.clock.advance(timedelta(days=2))
     assert not await jobs.go_live(h.app, 1)  # a cancelled announcement never goes live
     assert "cancelled, 2026-03-02 20:00" in await _staff(h, "/announce list")
+
+
+async def test_stock_options_outside_a_restock_and_full_width_typing(h: Harness) -> None:
+    """``reserve=``/``to=`` on a /stock that is no restock are refused with nothing changed; a SKU and
+    a number typed on a full-width keyboard are read as /product reads them; a sold-out item is not
+    restocked behind the waitlist's back by /product edit."""
+    await h.setup_group()
+    await _product(h, "TEA-1", stock=3)
+    reply = await _staff(h, "/stock TEA-1 5 reserve=2h")
+    assert "only apply when a sold-out item comes back" in reply
+    async with h.app.db.reader() as session:
+        assert (await session.execute(select(Product.stock).where(Product.sku == "TEA-1"))).scalar_one() == 3
+    assert "3 → 5" in await _staff(h, "/stock ｔｅａ－１ ５")
+    await _product(h, "TEA-2", stock=0)
+    reply = await _staff(h, "/product edit TEA-2 stock=4")
+    assert "/stock TEA-2 4" in reply
+    async with h.app.db.reader() as session:
+        assert (await session.execute(select(Product.stock).where(Product.sku == "TEA-2"))).scalar_one() == 0

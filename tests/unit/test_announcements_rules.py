@@ -55,7 +55,7 @@ def test_restock_takes_reserve_not_at() -> None:
 
 @pytest.mark.parametrize(("line", "error"), [
     ("", an.AnnounceError), ("new", an.AnnounceError), ("later TEA", an.AnnounceError),
-    ("new TE! A", an.BadSku), ("new " + "A" * 33, an.BadSku), ("new ＴＥＡ", an.BadSku),
+    ("new TE! A", an.BadSku), ("new " + "A" * 33, an.BadSku), ("new ＴＥ！Ａ", an.BadSku),
     ("new TEA at=25:00", AtError), ("new TEA when=now", an.UnknownSetting), ("new TEA extra", an.UnknownSetting),
     ("new TEA at=now at=best", an.RepeatedSetting), ("new TEA to=", an.BadLabels),
     ("new TEA to=a b", an.UnknownSetting),
@@ -72,7 +72,8 @@ def test_stock_lines() -> None:
     assert an.parse_stock("tea 5") == an.StockSpec("TEA", 5)
     spec = an.parse_stock("TEA 3 reserve=30m to=vip")
     assert spec.reserve == timedelta(minutes=30) and spec.labels == ("vip",)
-    for line in ("TEA", "TEA -1", "TEA 1.5", "TEA 2000000", "TEA ５", "TEA 1 at=now"):
+    assert an.parse_stock("ＴＥＡ ５") == an.StockSpec("TEA", 5)  # full-width typing, as /product reads it
+    for line in ("TEA", "TEA -1", "TEA 1.5", "TEA 2000000", "TEA ²", "TEA 1 at=now"):
         with pytest.raises(an.AnnounceError):
             an.parse_stock(line)
 

@@ -158,3 +158,12 @@ def test_a_reminder_is_due_once_the_cycle_has_passed_for_a_while() -> None:
     assert rules.reminder_due(paid, 30, paid + timedelta(days=30))
     assert rules.reminder_due(paid, 30, paid + timedelta(days=30) + rules.REMIND_LATE - timedelta(seconds=1))
     assert not rules.reminder_due(paid, 30, paid + timedelta(days=30) + rules.REMIND_LATE)
+
+
+def test_a_campaign_text_is_measured_as_telegram_counts_so_it_is_always_one_message() -> None:
+    from games.campaigns import MAX_TEXT, CampaignTextTooLong, parse_campaign, telegram_units
+
+    assert telegram_units("😀") == 2 and telegram_units("茶") == 1
+    parse_campaign("all | " + "😀" * (MAX_TEXT // 2))
+    with pytest.raises(CampaignTextTooLong):
+        parse_campaign("all | " + "😀" * (MAX_TEXT // 2 + 1))
