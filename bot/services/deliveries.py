@@ -233,7 +233,8 @@ class Mark:
 
 
 class _MarkOp:
-    """``planned → sending`` (with ``attempts + 1``), only for the lease's holder: one conditional
+    """``planned → sending`` (with ``attempts + 1``), only for the lease's holder while its lease has
+    not expired: one conditional
     UPDATE for a whole batch; what it did not move is refused with :class:`NotMarked`."""
 
     async def bulk(self, session: AsyncSession, items: list[Mark]) -> list[bool | DomainError]:
@@ -242,8 +243,14 @@ class _MarkOp:
         for item in items:
             by_holder[(item.lease, item.holder, item.now)].append(item.delivery_id)
         for (lease, holder, now), ids in by_holder.items():
-            current = await lease_holder(session, lease)
-            if current is None or current[0] != holder:
+            # Still the holder, and the lease row share-locked until this transaction ends (PostgreSQL):
+            # a takeover, which updates that row before it resolves what was left ``sending``, waits
+            # for these marks and then finds them. (SQLite has one writer at a time.)
+            held = select(LEASES.c.name).where(LEASES.c.name == lease, LEASES.c.holder == holder,
+                                               LEASES.c.expires_at > now)
+            if session.bind is not None and session.bind.dialect.name == "postgresql":
+                held = held.with_for_update(read=True)
+            if (await session.execute(held)).first() is None:
                 continue
             for chunk in _chunks(ids):
                 result = await session.execute(

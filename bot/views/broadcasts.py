@@ -368,6 +368,7 @@ class Broadcasts:
         app = self._require_app()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
+        await self.lease_round()  # renewed on the clock as it is now (a test's clock may have jumped)
         while True:
             self.wake()
             await asyncio.sleep(0.05)
