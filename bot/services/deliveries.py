@@ -484,16 +484,23 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
 
 
 async def cancel(session: AsyncSession, broadcast_id: int, *, now: datetime) -> int | None:
-    """Cancel what is still planned of a broadcast (what is sent stays sent); None if there is no such
+    """Cancel what is still planned of a broadcast (what is sent stays sent), and of the later steps
+    of its series (a broadcast whose source ends in ``:1`` is the first step of one, e.g. a two-step
+    wake-up campaign: its later steps share the source up to that number). None if there is no such
     broadcast, else how many deliveries were cancelled."""
-    exists = (await session.execute(select(col(Broadcast.id)).where(col(Broadcast.id) == broadcast_id))).scalar()
-    if exists is None:
+    source = (await session.execute(select(col(Broadcast.source)).where(col(Broadcast.id) == broadcast_id))).first()
+    if source is None:
         return None
-    result = await session.execute(update(DELIVERIES).where(DELIVERIES.c.broadcast_id == broadcast_id,
+    ids = [broadcast_id]
+    if source[0] is not None and source[0].endswith(":1"):
+        prefix = source[0][:-1]
+        later = select(col(Broadcast.id)).where(col(Broadcast.source).startswith(prefix, autoescape=True),
+                                                col(Broadcast.id) != broadcast_id)
+        ids += [int(i) for i in (await session.execute(later)).scalars() if i is not None]
+    result = await session.execute(update(DELIVERIES).where(DELIVERIES.c.broadcast_id.in_(ids),
                                                             DELIVERIES.c.state == "planned")
                                    .values(state="cancelled", delayed=None))
-    await session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast_id,
-                                                  col(Broadcast.status) == "active")
+    await session.execute(update(Broadcast).where(col(Broadcast.id).in_(ids), col(Broadcast.status) == "active")
                           .values(status="cancelled", finished_at=now))
     return rowcount(result)
 

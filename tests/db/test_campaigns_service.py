@@ -14,6 +14,7 @@ from bot.db.engine import Database
 from bot.db.models import Broadcast, Contact, Delivery, Group, OrderItem, Product, RecurringPost
 from bot.services import access
 from bot.services import campaigns as service
+from bot.services import deliveries as delivery_service
 from bot.services import orders as order_service
 from bot.services.broadcasts import Target, plan
 from bot.services.campaigns import BROADCASTS as B
@@ -181,6 +182,10 @@ async def test_a_wakeup_is_two_broadcasts_the_second_after_the_first(db: Databas
     async with db.reader() as session:
         sources = sorted((await session.execute(select(B.c.source))).scalars())
     assert sources == ["campaign:1:7:1", "campaign:1:7:2"]
+    # Cancelling the first step (the id staff are shown) cancels the follow-up too.
+    async with db.session() as session:
+        assert await delivery_service.cancel(session, done.broadcast_ids[0], now=NOW) == 4
+    assert {d.state for bid in done.broadcast_ids for d in await deliveries(db, bid)} == {"cancelled"}
 
 
 async def test_promotions_opt_out_and_back_in(db: Database) -> None:
