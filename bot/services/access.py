@@ -58,5 +58,3 @@ async def unban(session: AsyncSession, user_id: int) -> bool:
     return bool(rowcount(await session.execute(delete(BANS).where(BANS.c.user_id == user_id))))
 
 
-async def is_banned(session: AsyncSession, user_id: int) -> bool:
-    return (await session.execute(select(BANS.c.user_id).where(BANS.c.user_id == user_id))).first() is not None

@@ -190,7 +190,8 @@ async def needs_check_many(session: AsyncSession, request_ids: list[int]) -> Non
 
 
 async def revoke_banned(session: AsyncSession, requests: Iterable[tuple[int, int]], *, reason: str) -> set[int]:
-    """:func:`revoke` each (request, user) whose user is banned: the request ids revoked."""
+    """Turn each approval not yet carried out into a decline when its applicant was banned meanwhile:
+    the request ids revoked."""
     by_user = dict(requests)
     if not by_user:
         return set()
@@ -207,7 +208,8 @@ async def revoke_banned(session: AsyncSession, requests: Iterable[tuple[int, int
 
 
 async def claim_notified_many(session: AsyncSession, request_ids: list[int]) -> set[int]:
-    """:func:`claim_notified` for many requests: the ids claimed now."""
+    """Claim telling the applicants the decision (before the messages go out), once per request: the
+    ids claimed now."""
     if not request_ids:
         return set()
     return set((await session.execute(
@@ -241,16 +243,6 @@ async def decide(session: AsyncSession, request_id: int, *, approved: bool, reas
     return bool(rowcount(result))
 
 
-async def revoke(session: AsyncSession, request_id: int, *, reason: str) -> bool:
-    """Turn an approval not yet carried out into a decline (the applicant was banned meanwhile)."""
-    result = await session.execute(
-        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status == APPROVED,
-                               REQUESTS.c.applied == False)  # noqa: E712
-        .values(status=DECLINED, reason=reason[:64])
-    )
-    return bool(rowcount(result))
-
-
 async def record_password(session: AsyncSession, request_id: int, *, before: int, used: int, ok: bool | None) -> bool:
     """Count one password attempt, only if nobody else counted one meanwhile."""
     result = await session.execute(
@@ -267,16 +259,6 @@ async def claim_applied(session: AsyncSession, request_id: int, outcome: str | N
         update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status != PENDING,
                                REQUESTS.c.applied == False)  # noqa: E712
         .values(applied=True, outcome=outcome)
-    )
-    return bool(rowcount(result))
-
-
-async def claim_notified(session: AsyncSession, request_id: int) -> bool:
-    """Claim telling the applicant the decision (before the message goes out): True once per request."""
-    result = await session.execute(
-        update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.status != PENDING,
-                               REQUESTS.c.notified == False)  # noqa: E712
-        .values(notified=True)
     )
     return bool(rowcount(result))
 
