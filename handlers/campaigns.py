@@ -61,6 +61,10 @@ async def schedule_command(message: Message, command: CommandObject, app: App, s
         except rules.ScheduleError as error:
             out.message(message.chat.id, _error(_, error, "cp-schedule-usage"))
             return
+        unknown = await service.unknown_labels(session, new.labels)
+        if unknown:
+            out.message(message.chat.id, _("cp-unknown-labels", labels=", ".join(unknown)))
+            return
         post_id = await service.add_post(session, new, profile.id, now)
         await people.record_audit(session, actor_id=profile.id, action="schedule.add", now=now,
                                   target=f"sp:{post_id}", details=rest)

@@ -948,6 +948,7 @@ cp-bad-time = “{ $value }” is not a time: use HH:MM (e.g. 10:00) or best.
 cp-empty-text = Please write the text to send.
 cp-text-too-long = The text can be at most { $max } characters.
 cp-bad-to = “{ $value }” is not a list of group labels: use to=all or to=LABEL,LABEL (the labels given with /setup).
+cp-unknown-labels = No active group has the label { $labels }: nothing was scheduled. The labels are the ones given with /setup (or use to=all).
 cp-bad-id = “{ $value }” is not a number from the list: send /schedule to see them.
 cp-no-such-post = There is no recurring post #{ $id } (send /schedule to see them).
 cp-pause-done = ⏸ Recurring post #{ $id } is paused. /schedule resume { $id } starts it again.

@@ -846,6 +846,7 @@ cp-bad-time = “{ $value }”不是时间：请用 HH:MM（如 10:00）或 best
 cp-empty-text = 请写上要发送的内容。
 cp-text-too-long = 内容最多 { $max } 个字符。
 cp-bad-to = “{ $value }”不是群标签列表：请用 to=all 或 to=标签,标签（/setup 时设置的标签）。
+cp-unknown-labels = 没有正在使用的群带有标签 { $labels }：未创建定时推送。标签即 /setup 时设置的标签（或用 to=all）。
 cp-bad-id = “{ $value }”不是列表中的编号：发送 /schedule 查看。
 cp-no-such-post = 没有编号为 #{ $id } 的定时推送（发送 /schedule 查看）。
 cp-pause-done = ⏸ 定时推送 #{ $id } 已暂停。/schedule resume { $id } 可恢复。

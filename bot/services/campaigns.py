@@ -128,6 +128,15 @@ async def set_post_status(session: AsyncSession, post_id: int, action: str) -> s
     return "done" if changed else "same"
 
 
+async def unknown_labels(session: AsyncSession, labels: tuple[str, ...]) -> list[str]:
+    """Which of ``labels`` no active group has (a typo would make a post that reaches nobody)."""
+    if not labels:
+        return []
+    known = set((await session.execute(select(col(Group.label)).where(
+        col(Group.active) == True, col(Group.label).in_(labels)))).scalars())  # noqa: E712 - SQL
+    return [label for label in labels if label not in known]
+
+
 def run_source(post_id: int, run_local: datetime) -> str:
     return f"schedule:{post_id}:{run_local.strftime('%Y-%m-%dT%H:%M')}"
 
