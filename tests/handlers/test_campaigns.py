@@ -149,7 +149,8 @@ async def test_bad_schedule_lines_are_answered_and_write_nothing(h: Harness) -> 
         ("/schedule add daily 10:00", "write the text"), ("/schedule add daily 10:00 x to=<b>", "group labels"),
         ("/schedule pause", "is not a number"), ("/schedule pause -1", "is not a number"),
         ("/schedule pause 2147483648", "is not a number"), ("/schedule resume 7", "no recurring post #7"),
-        ("/schedule frobnicate", "Usage: "), ("/schedule add daily 10:00 x to=vpi", "No active group has the label vpi"),
+        ("/schedule frobnicate", "Usage: "),
+        ("/schedule add daily 10:00 x to=vpi", "No active group has the label vpi"),
     ):
         reply = await staff(h, line)
         assert expected in reply, (line, reply)
