@@ -63,12 +63,19 @@ async def test_by_sku_finds_archived_products_flagged_and_returns_readable_snaps
 
 
 async def test_an_edit_writes_only_what_it_names_and_returns_what_was_before(db: Database) -> None:
-    await _add(db, "TEA-01 | Longjing | 99 | stock=0 | link=t.me/shop | cycle=30d")
+    await _add(db, "TEA-01 | Longjing | 99 | stock=2 | link=t.me/shop | cycle=30d")
     async with db.session() as session:
         edited = await service.edit(session, cat.parse_edit("TEA-01 stock=5 price=89", "CNY"),
                                     now=NOW + timedelta(hours=1))
-    assert edited.before.stock == 0 and edited.product.stock == 5  # back in stock: a restock can be told
+    assert edited.before.stock == 2 and edited.product.stock == 5
     assert (await _products(db))["TEA-01"] == ("Longjing", 8900, 5, "https://t.me/shop", 30, False)
+    # A sold-out item comes back through /stock (which tells its waitlist), never through an edit.
+    async with db.session() as session:
+        await service.edit(session, cat.parse_edit("TEA-01 stock=0", "CNY"), now=NOW)
+    with pytest.raises(cat.RestockThroughStock):
+        async with db.session() as session:
+            await service.edit(session, cat.parse_edit("TEA-01 stock=3 name=Other", "CNY"), now=NOW)
+    assert (await _products(db))["TEA-01"] == ("Longjing", 8900, 0, "https://t.me/shop", 30, False)
     with pytest.raises(cat.NoSuchProduct):
         async with db.session() as session:
             await service.edit(session, cat.parse_edit("NOPE name=x", "CNY"), now=NOW)
