@@ -1233,6 +1233,7 @@ bc-report-counts = { $total ->
        *[other] { $total } messages
     }: sent { $sent }, planned { $planned }, skipped { $skipped }, failed { $failed }, cancelled { $cancelled }
 bc-report-unconfirmed = Sent but unconfirmed (the bot stopped while sending them; never sent twice): { $count }
+bc-report-rechecked = Checked in their group after a restart (exactly one copy there): { $count }
 bc-report-sending = Being sent now: { $count }
 bc-report-skipped = Skipped: { $reasons }
 bc-report-failed = Failed: { $reasons }
