@@ -39,7 +39,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -430,13 +430,21 @@ class Broadcasts:
             # Marked (committed) first, then sent at once: the slot is free by now, so the request
             # leaves as soon as the mark is in the database.
             hand.committing = True
+            marked_at = app.clock.now()
             try:
-                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, app.clock.now()))
+                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, marked_at))
             except service.NotMarked:
                 return
             failed: list[TelegramAPIError] = []
             message = await self._send(app, due.chat_id, outgoing, failed)
-            await app.db.submit(service.OUTCOME_OP, self._outcome(app, hand, message, failed))
+            outcome = self._outcome(app, hand, message, failed)
+            checked = replace(due, marked_at=marked_at)
+            if outcome.reason == service.UNCONFIRMED and _checkable(checked) and self._probe_chat(app) is not None:
+                # The request may have arrived (the connection broke after it left): checked in the group
+                # as a takeover checks one left in flight.
+                outcome = await self._recheck_outcome(app, _Hand(checked, hand.language))
+                self.rechecked += outcome.reason == service.RECHECKED
+            await app.db.submit(service.OUTCOME_OP, outcome)
         except asyncio.CancelledError:
             raise
         except Exception:

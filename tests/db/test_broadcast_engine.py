@@ -175,6 +175,18 @@ async def test_an_older_identical_post_is_not_taken_for_the_one_in_flight(db_url
         assert row.message_id == posts(h, "Good morning")[-1] and row.reason == service.RECHECKED
 
 
+async def test_a_group_post_whose_answer_was_lost_is_checked_in_the_group_not_left_unconfirmed(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        h.emu.inject_timeout_after_success("sendMessage", chat_id=h.group.id)  # posted, then the line broke
+        await settle(h)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert posts(h, "New arrivals today") == [row.message_id]  # the first copy kept, the check's deleted
+        assert (row.state, row.reason) == ("sent", service.RECHECKED)
+        assert [m.deleted for m in h.emu.sent(h.group.id) if m.shown == "New arrivals today"] == [False, True]
+
+
 async def test_without_an_owner_who_started_the_bot_a_group_post_in_flight_stays_unconfirmed(db_url: str) -> None:
     async with harness(db_url) as h:
         broadcast_id = await group_post(h, "New arrivals today")
