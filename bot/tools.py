@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import LedgerEntry, Member, RedPacket, Streak, User, Vote
@@ -345,13 +346,17 @@ CATALOGUE_PROBLEMS = {
     "empty": "the file has no header line",
     "unreadable": "the file is not a CSV text file (save it as CSV, UTF-8 or GB18030)",
 }
+LISTED_RESTOCKS = 10
 
 
-async def import_catalogue(settings: Settings, file: str, out: TextIO, err: TextIO) -> int:
+async def import_catalogue(settings: Settings, file: str, out: TextIO, err: TextIO, clock: Clock | None = None) -> int:
     """Import a catalogue CSV in one transaction (upsert by SKU); on any bad line, name every one
-    of them and import nothing."""
+    of them and import nothing. A product it brings back from sold out (stock 0 → more) is announced
+    as ``/stock`` announces a restock, in the same transaction: a post in the groups and its waitlist
+    told. This process sends nothing: the running bot's broadcast engine, which looks for due
+    deliveries every half second whichever process planned them, sends them. ``clock``: the system's."""
     from bot.clock import SystemClock
-    from bot.services import catalogue, people
+    from bot.services import announcements, catalogue, people
     from games.catalogue import MAX_LISTED_ERRORS, CatalogueFileError, parse_csv
     from games.orders import decode_csv
 
@@ -372,17 +377,33 @@ async def import_catalogue(settings: Settings, file: str, out: TextIO, err: Text
             print(f"regulars: {file}: and {len(exc.problems) - MAX_LISTED_ERRORS} more bad lines", file=err)
         print(f"regulars: {file}: nothing was imported", file=err)
         return 1
-    now = SystemClock().now()
+    now = (clock or SystemClock()).now()
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
             result = await catalogue.import_rows(session, rows, actor_id=OPERATOR_ID, now=now)
+            restocks = await announcements.announce_imported(
+                session, result.restocked, actor_id=OPERATOR_ID, source_key=f"an:import:{now.isoformat()}", now=now)
             await people.record_audit(session, actor_id=OPERATOR_ID, action="catalogue.import", now=now,
                                       target=path.name[:128], details=result.details)
     finally:
         await db.close()
     print(f"imported {len(rows)} products from {file}: {result.new} new, {result.updated} updated", file=out)
+    if restocks:
+        print(restocks_line(restocks), file=out)
     return 0
+
+
+def restocks_line(restocks: list[Any]) -> str:
+    """What ``catalogue import`` says of the restocks it announced (``announcements.Created``s)."""
+    ids = ", ".join(f"#{c.announcement_id}" for c in restocks[:LISTED_RESTOCKS])
+    more = f" and {len(restocks) - LISTED_RESTOCKS} more" if len(restocks) > LISTED_RESTOCKS else ""
+    waiting = sum(c.restocked.waiting for c in restocks if c.restocked is not None)
+    groups = len(restocks[0].groups)
+    return (f"{len(restocks)} back in stock from 0 (restock announcements {ids}{more}): {waiting} members on "
+            f"their waitlists are told, in the order they joined, and {groups} "
+            f"{'group gets' if groups == 1 else 'groups get'} each restock post; the running bot sends them "
+            f"(/announce list, /broadcasts)")
 
 
 async def export_catalogue(url: str, file: str | None, out: TextIO, err: TextIO | None = None) -> int:

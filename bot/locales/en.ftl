@@ -1045,6 +1045,8 @@ cat-stock-untracked = stock not tracked
 cat-card-head = <b>{ $name }</b> · <code>{ $sku }</code>
 cat-card-price = 💰 { $price } · { $stock }
 cat-card-link = 🔗 { $link }
+cat-item-head = <b>{ $name }</b> ({ $sku })
+cat-item-price = 💰 { $price }
 cat-card-cycle = 🔁 Buy again every { $days ->
         [one] day
        *[other] { $days } days
@@ -1121,9 +1123,6 @@ an-button-notify = 🔔 Notify me
 an-button-remind = 🔔 Remind me
 an-button-buy = 🛒 Buy
 an-button-claim = ✅ Claim
-an-item-name = <b>{ $name }</b> ({ $sku })
-an-item-price = 💰 { $price }
-an-item-link = 🔗 { $link }
 an-post-head = 🆕 New arrival!
 an-post-sold-out = Sold out for now: tap 🔔 Notify me to hear when it is back.
 an-teaser-head = 🔜 Coming soon
@@ -1225,6 +1224,8 @@ bc-reason = { $reason ->
     [server_error] Telegram server error
     [network] network error
     [flood] flood limit
+    [archived] the item was archived
+    [no_product] the item is not in the catalogue
    *[other] { $reason }
 } { $count }
 bc-report-title = <b>Broadcast #{ $id }</b> ({ $kind }) · { $status } · planned { $created }

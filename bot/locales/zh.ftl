@@ -937,6 +937,8 @@ cat-stock-untracked = 不计库存
 cat-card-head = <b>{ $name }</b> · <code>{ $sku }</code>
 cat-card-price = 💰 { $price } · { $stock }
 cat-card-link = 🔗 { $link }
+cat-item-head = <b>{ $name }</b>（{ $sku }）
+cat-item-price = 💰 { $price }
 cat-card-cycle = 🔁 复购周期 { $days } 天
 cat-card-archived = 🗄 已下架
 cat-list-head = <b>商品目录</b>：共 { $total } 件（第 { $page }/{ $pages } 页）
@@ -998,9 +1000,6 @@ an-button-notify = 🔔 到货通知我
 an-button-remind = 🔔 提醒我
 an-button-buy = 🛒 购买
 an-button-claim = ✅ 领取
-an-item-name = <b>{ $name }</b>（{ $sku }）
-an-item-price = 💰 { $price }
-an-item-link = 🔗 { $link }
 an-post-head = 🆕 新品上架！
 an-post-sold-out = 暂时售罄：点“🔔 到货通知我”，补货时通知你。
 an-teaser-head = 🔜 即将上新
@@ -1093,6 +1092,8 @@ bc-reason = { $reason ->
     [server_error] Telegram 服务器错误
     [network] 网络错误
     [flood] 频率限制
+    [archived] 商品已下架
+    [no_product] 商品不在目录中
    *[other] { $reason }
 } { $count }
 bc-report-title = <b>群发 #{ $id }</b>（{ $kind }）· { $status } · 创建于 { $created }

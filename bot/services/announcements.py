@@ -3,7 +3,9 @@
 Nothing here sends a message: every group post and private notice is planned as broadcast rows
 (``bot/services/broadcasts.plan``) in the caller's transaction, with a stable ``source`` per part
 (``an:<id>:post``, ``an:<id>:live``…), and rendered by ``bot/views/announcements.py`` when the
-broadcast engine sends it.
+broadcast engine sends it. A broadcast names its product by id, not a copy of it: each message shows
+the item as the catalogue has it when that message is rendered (a price edited between ``/announce``
+and the go-live is the new price; an item archived meanwhile is not posted).
 
 Invariants live in the database: an announcement goes live once (a conditional update from
 ``scheduled``), a reminder and a waitlist place exist once per member (unique), a reservation once
@@ -39,7 +41,7 @@ from bot.db.models import (
     VoteOption,
     WaitlistEntry,
 )
-from bot.services import ledger
+from bot.services import catalogue, ledger
 from bot.services.broadcasts import Target, plan
 from bot.services.sql import insert_for, rowcount
 from games import announcements as rules
@@ -89,44 +91,17 @@ def command_key(chat_id: int, message_id: int) -> str:
 
 # ---- reading ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Item:
-    """What a post shows of a product (a snapshot taken when the broadcast is planned)."""
-
-    id: int
-    sku: str
-    name: str
-    price_cents: int
-    stock: int | None
-    photo: str | None
-    link: str | None
-    archived: bool
-
-    def args(self) -> dict[str, Any]:
-        return {"product_id": self.id, "sku": self.sku, "name": self.name, "price_cents": self.price_cents,
-                "stock": self.stock, "photo": self.photo, "link": self.link}
+def item_args(product_id: int, sku: str, announcement_id: int, **more: Any) -> dict[str, Any]:
+    """A broadcast's arguments: which product (its renderer reads the product as it is then) and which
+    announcement, with what the announcement itself fixes (``go_live_at``, ``units``…)."""
+    return {"product_id": product_id, "sku": sku, "announcement_id": announcement_id, **more}
 
 
-def _item(row: Any) -> Item:
-    return Item(row.id, row.sku, row.name, int(row.price_cents), row.stock, row.photo, row.link,
-                row.archived_at is not None)
-
-
-async def product_by_sku(session: AsyncSession, sku: str) -> Item | None:
-    row = (await session.execute(select(PRODUCTS).where(PRODUCTS.c.sku == sku))).first()
-    return None if row is None else _item(row)
-
-
-async def product_by_id(session: AsyncSession, product_id: int) -> Item | None:
-    row = (await session.execute(select(PRODUCTS).where(PRODUCTS.c.id == product_id))).first()
-    return None if row is None else _item(row)
-
-
-async def _live_product(session: AsyncSession, sku: str) -> Item:
-    item = await product_by_sku(session, sku)
+async def _live_product(session: AsyncSession, sku: str) -> Product:
+    item = await catalogue.by_sku(session, sku)
     if item is None:
         raise rules.NoSuchProduct(sku=sku)
-    if item.archived:
+    if catalogue.is_archived(item):
         raise rules.ProductArchived(sku=sku)
     return item
 
@@ -192,7 +167,7 @@ class Created:
     announcement_id: int
     new: bool  # False: the same command had already made it (a redelivered update)
     kind: str = ""
-    item: Item | None = None
+    item: Product | None = None
     go_live_at: datetime | None = None
     best: bool = False
     groups: tuple[GroupTarget, ...] = ()
@@ -226,7 +201,8 @@ async def create(
     if spec.kind is rules.Kind.RESTOCK:
         return await _restock_created(session, announcement_id, item, groups, spec.reserve, now)
     kind = POST if spec.kind is rules.Kind.NEW else TEASER
-    args = {**item.args(), "announcement_id": announcement_id, "go_live_at": go_live_at.isoformat()}
+    assert item.id is not None
+    args = item_args(item.id, item.sku, announcement_id, go_live_at=go_live_at.isoformat())
     planned = await plan(session, kind=kind, args=args, targets=[Target(g.chat_id, False) for g in groups],
                          at=go_live_at if kind == POST else now, now=now,
                          source=source(announcement_id, "post" if kind == POST else "teaser"), created_by=actor_id)
@@ -235,7 +211,7 @@ async def create(
                    planned.broadcast_id, live)
 
 
-async def _insert(session: AsyncSession, kind: rules.Kind, item: Item, labels: Sequence[str] | None,
+async def _insert(session: AsyncSession, kind: rules.Kind, item: Product, labels: Sequence[str] | None,
                   go_live_at: datetime, best: bool, reserve: timedelta | None, actor_id: int, source_key: str,
                   now: datetime, *, units: int | None = None, status: str = SCHEDULED) -> int:
     announcement_id = (await session.execute(ANNOUNCEMENTS.insert().values(
@@ -269,9 +245,7 @@ async def go_live(session: AsyncSession, announcement_id: int, now: datetime) ->
         return None
     ann = await get(session, announcement_id)
     assert ann is not None and ann.id is not None
-    item = await product_by_id(session, ann.product_id)
-    assert item is not None
-    args = {**item.args(), "announcement_id": ann.id, "go_live_at": ann.go_live_at.isoformat()}
+    args = item_args(ann.product_id, ann.sku, ann.id, go_live_at=ann.go_live_at.isoformat())
     if ann.kind == str(rules.Kind.SOON):
         groups = await groups_for(session, _labels_of(ann.labels))
         await plan(session, kind=POST, args=args, targets=[Target(g.chat_id, False) for g in groups], at=now,
@@ -444,8 +418,8 @@ async def _open_reservations(session: AsyncSession, product_id: int) -> int:
 async def join_waitlist(session: AsyncSession, product_id: int, user_id: int, now: datetime) -> Joined:
     """Join the line for a sold-out item, once (a second tap tells the place). Raises
     :class:`rules.NoSuchProduct` or :class:`rules.InStock` (units are for sale and none are held)."""
-    item = await product_by_id(session, product_id)
-    if item is None or item.archived:
+    item = await catalogue.by_id(session, product_id)
+    if item is None or catalogue.is_archived(item):
         raise rules.NoSuchProduct(sku=str(product_id))
     if (item.stock is None or item.stock > 0) and not await _open_reservations(session, product_id):
         raise rules.InStock(name=item.name)
@@ -467,7 +441,7 @@ async def waiting(session: AsyncSession, product_id: int) -> list[int]:
 
 # ---- restock and fair allocation ---------------------------------------------------------------------
 
-async def _restock_created(session: AsyncSession, announcement_id: int, item: Item, groups: Sequence[GroupTarget],
+async def _restock_created(session: AsyncSession, announcement_id: int, item: Product, groups: Sequence[GroupTarget],
                            reserve: timedelta | None, now: datetime) -> Created:
     await session.execute(update(ANNOUNCEMENTS).where(ANNOUNCEMENTS.c.id == announcement_id)
                           .values(status=LIVE, live_at=now, units=item.stock))
@@ -476,15 +450,16 @@ async def _restock_created(session: AsyncSession, announcement_id: int, item: It
                    restocked=restocked)
 
 
-async def _restock(session: AsyncSession, announcement_id: int, item: Item, groups: Sequence[GroupTarget],
+async def _restock(session: AsyncSession, announcement_id: int, item: Product, groups: Sequence[GroupTarget],
                    reserve: timedelta | None, now: datetime) -> tuple[int | None, Restocked]:
     """Post in the groups and tell the waitlist in join order: with ``reserve``, the first N (N = the
     units) get a reservation each and the others their place in line; without, everyone is told and
     leaves the line."""
+    assert item.id is not None
     line = await waiting(session, item.id)
     allocation = rules.allocate(line, item.stock, reserve is not None)
-    args = {**item.args(), "announcement_id": announcement_id, "units": item.stock, "waiting": len(line),
-            "reserve_s": None if reserve is None else int(reserve.total_seconds())}
+    args = item_args(item.id, item.sku, announcement_id, units=item.stock, waiting=len(line),
+                     reserve_s=None if reserve is None else int(reserve.total_seconds()))
     broadcast_id: int | None = None
     if groups:
         broadcast_id = (await plan(session, kind=RESTOCK, args=args, targets=[Target(g.chat_id, False) for g in groups],
@@ -582,10 +557,8 @@ async def expire(session: AsyncSession, reservation_id: int, now: datetime) -> P
         if held is None:  # they got one from another expiry at this moment: the next one, then
             continue
         await _leave(session, old.product_id, [user_id])
-        item = await product_by_id(session, old.product_id)
-        assert item is not None
-        args = {**item.args(), "announcement_id": old.announcement_id, "units": ann.units, "reserve_s": ann.reserve_s,
-                "passed": True}
+        args = item_args(old.product_id, ann.sku, old.announcement_id, units=ann.units, reserve_s=ann.reserve_s,
+                         passed=True)
         await plan(session, kind=RESERVED, args=args, targets=[Target(user_id, True, args=held.args())], at=now,
                    now=now, source=source(old.announcement_id, f"pass:{held.id}"), capped=False, quiet=False)
         return Passed(reservation_id, held)
@@ -640,7 +613,7 @@ async def claim(session: AsyncSession, *, now: datetime, by: int, code: str | No
         ).values(stock=PRODUCTS.c.stock - 1, updated_at=now))
         if not rowcount(unit):
             raise rules.NoUnitLeft(code=rules.format_code(row.code))
-    item = await product_by_id(session, row.product_id)
+    item = await catalogue.by_id(session, row.product_id)
     assert item is not None
     return Claimed(int(row.id), row.code, int(row.user_id), item.name, item.sku, item.link, item.stock)
 
@@ -649,7 +622,7 @@ async def claim(session: AsyncSession, *, now: datetime, by: int, code: str | No
 
 @dataclass(frozen=True)
 class StockSet:
-    item: Item
+    item: Product  # as it is after the change
     before: int | None
     after: int
     restock: Created | None = None
@@ -668,7 +641,7 @@ async def set_stock(session: AsyncSession, spec: rules.StockSpec, *, actor_id: i
                                     .values(stock=spec.stock, updated_at=now))
     if not rowcount(changed):
         raise rules.StockChanged(sku=item.sku)
-    item = Item(item.id, item.sku, item.name, item.price_cents, spec.stock, item.photo, item.link, False)
+    item.stock = spec.stock  # a detached value: what the update wrote
     if before == 0 and spec.stock > 0:
         existing = (await session.execute(
             select(ANNOUNCEMENTS.c.id).where(ANNOUNCEMENTS.c.source_key == source_key))).scalar()
@@ -680,6 +653,23 @@ async def set_stock(session: AsyncSession, spec: rules.StockSpec, *, actor_id: i
         created = await _restock_created(session, announcement_id, item, groups, spec.reserve, now)
         return StockSet(item, before, spec.stock, created)
     return StockSet(item, before, spec.stock)
+
+
+async def announce_imported(session: AsyncSession, product_ids: Sequence[int], *, actor_id: int, source_key: str,
+                            now: datetime) -> list[Created]:
+    """Announce the restock of each product a catalogue import brought back from sold out
+    (``catalogue.Imported.restocked``), as ``/stock`` does for one: a post in every active group and
+    the waitlist told in the order they joined, planned in the import's transaction (the whole file or
+    nothing). ``source_key`` names the import; each restock's key adds its product."""
+    groups = await groups_for(session, None)
+    created: list[Created] = []
+    for product_id in product_ids:
+        item = await catalogue.by_id(session, product_id)
+        assert item is not None and item.stock is not None
+        announcement_id = await _insert(session, rules.Kind.RESTOCK, item, None, now, False, None, actor_id,
+                                        f"{source_key}:{product_id}", now, units=item.stock, status=LIVE)
+        created.append(await _restock_created(session, announcement_id, item, groups, None, now))
+    return created
 
 
 # ---- regulars doctor ----------------------------------------------------------------------------------

@@ -4,7 +4,12 @@ export. Everything runs in the caller's transaction and never commits.
 The SKU is unique in the database (``uq_products_sku``): an add is ``INSERT … ON CONFLICT DO
 NOTHING``, so two staff adding the same SKU at the same moment get one product and one clear
 refusal. A CSV import is one statement per chunk of lines (an upsert by SKU) after every line has
-been checked: the whole file or nothing.
+been checked: the whole file or nothing. It says which products it brought back from sold out (stock 0
+before, more after, not archived): the caller announces their restocks in the same transaction
+(``bot/services/announcements.announce_imported``).
+
+The product as read here (:func:`by_sku`, :func:`by_id`) is the one every feature shows: the
+announcements read it too, when they are planned and again when each message is rendered.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Product
@@ -49,10 +54,20 @@ async def by_sku(session: AsyncSession, sku: str, *, lock: bool = False) -> Prod
     normal = rules.normalize_sku(sku)
     if normal is None:
         return None
-    query = select(Product).where(PRODUCTS.c.sku == normal).execution_options(populate_existing=True)
+    query = select(Product).where(PRODUCTS.c.sku == normal)
     if lock and _is_pg(session):
         query = query.with_for_update()
-    product: Product | None = (await session.execute(query)).scalar_one_or_none()
+    return await _detached(session, query)
+
+
+async def by_id(session: AsyncSession, product_id: int) -> Product | None:
+    """The product with this id, archived or not; detached as :func:`by_sku`'s."""
+    return await _detached(session, select(Product).where(PRODUCTS.c.id == product_id))
+
+
+async def _detached(session: AsyncSession, query: Select[Product]) -> Product | None:
+    product: Product | None = (await session.execute(
+        query.execution_options(populate_existing=True))).scalar_one_or_none()
     if product is not None:
         session.expunge(product)  # a plain value: readable after the session ends (rendered after commit)
     return product
@@ -186,22 +201,28 @@ async def set_archived(session: AsyncSession, sku: str, archived: bool, *, now: 
 class Imported:
     new: int
     updated: int
+    restocked: tuple[int, ...] = ()  # the ids of the products the file brought back from sold out, by SKU
 
     @property
     def details(self) -> str:
         """For the audit log."""
-        return f"new={self.new} updated={self.updated}"
+        restocked = f" restocked={len(self.restocked)}" if self.restocked else ""
+        return f"new={self.new} updated={self.updated}{restocked}"
 
 
 async def import_rows(session: AsyncSession, rows: list[rules.CsvRow], *, actor_id: int, now: datetime) -> Imported:
     """Upsert ``rows`` (checked by games.catalogue.parse_csv) by SKU, in the caller's transaction.
     Name and price are always written; an optional column the file has is written (an empty cell
     clears it), one it lacks keeps what the catalogue says. ``archived``: an archived product keeps
-    its date, a product marked not archived is brought back."""
+    its date, a product marked not archived is brought back. ``restocked``: the products whose stock
+    was 0 and is more now, and that are not archived (what ``/stock`` would announce as a restock);
+    on PostgreSQL they are locked first, so a concurrent ``/stock`` cannot restock them as well."""
     if not rows:
         return Imported(0, 0)
     known = await known_skus(session, [row.spec.sku for row in rows])
     present = rows[0].present  # the file's columns: the same for every line
+    sold_out = await _sold_out(session, [row.spec.sku for row in rows if (row.spec.stock or 0) > 0]) \
+        if "stock" in present else []
     stmt = insert_for(session, PRODUCTS)
     set_: dict[str, Any] = {"name": stmt.excluded.name, "price_cents": stmt.excluded.price_cents,
                             "updated_at": stmt.excluded.updated_at}
@@ -221,7 +242,28 @@ async def import_rows(session: AsyncSession, rows: list[rules.CsvRow], *, actor_
             for row in rows[start:start + CHUNK]
         ])
     new = sum(1 for row in rows if row.spec.sku not in known)
-    return Imported(new, len(rows) - new)
+    return Imported(new, len(rows) - new, await _in_stock(session, sold_out))
+
+
+async def _sold_out(session: AsyncSession, skus: list[str]) -> list[int]:
+    """The ids of the products among ``skus`` whose stock is 0 now (locked on PostgreSQL)."""
+    found: list[int] = []
+    for start in range(0, len(skus), CHUNK):
+        query = select(PRODUCTS.c.id).where(PRODUCTS.c.sku.in_(skus[start:start + CHUNK]), PRODUCTS.c.stock == 0)
+        if _is_pg(session):
+            query = query.order_by(PRODUCTS.c.id).with_for_update()
+        found += [int(i) for i in (await session.execute(query)).scalars()]
+    return found
+
+
+async def _in_stock(session: AsyncSession, product_ids: list[int]) -> tuple[int, ...]:
+    """Which of ``product_ids`` have stock and are not archived, by SKU."""
+    found: list[tuple[str, int]] = []
+    for start in range(0, len(product_ids), CHUNK):
+        found += [(r.sku, int(r.id)) for r in (await session.execute(select(PRODUCTS.c.sku, PRODUCTS.c.id).where(
+            PRODUCTS.c.id.in_(product_ids[start:start + CHUNK]), PRODUCTS.c.stock > 0,
+            PRODUCTS.c.archived_at.is_(None))))]
+    return tuple(i for _sku, i in sorted(found))
 
 
 async def count(session: AsyncSession) -> int:

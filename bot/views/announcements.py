@@ -2,25 +2,31 @@
 renderers (group posts, the private go-live message, the launch reward notice, the waitlist notice,
 the reservation) and the staff confirmations. The broadcast engine calls the renderers, in the
 recipient's language, when it sends each planned delivery (``bot/features.py`` registers them).
+
+Each renderer reads the product as the catalogue has it at that moment and shows it as the catalogue's
+public card (``bot/views/catalogue.render_card``): a price, name, photo or link edited after the
+announcement was made is the one shown; a message that offers an item archived meanwhile is skipped
+(reason ``archived`` in the delivery report), except a launch reward notice and a reservation, which
+are the member's whatever became of the item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 from sqlalchemy import select
 
-from bot.db.models import Reservation
+from bot.db.models import Product, Reservation
 from bot.services import announcements as service
+from bot.services import catalogue
 from bot.texts import Markup, Translator, lines
 from bot.views.broadcasts import Outgoing, RenderContext, Renderer, Skip
+from bot.views.catalogue import is_web_link, render_card
 from games import announcements as rules
-from games.money import format_money
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -55,10 +61,6 @@ def local_time(app: App, moment: datetime) -> str:
     return moment.astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
 
 
-def price(app: App, cents: int) -> str:
-    return f"{format_money(cents)} {app.settings.shop_currency}"
-
-
 def duration(_: Translator, seconds: int) -> str:
     if seconds % 86400 == 0:
         return _("an-days", n=seconds // 86400)
@@ -74,7 +76,7 @@ def notify_keyboard(_: Translator, product_id: int) -> InlineKeyboardMarkup:
 
 
 def _buy_row(_: Translator, link: str | None) -> list[InlineKeyboardButton]:
-    if link and link.startswith(("https://", "http://")):
+    if link and is_web_link(link):
         return [InlineKeyboardButton(text=_("an-button-buy"), url=link)]
     return []
 
@@ -88,93 +90,114 @@ def _translator(app: App, ctx: RenderContext) -> Translator:
     return ctx._ if ctx._ is not None else Translator(app.texts, app.settings.default_language)
 
 
-def _item_lines(app: App, _: Translator, args: Mapping[str, Any]) -> Markup:
-    link = args.get("link")
-    plain_link = link if link and not str(link).startswith(("https://", "http://")) else None
-    return lines(_("an-item-name", name=str(args.get("name", "")), sku=str(args.get("sku", ""))),
-                 _("an-item-price", price=price(app, int(args.get("price_cents") or 0))),
-                 _("an-item-link", link=str(plain_link)) if plain_link else None)
+def _card(app: App, _: Translator, product: Product) -> Markup:
+    return render_card(_, product, app.settings.shop_currency, public=True)
+
+
+async def _product(app: App, ctx: RenderContext, *, archived_ok: bool = False) -> Product | Skip:
+    """The broadcast's product as the catalogue has it now; Skip when it is gone or (unless
+    ``archived_ok``) archived: an item withdrawn after the announcement is not offered."""
+    async with app.db.reader() as session:
+        product = await catalogue.by_id(session, int(ctx.args.get("product_id") or 0))
+    if product is None:
+        return Skip("no_product")
+    if not archived_ok and catalogue.is_archived(product):
+        return Skip("archived")
+    return product
 
 
 # ---- group posts ------------------------------------------------------------------------------------
 
 async def render_post(app: App, ctx: RenderContext) -> Outgoing | Skip:
     """A new arrival in a group: photo, name, price, link; "🔔 Notify me" when it is sold out."""
+    product = await _product(app, ctx)
+    if isinstance(product, Skip):
+        return product
     _ = _translator(app, ctx)
-    args = ctx.args
-    sold_out = args.get("stock") == 0
-    text = lines(_("an-post-head"), _item_lines(app, _, args), _("an-post-sold-out") if sold_out else None)
-    notify = notify_keyboard(_, int(args["product_id"])).inline_keyboard[0] if sold_out else []
-    markup = _markup(_buy_row(_, args.get("link")), notify)
-    return Outgoing(text, photo=args.get("photo"), reply_markup=markup)
+    sold_out = product.stock == 0
+    text = lines(_("an-post-head"), _card(app, _, product), _("an-post-sold-out") if sold_out else None)
+    assert product.id is not None
+    notify = notify_keyboard(_, product.id).inline_keyboard[0] if sold_out else []
+    return Outgoing(text, photo=product.photo, reply_markup=_markup(_buy_row(_, product.link), notify))
 
 
 async def render_teaser(app: App, ctx: RenderContext) -> Outgoing | Skip:
     """A pre-announcement's teaser: what, when (local time), and "🔔 Remind me"."""
+    product = await _product(app, ctx)
+    if isinstance(product, Skip):
+        return product
     _ = _translator(app, ctx)
     args = ctx.args
     when = local_time(app, datetime.fromisoformat(str(args["go_live_at"])))
-    text = lines(_("an-teaser-head"), _item_lines(app, _, args), _("an-teaser-when", when=when),
-                 _("an-teaser-how"))
+    text = lines(_("an-teaser-head"), _card(app, _, product), _("an-teaser-when", when=when), _("an-teaser-how"))
     button = [InlineKeyboardButton(text=_("an-button-remind"),
                                    callback_data=RemindCb(id=int(args["announcement_id"])).pack())]
-    return Outgoing(text, photo=args.get("photo"), reply_markup=_markup(button))
+    return Outgoing(text, photo=product.photo, reply_markup=_markup(button))
 
 
 async def render_restock(app: App, ctx: RenderContext) -> Outgoing | Skip:
     """Back in stock, in a group: how many units, and whether the waitlist has them reserved."""
+    product = await _product(app, ctx)
+    if isinstance(product, Skip):
+        return product
     _ = _translator(app, ctx)
-    args = ctx.args
-    units = args.get("units")
-    reserve_s = args.get("reserve_s")
-    text = lines(_("an-restock-head"), _item_lines(app, _, args),
+    units = ctx.args.get("units")
+    reserve_s = ctx.args.get("reserve_s")
+    text = lines(_("an-restock-head"), _card(app, _, product),
                  _("an-restock-units", units=int(units)) if units is not None else None,
                  _("an-restock-reserved", duration=duration(_, int(reserve_s))) if reserve_s else None)
-    return Outgoing(text, photo=args.get("photo"), reply_markup=_markup(_buy_row(_, args.get("link"))))
+    return Outgoing(text, photo=product.photo, reply_markup=_markup(_buy_row(_, product.link)))
 
 
 # ---- private messages ---------------------------------------------------------------------------------
 
 async def render_live(app: App, ctx: RenderContext) -> Outgoing | Skip:
     """To a member who asked to be reminded: it is live (and their launch reward, if they voted for it)."""
+    product = await _product(app, ctx)
+    if isinstance(product, Skip):
+        return product
     _ = _translator(app, ctx)
-    args = ctx.args
     points = ctx.recipient.get("points")
-    text = lines(_("an-live-head", name=str(args.get("name", ""))), _item_lines(app, _, args),
+    text = lines(_("an-live-head", name=product.name), _card(app, _, product),
                  _("an-launch-points", points=int(points)) if points else None)
-    return Outgoing(text, photo=args.get("photo"), reply_markup=_markup(_buy_row(_, args.get("link"))))
+    return Outgoing(text, photo=product.photo, reply_markup=_markup(_buy_row(_, product.link)))
 
 
 async def render_launch(app: App, ctx: RenderContext) -> Outgoing | Skip:
-    """To a voter who chose this item: it is live, and their launch reward."""
-    _ = _translator(app, ctx)
-    args = ctx.args
+    """To a voter who chose this item: it is live, and their launch reward (paid: told even if the item
+    was archived since, without the "Buy" button then)."""
     points = int(ctx.recipient.get("points") or 0)
     if points <= 0:
         return Skip("no-points")
-    text = lines(_("an-launch-head", name=str(args.get("name", ""))), _("an-launch-points", points=points))
-    return Outgoing(text, reply_markup=_markup(_buy_row(_, args.get("link"))))
+    product = await _product(app, ctx, archived_ok=True)
+    if isinstance(product, Skip):
+        return product
+    _ = _translator(app, ctx)
+    text = lines(_("an-launch-head", name=product.name), _("an-launch-points", points=points))
+    buy = [] if catalogue.is_archived(product) else _buy_row(_, product.link)
+    return Outgoing(text, reply_markup=_markup(buy))
 
 
 async def render_notice(app: App, ctx: RenderContext) -> Outgoing | Skip:
     """To the waitlist: back in stock (first come, first served), or — when the units are reserved for
     those ahead — their place in line for a reservation that expires unclaimed."""
+    product = await _product(app, ctx)
+    if isinstance(product, Skip):
+        return product
     _ = _translator(app, ctx)
-    args = ctx.args
-    units = args.get("units")
+    units = ctx.args.get("units")
     if ctx.recipient.get("reserved"):
-        text = lines(_("an-notice-head", name=str(args.get("name", ""))),
+        text = lines(_("an-notice-head", name=product.name),
                      _("an-notice-in-line", place=int(ctx.recipient.get("place") or 1)))
         return Outgoing(text)
-    text = lines(_("an-notice-head", name=str(args.get("name", ""))), _item_lines(app, _, args),
+    text = lines(_("an-notice-head", name=product.name), _card(app, _, product),
                  _("an-restock-units", units=int(units)) if units is not None else None, _("an-notice-go"))
-    return Outgoing(text, reply_markup=_markup(_buy_row(_, args.get("link"))))
+    return Outgoing(text, reply_markup=_markup(_buy_row(_, product.link)))
 
 
 async def render_reservation(app: App, ctx: RenderContext) -> Outgoing | Skip:
     """A reservation: the item, the personal code, until when (local time), "✅ Claim". Skipped when it
-    was claimed or expired before the message could leave."""
-    _ = _translator(app, ctx)
+    was claimed or expired before the message could leave (it stands if the item was archived since)."""
     args, mine = ctx.args, ctx.recipient
     reservation_id = int(mine.get("reservation_id") or 0)
     async with app.db.reader() as session:
@@ -182,13 +205,17 @@ async def render_reservation(app: App, ctx: RenderContext) -> Outgoing | Skip:
             Reservation.__table__.c.id == reservation_id))).scalar()  # type: ignore[attr-defined]
     if status != service.OPEN:
         return Skip("reservation-closed")
+    product = await _product(app, ctx, archived_ok=True)
+    if isinstance(product, Skip):
+        return product
+    _ = _translator(app, ctx)
     until = local_time(app, datetime.fromisoformat(str(mine["expires_at"])))
     text = lines(_("an-reserve-passed") if args.get("passed") else None,
-                 _("an-reserve-head", name=str(args.get("name", ""))), _item_lines(app, _, args),
+                 _("an-reserve-head", name=product.name), _card(app, _, product),
                  _("an-reserve-code", code=rules.format_code(str(mine["code"]))),
                  _("an-reserve-until", until=until), _("an-reserve-how"))
     claim = [InlineKeyboardButton(text=_("an-button-claim"), callback_data=ClaimCb(id=reservation_id).pack())]
-    return Outgoing(text, reply_markup=_markup(claim, _buy_row(_, args.get("link"))))
+    return Outgoing(text, reply_markup=_markup(claim, _buy_row(_, product.link)))
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -274,7 +301,7 @@ def joined_text(_: Translator, joined: service.Joined) -> str:
 
 def claimed_text(_: Translator, claimed: service.Claimed) -> str:
     return lines(_("an-claimed", name=claimed.name, code=rules.format_code(claimed.code)),
-                 _("an-item-link", link=claimed.link) if claimed.link else None)
+                 _("cat-card-link", link=claimed.link) if claimed.link else None)
 
 
 def claimed_staff_text(_: Translator, claimed: service.Claimed) -> str:

@@ -1,5 +1,5 @@
-"""The catalogue on screen: the product card (shared with announcements and restock notices), the
-staff's paged /products list and its buttons."""
+"""The catalogue on screen: the product card (staff's, and the public one every announcement and
+restock notice shows), the staff's paged /products list and its buttons."""
 
 from __future__ import annotations
 
@@ -36,9 +36,23 @@ def stock(_: Translator, product: Product) -> Markup:
     return _("cat-stock", stock=product.stock)
 
 
-def render_card(_: Translator, product: Product, currency: str, *, archived_flag: bool = True) -> Markup:
-    """The product card: name, SKU, price with currency, stock ("sold out", "not tracked"), link,
-    repurchase cycle and (``archived_flag``) whether it is archived. HTML; fits a photo caption."""
+def is_web_link(link: str | None) -> bool:
+    """A link a button can open (every link the catalogue accepts is one)."""
+    return bool(link) and str(link).startswith(("https://", "http://"))
+
+
+def render_card(_: Translator, product: Product, currency: str, *, archived_flag: bool = True,
+                public: bool = False) -> Markup:
+    """The product card, the one way an item is shown. Staff's: name, SKU, price with currency, stock
+    ("sold out", "not tracked"), link, repurchase cycle and (``archived_flag``) whether it is archived.
+    ``public`` (announcements, in the groups and to members): name, SKU and price, and the link only
+    when no button can open it (a web link is the message's "🛒 Buy" button). HTML; fits a photo caption."""
+    if public:
+        return lines(
+            _("cat-item-head", name=product.name, sku=product.sku),
+            _("cat-item-price", price=price(_, product.price_cents, currency)),
+            _("cat-card-link", link=product.link) if product.link and not is_web_link(product.link) else None,
+        )
     return lines(
         _("cat-card-head", name=product.name, sku=product.sku),
         _("cat-card-price", price=price(_, product.price_cents, currency), stock=stock(_, product)),

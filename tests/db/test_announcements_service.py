@@ -1,7 +1,7 @@
 """Announcements storage on SQLite and PostgreSQL: planned deliveries for new arrivals and
 pre-announcements, reminders toggled once per tap, the voters' launch reward paid once under
-redelivery, concurrent "Notify me" taps and claims against stock, and reservations passed on
-expiry with a fake clock."""
+redelivery, concurrent "Notify me" taps and claims against stock, reservations passed on expiry
+with a fake clock, and the restocks a catalogue import announces."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ from bot.db.models import (
     WaitlistEntry,
 )
 from bot.services import announcements as service
-from bot.services import broadcasts
+from bot.services import broadcasts, catalogue
 from bot.services import votes as vote_service
 from games import announcements as an
+from games import catalogue as cat
 from games import votes as vote_rules
 from games.points import Reason
 from tests.factories import NOW, assert_books_balance, balance, count, make_users
@@ -90,7 +91,8 @@ async def test_a_new_arrival_now_plans_one_post_per_chosen_active_group(db: Data
         query = select(BROADCASTS.c.args).where(BROADCASTS.c.id == created.broadcast_id)
         raw = (await session.execute(query)).scalar_one()
     args = broadcasts.load_args(raw)
-    assert args["name"] == "Longjing <Spring>" and args["photo"] == "PHOTO-1" and args["price_cents"] == 12800
+    # The product by id, no copy of it: the renderer shows the item as it is when the post leaves.
+    assert args["product_id"] == created.item.id and "name" not in args and "price_cents" not in args  # type: ignore[union-attr]
     # The same command delivered again plans nothing more.
     again = await _create(db, "new tea-1 to=vip")
     assert not again.new and again.announcement_id == created.announcement_id
@@ -419,3 +421,55 @@ async def test_an_item_archived_before_go_live_is_cancelled_not_posted(db: Datab
     assert {d.state for d in await _deliveries(db, service.POST)} == {"cancelled"}
     async with db.reader() as session:
         assert (await service.get(session, created.announcement_id)).status == service.CANCELLED  # type: ignore[union-attr]
+
+
+async def _import(db: Database, text: str, *, now: datetime = NOW, fail: bool = False) -> list[service.Created]:
+    """``regulars catalogue import``'s transaction: the upsert, then the restocks it brought back."""
+    async with db.session() as session:
+        result = await catalogue.import_rows(session, cat.parse_csv(text, "CNY"), actor_id=0, now=now)
+        created = await service.announce_imported(session, result.restocked, actor_id=0,
+                                                  source_key=f"an:import:{now.isoformat()}", now=now)
+        if fail:
+            raise RuntimeError("the connection dropped")
+    return created
+
+
+async def test_a_catalogue_import_restocks_like_stock_once_and_all_or_nothing(db: Database) -> None:
+    """Every product a file brings from 0 to more is a restock as /stock makes one: its waitlist told in
+    the order they joined, a post in every active group; a product in stock, still sold out, archived
+    or new is none; the same file again announces nothing; a failed import plans nothing."""
+    tea = await _shop(db, stock=0)
+    await make_users(db, 21, 22, 23, 24)
+    async with db.session() as session:
+        for sku, stock, archived in (("CUP-1", 0, None), ("POT-1", 5, None), ("OLD-1", 0, NOW)):
+            session.add(Product(sku=sku, name=sku, price_cents=100, stock=stock, archived_at=archived, created_by=1,
+                                created_at=NOW, updated_at=NOW))
+    for uid in (23, 21, 22):
+        async with db.session() as session:
+            await service.join_waitlist(session, tea, uid, NOW)
+    text = ("sku,name,price,stock\nTEA-1,Longjing <Spring>,99,4\nCUP-1,Cup,1,0\nPOT-1,Pot,1,9\nOLD-1,Old,1,3\n"
+            "NEW-1,New,1,2\n")
+    with pytest.raises(RuntimeError):
+        await _import(db, text, fail=True)
+    assert await count(db, Announcement) == 0 and await count(db, Broadcast) == 0
+    async with db.reader() as session:
+        assert await service.waiting(session, tea) == [23, 21, 22]
+    later = NOW + timedelta(minutes=5)
+    [created] = await _import(db, text, now=later)
+    assert created.kind == "restock" and created.item is not None and created.item.id == tea
+    assert created.restocked == service.Restocked(4, 3, 0, 3, None)
+    notices = await _deliveries(db, service.NOTICE)
+    assert [(d.chat_id, d.seq, d.not_before) for d in notices] == [(23, 1, later), (21, 2, later), (22, 3, later)]
+    assert sorted(d.chat_id for d in await _deliveries(db, service.RESTOCK)) == [DEALS, VIP]  # the active groups
+    async with db.reader() as session:
+        assert await service.waiting(session, tea) == []
+        ann = await service.get(session, created.announcement_id)
+    assert ann is not None and ann.status == service.LIVE and ann.units == 4 and ann.sku == "TEA-1"
+    # The same file again: TEA-1 is in stock already, so nobody is told twice.
+    assert await _import(db, text, now=later + timedelta(minutes=1)) == []
+    assert len(await _deliveries(db, service.NOTICE)) == 3 and len(await _deliveries(db, service.RESTOCK)) == 2
+    assert await count(db, Announcement) == 1
+    # Sold out again and back through a file that has no stock column: that is no restock either.
+    async with db.session() as session:
+        await session.execute(service.PRODUCTS.update().where(service.PRODUCTS.c.id == tea).values(stock=0))
+    assert await _import(db, "sku,name,price\nTEA-1,Longjing,99\n", now=later + timedelta(minutes=2)) == []

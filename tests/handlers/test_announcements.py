@@ -1,11 +1,13 @@
 """Announcements through the real Dispatcher and the emulator, on SQLite and PostgreSQL: staff
 rights and bad input, "🔔 Remind me" (toggle, deep link for a member who never started the bot,
 /start remind_<id>), the go-live job, "🔔 Notify me", /stock raising from 0 with reservations, the
-"✅ Claim" button and /claim. The renderers are called directly (the broadcast engine sends them);
+"✅ Claim" button and /claim; a scheduled new arrival posts the item as it is at go-live (edited, sold
+out, or archived: not posted). The renderers are called directly (the broadcast engine sends them);
 what they return is sent through the sender here, so the emulator checks the HTML and buttons."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -15,9 +17,10 @@ from bot.db.models import Broadcast, Contact, Delivery, Product, Reservation
 from bot.services import announcements as service
 from bot.services.broadcasts import load_args
 from bot.texts import Translator
+from bot.tools import import_catalogue
 from bot.views import announcements as views
 from bot.views.announcements import ClaimCb, NotifyCb, RemindCb
-from bot.views.broadcasts import Outgoing, RenderContext
+from bot.views.broadcasts import Outgoing, RenderContext, Skip
 from games import announcements as an
 from scheduler.jobs import announcements as jobs
 from tests.factories import count, member
@@ -298,3 +301,89 @@ async def test_stock_options_outside_a_restock_and_full_width_typing(h: Harness)
     assert "/stock TEA-2 4" in reply
     async with h.app.db.reader() as session:
         assert (await session.execute(select(Product.stock).where(Product.sku == "TEA-2"))).scalar_one() == 0
+
+
+async def test_a_scheduled_new_arrival_posts_the_item_as_it_is_at_go_live(h: Harness) -> None:
+    """Price, name, photo and link edited (and the item sold out) between /announce and the go-live:
+    the post the engine sends shows the item as it is then, not as it was at the command."""
+    await h.setup_group()
+    await _product(h)
+    reply = await _staff(h, "/announce new TEA-1 at=2026-03-02 20:00")
+    assert "Broadcast #1" in reply
+    assert "✅" in await _staff(h, "/product edit TEA-1 price=99 name=Longjing 2026 link=t.me/newshop")
+    update = h.emu.user_sends_photo(h.owner, caption="/product edit TEA-1")
+    await h.feed(update)
+    photo = update["message"]["photo"][-1]["file_id"]
+    assert "→ 0" in await _staff(h, "/stock TEA-1 0")
+    h.clock.advance(timedelta(hours=12))
+    assert await jobs.go_live(h.app, 1)
+    await h.states["broadcasts"].settle()
+    [post] = [m for m in h.emu.sent(h.group.id) if m.from_bot and m.method == "sendPhoto"]
+    assert post.photo == photo
+    assert post.caption is not None and "New arrival" in post.caption and "Longjing 2026" in post.caption
+    assert "99.00 CNY" in post.caption and "128.00" not in post.caption
+    assert "Longjing &lt;Spring&gt;" not in post.caption
+    assert "Sold out" in post.caption
+    buttons = [b for line in (post.reply_markup or {})["inline_keyboard"] for b in line]
+    assert [b.get("url") for b in buttons] == ["https://t.me/newshop", None]
+    assert buttons[1]["callback_data"] == NotifyCb(id=1).pack()
+
+
+async def test_an_item_archived_before_go_live_is_skipped_and_the_announcement_cancelled(h: Harness) -> None:
+    """Archived after /announce new at=…: whichever comes first at go-live time, the engine (the
+    delivery is skipped, "the item was archived" in its report) or the go-live job (the announcement is
+    cancelled), nothing is posted."""
+    await h.setup_group()
+    await _product(h)
+    await _staff(h, "/announce new TEA-1 at=2026-03-02 20:00")
+    assert "archived" in await _staff(h, "/product archive TEA-1")
+    h.clock.advance(timedelta(hours=12))
+    await h.states["broadcasts"].settle()  # the engine before the go-live job
+    assert [m for m in h.emu.sent(h.group.id) if m.from_bot and "New arrival" in (m.caption or m.text or "")] == []
+    report = await _staff(h, "/broadcast 1")
+    assert "skipped 1" in report and "Skipped: the item was archived 1" in report, report
+    assert not await jobs.go_live(h.app, 1)
+    assert "cancelled, 2026-03-02 20:00" in await _staff(h, "/announce list")
+    # The renderer alone says the same (the engine calls it when each delivery leaves).
+    [(row, args)] = await _planned(h, service.POST)
+    ctx = RenderContext(row.broadcast_id, row.id, service.POST, row.chat_id, False, args, {},
+                        Translator(h.app.texts, "zh"))
+    assert await views.render_post(h.app, ctx) == Skip("archived")
+    assert "商品已下架" in h.app.texts("zh", "bc-reason", reason="archived", count=1)
+
+
+async def test_a_catalogue_import_restocks_and_the_running_bot_tells_the_waitlist(h: Harness, tmp_path: Any) -> None:
+    """``regulars catalogue import`` (its own connection, as a separate process) raising a stock from 0
+    plans what /stock would; the running bot's engine picks the rows up and sends them: each member on
+    the waitlist is told once, in the order they joined, and the group gets the restock post. The same
+    file again tells nobody."""
+    await h.setup_group()
+    product_id = await _product(h, stock=0)
+    ann, bob, cid = member(h, "Ann"), member(h, "Bob"), member(h, "Cid")
+    await _started(h, ann, bob, cid)
+    for user in (bob, ann, cid):
+        async with h.app.db.session() as session:
+            await service.join_waitlist(session, product_id, user.id, h.clock.now())
+    file = tmp_path / "catalogue.csv"
+    file.write_text("sku,name,price,stock\nTEA-1,Longjing <Spring> & Co,128,5\nCUP-1,Cup,9,3\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert await import_catalogue(h.app.settings, str(file), out, err, clock=h.clock) == 0, err.getvalue()
+    said = out.getvalue()
+    assert "imported 2 products" in said and "1 back in stock from 0 (restock announcements #1)" in said, said
+    assert "3 members on their waitlists are told" in said and "the running bot sends them" in said
+    assert [r.chat_id for r, _a in await _planned(h, service.NOTICE)] == [bob.id, ann.id, cid.id]
+    before = h.emu.received()
+    await h.states["broadcasts"].settle()
+    for user in (ann, bob, cid):
+        [notice] = [t for t in h.texts_to(user.id) if "back in stock" in t]
+        assert "Longjing &lt;Spring&gt; &amp; Co is back in stock" in notice and "5 units available" in notice
+    [post] = [m for m in h.emu.sent(h.group.id) if m.from_bot and "Back in stock" in (m.text or "")]
+    assert "5 units available" in (post.text or "")
+    after = h.emu.received()
+    assert [after.get(u.id, 0) - before.get(u.id, 0) for u in (ann, bob, cid)] == [1, 1, 1]
+    # The same file again: in stock already, no restock, nothing more sent.
+    out = io.StringIO()
+    assert await import_catalogue(h.app.settings, str(file), out, err, clock=h.clock) == 0
+    assert "back in stock" not in out.getvalue()
+    await h.states["broadcasts"].settle()
+    assert h.emu.received() == after
