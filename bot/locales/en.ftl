@@ -1037,6 +1037,7 @@ cat-archived-done = 🗄 { $sku } is archived: it is no longer announced. /produ
 cat-unarchived-done = ✅ { $sku } is back in the catalogue.
 cat-archived-already = { $sku } already is archived.
 cat-unarchived-already = { $sku } is not archived.
+cat-photo-refused = ⚠️ Telegram refuses this product's photo, so the card came without it: the stored file id is not one this bot was given (file ids belong to one bot; a catalogue imported from another bot carries that bot's ids). Posts of this product go out as text until you send the photo again with the caption /product edit { $sku }
 cat-photo-hint = To make this photo the product's photo, send it with the caption /product edit { $sku }
 cat-price = { $amount } { $currency }
 cat-stock = { $stock } in stock
@@ -1234,6 +1235,7 @@ bc-report-counts = { $total ->
     }: sent { $sent }, planned { $planned }, skipped { $skipped }, failed { $failed }, cancelled { $cancelled }
 bc-report-unconfirmed = Sent but unconfirmed (the bot stopped while sending them; never sent twice): { $count }
 bc-report-sending = Being sent now: { $count }
+bc-report-without-photo = Sent as text without the photo (Telegram refused its file id: not one this bot was given): { $count }
 bc-report-skipped = Skipped: { $reasons }
 bc-report-failed = Failed: { $reasons }
 bc-report-delayed-start = Waiting for the member to start the bot: { $count } (given up after 7 days, from { $next })
