@@ -36,6 +36,12 @@ CAPTIONED = frozenset({"photo", "voice", "video", "animation"})
 JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applicant who never started it
 
 
+def _command_entities(text: str) -> list[dict[str, Any]] | None:
+    """The ``bot_command`` entity Telegram marks at the start of a text or caption (None: no command)."""
+    command = BOT_COMMAND.match(text)
+    return [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}] if command else None
+
+
 class WorldActions(StateCore):
     """World building (users, chats, topics, rights, the clock) and pushing updates (what users do)."""
 
@@ -225,10 +231,7 @@ class WorldActions(StateCore):
             if target.is_forum and closed and status not in ("creator", "administrator"):
                 raise ValueError(f"the topic is closed: {user.full_name} cannot write there")
         reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
-        entities = None
-        command = BOT_COMMAND.match(text)
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(text)
         message = self._store(target, user.to_dict(), text=text, plain=text, entities=entities,
                               reply_to=reply_to_message_id, thread_id=thread_id)
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
@@ -254,10 +257,7 @@ class WorldActions(StateCore):
         self.files[file_id] = (f"documents/file_{len(self.files)}{suffix}", content)
         document = {"file_id": file_id, "file_unique_id": record.file_unique_id, "file_name": file_name,
                     "mime_type": mime_type, "file_size": len(content)}
-        entities = None
-        command = BOT_COMMAND.match(caption or "")
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(caption or "")
         message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
                               document=document)
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
@@ -298,10 +298,7 @@ class WorldActions(StateCore):
             "photo": {},
         }
         media = kinds[kind]
-        entities = None
-        command = BOT_COMMAND.match(caption or "")
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(caption or "")
         message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
                               photo=file_id if kind == "photo" else None,
                               photo_sizes=record.sizes if record and kind == "photo" else None, media=media or None)
@@ -325,10 +322,7 @@ class WorldActions(StateCore):
         elif target.status_of(user.id) in ("kicked", "restricted", "left"):
             raise ValueError(f"{user.full_name} is not a member of {target.title} and cannot post there")
         photo = self.file_registry.issue("photo")
-        entities = None
-        command = BOT_COMMAND.match(caption or "")
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(caption or "")
         reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
         message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
                               photo=photo.file_id, photo_sizes=photo.sizes, reply_to=reply_to_message_id,
@@ -452,10 +446,7 @@ class WorldActions(StateCore):
         ``channel_post`` only if it is an administrator there."""
         if chat.type != "channel":
             raise ValueError("channel posts are made in channels")
-        entities = None
-        command = BOT_COMMAND.match(text)
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(text)
         message = self._store(chat, chat.to_dict(), text=text, plain=text, entities=entities)
         data = message.to_dict(chat)
         data.pop("from", None)
