@@ -284,6 +284,21 @@ class Sender:
         )
         return ok and bool(result)
 
+    async def forward(
+        self, chat_id: ChatId, from_chat_id: ChatId, message_id: int, *,
+        failed: list[TelegramAPIError] | None = None,
+    ) -> Message | None:
+        """Forward a message silently (``forward_origin`` on the copy says who sent the original and
+        when); None when Telegram refused (the error is appended to ``failed``)."""
+        _ok, message = await self._guard(
+            "forwardMessage",
+            chat_id,
+            lambda: self.bot.forward_message(chat_id=chat_id, from_chat_id=from_chat_id, message_id=message_id,
+                                             disable_notification=True),
+            failed=failed,
+        )
+        return message
+
     async def answer_callback(
         self, callback_query_id: str, text: str | None = None, *, show_alert: bool = False, url: str | None = None,
     ) -> bool:

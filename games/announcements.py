@@ -18,6 +18,7 @@ from typing import Protocol
 
 from games.catalogue import half_width, normalize_sku
 from games.errors import DomainError
+from games.inputs import MAX_INT32, parse_duration, parse_id, parse_labels
 from games.windows import At, parse_at
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "new_code",
     "normalize_code",
     "parse_announce",
-    "parse_duration",
+    "parse_deep_link",
     "parse_sku",
     "parse_stock",
 ]
@@ -40,22 +41,20 @@ __all__ = [
 MAX_SKU = 32  # games.catalogue.SKU_RE
 MAX_ARGS = 500  # characters of a whole command line: anything longer is refused before parsing
 MAX_LABELS = 20
-MAX_LABEL = 32
 MAX_STOCK = 1_000_000
 MIN_RESERVE = timedelta(minutes=5)
 MAX_RESERVE = timedelta(days=7)
-MAX_ID = 2**31 - 1  # ids are 32-bit in the database: a larger one (typed, or forged in a button) is none
+MAX_ID = MAX_INT32  # ids are 32-bit in the database: a larger one (typed, or forged in a button) is none
 # Reservation codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), 40 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 DEEP_LINK_REMIND = "remind_"
 DEEP_LINK_NOTIFY = "notify_"
 
-_LABEL = re.compile(r"[a-z0-9_-]{1,32}")
-_DURATION = re.compile(r"([0-9]{1,5})([mhd])")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _NUMBER = re.compile(r"[0-9]{1,7}")
+_START = re.compile(rf"^({DEEP_LINK_REMIND}|{DEEP_LINK_NOTIFY})(\d{{1,10}})$")
 
 
 class Kind(StrEnum):
@@ -200,25 +199,18 @@ def parse_sku(text: str) -> str:
     return value
 
 
-def parse_labels(text: str) -> tuple[str, ...] | None:
-    """``all`` (None) or ``LABEL,LABEL`` (group labels as /setup stores them: lower case)."""
-    value = text.strip().lower()
-    if value == "all":
-        return None
-    labels = tuple(dict.fromkeys(part.strip() for part in value.split(",")))
-    if not labels or len(labels) > MAX_LABELS or not all(_LABEL.fullmatch(label) for label in labels):
+def _labels(text: str) -> tuple[str, ...] | None:
+    """``all`` (None: every active group) or ``LABEL,LABEL`` (:func:`games.inputs.parse_labels`)."""
+    labels = parse_labels(text, maximum=MAX_LABELS)
+    if labels is None:
         raise BadLabels(value=text[:40])
-    return labels
+    return labels or None
 
 
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``2h``, ``1d``: between 5 minutes and 7 days."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if match is None:
-        raise BadReserve(value=text[:20])
-    n, unit = int(match.group(1)), match.group(2)
-    duration = {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
-    if not MIN_RESERVE <= duration <= MAX_RESERVE:
+def _reserve(text: str) -> timedelta:
+    """A reservation time: ``30m``, ``2h``, ``1d`` between 5 minutes and 7 days."""
+    duration = parse_duration(text, minimum=MIN_RESERVE, maximum=MAX_RESERVE)
+    if duration is None:
         raise BadReserve(value=text[:20])
     return duration
 
@@ -260,8 +252,8 @@ def parse_announce(args: str, now_local: datetime) -> AnnounceSpec:
     sku = parse_sku(tokens[1])
     allowed = ("reserve", "to") if kind is Kind.RESTOCK else ("at", "to")
     settings = _settings(tokens[2:], allowed)
-    labels = parse_labels(settings["to"]) if "to" in settings else None
-    reserve = parse_duration(settings["reserve"]) if "reserve" in settings else None
+    labels = _labels(settings["to"]) if "to" in settings else None
+    reserve = _reserve(settings["reserve"]) if "reserve" in settings else None
     if kind is Kind.SOON:
         if "at" not in settings:
             raise SoonNeedsTime()
@@ -287,8 +279,8 @@ def parse_stock(args: str) -> StockSpec:
     if not number.isascii() or _NUMBER.fullmatch(number) is None or int(number) > MAX_STOCK:
         raise BadStock(value=tokens[1][:20], max=MAX_STOCK)
     settings = _settings(tokens[2:], ("reserve", "to"))
-    labels = parse_labels(settings["to"]) if "to" in settings else None
-    reserve = parse_duration(settings["reserve"]) if "reserve" in settings else None
+    labels = _labels(settings["to"]) if "to" in settings else None
+    reserve = _reserve(settings["reserve"]) if "reserve" in settings else None
     return StockSpec(sku, int(number), labels, reserve)
 
 
@@ -298,20 +290,13 @@ def parse_action(args: str) -> tuple[str, str]:
     return head.lower(), rest.strip()
 
 
-def parse_id(text: str | None) -> int | None:
-    """An id as typed (``12`` or ``#12``), or None."""
-    value = (text or "").strip().removeprefix("#")
-    if not value.isascii() or not value.isdigit() or len(value) > 10:
+def parse_deep_link(payload: str) -> tuple[str, int | None] | None:
+    """A /start payload of ours: (:data:`DEEP_LINK_REMIND` or :data:`DEEP_LINK_NOTIFY`, the id, None
+    when it cannot be one: 0 or over 32 bits), e.g. ``remind_12``; None for any other payload."""
+    match = _START.match(payload)
+    if match is None:
         return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
-
-
-def deep_link_id(payload: str, prefix: str) -> int | None:
-    """The id in a /start payload such as ``remind_12``, or None."""
-    if not payload.startswith(prefix):
-        return None
-    return parse_id(payload[len(prefix):])
+    return match[1], parse_id(match[2])
 
 
 # ---- fair allocation --------------------------------------------------------------------------------
@@ -372,6 +357,3 @@ def normalize_code(text: str) -> str | None:
         return None
     return value
 
-
-def reservation_expired(expires_at: datetime, now: datetime) -> bool:
-    return now >= expires_at

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from games.errors import DomainError
+from games.inputs import parse_duration, parse_labels
 from games.windows import next_window_start
 
 __all__ = [
@@ -34,13 +35,12 @@ __all__ = [
     "parse_after",
     "parse_campaign",
     "parse_schedule_add",
-    "reminder_due",
+    "reminder_window",
     "wakeup_times",
 ]
 
 MAX_TEXT = 3000  # of a post's or campaign's text, as Telegram counts (UTF-16 units; its limit is 4,096)
 MAX_LABELS = 10
-LABEL_RE = re.compile(r"[a-z0-9_\-]{1,32}")
 AFTER_DEFAULT = timedelta(days=2)
 AFTER_MIN = timedelta(hours=1)
 AFTER_MAX = timedelta(days=30)
@@ -66,7 +66,6 @@ _WORD = re.compile(r"\s*(\S+)")
 _TO = re.compile(r"(?:^|\s)to=(\S*)\s*\Z")
 _OPTION = re.compile(r"(?:^|[\s|])(at|after)=([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{1,2}:[0-9]{2}|[^\s|]*)\s*\Z",
                      re.IGNORECASE)
-_AFTER = re.compile(r"([0-9]{1,4})([dhm])")
 
 
 class ScheduleError(DomainError):
@@ -179,12 +178,10 @@ def _take_word(text: str) -> tuple[str, str]:
 
 
 def _labels(value: str) -> tuple[str, ...]:
-    value = value.strip().lower()
-    if value == "all":
-        return ()
-    labels = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    if not labels or len(labels) > MAX_LABELS or not all(LABEL_RE.fullmatch(label) for label in labels):
-        raise BadTargets(value=value[:64])
+    """``all`` (``()``: every group) or ``LABEL,LABEL`` (:func:`games.inputs.parse_labels`)."""
+    labels = parse_labels(value, maximum=MAX_LABELS)
+    if labels is None:
+        raise BadTargets(value=value.strip().lower()[:64])
     return labels
 
 
@@ -256,12 +253,8 @@ class CampaignSpec:
 
 def parse_after(value: str) -> timedelta:
     """``2d``, ``36h`` or ``90m``: between an hour and 30 days."""
-    match = _AFTER.fullmatch(value.strip().lower())
-    if match is None:
-        raise BadAfter(value=value[:32])
-    amount = int(match[1])
-    delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[match[2]]
-    if not AFTER_MIN <= delta <= AFTER_MAX:
+    delta = parse_duration(value, minimum=AFTER_MIN, maximum=AFTER_MAX)
+    if delta is None:
         raise BadAfter(value=value[:32])
     return delta
 
@@ -307,8 +300,8 @@ def wakeup_times(first: datetime, after: timedelta) -> tuple[datetime, datetime]
 
 # ---- repurchase reminders -------------------------------------------------------------------------
 
-def reminder_due(paid_at: datetime, cycle_days: int, now: datetime, late: timedelta = REMIND_LATE) -> bool:
-    """Whether an order paid at ``paid_at`` with an item of ``cycle_days`` is due a reminder at
-    ``now``: the cycle has passed, less than ``late`` ago."""
-    due = paid_at + timedelta(days=cycle_days)
-    return due <= now < due + late
+def reminder_window(cycle_days: int, now: datetime, late: timedelta = REMIND_LATE) -> tuple[datetime, datetime]:
+    """Which orders of an item of ``cycle_days`` are due a reminder at ``now``: those paid after the
+    first and at or before the second moment (the cycle has passed since, less than ``late`` ago)."""
+    latest = now - timedelta(days=cycle_days)
+    return latest - late, latest

@@ -238,14 +238,6 @@ def parse_round(args: str, now: datetime, tz: ZoneInfo) -> RoundSpec:
     )
 
 
-def parse_id(text: str | None) -> int | None:
-    """A round id as staff type it (``12`` or ``#12``); None if it is not one."""
-    value = (text or "").strip().removeprefix("#")
-    if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) == 0:
-        return None
-    return int(value)
-
-
 # ---- judging ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

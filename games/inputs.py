@@ -1,4 +1,5 @@
-"""What a user typed, made safe at the boundary: control characters, command case, ids, lengths.
+"""What a user typed, made safe at the boundary: control characters, command case, ids, group
+labels, durations, lengths.
 
 Plain functions over strings, shared by the update middleware (bot/middlewares.py), the parsers in
 ``games/`` and the handlers, so every feature refuses or cleans the same input the same way on
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 
 # Ids stored in an INTEGER column (red packets, schedules…) and in a BIGINT column (Telegram ids).
 MAX_INT32 = 2**31 - 1
@@ -19,6 +21,9 @@ MAX_TELEGRAM_ID = 2**52
 _KEEP = frozenset("\n\t")
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?=@|\s|$)")
 _DIGITS = re.compile(r"[0-9]{1,19}")
+_LABEL = re.compile(r"[a-z0-9_-]{1,32}")  # a group label as /setup stores it
+_DURATION = re.compile(r"([0-9]{1,5})([mhd])")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 
 
 def _dropped(char: str) -> bool:
@@ -49,14 +54,36 @@ def lower_command(text: str) -> str:
     return match.group(0).lower() + text[match.end():]
 
 
-def parse_id(text: str, *, maximum: int = MAX_INT32) -> int | None:
-    """A positive id typed as ASCII digits and at most ``maximum``, or None (``"-1"``, ``"١٢"``,
-    ``"2147483648"`` for an INTEGER column, ``"9223372036854775808"``…)."""
-    text = text.strip()
+def parse_id(text: str | None, *, maximum: int = MAX_INT32) -> int | None:
+    """A positive id typed as ASCII digits (``12``, or ``#12`` as the lists show it) and at most
+    ``maximum``, or None (``"-1"``, ``"١٢"``, ``"2147483648"`` for an INTEGER column,
+    ``"9223372036854775808"``…)."""
+    text = (text or "").strip().removeprefix("#")
     if not _DIGITS.fullmatch(text):
         return None
     value = int(text)
     return value if 0 < value <= maximum else None
+
+
+def parse_labels(text: str, *, maximum: int) -> tuple[str, ...] | None:
+    """``all`` (``()``: every group) or ``LABEL,LABEL`` (group labels as /setup stores them, in any
+    case; repeats and empty parts dropped): at most ``maximum`` labels. None if it is not such a list."""
+    value = text.strip().lower()
+    if value == "all":
+        return ()
+    labels = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if not labels or len(labels) > maximum or not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    return labels
+
+
+def parse_duration(text: str, *, minimum: timedelta, maximum: timedelta) -> timedelta | None:
+    """``30m``, ``2h`` or ``1d`` (any case) between ``minimum`` and ``maximum``, or None."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        return None
+    value = int(match[1]) * _UNITS[match[2]]
+    return value if minimum <= value <= maximum else None
 
 
 def bounded(text: str, limit: int) -> str:

@@ -15,6 +15,7 @@ from typing import Protocol
 from games import segments
 from games.checkin import is_checkin_word
 from games.errors import DomainError, SegmentSyntaxError
+from games.inputs import parse_duration
 
 MAX_SHARES = 10_000
 MAX_TOTAL = 1_000_000
@@ -192,7 +193,6 @@ class PacketSpec:
 
 
 _NUMBER = re.compile(r"[0-9]{1,12}")
-_DURATION = re.compile(r"([0-9]{1,4})([mhd])")
 
 
 def _parse_int(text: str) -> int:
@@ -201,14 +201,11 @@ def _parse_int(text: str) -> int:
     return int(text)
 
 
-def parse_duration(text: str) -> timedelta:
-    match = _DURATION.fullmatch(text.lower())
-    if not match:
-        raise BadExpiry(value=text)
-    n, unit = int(match.group(1)), match.group(2)
-    value = {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
-    if not MIN_EXPIRY <= value <= MAX_EXPIRY:
-        raise BadExpiry(value=text)
+def _expiry(text: str) -> timedelta:
+    """``expires=``: ``30m``, ``12h``, ``2d`` between a minute and 7 days."""
+    value = parse_duration(text, minimum=MIN_EXPIRY, maximum=MAX_EXPIRY)
+    if value is None:
+        raise BadExpiry(value=text[:20])
     return value
 
 
@@ -259,7 +256,7 @@ def parse_packet(args: list[str]) -> PacketSpec:
                     raise BadSegment(segment=value) from None
                 eligibility = SEGMENT_PREFIX + value
         elif lowered.startswith("expires="):
-            expires_in = parse_duration(lowered[8:])
+            expires_in = _expiry(option[8:])
         else:
             raise UnknownOption(option=option)
     return PacketSpec(total, shares, how, password, eligibility, expires_in)

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from games.errors import DomainError
+from games.inputs import MAX_INT32
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
@@ -28,7 +29,7 @@ DEFAULT_DEADLINE = timedelta(hours=24)
 MIN_DEADLINE = timedelta(minutes=1)
 MAX_DEADLINE = timedelta(days=30)
 MAX_ARGS = 2_000  # characters of the whole command: anything longer is refused before parsing
-MAX_ID = 2**31 - 1  # vote ids are 32-bit in the database: a larger one (typed, or forged in a button) is no vote
+MAX_ID = MAX_INT32  # vote ids are 32-bit in the database: a larger one (typed, or forged in a button) is no vote
 
 
 class Show(StrEnum):
@@ -279,15 +280,6 @@ def parse_deadline(text: str, now: datetime, tz: tzinfo) -> datetime:
     if result is None or not MIN_DEADLINE <= result - now <= MAX_DEADLINE:
         raise BadDeadline(value=text)
     return result
-
-
-def parse_id(text: str | None) -> int | None:
-    """A vote id as staff type it (``12`` or ``#12``); None if it is not one."""
-    value = (text or "").strip().removeprefix("#")
-    if not value.isascii() or not value.isdigit() or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
 
 
 # ---- voting ---------------------------------------------------------------------------------------

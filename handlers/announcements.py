@@ -23,11 +23,11 @@ from bot.views import announcements as views
 from bot.views.announcements import ClaimCb, NotifyCb, RemindCb
 from games import announcements as rules
 from games.errors import DomainError
+from games.inputs import parse_id
 from games.windows import AtError
 from handlers.filters import IsStaff
 
 LIST = re.compile(r"(?i)^\s*list\s*$")
-START_PAYLOAD = re.compile(rf"^({rules.DEEP_LINK_REMIND}|{rules.DEEP_LINK_NOTIFY})(\d{{1,10}})$")
 
 
 def _reply(out: Outbox, message: Message, text: str) -> None:
@@ -73,7 +73,7 @@ async def announce_command(
 
 async def _cancel(message: Message, session: AsyncSession, out: Outbox, _: Translator, profile: Profile,
                   now: datetime, rest: str) -> None:
-    announcement_id = rules.parse_id(rest)
+    announcement_id = parse_id(rest)
     if announcement_id is None:
         _reply(out, message, _("an-cancel-usage"))
         return
@@ -191,14 +191,15 @@ async def claim_button(query: CallbackQuery, callback_data: ClaimCb, session: As
 
 async def start_link(message: Message, command: CommandObject, app: App, session: AsyncSession, out: Outbox,
                      _: Translator, profile: Profile, now: datetime) -> None:
-    match = START_PAYLOAD.match(command.args or "")
-    assert match is not None  # the filter matched it
-    await service.record_start(session, profile.id, now)
-    item_id = rules.parse_id(match.group(2))
+    """The member started the bot through the link (the broadcast engine records them as a contact:
+    handlers/broadcasts.py); the subscription they tapped is confirmed."""
+    link = rules.parse_deep_link(command.args or "")
+    assert link is not None  # the filter matched it
+    kind, item_id = link
     try:
         if item_id is None:
             raise rules.NoSuchAnnouncement()
-        if match.group(1) == rules.DEEP_LINK_REMIND:
+        if kind == rules.DEEP_LINK_REMIND:
             reminder = await service.remind(session, item_id, profile.id, None, toggle=False, now=now)
             _reply(out, message, _("an-remind-start", name=reminder.name,
                                    when=views.local_time(app, reminder.go_live_at)))
@@ -217,7 +218,7 @@ def create_router() -> Router:
     router.message.register(announce_command, Command("announce"), IsStaff(), private)
     router.message.register(stock_command, Command("stock"), IsStaff(), private)
     router.message.register(claim_command, Command("claim"), IsStaff(), private)
-    router.message.register(start_link, CommandStart(deep_link=True, magic=F.args.regexp(START_PAYLOAD)), private)
+    router.message.register(start_link, CommandStart(deep_link=True, magic=F.args.func(rules.parse_deep_link)), private)
     router.callback_query.register(remind_button, RemindCb.filter())
     router.callback_query.register(notify_button, NotifyCb.filter())
     router.callback_query.register(claim_button, ClaimCb.filter())

@@ -28,6 +28,7 @@ from bot.views import rights as bot_rights
 from bot.views.guessing import InviteCb
 from games import guessing as rules
 from games.errors import DomainError
+from games.inputs import parse_id
 from games.points import guess_command_key
 from games.rights import Feature
 from handlers.checkin import is_checkin_word
@@ -101,7 +102,7 @@ async def _staff_round(message: Message, command: CommandObject, session: AsyncS
     if group is None:
         _reply(out, message, _("group-not-registered"))
         return None
-    round_id = rules.parse_id(command.args)
+    round_id = parse_id(command.args)
     if round_id is None or len((command.args or "").split()) != 1:
         _reply(out, message, _(usage))
         return None

@@ -18,6 +18,7 @@ from bot.texts import ECHO, Translator, lines, shorten
 from bot.views import votes as views
 from bot.views.votes import VoteCb, Votes
 from games import votes as rules
+from games.inputs import parse_id
 from games.points import vote_command_key
 from handlers.filters import GROUP_TYPES, IsStaff
 
@@ -91,7 +92,7 @@ async def vote_button(
 # ---- staff: close, cancel, list, results ---------------------------------------------------------
 
 def _vote_id(out: Outbox, message: Message, _: Translator, command: CommandObject, usage: str) -> int | None:
-    vote_id = rules.parse_id(command.args)
+    vote_id = parse_id(command.args)
     if vote_id is None:
         _reply(out, message, _(usage))
     return vote_id

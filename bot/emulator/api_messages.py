@@ -37,7 +37,7 @@ QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is in
 
 
 class MessagesApi(StateCore):
-    """sendMessage, sendPhoto, sendPoll, stopPoll, editMessage*, deleteMessage, (un)pinChatMessage,
+    """sendMessage, sendPhoto, forwardMessage, sendPoll, stopPoll, editMessage*, deleteMessage, (un)pinChatMessage,
     answerCallbackQuery, getFile."""
 
     def _send(self, method: str, params: Params, **fields: Any) -> Any:
@@ -104,6 +104,34 @@ class MessagesApi(StateCore):
         if not plain:
             return None, None, []
         return str(params["caption"]), plain, entities
+
+    def _api_forwardmessage(self, params: Params) -> Any:
+        """A copy of a message of ``from_chat_id`` (a chat the bot is in) posted into ``chat_id``, with
+        its ``forward_origin`` (who sent the original, and when). Telegram refuses service messages and
+        a message that is gone; a forwarded copy loses the original's inline keyboard."""
+        source = self._target({"chat_id": params.get("from_chat_id")}, posting=False)
+        original = self._messages[source.id].get(int_param(params, "message_id"))
+        if original is None or original.deleted:
+            raise bad_request("message to forward not found")
+        if original.service:
+            raise bad_request("message can't be forwarded")
+        chat = self._target(params)
+        thread = self._thread(chat, params, None)
+        self._limit("forwardMessage", chat)
+        if original.origin is not None:
+            origin = original.origin
+        elif source.type == "channel":
+            origin = {"type": "channel", "chat": source.to_dict(), "message_id": original.message_id,
+                      "date": original.date}
+        else:
+            origin = {"type": "user", "sender_user": original.sender, "date": original.date}
+        message = self._store(chat, self.bot_user, from_bot=True, text=original.text, caption=original.caption,
+                              plain=original.plain, entities=list(original.entities or []) or None,
+                              parse_mode=original.parse_mode, photo=original.photo, photo_sizes=original.photo_sizes,
+                              poll=original.poll, document=original.document, media=original.media, origin=origin,
+                              method="forwardMessage", thread_id=thread)
+        self._bot_sent(chat, message)
+        return message.to_dict(chat)
 
     def _api_sendpoll(self, params: Params) -> Any:
         question = str(params.get("question") or "").strip()

@@ -142,6 +142,7 @@ class StoredMessage:
     thread_id: int | None = None  # the forum topic it is in (None: General, or not a forum)
     service: dict[str, Any] | None = None  # service message fields (migrate_to_chat_id, forum_topic_created…)
     media: dict[str, Any] | None = None  # what a user sent that is not text (sticker, voice, location…)
+    origin: dict[str, Any] | None = None  # a forwarded copy: the Bot API MessageOrigin of the original
 
     @property
     def shown(self) -> str:
@@ -182,6 +183,8 @@ class StoredMessage:
         if self.thread_id is not None:
             data["message_thread_id"] = self.thread_id
             data["is_topic_message"] = True
+        if self.origin is not None:
+            data["forward_origin"] = self.origin
         if self.service:
             data.update(self.service)
         if self.media:

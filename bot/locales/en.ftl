@@ -1234,6 +1234,7 @@ bc-report-counts = { $total ->
        *[other] { $total } messages
     }: sent { $sent }, planned { $planned }, skipped { $skipped }, failed { $failed }, cancelled { $cancelled }
 bc-report-unconfirmed = Sent but unconfirmed (the bot stopped while sending them; never sent twice): { $count }
+bc-report-rechecked = Checked in their group after a restart (exactly one copy there): { $count }
 bc-report-sending = Being sent now: { $count }
 bc-report-without-photo = Sent as text without the photo (Telegram refused its file id: not one this bot was given): { $count }
 bc-report-skipped = Skipped: { $reasons }

@@ -1099,6 +1099,7 @@ bc-reason = { $reason ->
 bc-report-title = <b>群发 #{ $id }</b>（{ $kind }）· { $status } · 创建于 { $created }
 bc-report-counts = 共 { $total } 条：已发 { $sent }，计划中 { $planned }，跳过 { $skipped }，失败 { $failed }，已取消 { $cancelled }
 bc-report-unconfirmed = 已发送但未确认（发送时机器人停止；绝不重复发送）：{ $count }
+bc-report-rechecked = 重启后已在群内核实（群里恰好一条）：{ $count }
 bc-report-sending = 正在发送：{ $count }
 bc-report-without-photo = 以文字发出、没有图片（Telegram 拒绝了图片的文件 ID：不是本机器人获得的）：{ $count }
 bc-report-skipped = 跳过：{ $reasons }

@@ -166,13 +166,6 @@ async def is_started(session: AsyncSession, user_id: int) -> bool:
     return row is not None and row.blocked_at is None
 
 
-async def record_start(session: AsyncSession, user_id: int, now: datetime) -> None:
-    """The member (re)started the bot through a deep link: they may be messaged privately now. (The
-    engine holds private deliveries for members without a contact row.)"""
-    stmt = insert_for(session, CONTACTS).values(user_id=user_id, started_at=now, blocked_at=None)
-    await session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_={"blocked_at": None}))
-
-
 # ---- /announce new|soon|restock ---------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -311,9 +311,9 @@ async def due_reminders(session: AsyncSession, now: datetime, limit: int = REMIN
     if not cycles:
         return []
     o, i, p = ORDERS.alias("o"), ITEMS.alias("i"), PRODUCTS.alias("p")
-    due = or_(*(and_(p.c.cycle_days == days,
-                     o.c.paid_at <= now - timedelta(days=days),
-                     o.c.paid_at > now - timedelta(days=days) - rules.REMIND_LATE) for days in cycles))
+    windows = {days: rules.reminder_window(days, now) for days in cycles}
+    due = or_(*(and_(p.c.cycle_days == days, o.c.paid_at > after, o.c.paid_at <= until)
+                for days, (after, until) in windows.items()))
     o2, i2 = ORDERS.alias("o2"), ITEMS.alias("i2")
     bought_again = exists().where(
         i2.c.order_id == o2.c.order_id, o2.c.user_id == o.c.user_id, i2.c.sku == i.c.sku,

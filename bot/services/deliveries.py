@@ -7,9 +7,9 @@ Exactly once: a delivery moves ``planned → sending`` by a conditional UPDATE, 
 request leaves, and only the worker holding the lease may make that move; it moves back to ``planned``
 only on an answer that proves nothing was posted (a 429 or 5xx reply, a connection never made), so no
 delivery can be sent twice. A delivery still ``sending`` when a new holder takes over was perhaps
-sent, perhaps not: it is recorded as sent *unconfirmed* (``reason='unconfirmed'``, no message id) and
-never sent again. :func:`adopt` fills in its message id from a press on a button that names its
-broadcast (no feature's buttons carry one yet).
+sent, perhaps not (:func:`left_sending`): the worker checks a group's in the group itself (see
+:mod:`bot.views.broadcasts`) and records the outcome; one it cannot check is recorded as sent
+*unconfirmed* (:func:`resolve_unconfirmed`: ``reason='unconfirmed'``, no message id) and never sent again.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ __all__ = [
     "CONTACT_OP",
     "MARK_OP",
     "OUTCOME_OP",
+    "RECHECKED",
     "STATES",
     "UNCONFIRMED",
     "WITHOUT_PHOTO",
@@ -46,7 +47,6 @@ __all__ = [
     "RecipientFacts",
     "Skipped",
     "accounting",
-    "adopt",
     "apply_decisions",
     "blocked_ids",
     "cancel",
@@ -55,6 +55,7 @@ __all__ = [
     "facts_for",
     "finish_broadcasts",
     "lease_holder",
+    "left_sending",
     "recent",
     "release_lease",
     "report",
@@ -68,6 +69,7 @@ CONTACTS = Contact.__table__  # type: ignore[attr-defined]
 LEASES = Lease.__table__  # type: ignore[attr-defined]
 STATES = ("planned", "sending", "sent", "skipped", "failed", "cancelled")
 UNCONFIRMED = "unconfirmed"  # the reason of a 'sent' delivery whose request may or may not have arrived
+RECHECKED = "rechecked"  # of a 'sent' one left in flight whose post was checked in its group after a restart
 # The reason of a 'sent' delivery posted as text because Telegram refused its photo (a file_id that is
 # not this bot's, e.g. a catalogue imported from another bot's export).
 WITHOUT_PHOTO = "without_photo"
@@ -125,6 +127,7 @@ class Due:
     quiet: bool
     attempts: int
     planned_at: datetime
+    marked_at: datetime | None = None  # deliveries left ``sending``: when they were marked
 
 
 async def due(session: AsyncSession, *, now: datetime, limit: int, exclude_chats: Iterable[int] = ()) -> list[Due]:
@@ -329,14 +332,27 @@ MARK_OP = _MarkOp()
 OUTCOME_OP = _OutcomeOp()
 
 
-async def resolve_unconfirmed(session: AsyncSession, *, now: datetime) -> int:
-    """At takeover: every delivery left ``sending`` by the previous holder is recorded as sent
-    unconfirmed — perhaps it arrived, perhaps not; sending it again could show it twice, so it never
-    is. How many there were."""
-    result = await session.execute(
-        update(DELIVERIES).where(DELIVERIES.c.state == "sending")
-        .values(state="sent", reason=UNCONFIRMED, sent_at=func.coalesce(DELIVERIES.c.marked_at, now)))
-    return rowcount(result)
+async def left_sending(session: AsyncSession) -> list[Due]:
+    """At takeover: the deliveries the previous holder left ``sending`` (marked, then it stopped before
+    recording what became of the request: perhaps it arrived, perhaps not), with their mark times."""
+    query = (select(col(Delivery.id), col(Delivery.broadcast_id), col(Broadcast.kind), col(Broadcast.args),
+                    col(Delivery.args), col(Delivery.chat_id), col(Delivery.private), col(Delivery.capped),
+                    col(Delivery.quiet), col(Delivery.attempts), col(Broadcast.created_at), col(Delivery.marked_at))
+             .join(Broadcast, col(Broadcast.id) == col(Delivery.broadcast_id))
+             .where(col(Delivery.state) == "sending").order_by(col(Delivery.id)))
+    return [Due(*row) for row in (await session.execute(query)).all()]  # type: ignore[arg-type]
+
+
+async def resolve_unconfirmed(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> int:
+    """Deliveries left ``sending`` whose fate cannot be checked are recorded as sent unconfirmed —
+    perhaps they arrived, perhaps not; sending again could show them twice, so they never are. How many."""
+    moved = 0
+    for chunk in _chunks(list(ids)):
+        result = await session.execute(
+            update(DELIVERIES).where(DELIVERIES.c.id.in_(chunk), DELIVERIES.c.state == "sending")
+            .values(state="sent", reason=UNCONFIRMED, sent_at=func.coalesce(DELIVERIES.c.marked_at, now)))
+        moved += rowcount(result)
+    return moved
 
 
 async def finish_broadcasts(session: AsyncSession, *, now: datetime) -> int:
@@ -346,16 +362,6 @@ async def finish_broadcasts(session: AsyncSession, *, now: datetime) -> int:
     result = await session.execute(update(Broadcast).where(col(Broadcast.status) == "active", ~pending)
                                    .values(status="done", finished_at=now))
     return rowcount(result)
-
-
-async def adopt(session: AsyncSession, *, chat_id: int, message_id: int, broadcast_id: int) -> bool:
-    """A button on a broadcast's message was pressed: if that delivery was recorded as sent
-    unconfirmed, it arrived, and this is its message id. True if it was adopted."""
-    result = await session.execute(
-        update(DELIVERIES).where(DELIVERIES.c.broadcast_id == broadcast_id, DELIVERIES.c.chat_id == chat_id,
-                                 DELIVERIES.c.state == "sent", DELIVERIES.c.message_id.is_(None))
-        .values(message_id=message_id))
-    return bool(rowcount(result))
 
 
 # ---- contacts ---------------------------------------------------------------------------------------------
@@ -432,6 +438,7 @@ class BroadcastReport:
     delayed: dict[str, tuple[int, datetime]]  # cap | quiet | start -> (count, next time)
     first_sent: datetime | None
     last_sent: datetime | None
+    rechecked: int = 0  # left in flight by a stopped worker, then checked in their group: one copy there
     without_photo: int = 0  # sent as text: Telegram refused the photo
 
 
@@ -466,8 +473,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
     skipped_by: dict[str, int] = defaultdict(int)
     failed_by: dict[str, int] = defaultdict(int)
     delayed: dict[str, tuple[int, datetime]] = {}
-    unconfirmed = 0
-    without_photo = 0
+    unconfirmed = rechecked = without_photo = 0
     first: datetime | None = None
     last: datetime | None = None
     for state, reason, why, count, next_at, first_at, last_at in rows:
@@ -478,6 +484,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
             failed_by[reason or "?"] += count
         elif state == "sent":
             unconfirmed += count if reason == UNCONFIRMED else 0
+            rechecked += count if reason == RECHECKED else 0
             without_photo += count if reason == WITHOUT_PHOTO else 0
             first = first_at if first is None or (first_at is not None and first_at < first) else first
             last = last_at if last is None or (last_at is not None and last_at > last) else last
@@ -487,7 +494,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
     summary = BroadcastSummary(int(head[0] or 0), head[1], head[2], head[3], sum(by_state.values()), by_state["sent"],
                                by_state["planned"], by_state["skipped"], by_state["failed"])
     return BroadcastReport(summary, unconfirmed, by_state["cancelled"], by_state["sending"], dict(skipped_by),
-                           dict(failed_by), delayed, first, last, without_photo)
+                           dict(failed_by), delayed, first, last, rechecked, without_photo)
 
 
 async def cancel(session: AsyncSession, broadcast_id: int, *, now: datetime) -> int | None:

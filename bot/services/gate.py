@@ -8,11 +8,11 @@ gift paid, once).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Ban, Group, InviteLink, JoinRequest
@@ -170,14 +170,21 @@ def _request_key(chat_id: int, user_id: int, requested_at: datetime) -> tuple[in
     return chat_id, user_id, requested_at.astimezone(UTC).replace(microsecond=0)
 
 
-async def decide_many(session: AsyncSession, request_ids: list[int], *, approved: bool, reason: str,
-                      now: datetime) -> set[int]:
-    """:func:`decide` for many requests with the same decision: the ids decided now."""
-    if not request_ids:
+async def decide_many(session: AsyncSession, decided_at: Sequence[tuple[int, datetime]], *, approved: bool,
+                      reason: str) -> set[int]:
+    """:func:`decide` for many requests with the same decision, in one statement, each (request id,
+    when it was decided) keeping its own time: the ids decided now."""
+    if not decided_at:
         return set()
+    times = dict(decided_at)
+    when: ColumnElement[datetime] | datetime
+    if len(set(times.values())) == 1:
+        when = next(iter(times.values()))
+    else:
+        when = case({rid: literal(at, REQUESTS.c.decided_at.type) for rid, at in times.items()}, value=REQUESTS.c.id)
     return set((await session.execute(
-        update(REQUESTS).where(REQUESTS.c.id.in_(request_ids), REQUESTS.c.status == PENDING)
-        .values(status=APPROVED if approved else DECLINED, reason=reason[:64], pending_key=None, decided_at=now)
+        update(REQUESTS).where(REQUESTS.c.id.in_(list(times)), REQUESTS.c.status == PENDING)
+        .values(status=APPROVED if approved else DECLINED, reason=reason[:64], pending_key=None, decided_at=when)
         .returning(REQUESTS.c.id)
     )).scalars())
 

@@ -3,8 +3,19 @@ features render their broadcasts through.
 
 The worker (:class:`Broadcasts`, the feature's state) runs in the one process holding the database
 lease ``broadcast``: every process tries to take it every few seconds; the holder renews it, the others
-stay passive and take over once it stops renewing (it died or hung). On taking over, whatever the
-previous holder left marked ``sending`` is recorded as sent unconfirmed and never sent again.
+stay passive and take over once it stops renewing (it died or hung).
+
+On taking over, whatever the previous holder left marked ``sending`` was perhaps posted, perhaps not
+(it was killed between its mark and the answer). A bot cannot read a chat's history, so a group's
+post is checked in the group itself (:meth:`Broadcasts._recheck`): the post goes out again, silently,
+then the messages just before the new copy are looked at, newest first, by forwarding each to the
+owner's private chat (silently, the copy deleted at once; ``forward_origin`` tells who sent the
+original and when) back to the moment of the mark. A supergroup numbers its messages one by one, so
+this sees every message posted since. If the first copy is there, the new one is deleted (a late
+duplicate) and the first one's id recorded; if not, the new copy is the post. Private messages (a
+bot's message ids there are not counted per chat), a group whose content is protected, and any check
+that cannot finish (no owner has started the bot, too many messages since, an error) are recorded as
+sent *unconfirmed* and never sent again: never twice comes first.
 
 For each due delivery (in order: time, broadcast, position, id) the worker decides by policy
 (:func:`games.broadcasts.decide`: skip, delay, or send), renders it, takes the chat's slot from the
@@ -28,11 +39,12 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiogram.exceptions import (
+    AiogramError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -41,7 +53,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import SendMessage, SendPhoto
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message, MessageOriginUser
 
 from bot.limiter import RateLimiter, never_sent
 from bot.sender import photo_refused
@@ -64,6 +76,10 @@ LEASE = "broadcast"
 # waits for the limiter — the gap in which a kill leaves a chat without its post grew from ~1 ms to
 # tens of ms (p90) that way.
 PACE = 0.97
+# Checking a post left in flight: messages dated up to this much before its mark may be it (Telegram's
+# clock against this host's), and at most this many messages before the new copy are looked at.
+RECHECK_SLACK = timedelta(seconds=5)
+RECHECK_DEPTH = 30
 
 
 @dataclass(frozen=True)
@@ -153,7 +169,9 @@ class Broadcasts:
         self._contacts: set[asyncio.Task[None]] = set()  # contact writes under way
         self._cap = rules.Cap(0, timedelta(0))
         self._quiet = parse_quiet_hours("off")
-        self.unconfirmed_at_takeover = 0
+        self.unconfirmed_at_takeover = 0  # left in flight by the last holder and recorded unconfirmed
+        self.rechecked = 0  # left in flight and checked in their group: exactly one copy left there
+        self._left: list[service.Due] = []  # left in flight, to check in their group
 
     # -- life cycle
 
@@ -230,10 +248,17 @@ class Broadcasts:
     async def _take_over(self) -> None:
         app = self._require_app()
         async with app.db.session() as session:
-            self.unconfirmed_at_takeover = await service.resolve_unconfirmed(session, now=app.clock.now())
-        if self.unconfirmed_at_takeover:
-            log.warning("broadcasts: %d deliveries were being sent when the last worker stopped: recorded as "
-                        "sent unconfirmed, not sent again", self.unconfirmed_at_takeover)
+            left = await service.left_sending(session)
+            probe = self._probe_chat(app)
+            self._left = [due for due in left if probe is not None and _checkable(due)]
+            blind = [due.id for due in left if due not in self._left]
+            if blind:
+                self.unconfirmed_at_takeover += await service.resolve_unconfirmed(session, blind,
+                                                                                  now=app.clock.now())
+        if left:
+            log.warning("broadcasts: %d deliveries were being sent when the last worker stopped: %d to check in "
+                        "their group, %d recorded as sent unconfirmed (never sent again)",
+                        len(left), len(self._left), len(blind))
         self.leading = True
         log.info("broadcasts: this process (%s) now sends the broadcasts", self.holder)
         if not self._stopping:
@@ -261,6 +286,11 @@ class Broadcasts:
 
     async def _work(self) -> None:
         await self._started_up()
+        for due in self._left:
+            hand = _Hand(due, None, committing=True)  # already marked: a stop lets the check finish
+            self._hands[due.chat_id] = hand
+            hand.task = asyncio.create_task(self._recheck(hand), name=f"broadcast-recheck-{due.id}")
+        self._left = []
         last_finish = 0.0
         while self.leading and not self._stopping:
             picked = 0
@@ -401,13 +431,21 @@ class Broadcasts:
             # Marked (committed) first, then sent at once: the slot is free by now, so the request
             # leaves as soon as the mark is in the database.
             hand.committing = True
+            marked_at = app.clock.now()
             try:
-                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, app.clock.now()))
+                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, marked_at))
             except service.NotMarked:
                 return
             failed: list[TelegramAPIError] = []
             message = await self._send(app, due.chat_id, outgoing, failed)
-            await app.db.submit(service.OUTCOME_OP, self._outcome(app, hand, message, failed))
+            outcome = self._outcome(app, hand, message, failed)
+            checked = replace(due, marked_at=marked_at)
+            if outcome.reason == service.UNCONFIRMED and _checkable(checked) and self._probe_chat(app) is not None:
+                # The request may have arrived (the connection broke after it left): checked in the group
+                # as a takeover checks one left in flight.
+                outcome = await self._recheck_outcome(app, _Hand(checked, hand.language))
+                self.rechecked += outcome.reason == service.RECHECKED
+            await app.db.submit(service.OUTCOME_OP, outcome)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -452,16 +490,114 @@ class Broadcasts:
             return Skip("render_error")
 
     @staticmethod
-    async def _send(app: App, chat_id: int, outgoing: Outgoing, failed: list[TelegramAPIError]) -> Message | None:
+    async def _send(app: App, chat_id: int, outgoing: Outgoing, failed: list[TelegramAPIError], *,
+                    silent: bool = False) -> Message | None:
         # A group's posts go to its chosen forum topic (the sender falls back to General if it is gone).
         group = app.directory.group(chat_id) if chat_id < 0 else None
         thread = group.thread_id if group is not None else None
+        quiet = True if silent else None
         if outgoing.photo is not None:
             return await app.sender.send_photo(chat_id, outgoing.photo, caption=outgoing.text,
                                                reply_markup=outgoing.reply_markup, message_thread_id=thread,
-                                               failed=failed)
+                                               disable_notification=quiet, failed=failed)
         return await app.sender.send_message(chat_id, outgoing.text, reply_markup=outgoing.reply_markup,
-                                             message_thread_id=thread, failed=failed)
+                                             message_thread_id=thread, disable_notification=quiet, failed=failed)
+
+    # -- a post left in flight by a killed worker
+
+    def _probe_chat(self, app: App) -> int | None:
+        """The private chat a group's messages are forwarded to while checking them: the first owner
+        who has started the bot and not blocked it (None: nothing can be checked)."""
+        for owner in app.settings.owner_ids:
+            if owner in self.known and owner not in self.blocked:
+                return owner
+        return None
+
+    async def _recheck(self, hand: _Hand) -> None:
+        """A group delivery the last worker left ``sending``: post it again, silently, then look back
+        from the new copy for the first one; keep exactly one (see the module's docstring)."""
+        app = self._require_app()
+        due = hand.due
+        try:
+            outcome = await self._recheck_outcome(app, hand)
+            if outcome.reason == service.UNCONFIRMED:
+                self.unconfirmed_at_takeover += 1
+            else:
+                self.rechecked += 1
+            await app.db.submit(service.OUTCOME_OP, outcome)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # left ``sending``: the next takeover checks it again (and finds any copy)
+            log.exception("broadcasts: checking delivery %s to %s failed", due.id, due.chat_id)
+        finally:
+            if self._hands.get(due.chat_id) is hand:
+                del self._hands[due.chat_id]
+            self._wake.set()
+
+    async def _recheck_outcome(self, app: App, hand: _Hand) -> service.Outcome:
+        due = hand.due
+        unconfirmed = service.Outcome(due.id, "sent", app.clock.now(), reason=service.UNCONFIRMED)
+        try:
+            chat = await app.sender.bot.get_chat(due.chat_id)
+        except (TelegramAPIError, AiogramError):
+            return unconfirmed
+        if chat.has_protected_content:  # its messages cannot be forwarded: nothing can be checked
+            return unconfirmed
+        outgoing = await self._render(app, hand)
+        if isinstance(outgoing, Skip):
+            return unconfirmed
+        limiter = app.sender.limiter
+        if limiter is not None:
+            await self._ready(limiter, due.chat_id)
+        copy = await self._send(app, due.chat_id, outgoing, [], silent=True)
+        if copy is None:
+            return unconfirmed
+        found, complete = await self._look_back(app, due, copy)
+        now = app.clock.now()
+        if found:
+            keep = found[-1]  # the earliest: the first copy
+            for extra in [copy.message_id, *found[:-1]]:
+                if not await app.sender.delete(due.chat_id, extra):
+                    log.error("broadcasts: could not delete the late copy %s of delivery %s in %s",
+                              extra, due.id, due.chat_id)
+            log.info("broadcasts: delivery %s to %s had arrived (message %s); the new copy was deleted",
+                     due.id, due.chat_id, keep)
+            return service.Outcome(due.id, "sent", now, message_id=keep, reason=service.RECHECKED)
+        if complete:
+            log.info("broadcasts: delivery %s to %s had not arrived: posted now (message %s)",
+                     due.id, due.chat_id, copy.message_id)
+            return service.Outcome(due.id, "sent", now, message_id=copy.message_id, reason=service.RECHECKED)
+        await app.sender.delete(due.chat_id, copy.message_id)  # never twice: without proof, no new copy
+        return unconfirmed
+
+    async def _look_back(self, app: App, due: service.Due, copy: Message) -> tuple[list[int], bool]:
+        """The ids of the earlier copies of ``copy`` in its chat (newest first) posted since the
+        delivery's mark, and whether every message since was seen."""
+        probe = self._probe_chat(app)
+        if probe is None or due.marked_at is None:
+            return [], False
+        since = due.marked_at - RECHECK_SLACK
+        found: list[int] = []
+        lowest = max(1, copy.message_id - RECHECK_DEPTH)
+        for message_id in range(copy.message_id - 1, lowest - 1, -1):
+            failed: list[TelegramAPIError] = []
+            seen = await app.sender.forward(probe, due.chat_id, message_id, failed=failed)
+            if seen is None:
+                error = failed[-1] if failed else None
+                text = error.message.lower() if isinstance(error, TelegramBadRequest) else ""
+                if "not found" in text or "can't be forwarded" in text:  # deleted, or a service message
+                    continue
+                return found, False
+            await app.sender.delete(probe, seen.message_id)
+            origin = seen.forward_origin
+            if origin is None:
+                return found, False
+            if origin.date < since:
+                return found, True
+            if (isinstance(origin, MessageOriginUser) and origin.sender_user.id == app.sender.bot.id
+                    and _same_content(seen, copy)):
+                found.append(message_id)
+        return found, lowest == 1
 
     def _outcome(self, app: App, hand: _Hand, message: Message | None, failed: list[TelegramAPIError]
                  ) -> service.Outcome:
@@ -534,6 +670,17 @@ class Broadcasts:
         return self._app
 
 
+def _checkable(due: service.Due) -> bool:
+    """Whether a delivery left in flight can be checked in its chat: a supergroup's (or channel's)
+    messages are numbered one by one in the chat; a private chat's are not."""
+    return not due.private and due.chat_id <= -1_000_000_000_000 and due.marked_at is not None
+
+
+def _same_content(one: Message, other: Message) -> bool:
+    return ((one.text, one.caption, one.entities, one.caption_entities, bool(one.photo))
+            == (other.text, other.caption, other.entities, other.caption_entities, bool(other.photo)))
+
+
 def _gone(holder: str) -> bool:
     """Whether the holder ``host:pid:random`` is a process of this host that no longer runs (it was
     killed): then its lease need not run out. A holder elsewhere, or a pid in use, may be alive."""
@@ -588,6 +735,8 @@ def report_text(app: App, _: Translator, report: service.BroadcastReport) -> str
                failed=head.failed, cancelled=report.cancelled)]
     if report.unconfirmed:
         lines.append(_("bc-report-unconfirmed", count=report.unconfirmed))
+    if report.rechecked:
+        lines.append(_("bc-report-rechecked", count=report.rechecked))
     if report.sending:
         lines.append(_("bc-report-sending", count=report.sending))
     if report.without_photo:

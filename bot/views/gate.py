@@ -166,7 +166,9 @@ class JoinOp:
         await people.upsert_users(session, [(i.profile, i.request.now) for i in items if i.profile is not None])
         ids = await gate_service.open_requests(session, [i.request for i in items])
         outcomes: list[Outcome | DomainError] = []
-        decisions: dict[tuple[bool, str, datetime], list[int]] = {}
+        # One update per kind of decision, each request keeping its own time (a burst's requests
+        # arrive microseconds apart on the real clock).
+        decisions: dict[tuple[bool, str], list[tuple[int, datetime]]] = {}
         to_check: list[int] = []
         for item, request_id in zip(items, ids, strict=True):
             if request_id is None:
@@ -174,12 +176,12 @@ class JoinOp:
                 continue
             decided = await self._decision(session, item, request_id, to_check)
             if isinstance(decided, Decision):
-                key = (decided.verdict is Verdict.APPROVE, reason_code(decided), item.request.now)
-                decisions.setdefault(key, []).append(request_id)
+                key = (decided.verdict is Verdict.APPROVE, reason_code(decided))
+                decisions.setdefault(key, []).append((request_id, item.request.now))
             outcomes.append((request_id, decided))
         await gate_service.needs_check_many(session, to_check)
-        for (approved, reason, now), request_ids in decisions.items():
-            await gate_service.decide_many(session, request_ids, approved=approved, reason=reason, now=now)
+        for (approved, reason), decided_at in decisions.items():
+            await gate_service.decide_many(session, decided_at, approved=approved, reason=reason)
         return outcomes
 
     @staticmethod

@@ -1,7 +1,8 @@
 """The broadcast engine on SQLite and PostgreSQL: the lease (one worker among several app instances,
 taken over when the holder stops renewing), the policies (frequency cap, quiet hours, opt-out,
 waiting for the member to start the bot, 403 marking), failures, cancelling, and the resolution of
-deliveries left 'sending' by a dead worker (recorded unconfirmed, never sent again)."""
+deliveries left 'sending' by a dead worker (a group's checked in the group: exactly one copy stays;
+what cannot be checked is recorded unconfirmed and never sent again)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from bot.db.models import Contact, Delivery, Lease
 from bot.services import deliveries as service
 from bot.services.broadcasts import Target, plan
-from bot.views.broadcasts import LEASE, Broadcasts
+from bot.views.broadcasts import LEASE, RECHECK_DEPTH, Broadcasts
 from tests.harness import Harness, harness
 
 
@@ -85,28 +86,131 @@ async def test_one_worker_holds_the_lease_and_another_takes_over_when_it_stops_r
         assert holder == two.holder
 
 
-async def test_a_takeover_records_what_was_in_flight_as_unconfirmed_and_never_sends_it_again(db_url: str) -> None:
+async def left_in_flight(h: Harness, broadcast_id: int) -> Broadcasts:
+    """A dead worker marked the broadcast's deliveries, then was killed; this app's engine takes over."""
+    async with h.app.db.session() as session:
+        await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
+                              .values(state="sending", marked_at=h.clock.now(), attempts=1))
+        await session.execute(update(Lease).where(Lease.name == LEASE).values(holder="elsewhere:1:dead"))
+    engine = engine_of(h)
+    engine.leading = False
+    h.clock.advance(timedelta(seconds=engine.ttl + 1))
+    assert await engine.lease_round() is True
+    await settle(h)
+    return engine
+
+
+async def group_post(h: Harness, text: str) -> int:
+    async with h.app.db.session() as session:
+        planned = await plan(session, kind="text", args={"text": text}, targets=[Target(h.group.id, False)],
+                             at=h.clock.now(), now=h.clock.now())
+    return planned.broadcast_id
+
+
+def posts(h: Harness, text: str) -> list[int]:
+    """The bot's messages showing ``text`` in the harness's group now (deleted ones gone)."""
+    return [m.message_id for m in h.emu.messages(h.group.id) if m.from_bot and m.shown == text]
+
+
+async def test_a_private_message_left_in_flight_is_recorded_unconfirmed_and_never_sent_again(db_url: str) -> None:
     async with harness(db_url) as h:
         member = h.emu.create_user("Mia")
         await h.say(member, "/start")
+        await h.say(h.owner, "/start")
         broadcast_id = await broadcast(h, "hello", [member.id])
-        async with h.app.db.session() as session:  # a dead worker marked it, then died before sending
-            await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
-                                  .values(state="sending", marked_at=h.clock.now(), attempts=1))
-            await session.execute(update(Lease).where(Lease.name == LEASE).values(holder="elsewhere:1:dead"))
-        engine = engine_of(h)
-        engine.leading = False
-        h.clock.advance(timedelta(seconds=engine.ttl + 1))
-        assert await engine.lease_round() is True
-        await settle(h)
+        engine = await left_in_flight(h, broadcast_id)
         row = await delivery(h, broadcast_id, member.id)
         assert (row.state, row.reason, row.message_id) == ("sent", service.UNCONFIRMED, None)
         assert not any("hello" in t for t in texts(h, member.id))
-        async with h.app.db.session() as session:  # a button on it was pressed: it did arrive
-            assert await service.adopt(session, chat_id=member.id, message_id=77, broadcast_id=broadcast_id)
+        assert engine.unconfirmed_at_takeover == 1
         async with h.app.db.reader() as session:
             counts, problems = await service.accounting(session)
         assert problems == [] and counts[service.UNCONFIRMED] == 1
+
+
+async def test_a_group_post_left_in_flight_that_never_left_is_posted_once_after_the_check(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")  # the owner's chat is where the group's messages are looked at
+        member = h.emu.create_user("Mia")
+        await h.say(member, "anyone here?", chat=h.group)  # the group's own chatter is looked past
+        broadcast_id = await group_post(h, "New arrivals today")
+        engine = await left_in_flight(h, broadcast_id)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert posts(h, "New arrivals today") == [row.message_id]
+        assert (row.state, row.reason) == ("sent", service.RECHECKED)
+        assert engine.rechecked == 1 and engine.unconfirmed_at_takeover == 0
+        sent = [m for m in h.emu.sent(h.group.id) if m.shown == "New arrivals today"]
+        assert len(sent) == 1  # one copy ever (the new one, silent: it is late)
+        forwarded = h.emu.sent(h.owner.id, method="forwardMessage")
+        assert forwarded and all(m.deleted for m in forwarded)  # the owner's chat keeps nothing of it
+
+
+async def test_a_group_post_left_in_flight_that_did_arrive_keeps_the_first_copy(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        async with h.app.db.session() as session:  # marked by the dead worker...
+            await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
+                                  .values(state="sending", marked_at=h.clock.now(), attempts=1))
+        first = await h.app.sender.send_message(h.group.id, "New arrivals today")  # ...whose request arrived
+        assert first is not None
+        member = h.emu.create_user("Mia")
+        await h.say(member, "nice!", chat=h.group)
+        engine = await left_in_flight(h, broadcast_id)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert posts(h, "New arrivals today") == [first.message_id] == [row.message_id]  # the late copy is gone
+        assert row.reason == service.RECHECKED and engine.rechecked == 1
+        assert all(m.deleted for m in h.emu.sent(h.owner.id, method="forwardMessage"))
+
+
+async def test_an_older_identical_post_is_not_taken_for_the_one_in_flight(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        await h.app.sender.send_message(h.group.id, "Good morning")  # yesterday's post, same words
+        h.clock.advance(timedelta(days=1))
+        broadcast_id = await group_post(h, "Good morning")
+        await left_in_flight(h, broadcast_id)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert len(posts(h, "Good morning")) == 2  # yesterday's and today's
+        assert row.message_id == posts(h, "Good morning")[-1] and row.reason == service.RECHECKED
+
+
+async def test_a_group_post_whose_answer_was_lost_is_checked_in_the_group_not_left_unconfirmed(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        h.emu.inject_timeout_after_success("sendMessage", chat_id=h.group.id)  # posted, then the line broke
+        await settle(h)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert posts(h, "New arrivals today") == [row.message_id]  # the first copy kept, the check's deleted
+        assert (row.state, row.reason) == ("sent", service.RECHECKED)
+        assert [m.deleted for m in h.emu.sent(h.group.id) if m.shown == "New arrivals today"] == [False, True]
+
+
+async def test_without_an_owner_who_started_the_bot_a_group_post_in_flight_stays_unconfirmed(db_url: str) -> None:
+    async with harness(db_url) as h:
+        broadcast_id = await group_post(h, "New arrivals today")
+        engine = await left_in_flight(h, broadcast_id)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert (row.state, row.reason, row.message_id) == ("sent", service.UNCONFIRMED, None)
+        assert posts(h, "New arrivals today") == []  # never sent again without a way to check
+        assert engine.unconfirmed_at_takeover == 1
+
+
+async def test_a_check_that_cannot_see_far_enough_back_deletes_its_copy(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        async with h.app.db.session() as session:
+            await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
+                                  .values(state="sending", marked_at=h.clock.now(), attempts=1))
+        member = h.emu.create_user("Mia")
+        for n in range(RECHECK_DEPTH + 5):  # a busy group: more since the mark than the check looks at
+            await h.say(member, f"message {n}", chat=h.group)
+        await left_in_flight(h, broadcast_id)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert (row.state, row.reason) == ("sent", service.UNCONFIRMED)
+        assert posts(h, "New arrivals today") == []  # the new copy was deleted: never twice
 
 
 # ---- policies -------------------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, select, update
 
 from bot.db.engine import Database
-from bot.db.models import Streak, User
+from bot.db.models import JoinRequest, Streak, User
 from bot.services import access, orders
 from bot.services import gate as gate_service
 from bot.services import segments as segment_service
@@ -197,3 +197,36 @@ async def test_a_copy_of_a_decided_request_in_a_burst_does_not_hide_a_new_one(db
     async with db.session() as session:
         ids = await gate_service.open_requests(session, [first, new, new])
     assert ids[0] is None and ids[1] is not None and ids[1] != old and ids[2] is None
+
+
+async def test_decisions_of_one_kind_made_at_different_instants_are_one_statement(db: Database) -> None:
+    """A burst decided on the real clock: every request has its own time, and the same decision for
+    all of them is still one UPDATE (each row keeping its time); a request decided already is left."""
+    await make_users(db, 4)
+    times = [NOW + timedelta(microseconds=17 * i) for i in range(4)]
+    requests = [gate_service.NewRequest(-100, uid, uid, f"U{uid}", "en", None, at, at, at + timedelta(minutes=5))
+                for uid, at in zip(range(1, 5), times, strict=True)]
+    async with db.session() as session:
+        await register(session, chat_id=-100, title="VIP", label="vip", by=1, now=NOW)
+        ids = [rid for rid in await gate_service.open_requests(session, requests) if rid is not None]
+        assert len(ids) == 4
+        assert await gate_service.decide(session, ids[3], approved=False, reason="x", now=NOW)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE JOIN_REQUESTS"):
+            statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with db.session() as session:
+            decided = await gate_service.decide_many(session, list(zip(ids, times, strict=True)), approved=True,
+                                                     reason="ok")
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert decided == set(ids[:3]) and len(statements) == 1
+    async with db.reader() as session:
+        rows = {r.id: r for r in (await session.execute(select(
+            JoinRequest.id, JoinRequest.decided_at, JoinRequest.status, JoinRequest.reason))).all()}
+    assert [rows[rid].decided_at for rid in ids] == [*times[:3], NOW]
+    assert [(rows[rid].status, rows[rid].reason) for rid in ids] == [("approved", "ok")] * 3 + [("declined", "x")]

@@ -178,6 +178,35 @@ async def test_send_edit_and_delete(emu: BotAPIEmulator, bot: Bot) -> None:
     assert [m.method for m in emu.sent(method="sendMessage")] == ["sendMessage"] * 3
 
 
+async def test_forwarding_keeps_who_sent_the_original_and_when(emu: BotAPIEmulator, bot: Bot) -> None:
+    group = emu.create_group("G")
+    owner = emu.create_user("Olivia")
+    ann = emu.create_user("Ann")
+    post = await bot.send_message(group.id, "<b>New</b> tea", parse_mode="HTML", reply_markup=_keyboard("Buy"))
+    emu.user_sends(ann, "hi all", chat=group)
+    with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+        await bot.forward_message(owner.id, group.id, post.message_id)
+    emu.user_sends(owner, "/start")
+    copy = await bot.forward_message(owner.id, group.id, post.message_id, disable_notification=True)
+    assert copy.chat.id == owner.id and copy.text == "New tea" and copy.html_text == "<b>New</b> tea"
+    assert copy.reply_markup is None  # a forwarded copy loses the inline keyboard
+    origin = copy.forward_origin
+    assert origin is not None and origin.type == "user" and origin.date == post.date
+    assert origin.sender_user.id == 4242  # type: ignore[union-attr]
+    theirs = await bot.forward_message(owner.id, group.id, post.message_id + 1)
+    assert theirs.forward_origin and theirs.forward_origin.sender_user.id == ann.id  # type: ignore[union-attr]
+    again = await bot.forward_message(owner.id, owner.id, copy.message_id)  # the origin stays the first one
+    assert again.forward_origin == origin
+    with pytest.raises(TelegramBadRequest, match="message to forward not found"):
+        await bot.forward_message(owner.id, group.id, post.message_id + 2)  # none yet
+    await bot.delete_message(group.id, post.message_id)
+    with pytest.raises(TelegramBadRequest, match="message to forward not found"):
+        await bot.forward_message(owner.id, group.id, post.message_id)
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.forward_message(owner.id, -100123, 1)
+    assert [m.method for m in emu.sent(owner.id)] == ["forwardMessage"] * 3
+
+
 async def test_photos_and_polls(emu: BotAPIEmulator, bot: Bot) -> None:
     group = emu.create_group("G")
     ann = emu.create_user("Ann")

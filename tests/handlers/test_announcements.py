@@ -133,6 +133,9 @@ async def test_remind_me_toggles_sends_newcomers_to_start_and_reminds_at_go_live
     assert newcomer["url"] == f"https://t.me/regulars_bot?start=remind_{args['announcement_id']}"
     await h.say(cid, f"/start remind_{args['announcement_id']}")
     assert "message you here when" in h.texts_to(cid.id)[-1]
+    # Starting the bot made Cid a contact (the broadcast engine records it): the reminder will reach them.
+    await h.states["broadcasts"].contacts_recorded()
+    assert await count(h, Contact, Contact.user_id == cid.id) == 1  # type: ignore[arg-type]
     assert "no longer there" in (await h.tap(bob, teaser.message_id, RemindCb(id=999).pack()))["text"]
     # A redelivered tap after a restart changes nothing.
     cq = h.emu.press_button(bob, teaser.message_id, h.group, data)
@@ -145,6 +148,7 @@ async def test_remind_me_toggles_sends_newcomers_to_start_and_reminds_at_go_live
     assert not await jobs.go_live(h.app, int(args["announcement_id"]))
     reminders = await _planned(h, service.LIVE_NOTE)
     assert sorted(r.chat_id for r, _a in reminders) == sorted([ann.id, cid.id])  # Bob's second tap turned it off
+    assert [r.delayed for r, _a in reminders] == [None, None]  # none held back waiting for a start
     out, _sent = await _render(h, service.LIVE_NOTE, *reminders[0], lang="zh")
     assert "上线啦" in out.text
     assert [r.chat_id for r, _a in await _planned(h, service.POST)] == [h.group.id]

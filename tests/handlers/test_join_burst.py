@@ -5,11 +5,18 @@ carried out or paid twice — a copy of a request delivered again in the same ba
 from __future__ import annotations
 
 import asyncio
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import JoinRequest, LedgerEntry
+from bot.services import gate as gate_service
 from bot.services import ledger
+from bot.views.gate import JOIN_OP, NewJoin
 from tests.factories import decisions, staff_says
 from tests.harness import Harness
 
@@ -67,3 +74,40 @@ async def test_a_burst_approves_into_an_open_group_and_pays_each_gift_once(h: Ha
     assert len(welcomes) == 1 and all(f"Guest{i}" in (welcomes[0].text or "") for i in range(12))
     async with h.app.db.reader() as session:
         assert [await ledger.balance_of(session, p.id) for p in people] == [10] * len(people)
+
+
+async def test_a_burst_on_a_running_clock_is_decided_in_one_update_per_kind_of_decision(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the real clock no two requests of a burst share an instant: the batch still writes one
+    update per kind of decision (what the grouping is for), each request keeping its own time."""
+    await h.setup_group()
+    await staff_says(h, '/gate segment="tag:vip"')
+    start = h.clock.now()
+    ticks = itertools.count(1)
+    monkeypatch.setattr(h.app.clock, "now", lambda: start + timedelta(microseconds=next(ticks)))
+    batches: list[int] = []
+    kinds: list[tuple[bool, str, int]] = []
+    bulk, decide_many = JOIN_OP.bulk, gate_service.decide_many
+
+    async def counted_bulk(session: AsyncSession, items: list[NewJoin]) -> list[Any]:
+        batches.append(len(items))
+        return await bulk(session, items)
+
+    async def counted_decide(session: AsyncSession, decided_at: list[tuple[int, datetime]], **kind: Any
+                             ) -> set[int]:
+        kinds.append((kind["approved"], kind["reason"], len(decided_at)))
+        return await decide_many(session, decided_at, **kind)
+
+    monkeypatch.setattr(JOIN_OP, "bulk", counted_bulk)
+    monkeypatch.setattr(gate_service, "decide_many", counted_decide)
+    guests = [h.emu.create_user(f"Guest{i}") for i in range(10)]
+    await asyncio.gather(*(h.feed(h.emu.push_join_request(guest, h.group)) for guest in guests))
+    await h.settle()
+    assert all(decisions(h, guest) == ["declined"] for guest in guests)
+    assert max(batches) > 1  # the burst was batched
+    # One update per batch (a single kind of decision), however many instants it spans.
+    assert len(kinds) == len(batches) and {(a, r) for a, r, _n in kinds} == {(False, "failed:segment")}
+    assert sum(n for _a, _r, n in kinds) == len(guests)
+    async with h.app.db.reader() as session:
+        times = (await session.execute(select(JoinRequest.decided_at))).scalars().all()
+    assert len(set(times)) == len(guests)  # each kept its own time

@@ -154,10 +154,15 @@ def test_bad_campaign_lines_are_refused_with_their_reason(line: str, error: type
 
 def test_a_reminder_is_due_once_the_cycle_has_passed_for_a_while() -> None:
     paid = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    assert not rules.reminder_due(paid, 30, paid + timedelta(days=30) - timedelta(seconds=1))
-    assert rules.reminder_due(paid, 30, paid + timedelta(days=30))
-    assert rules.reminder_due(paid, 30, paid + timedelta(days=30) + rules.REMIND_LATE - timedelta(seconds=1))
-    assert not rules.reminder_due(paid, 30, paid + timedelta(days=30) + rules.REMIND_LATE)
+
+    def due(now: datetime) -> bool:
+        after, until = rules.reminder_window(30, now)
+        return after < paid <= until
+
+    assert not due(paid + timedelta(days=30) - timedelta(seconds=1))
+    assert due(paid + timedelta(days=30))
+    assert due(paid + timedelta(days=30) + rules.REMIND_LATE - timedelta(seconds=1))
+    assert not due(paid + timedelta(days=30) + rules.REMIND_LATE)
 
 
 def test_a_campaign_text_is_measured_as_telegram_counts_so_it_is_always_one_message() -> None:

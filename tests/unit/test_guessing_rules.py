@@ -103,12 +103,6 @@ def test_garbage_never_escapes_as_anything_but_a_guess_error(args: str) -> None:
         pass
 
 
-def test_ids() -> None:
-    assert rules.parse_id("12") == 12 and rules.parse_id("#3") == 3
-    for bad in (None, "", "0", "-1", "x", "1234567890", "１"):
-        assert rules.parse_id(bad) is None
-
-
 # ---- judging ----------------------------------------------------------------------------------
 
 def g(gid: int, cents: int, minute: int = 0, user: int | None = None) -> Guess:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,16 @@ from hypothesis import strategies as st
 from games import segments
 from games.checkin import is_checkin_word
 from games.errors import OrderLineError, SegmentSyntaxError
-from games.inputs import MAX_INT32, bounded, has_controls, lower_command, parse_id, strip_controls
+from games.inputs import (
+    MAX_INT32,
+    bounded,
+    has_controls,
+    lower_command,
+    parse_duration,
+    parse_id,
+    parse_labels,
+    strip_controls,
+)
 from games.orders import parse_orders_csv
 from games.redpacket import BadPassword, PasswordCollides, parse_packet
 
@@ -53,6 +63,30 @@ def test_commands_are_read_in_lowercase_and_their_arguments_left_alone(typed: st
 ])
 def test_ids_are_ascii_digits_within_the_column(typed: str, value: int | None) -> None:
     assert parse_id(typed) == value
+
+
+def test_ids_are_read_as_the_lists_show_them() -> None:
+    assert parse_id("#12") == 12 and parse_id(" #7 ") == 7 and parse_id(None) is None
+    assert [parse_id(t) for t in ("#", "##12", "# 12", "12 13", "１")] == [None] * 5
+    assert parse_id("2147483648", maximum=2**52) == 2147483648
+
+
+@pytest.mark.parametrize(("typed", "labels"), [
+    ("all", ()), (" ALL ", ()), ("vip", ("vip",)), ("VIP,deals,vip", ("vip", "deals")),
+    ("vip,,deals,", ("vip", "deals")), ("a-b_1", ("a-b_1",)), ("", None), (",", None), ("vip!", None),
+    ("<b>", None), ("a" * 33, None), ("a,b,c", None),
+])
+def test_group_labels(typed: str, labels: tuple[str, ...] | None) -> None:
+    assert parse_labels(typed, maximum=2) == labels
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("30m", timedelta(minutes=30)), ("2H", timedelta(hours=2)), (" 1d ", timedelta(days=1)),
+    ("10080m", timedelta(days=7)), ("1m", None), ("8d", None), ("0h", None), ("2x", None), ("1.5h", None),
+    ("", None), ("h", None), ("-1h", None), ("１h", None), ("999999d", None), ("2 h", None),
+])
+def test_durations_within_bounds(typed: str, value: timedelta | None) -> None:
+    assert parse_duration(typed, minimum=timedelta(minutes=5), maximum=timedelta(days=7)) == value
 
 
 def test_bounded_cuts_to_the_column() -> None:

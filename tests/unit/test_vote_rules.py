@@ -114,13 +114,6 @@ def test_any_text_parses_or_raises_a_vote_error(text: str) -> None:
     assert NOW < spec.closes_at <= NOW + rules.MAX_DEADLINE
 
 
-def test_ids() -> None:
-    assert rules.parse_id("12") == 12 and rules.parse_id(" #7 ") == 7
-    assert rules.parse_id("2147483647") == rules.MAX_ID
-    assert [rules.parse_id(t) for t in (None, "", "0", "-1", "1e3", "１", "2147483648", "12345678901", "12 13")] \
-        == [None] * 9
-
-
 def test_single_choice_taps_replace_and_multi_taps_toggle() -> None:
     assert rules.next_choices(frozenset(), 2, multi=False) == {2}
     assert rules.next_choices(frozenset({2}), 3, multi=False) == {3}
