@@ -126,3 +126,12 @@ def test_decoding_follows_the_bot_api_server() -> None:
         kind_of("AAAA" * 19)
     issued = FileRegistry(42).issue("document")
     assert kind_of(issued.file_id) == "document" and issued.sizes == []
+
+
+async def test_a_forwarded_photo_keeps_its_file_ids(emu: BotAPIEmulator, bot: Bot) -> None:
+    ann = emu.create_user("Ann")
+    group = emu.create_group("Tea", members=[ann])
+    sizes = emu.user_sends_photo(ann, "shelf", chat=group)["message"]["photo"]
+    emu.user_sends(ann, "/start")
+    forwarded = await bot.forward_message(ann.id, group.id, emu.messages(group.id)[-1].message_id)
+    assert forwarded.photo and [p.file_id for p in forwarded.photo] == [s["file_id"] for s in sizes]
