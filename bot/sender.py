@@ -47,7 +47,7 @@ from bot.texts import (
 if TYPE_CHECKING:
     from aiogram import Bot
 
-__all__ = ["ReplyMarkup", "Sender"]
+__all__ = ["ReplyMarkup", "Sender", "photo_refused"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,17 @@ R = TypeVar("R")
 _NOT_MODIFIED: Final[str] = "message is not modified"
 _CHAT_GONE: Final[tuple[str, ...]] = ("chat not found",)
 _THREAD_GONE: Final[str] = "message thread not found"
+# Telegram refusing the photo itself (not the chat or the caption): a file_id this bot was never
+# given (file_ids are per bot), a malformed one, another kind of file, a URL it cannot use.
+_PHOTO_REFUSED: Final[tuple[str, ...]] = (
+    "wrong file identifier", "wrong remote file identifier", "can't use file of type", "type of file mismatch",
+    "wrong type of the web page content", "failed to get http url content", "photo_invalid",
+)
+
+
+def photo_refused(error: TelegramAPIError | None) -> bool:
+    """Whether ``error`` is Telegram refusing a photo itself (see :meth:`Sender.send_photo`)."""
+    return isinstance(error, TelegramBadRequest) and any(m in error.message.lower() for m in _PHOTO_REFUSED)
 _NO_PREVIEW: Final[LinkPreviewOptions] = LinkPreviewOptions(is_disabled=True)
 
 
@@ -152,7 +163,12 @@ class Sender:
         failed: list[TelegramAPIError] | None = None,
     ) -> Message | None:
         """Send a photo; a caption over Telegram's 1,024 characters is cut at a line boundary and
-        the rest follows as text messages (the keyboard goes with the last one)."""
+        the rest follows as text messages (the keyboard goes with the last one).
+
+        When Telegram refuses the photo itself (:func:`photo_refused`: a stored file_id that is not this
+        bot's, e.g. imported from another bot) the caption goes out as a text message with the same
+        keyboard, and a warning is logged; the refusal stays in ``failed`` for callers that report it.
+        Without a caption nothing is sent (None)."""
         if caption is not None and len(parts := _parts(caption, parse_mode, MAX_CAPTION)) > 1:
             rest = "\n".join(parts[1:])
             photo_message = await self.send_photo(
@@ -176,7 +192,19 @@ class Sender:
                 message_thread_id=thread,
             )
 
-        return await self._send("sendPhoto", chat_id, message_thread_id, send, failed)
+        failure: list[TelegramAPIError] = [] if failed is None else failed
+        first = len(failure)
+        message = await self._send("sendPhoto", chat_id, message_thread_id, send, failure)
+        refusal = failure[-1] if len(failure) > first else None
+        if message is not None or not photo_refused(refusal) or not caption:
+            return message
+        logger.warning("sendPhoto to chat %s: Telegram refuses the photo %.80r (%s); sending the text without it",
+                       chat_id, photo if isinstance(photo, str) else type(photo).__name__,
+                       refusal.message if refusal is not None else "?")
+        return await self.send_message(chat_id, caption, reply_markup=reply_markup, parse_mode=parse_mode,
+                                       reply_to_message_id=reply_to_message_id,
+                                       disable_notification=disable_notification,
+                                       message_thread_id=message_thread_id, failed=failure)
 
     async def _send(
         self,

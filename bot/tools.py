@@ -335,7 +335,7 @@ CATALOGUE_PROBLEMS = {
     "stock": "the stock is not a whole number from 0 to 1,000,000 (empty: not tracked)",
     "link": "the link is not an http(s) address of at most 512 characters",
     "cycle": "the cycle is not like 30d, 4w or 3m (at most 3650 days)",
-    "photo": "the photo is not a Telegram file id",
+    "photo": "the photo is not a Telegram file id (letters, digits, - and _)",
     "archived": "archived is not yes or no (or empty)",
     "duplicate": "this SKU appears twice in the file",
     "columns": "more cells than the header names",
@@ -391,6 +391,13 @@ async def import_catalogue(settings: Settings, file: str, out: TextIO, err: Text
     print(f"imported {len(rows)} products from {file}: {result.new} new, {result.updated} updated", file=out)
     if restocks:
         print(restocks_line(restocks), file=out)
+    photos = sum(1 for row in rows if row.photo)
+    if photos:
+        # File ids are per bot: one from another bot's export looks right but Telegram refuses it.
+        print(f"note: photos imported: {photos}. A photo is a Telegram file id, valid only for the bot that was "
+              "given it: a product whose photo this bot was not given is posted as text without it (/product SKU "
+              "says so, /broadcast reports count it); send the photo with the caption /product edit SKU to "
+              "replace it", file=out)
     return 0
 
 

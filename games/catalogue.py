@@ -381,6 +381,9 @@ REQUIRED = ("sku", "name", "price")
 _YES = frozenset({"yes", "y", "true", "1", "x", "archived", "是"})
 _NO = frozenset({"", "no", "n", "false", "0", "否"})
 MAX_PHOTO = 256
+# A Telegram file id is base64url text. Only its shape can be checked offline: whether Telegram
+# accepts it (it must be one this bot was given) is known when a post with it is sent.
+FILE_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -468,8 +471,7 @@ def _csv_row(line: int, cells: list[str], columns: dict[str, int], currency: str
         except CatalogueError:
             raise CatalogueFileError([LineProblem(line, problem, text)]) from None
     photo = cell("photo") or None
-    if photo is not None and (len(photo) > MAX_PHOTO or not photo.isascii() or not photo.isprintable()
-                              or " " in photo):
+    if photo is not None and (len(photo) > MAX_PHOTO or FILE_ID.fullmatch(photo) is None):
         raise CatalogueFileError([LineProblem(line, "photo", photo)])
     archived_text = cell("archived").lower()
     if archived_text not in _YES | _NO:

@@ -65,8 +65,8 @@ async def product_card(message: Message, command: CommandObject, app: App, sessi
     card = views.card_message(_, product, app.settings.shop_currency)
     hint = _("cat-photo-hint", sku=product.sku) if _photo(message) else None
     if card.photo:
-        chat_id, photo, text = message.chat.id, card.photo, card.text
-        out.after_commit(lambda: app.sender.send_photo(chat_id, photo, caption=text))
+        chat_id, sku = message.chat.id, product.sku
+        out.after_commit(lambda: views.send_card(app, chat_id, _, card, sku))
     else:
         out.message(message.chat.id, card.text)
     if hint:

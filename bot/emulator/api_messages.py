@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import secrets
 import time
 from typing import Any
 
 from bot.emulator.core import ApiError, Params, StateCore, bad_request, bool_param, int_param
+from bot.emulator.files import WRONG_FILE, FileIdError, FileRecord
 from bot.emulator.html_check import HtmlError, parse_html, utf16_len
 from bot.emulator.world import EmuChat, RateViolation, StoredMessage, UploadedFile
 
@@ -92,8 +92,9 @@ class MessagesApi(StateCore):
 
     def _api_sendphoto(self, params: Params) -> Any:
         caption, plain, entities = self._caption(params)
-        file_id = self._file_id(params.get("photo"), params)
-        return self._send("sendPhoto", params, caption=caption, plain=plain, entities=entities, photo=file_id)
+        photo = self._input_file(params.get("photo"), params, "photo")
+        return self._send("sendPhoto", params, caption=caption, plain=plain, entities=entities, photo=photo.file_id,
+                          photo_sizes=photo.sizes)
 
     def _caption(self, params: Params) -> tuple[str | None, str | None, list[dict[str, Any]]]:
         """``(caption as sent, as shown, entities)``; all empty when there is no caption."""
@@ -126,8 +127,8 @@ class MessagesApi(StateCore):
             origin = {"type": "user", "sender_user": original.sender, "date": original.date}
         message = self._store(chat, self.bot_user, from_bot=True, text=original.text, caption=original.caption,
                               plain=original.plain, entities=list(original.entities or []) or None,
-                              parse_mode=original.parse_mode, photo=original.photo, poll=original.poll,
-                              document=original.document, media=original.media, origin=origin,
+                              parse_mode=original.parse_mode, photo=original.photo, photo_sizes=original.photo_sizes,
+                              poll=original.poll, document=original.document, media=original.media, origin=origin,
                               method="forwardMessage", thread_id=thread)
         self._bot_sent(chat, message)
         return message.to_dict(chat)
@@ -313,12 +314,14 @@ class MessagesApi(StateCore):
     def _api_getfile(self, params: Params) -> Any:
         file_id = str(params.get("file_id") or "")
         stored = self.files.get(file_id)
-        if stored is None:
+        record = self.file_registry.get(file_id)
+        if stored is None or record is None:
             raise bad_request("invalid file_id")
         path, content = stored
         if len(content) > 20 * 1024 * 1024:
             raise bad_request("file is too big")
-        return {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(content), "file_path": path}
+        return {"file_id": file_id, "file_unique_id": record.file_unique_id, "file_size": len(content),
+                "file_path": path}
 
     # ---- helpers -------------------------------------------------------------------------------------
 
@@ -410,18 +413,19 @@ class MessagesApi(StateCore):
                     "text": message.text if message.text is not None else message.caption,
                     "buttons": message.button_labels()})
 
-    def _file_id(self, source: Any, params: Params) -> str:
-        """A file_id for a file sent as a file_id, a URL, or an upload (``attach://name`` or the field itself)."""
+    def _input_file(self, source: Any, params: Params, kind: str) -> FileRecord:
+        """The file sent as ``kind``: an upload (``attach://name`` or the field itself) is a new file;
+        a string must be a file_id this bot was given, or a URL Telegram can fetch (see
+        :mod:`bot.emulator.files` for what is refused, and how)."""
         if isinstance(source, str) and source.startswith("attach://"):
             source = params.get(source.removeprefix("attach://"))
             if not isinstance(source, UploadedFile):
-                raise bad_request("wrong file identifier/HTTP URL specified")
+                raise bad_request(WRONG_FILE)
         if isinstance(source, UploadedFile):
-            return f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
+            return self.file_registry.issue(kind)
         if not source:
-            raise bad_request("there is no photo in the request")
-        key = str(source)
-        if key not in self._file_ids:
-            self._file_ids[key] = key if not key.startswith(("http://", "https://")) else (
-                f"AgACAgIAAxkBAAI{secrets.token_hex(10)}")
-        return self._file_ids[key]
+            raise bad_request(f"there is no {kind} in the request")
+        try:
+            return self.file_registry.resolve(str(source), kind)
+        except FileIdError as exc:
+            raise bad_request(str(exc)) from None

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.emulator.faults import Fault
+from bot.emulator.files import FileRegistry
 from bot.emulator.limits import RateWatch
 from bot.emulator.world import ADMIN_RIGHTS, ApiCall, EmuChat, EmuUser, RateViolation, StoredMessage
 
@@ -140,7 +141,7 @@ class StateCore:
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._poll_ids = itertools.count(1)
-        self._file_ids: dict[str, str] = {}
+        self.file_registry = FileRegistry(self.bot_id)  # every file_id this bot was given
         self._poll_votes: dict[str, dict[int, list[int]]] = {}
         self._pending_joins: set[tuple[int, int]] = set()
         # Telegram lets a bot message a user who sent a join request (through user_chat_id) for

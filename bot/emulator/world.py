@@ -127,7 +127,8 @@ class StoredMessage:
     caption: str | None = None
     reply_markup: dict[str, Any] | None = None
     parse_mode: str | None = None
-    photo: str | None = None
+    photo: str | None = None  # the file_id of the largest size
+    photo_sizes: list[dict[str, Any]] | None = None  # every size, as Bot API PhotoSize objects
     poll: dict[str, Any] | None = None
     reply_to: int | None = None
     from_bot: bool = False
@@ -163,10 +164,8 @@ class StoredMessage:
             if self.entities:
                 data["entities"] = self.entities
         if self.photo is not None:
-            data["photo"] = [
-                {"file_id": f"{self.photo}-s", "file_unique_id": f"{self.photo[-10:]}s", "width": 90, "height": 90},
-                {"file_id": self.photo, "file_unique_id": self.photo[-12:], "width": 800, "height": 800},
-            ]
+            data["photo"] = self.photo_sizes or [{"file_id": self.photo, "file_unique_id": self.photo[-16:],
+                                                  "width": 800, "height": 800}]
         if self.caption is not None:
             data["caption"] = shown
             if self.entities:

@@ -10,12 +10,12 @@ right), into updates that are returned but never queued.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from bot.emulator.core import StateCore
+from bot.emulator.files import KINDS as FILE_KINDS
 from bot.emulator.world import (
     ADMIN_RIGHTS,
     BOT_COMMAND,
@@ -34,6 +34,12 @@ MEDIA_KINDS = frozenset({"sticker", "photo", "voice", "video", "animation", "vid
                          "dice"})
 CAPTIONED = frozenset({"photo", "voice", "video", "animation"})
 JOIN_REQUEST_WINDOW = 300.0  # seconds a bot may message a join-request applicant who never started it
+
+
+def _command_entities(text: str) -> list[dict[str, Any]] | None:
+    """The ``bot_command`` entity Telegram marks at the start of a text or caption (None: no command)."""
+    command = BOT_COMMAND.match(text)
+    return [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}] if command else None
 
 
 class WorldActions(StateCore):
@@ -225,10 +231,7 @@ class WorldActions(StateCore):
             if target.is_forum and closed and status not in ("creator", "administrator"):
                 raise ValueError(f"the topic is closed: {user.full_name} cannot write there")
         reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
-        entities = None
-        command = BOT_COMMAND.match(text)
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(text)
         message = self._store(target, user.to_dict(), text=text, plain=text, entities=entities,
                               reply_to=reply_to_message_id, thread_id=thread_id)
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
@@ -248,15 +251,13 @@ class WorldActions(StateCore):
             if target.id != user.id:
                 raise ValueError("a user writes only in their own private chat with the bot")
             user.started_bot = True
-        file_id = f"BQACAgIAAxkBAAI{secrets.token_hex(10)}"
+        record = self.file_registry.issue("document")
+        file_id = record.file_id
         suffix = file_name[file_name.rfind("."):] if "." in file_name else ""
         self.files[file_id] = (f"documents/file_{len(self.files)}{suffix}", content)
-        document = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_name": file_name,
+        document = {"file_id": file_id, "file_unique_id": record.file_unique_id, "file_name": file_name,
                     "mime_type": mime_type, "file_size": len(content)}
-        entities = None
-        command = BOT_COMMAND.match(caption or "")
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(caption or "")
         message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
                               document=document)
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
@@ -277,8 +278,8 @@ class WorldActions(StateCore):
             if target.id != user.id:
                 raise ValueError("a user writes only in their own private chat with the bot")
             user.started_bot = True
-        file_id = f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
-        unique = file_id[-12:]
+        record = self.file_registry.issue(kind) if kind in FILE_KINDS else None
+        file_id, unique = (record.file_id, record.file_unique_id) if record else ("", "")
         kinds: dict[str, dict[str, Any]] = {
             "sticker": {"sticker": {"file_id": file_id, "file_unique_id": unique, "type": "regular", "width": 512,
                                     "height": 512, "is_animated": False, "is_video": False, "emoji": "😀"}},
@@ -297,12 +298,10 @@ class WorldActions(StateCore):
             "photo": {},
         }
         media = kinds[kind]
-        entities = None
-        command = BOT_COMMAND.match(caption or "")
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(caption or "")
         message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
-                              photo=file_id if kind == "photo" else None, media=media or None)
+                              photo=file_id if kind == "photo" else None,
+                              photo_sizes=record.sizes if record and kind == "photo" else None, media=media or None)
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
                     "message_id": message.message_id, "text": f"[{kind}] {caption or ''}".strip()})
         update = {"message": message.to_dict(target)}
@@ -322,15 +321,12 @@ class WorldActions(StateCore):
             user.started_bot = True
         elif target.status_of(user.id) in ("kicked", "restricted", "left"):
             raise ValueError(f"{user.full_name} is not a member of {target.title} and cannot post there")
-        file_id = f"AgACAgIAAxkBAAI{secrets.token_hex(10)}"
-        self._file_ids[file_id] = file_id
-        entities = None
-        command = BOT_COMMAND.match(caption or "")
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        photo = self.file_registry.issue("photo")
+        entities = _command_entities(caption or "")
         reply_to = self._messages[target.id].get(reply_to_message_id) if reply_to_message_id is not None else None
         message = self._store(target, user.to_dict(), caption=caption, plain=caption, entities=entities,
-                              photo=file_id, reply_to=reply_to_message_id, method="sendPhoto")
+                              photo=photo.file_id, photo_sizes=photo.sizes, reply_to=reply_to_message_id,
+                              method="sendPhoto")
         self._emit({"type": "user_message", "from_name": user.full_name, "user_id": user.id, "chat_id": target.id,
                     "message_id": message.message_id, "text": f"[photo] {caption or ''}".strip()})
         update = {"message": message.to_dict(target, reply_to=reply_to)}
@@ -450,10 +446,7 @@ class WorldActions(StateCore):
         ``channel_post`` only if it is an administrator there."""
         if chat.type != "channel":
             raise ValueError("channel posts are made in channels")
-        entities = None
-        command = BOT_COMMAND.match(text)
-        if command:
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        entities = _command_entities(text)
         message = self._store(chat, chat.to_dict(), text=text, plain=text, entities=entities)
         data = message.to_dict(chat)
         data.pop("from", None)

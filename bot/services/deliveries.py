@@ -35,6 +35,7 @@ __all__ = [
     "RECHECKED",
     "STATES",
     "UNCONFIRMED",
+    "WITHOUT_PHOTO",
     "BroadcastReport",
     "BroadcastSummary",
     "ContactSeen",
@@ -69,6 +70,9 @@ LEASES = Lease.__table__  # type: ignore[attr-defined]
 STATES = ("planned", "sending", "sent", "skipped", "failed", "cancelled")
 UNCONFIRMED = "unconfirmed"  # the reason of a 'sent' delivery whose request may or may not have arrived
 RECHECKED = "rechecked"  # of a 'sent' one left in flight whose post was checked in its group after a restart
+# The reason of a 'sent' delivery posted as text because Telegram refused its photo (a file_id that is
+# not this bot's, e.g. a catalogue imported from another bot's export).
+WITHOUT_PHOTO = "without_photo"
 _CHUNK = 500
 
 
@@ -435,6 +439,7 @@ class BroadcastReport:
     first_sent: datetime | None
     last_sent: datetime | None
     rechecked: int = 0  # left in flight by a stopped worker, then checked in their group: one copy there
+    without_photo: int = 0  # sent as text: Telegram refused the photo
 
 
 def _counts() -> list[Any]:
@@ -468,7 +473,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
     skipped_by: dict[str, int] = defaultdict(int)
     failed_by: dict[str, int] = defaultdict(int)
     delayed: dict[str, tuple[int, datetime]] = {}
-    unconfirmed = rechecked = 0
+    unconfirmed = rechecked = without_photo = 0
     first: datetime | None = None
     last: datetime | None = None
     for state, reason, why, count, next_at, first_at, last_at in rows:
@@ -480,6 +485,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
         elif state == "sent":
             unconfirmed += count if reason == UNCONFIRMED else 0
             rechecked += count if reason == RECHECKED else 0
+            without_photo += count if reason == WITHOUT_PHOTO else 0
             first = first_at if first is None or (first_at is not None and first_at < first) else first
             last = last_at if last is None or (last_at is not None and last_at > last) else last
         elif state == "planned" and why:
@@ -488,7 +494,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
     summary = BroadcastSummary(int(head[0] or 0), head[1], head[2], head[3], sum(by_state.values()), by_state["sent"],
                                by_state["planned"], by_state["skipped"], by_state["failed"])
     return BroadcastReport(summary, unconfirmed, by_state["cancelled"], by_state["sending"], dict(skipped_by),
-                           dict(failed_by), delayed, first, last, rechecked)
+                           dict(failed_by), delayed, first, last, rechecked, without_photo)
 
 
 async def cancel(session: AsyncSession, broadcast_id: int, *, now: datetime) -> int | None:

@@ -56,6 +56,7 @@ from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import InlineKeyboardMarkup, Message, MessageOriginUser
 
 from bot.limiter import RateLimiter, never_sent
+from bot.sender import photo_refused
 from bot.services import deliveries as service
 from bot.services.broadcasts import load_args
 from bot.texts import Translator, escape, language_for
@@ -603,7 +604,9 @@ class Broadcasts:
         due = hand.due
         now = app.clock.now()
         if message is not None:
-            return service.Outcome(due.id, "sent", now, message_id=message.message_id)
+            # Telegram refused the photo and the sender posted the text alone: sent, and the report says so.
+            reason = service.WITHOUT_PHOTO if any(photo_refused(e) for e in failed) else None
+            return service.Outcome(due.id, "sent", now, message_id=message.message_id, reason=reason)
         error = failed[-1] if failed else None
         attempts = due.attempts + 1
         if error is None:
@@ -736,6 +739,8 @@ def report_text(app: App, _: Translator, report: service.BroadcastReport) -> str
         lines.append(_("bc-report-rechecked", count=report.rechecked))
     if report.sending:
         lines.append(_("bc-report-sending", count=report.sending))
+    if report.without_photo:
+        lines.append(_("bc-report-without-photo", count=report.without_photo))
     if report.skipped_by:
         lines.append(_("bc-report-skipped", reasons=_reasons(_, report.skipped_by)))
     if report.failed_by:

@@ -3,16 +3,23 @@ restock notice shows), the staff's paged /products list and its buttons."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
 from bot.db.models import Product
+from bot.sender import photo_refused
 from bot.services import catalogue as service
 from bot.texts import LIST_NAME, Markup, Translator, lines, shorten
 from bot.views.broadcasts import Outgoing
 from games import catalogue as rules
 from games.money import format_money
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 MAX_PAGE = 10_000  # 80,000 products at 8 a page: beyond the catalogue's size
 
@@ -65,6 +72,19 @@ def render_card(_: Translator, product: Product, currency: str, *, archived_flag
 def card_message(_: Translator, product: Product, currency: str, *, archived_flag: bool = True) -> Outgoing:
     """The card as one message: a photo with the card as caption when the product has one."""
     return Outgoing(render_card(_, product, currency, archived_flag=archived_flag), photo=product.photo)
+
+
+async def send_card(app: App, chat_id: int, _: Translator, card: Outgoing, sku: str) -> None:
+    """Send a card to a staff member; when Telegram refuses the product's photo (a file_id that is not
+    this bot's, e.g. from a catalogue imported from another bot) the card goes as text and they are
+    told how to replace the photo."""
+    if card.photo is None:
+        await app.sender.send_message(chat_id, card.text)
+        return
+    failed: list[TelegramAPIError] = []
+    await app.sender.send_photo(chat_id, card.photo, caption=card.text, failed=failed)
+    if any(photo_refused(error) for error in failed):
+        await app.sender.send_message(chat_id, _("cat-photo-refused", sku=sku))
 
 
 def product_list(_: Translator, page: service.Page, currency: str) -> tuple[Markup, InlineKeyboardMarkup | None]:

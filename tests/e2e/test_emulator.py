@@ -210,14 +210,16 @@ async def test_forwarding_keeps_who_sent_the_original_and_when(emu: BotAPIEmulat
 async def test_photos_and_polls(emu: BotAPIEmulator, bot: Bot) -> None:
     group = emu.create_group("G")
     ann = emu.create_user("Ann")
-    by_id = await bot.send_photo(group.id, "AgACAgIAAxkBAAIfake", caption="<i>tea</i>", parse_mode="HTML")
-    assert by_id.photo and by_id.photo[-1].file_id == "AgACAgIAAxkBAAIfake" and by_id.caption == "tea"
-    by_url = await bot.send_photo(group.id, "https://example.com/tea.jpg")
     upload = await bot.send_photo(group.id, BufferedInputFile(b"\x89PNG...", filename="tea.png"))
-    assert by_url.photo and upload.photo and upload.photo[-1].file_id != by_url.photo[-1].file_id
+    assert upload.photo
+    file_id = upload.photo[-1].file_id
+    by_id = await bot.send_photo(group.id, file_id, caption="<i>tea</i>", parse_mode="HTML")
+    assert by_id.photo and by_id.photo[-1].file_id == file_id and by_id.caption == "tea"
+    by_url = await bot.send_photo(group.id, "https://example.com/tea.jpg")
+    assert by_url.photo and by_url.photo[-1].file_id != file_id
     assert [m.method for m in emu.sent(group.id)] == ["sendPhoto"] * 3
     with pytest.raises(TelegramBadRequest, match="caption is too long"):
-        await bot.send_photo(group.id, "AgACAgIAAxkBAAIfake", caption="x" * 1025)
+        await bot.send_photo(group.id, file_id, caption="x" * 1025)
 
     message = await bot.send_poll(group.id, "Best tea?", ["Oolong", "Pu'er"], is_anonymous=False)
     assert message.poll and [o.text for o in message.poll.options] == ["Oolong", "Pu'er"]
@@ -597,9 +599,10 @@ async def test_length_limits_count_utf16_units_after_entity_parsing(emu: BotAPIE
     sent = await bot.send_message(group.id, "short")
     with pytest.raises(TelegramBadRequest, match="Bad Request: MESSAGE_TOO_LONG"):
         await bot.edit_message_text("😀" * 2049, chat_id=group.id, message_id=sent.message_id)
-    assert await bot.send_photo(group.id, "AgACAgIAAxkBAAIfake", caption="😀" * 512)
+    photo = emu.user_sends_photo(ann)["message"]["photo"][-1]["file_id"]
+    assert await bot.send_photo(group.id, photo, caption="😀" * 512)
     with pytest.raises(TelegramBadRequest, match="Bad Request: message caption is too long"):
-        await bot.send_photo(group.id, "AgACAgIAAxkBAAIfake", caption="😀" * 512 + "x")
+        await bot.send_photo(group.id, photo, caption="😀" * 512 + "x")
     assert await bot.send_message(group.id, "x", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text="x", callback_data="é" * 32)]]))  # 64 bytes
     with pytest.raises(TelegramBadRequest, match="Bad Request: BUTTON_DATA_INVALID"):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry, Product
 from bot.emulator import EmuUser
+from bot.emulator.files import FileRegistry
 from bot.services import catalogue as service
 from bot.views.catalogue import CatalogueCb
 from tests.factories import count, member
@@ -128,6 +129,23 @@ async def test_a_photo_captioned_with_the_command_is_the_products_photo(h: Harne
     assert removed is not None and removed.photo is None
     await h.say(h.owner, "/product TEA-02")
     assert _last(h, h.owner).method == "sendMessage"
+
+
+async def test_a_photo_telegram_refuses_shows_the_card_as_text_and_says_how_to_fix_it(h: Harness) -> None:
+    """A product whose stored photo is another bot's file_id (file_ids are per bot; e.g. imported
+    from another bot's export): Telegram refuses it, the card comes as text with a hint."""
+    await _staff(h, "/product add TEA-03 | Oolong | 88")
+    async with h.app.db.session() as session:
+        await service.set_photo(session, "TEA-03", FileRegistry(bot_id=999).issue("photo").file_id, now=h.clock.now())
+    await h.say(h.owner, "/product TEA-03")
+    card, hint = h.emu.sent(h.owner.id)[-2:]
+    assert card.method == "sendMessage" and "<code>TEA-03</code>" in (card.text or "") and "88.00 CNY" in card.shown
+    assert hint.method == "sendMessage" and "Telegram refuses this product's photo" in hint.shown
+    assert "/product edit TEA-03" in hint.shown
+    # The staff send the photo again: the card has it.
+    await h.feed(h.emu.user_sends_photo(h.owner, caption="/product edit TEA-03"))
+    await h.say(h.owner, "/product TEA-03")
+    assert _last(h, h.owner).method == "sendPhoto"
 
 
 async def test_products_are_paged_with_buttons_and_searched_by_name_and_sku(h: Harness) -> None:

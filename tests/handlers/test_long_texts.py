@@ -194,7 +194,8 @@ async def test_the_sender_splits_long_texts_and_keeps_edits_and_popups_within_li
     edited = h.emu.message(h.group.id, parts[0].message_id).plain or ""
     assert utf16_len(edited) <= MAX and edited.endswith("…")
     # A caption over 1,024: the photo with the first lines, the rest as text.
-    photo = await sender.send_photo(h.group.id, "AgACAgIAAxkBAAIfake", caption="\n".join(rows[:30]))
+    shelf = h.emu.user_sends_photo(h.owner)["message"]["photo"][-1]["file_id"]
+    photo = await sender.send_photo(h.group.id, shelf, caption="\n".join(rows[:30]))
     assert photo is not None
     captioned = [m for m in h.emu.sent(h.group.id) if m.photo]
     assert len(captioned) == 1 and utf16_len(captioned[0].plain or "") <= 1024

@@ -20,6 +20,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -28,14 +29,14 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InputMediaPhoto, Message
+from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message
 from aiohttp import ClientConnectorError
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.coalescer import GroupCoalescer, chunk_items
 from bot.limiter import RateLimiter, RateLimitMiddleware, is_group_chat, setup_rate_limiting
-from bot.sender import Sender
+from bot.sender import Sender, photo_refused
 
 GROUP = -1001
 GROUP_B = -1002
@@ -564,6 +565,27 @@ async def test_send_message_defaults(stack: Stack) -> None:
 
     await stack.sender.send_photo(USER, "file-id", caption="look")
     assert stack.session.calls[1].api == "sendPhoto"
+
+
+async def test_a_photo_telegram_refuses_falls_back_to_the_text(stack: Stack) -> None:
+    """A refused photo (a file_id this bot was never given) sends the caption as text with the same
+    keyboard; the refusal stays in ``failed``. Other refusals, or no caption, send nothing more."""
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Buy", url="https://t.me/x")]])
+    failed: list[TelegramAPIError] = []
+    stack.session.fail_next(1, bad_request("Bad Request: wrong file identifier/HTTP URL specified"))
+    message = await stack.sender.send_photo(GROUP, "AgAC-other-bot", caption="<b>Tea</b>", reply_markup=keyboard,
+                                            failed=failed)
+    assert message is not None and [c.api for c in stack.session.calls] == ["sendPhoto", "sendMessage"]
+    text = stack.session.calls[1].method
+    assert text.text == "<b>Tea</b>" and text.reply_markup == keyboard and text.parse_mode == "HTML"
+    assert len(failed) == 1 and photo_refused(failed[0])
+    stack.session.fail_next(1, bad_request("Bad Request: wrong remote file identifier specified: Wrong string length"))
+    assert await stack.sender.send_photo(GROUP, "abcde") is None  # no caption: nothing to post
+    stack.session.fail_next(1, bad_request("Bad Request: can't parse entities: unclosed tag"))
+    assert await stack.sender.send_photo(GROUP, "AgAC-1", caption="<b>x") is None
+    assert [c.api for c in stack.session.calls[2:]] == ["sendPhoto", "sendPhoto"]
+    assert not photo_refused(bad_request("Bad Request: chat not found")(stack.session.calls[0].method))
+    assert not photo_refused(None)
 
 
 async def test_forbidden_marks_chat_unavailable(stack: Stack) -> None:
