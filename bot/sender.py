@@ -47,7 +47,7 @@ from bot.texts import (
 if TYPE_CHECKING:
     from aiogram import Bot
 
-__all__ = ["ReplyMarkup", "Sender", "photo_refused"]
+__all__ = ["ReplyMarkup", "Sender", "photo_refused", "pieces"]
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +373,15 @@ class Sender:
             await self.on_chat_unavailable(key)
         except Exception:
             logger.exception("on_chat_unavailable(%s) failed", key)
+
+
+def pieces(text: str, *, photo: bool = False, parse_mode: str | None = "HTML") -> int:
+    """How many messages :meth:`Sender.send_message` (or :meth:`Sender.send_photo` with ``text`` as
+    its caption) makes of ``text``."""
+    if not photo:
+        return len(_parts(text, parse_mode, MAX_TEXT))
+    parts = _parts(text, parse_mode, MAX_CAPTION)
+    return 1 if len(parts) == 1 else 1 + pieces("\n".join(parts[1:]), parse_mode=parse_mode)
 
 
 def _parts(text: str, parse_mode: str | None, limit: int) -> list[str]:

@@ -56,7 +56,7 @@ from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import InlineKeyboardMarkup, Message, MessageOriginUser
 
 from bot.limiter import RateLimiter, never_sent
-from bot.sender import photo_refused
+from bot.sender import photo_refused, pieces
 from bot.services import deliveries as service
 from bot.services.broadcasts import load_args
 from bot.texts import Translator, escape, language_for
@@ -544,8 +544,8 @@ class Broadcasts:
         if chat.has_protected_content:  # its messages cannot be forwarded: nothing can be checked
             return unconfirmed
         outgoing = await self._render(app, hand)
-        if isinstance(outgoing, Skip):
-            return unconfirmed
+        if isinstance(outgoing, Skip) or pieces(outgoing.text, photo=outgoing.photo is not None) > 1:
+            return unconfirmed  # a post of several messages: a new copy could not be told from the first
         limiter = app.sender.limiter
         if limiter is not None:
             await self._ready(limiter, due.chat_id)

@@ -187,6 +187,17 @@ async def test_a_group_post_whose_answer_was_lost_is_checked_in_the_group_not_le
         assert [m.deleted for m in h.emu.sent(h.group.id) if m.shown == "New arrivals today"] == [False, True]
 
 
+async def test_a_post_of_several_messages_left_in_flight_is_not_posted_again(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        text = "\n".join(f"line {n}: " + "tea " * 30 for n in range(60))  # over 4,096: two messages
+        broadcast_id = await group_post(h, text)
+        await left_in_flight(h, broadcast_id)
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert (row.state, row.reason) == ("sent", service.UNCONFIRMED)
+        assert h.emu.sent(h.group.id) == []  # a new copy could not be told from the first: none
+
+
 async def test_without_an_owner_who_started_the_bot_a_group_post_in_flight_stays_unconfirmed(db_url: str) -> None:
     async with harness(db_url) as h:
         broadcast_id = await group_post(h, "New arrivals today")

@@ -879,3 +879,14 @@ async def test_forum_threads_are_batched_separately(stack: Stack) -> None:
     assert sent == [(0, "b"), (5, "a\nc")]
     assert coalescer.pending() == 0
     await coalescer.close()
+
+
+def test_pieces_counts_the_messages_a_send_makes() -> None:
+    from bot.sender import pieces
+
+    assert pieces("short") == 1 and pieces("short", photo=True) == 1
+    long = "\n".join("x" * 100 for _ in range(50))  # 5,049 characters
+    assert pieces(long) == 2
+    assert pieces(long, photo=True) == 2  # a caption of at most 1,024, the rest (under 4,096) one text
+    longer = "\n".join("x" * 100 for _ in range(100))
+    assert pieces(longer) == 3 and pieces(longer, photo=True) == 4
