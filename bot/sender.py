@@ -103,6 +103,9 @@ class Sender:
                     limiter = middleware.limiter
                     break
         self.limiter: RateLimiter | None = limiter
+        # The newest message id seen in each group (sent by the bot, or an update): everything at or
+        # below it was in the chat by then (a broadcast's check after a restart starts from there).
+        self.last_ids: dict[int, int] = {}
 
     async def send_message(
         self,
@@ -221,6 +224,8 @@ class Sender:
         first = len(failure)
         ok, message = await self._guard(action, chat_id, lambda: send(chat_id, thread), failed=failure)
         if ok:
+            if message is not None:
+                self.note_message(message.chat.id, message.message_id)
             return message
         error = failure[first] if len(failure) > first else None
         if isinstance(error, TelegramMigrateToChat):
@@ -230,6 +235,11 @@ class Sender:
             logger.warning("%s to chat %s: topic %s is gone, posting in General", action, chat_id, thread)
             ok, message = await self._guard(action, chat_id, lambda: send(chat_id, None), failed=failure)
         return message if ok else None
+
+    def note_message(self, chat_id: int, message_id: int) -> None:
+        """A message of a group was seen (sent, or an update)."""
+        if chat_id < 0 and message_id > self.last_ids.get(chat_id, 0):
+            self.last_ids[chat_id] = message_id
 
     async def edit_text(
         self,

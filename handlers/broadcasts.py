@@ -28,12 +28,15 @@ from handlers.filters import IsStaff
 
 async def _seen(handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
                 data: dict[str, Any]) -> Any:
-    """Outer middleware: a private message from a person means they have started the bot."""
-    if isinstance(event, Message) and event.chat.type == "private" and event.from_user is not None \
-            and not event.from_user.is_bot:
-        state: Broadcasts | None = data.get("broadcasts")
-        if state is not None:
-            state.seen_private(data["app"], event.from_user.id)
+    """Outer middleware: a private message from a person means they have started the bot; a group's
+    message is the newest the bot knows of there."""
+    if isinstance(event, Message):
+        if event.chat.type == "private" and event.from_user is not None and not event.from_user.is_bot:
+            state: Broadcasts | None = data.get("broadcasts")
+            if state is not None:
+                state.seen_private(data["app"], event.from_user.id)
+        elif event.chat.type != "private":
+            data["app"].sender.note_message(event.chat.id, event.message_id)
     return await handler(event, data)
 
 

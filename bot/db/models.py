@@ -991,6 +991,11 @@ class Delivery(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(String(64)))
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     marked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Set with the mark, for the check of a post left in flight (migration 0018): the newest message id
+    # of the chat the worker knew of before it (every message at or below it was there before the mark),
+    # and a digest of what was sent (a check posts again only what was sent the first time).
+    after_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    content: str | None = Field(default=None, sa_column=Column(String(16)))
     sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "due",
     "facts_for",
     "finish_broadcasts",
+    "known_before",
     "lease_holder",
     "left_sending",
     "recent",
@@ -127,7 +128,9 @@ class Due:
     quiet: bool
     attempts: int
     planned_at: datetime
-    marked_at: datetime | None = None  # deliveries left ``sending``: when they were marked
+    marked_at: datetime | None = None  # deliveries left ``sending``: when they were marked,
+    after_id: int | None = None  # the newest message id of the chat known before the mark,
+    content: str | None = None  # and the digest of what was sent
 
 
 async def due(session: AsyncSession, *, now: datetime, limit: int, exclude_chats: Iterable[int] = ()) -> list[Due]:
@@ -237,6 +240,8 @@ class Mark:
     holder: str
     lease: str
     now: datetime
+    after_id: int | None = None  # see :class:`Delivery`: what a check after a restart needs
+    content: str | None = None
 
 
 class _MarkOp:
@@ -265,6 +270,11 @@ class _MarkOp:
                     .values(state="sending", marked_at=now, attempts=DELIVERIES.c.attempts + 1)
                     .returning(DELIVERIES.c.id))
                 moved.update(result.scalars().all())
+        facts = [{"b_id": i.delivery_id, "b_after": i.after_id, "b_content": i.content} for i in items
+                 if i.delivery_id in moved and (i.after_id is not None or i.content is not None)]
+        if facts:
+            await session.execute(update(DELIVERIES).where(DELIVERIES.c.id == bindparam("b_id"))
+                                  .values(after_id=bindparam("b_after"), content=bindparam("b_content")), facts)
         return [True if item.delivery_id in moved else NotMarked() for item in items]
 
     async def single(self, session: AsyncSession, item: Mark) -> bool:
@@ -337,10 +347,20 @@ async def left_sending(session: AsyncSession) -> list[Due]:
     recording what became of the request: perhaps it arrived, perhaps not), with their mark times."""
     query = (select(col(Delivery.id), col(Delivery.broadcast_id), col(Broadcast.kind), col(Broadcast.args),
                     col(Delivery.args), col(Delivery.chat_id), col(Delivery.private), col(Delivery.capped),
-                    col(Delivery.quiet), col(Delivery.attempts), col(Broadcast.created_at), col(Delivery.marked_at))
+                    col(Delivery.quiet), col(Delivery.attempts), col(Broadcast.created_at), col(Delivery.marked_at),
+                    col(Delivery.after_id), col(Delivery.content))
              .join(Broadcast, col(Broadcast.id) == col(Delivery.broadcast_id))
              .where(col(Delivery.state) == "sending").order_by(col(Delivery.id)))
     return [Due(*row) for row in (await session.execute(query)).all()]  # type: ignore[arg-type]
+
+
+async def known_before(session: AsyncSession, chat_id: int, delivery_id: int, marked_at: datetime) -> int:
+    """The newest message id of ``chat_id`` that another delivery recorded before ``marked_at`` (0: none):
+    every message at or below it was in the chat before that moment."""
+    query = select(func.max(col(Delivery.message_id))).where(
+        col(Delivery.chat_id) == chat_id, col(Delivery.id) != delivery_id, col(Delivery.state) == "sent",
+        col(Delivery.sent_at) <= marked_at)
+    return int((await session.execute(query)).scalar_one() or 0)
 
 
 async def resolve_unconfirmed(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> int:

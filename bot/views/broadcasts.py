@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 import os
 import secrets
@@ -53,7 +54,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import SendMessage, SendPhoto
-from aiogram.types import InlineKeyboardMarkup, Message, MessageOriginUser
+from aiogram.types import InlineKeyboardMarkup, Message, MessageOriginChannel, MessageOriginUser
 
 from bot.limiter import RateLimiter, never_sent
 from bot.sender import photo_refused, pieces
@@ -76,10 +77,12 @@ LEASE = "broadcast"
 # waits for the limiter — the gap in which a kill leaves a chat without its post grew from ~1 ms to
 # tens of ms (p90) that way.
 PACE = 0.97
-# Checking a post left in flight: messages dated up to this much before its mark may be it (Telegram's
-# clock against this host's), and at most this many messages before the new copy are looked at.
-RECHECK_SLACK = timedelta(seconds=5)
+# Checking a post left in flight: the messages above the newest one known to be older than its mark are
+# looked at (at most RECHECK_DEPTH of them); one of the bot's with the same content, dated at most
+# RECHECK_SLACK before the mark (Telegram's clock against this host's), is the first copy.
+RECHECK_SLACK = timedelta(minutes=10)
 RECHECK_DEPTH = 30
+RECHECK_SENDS = 3  # new copies tried when a copy's own answer is lost (the look-back finds each)
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,8 @@ class Broadcasts:
             else:
                 hand.task.cancel()
         if finishing:
-            await asyncio.wait(finishing, timeout=30)
+            # A check of a post left in flight reads up to RECHECK_DEPTH messages at 1 a second.
+            await asyncio.wait(finishing, timeout=30 + RECHECK_DEPTH * 1.5)
         self._hands.clear()
 
     # -- the worker
@@ -432,19 +436,25 @@ class Broadcasts:
             # leaves as soon as the mark is in the database.
             hand.committing = True
             marked_at = app.clock.now()
+            after_id = app.sender.last_ids.get(due.chat_id) if not due.private else None
+            content = digest(outgoing)
             try:
-                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, marked_at))
+                await app.db.submit(service.MARK_OP, service.Mark(due.id, self.holder, LEASE, marked_at,
+                                                                  after_id=after_id, content=content))
             except service.NotMarked:
                 return
             failed: list[TelegramAPIError] = []
             message = await self._send(app, due.chat_id, outgoing, failed)
             outcome = self._outcome(app, hand, message, failed)
-            checked = replace(due, marked_at=marked_at)
+            checked = replace(due, marked_at=marked_at, after_id=after_id, content=content)
             if outcome.reason == service.UNCONFIRMED and _checkable(checked) and self._probe_chat(app) is not None:
                 # The request may have arrived (the connection broke after it left): checked in the group
                 # as a takeover checks one left in flight.
-                outcome = await self._recheck_outcome(app, _Hand(checked, hand.language))
-                self.rechecked += outcome.reason == service.RECHECKED
+                outcome = await self._recheck_outcome(app, _Hand(checked, hand.language), outgoing)
+                if outcome.reason == service.RECHECKED:
+                    self.rechecked += 1
+                else:
+                    self.unconfirmed_at_takeover += 1
             await app.db.submit(service.OUTCOME_OP, outcome)
         except asyncio.CancelledError:
             raise
@@ -519,40 +529,61 @@ class Broadcasts:
         app = self._require_app()
         due = hand.due
         try:
-            outcome = await self._recheck_outcome(app, hand)
+            outgoing = await self._render(app, hand)
+            outcome = await self._recheck_outcome(app, hand, outgoing)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("broadcasts: checking delivery %s to %s failed", due.id, due.chat_id)
+            outcome = service.Outcome(due.id, "sent", app.clock.now(), reason=service.UNCONFIRMED)
+        try:
             if outcome.reason == service.UNCONFIRMED:
                 self.unconfirmed_at_takeover += 1
             else:
                 self.rechecked += 1
             await app.db.submit(service.OUTCOME_OP, outcome)
-        except asyncio.CancelledError:
-            raise
         except Exception:  # left ``sending``: the next takeover checks it again (and finds any copy)
-            log.exception("broadcasts: checking delivery %s to %s failed", due.id, due.chat_id)
+            log.exception("broadcasts: recording the check of delivery %s failed", due.id)
         finally:
             if self._hands.get(due.chat_id) is hand:
                 del self._hands[due.chat_id]
             self._wake.set()
 
-    async def _recheck_outcome(self, app: App, hand: _Hand) -> service.Outcome:
+    async def _recheck_outcome(self, app: App, hand: _Hand, outgoing: Outgoing | Skip) -> service.Outcome:
+        """Post ``outgoing`` (what the delivery sent) again, silently, and keep exactly one copy; sent
+        unconfirmed (and no new copy left) where that cannot be made sure of."""
         due = hand.due
         unconfirmed = service.Outcome(due.id, "sent", app.clock.now(), reason=service.UNCONFIRMED)
+        if isinstance(outgoing, Skip) or digest(outgoing) != due.content:
+            return unconfirmed  # not what was sent the first time (the item changed since): no match possible
+        if pieces(outgoing.text, photo=outgoing.photo is not None) > 1:
+            return unconfirmed  # a post of several messages: a new copy could not be told from the first
         try:
             chat = await app.sender.bot.get_chat(due.chat_id)
         except (TelegramAPIError, AiogramError):
             return unconfirmed
         if chat.has_protected_content:  # its messages cannot be forwarded: nothing can be checked
             return unconfirmed
-        outgoing = await self._render(app, hand)
-        if isinstance(outgoing, Skip) or pieces(outgoing.text, photo=outgoing.photo is not None) > 1:
-            return unconfirmed  # a post of several messages: a new copy could not be told from the first
+        async with app.db.reader() as session:
+            anchor = max(due.after_id or 0,
+                         await service.known_before(session, due.chat_id, due.id, due.marked_at or app.clock.now()))
         limiter = app.sender.limiter
-        if limiter is not None:
-            await self._ready(limiter, due.chat_id)
-        copy = await self._send(app, due.chat_id, outgoing, [], silent=True)
+        copy: Message | None = None
+        for _attempt in range(RECHECK_SENDS):
+            if limiter is not None:
+                await self._ready(limiter, due.chat_id)
+            failed: list[TelegramAPIError] = []
+            copy = await self._send(app, due.chat_id, outgoing, failed, silent=True)
+            if copy is not None:
+                break
+            error = next((e for e in reversed(failed) if not photo_refused(e)), None)
+            if error is not None and not (isinstance(error, TelegramNetworkError) and not never_sent(error)):
+                return unconfirmed  # Telegram refused it, or it never left: no new copy
+            # The new copy's answer was lost (it may have arrived): the next one's look-back finds it too.
         if copy is None:
+            log.error("broadcasts: checking delivery %s to %s: every new copy's answer was lost", due.id, due.chat_id)
             return unconfirmed
-        found, complete = await self._look_back(app, due, copy)
+        found, complete = await self._look_back(app, due, copy, anchor)
         now = app.clock.now()
         if found:
             keep = found[-1]  # the earliest: the first copy
@@ -567,18 +598,21 @@ class Broadcasts:
             log.info("broadcasts: delivery %s to %s had not arrived: posted now (message %s)",
                      due.id, due.chat_id, copy.message_id)
             return service.Outcome(due.id, "sent", now, message_id=copy.message_id, reason=service.RECHECKED)
-        await app.sender.delete(due.chat_id, copy.message_id)  # never twice: without proof, no new copy
+        if not await app.sender.delete(due.chat_id, copy.message_id):  # never twice: no proof, no new copy
+            log.error("broadcasts: could not delete the new copy %s of delivery %s in %s",
+                      copy.message_id, due.id, due.chat_id)
         return unconfirmed
 
-    async def _look_back(self, app: App, due: service.Due, copy: Message) -> tuple[list[int], bool]:
+    async def _look_back(self, app: App, due: service.Due, copy: Message, anchor: int) -> tuple[list[int], bool]:
         """The ids of the earlier copies of ``copy`` in its chat (newest first) posted since the
-        delivery's mark, and whether every message since was seen."""
+        delivery's mark, and whether every message above ``anchor`` (a message id known to be older
+        than the mark) was seen. Messages are read by forwarding each to the owner's chat."""
         probe = self._probe_chat(app)
         if probe is None or due.marked_at is None:
             return [], False
         since = due.marked_at - RECHECK_SLACK
         found: list[int] = []
-        lowest = max(1, copy.message_id - RECHECK_DEPTH)
+        lowest = max(anchor + 1, copy.message_id - RECHECK_DEPTH)
         for message_id in range(copy.message_id - 1, lowest - 1, -1):
             failed: list[TelegramAPIError] = []
             seen = await app.sender.forward(probe, due.chat_id, message_id, failed=failed)
@@ -590,14 +624,15 @@ class Broadcasts:
                 return found, False
             await app.sender.delete(probe, seen.message_id)
             origin = seen.forward_origin
-            if origin is None:
-                return found, False
-            if origin.date < since:
-                return found, True
-            if (isinstance(origin, MessageOriginUser) and origin.sender_user.id == app.sender.bot.id
-                    and _same_content(seen, copy)):
+            if isinstance(origin, MessageOriginUser):
+                ours = origin.sender_user.id == app.sender.bot.id
+            elif isinstance(origin, MessageOriginChannel):  # a channel's post is signed by the channel
+                ours = origin.chat.id == due.chat_id
+            else:
+                ours = False
+            if ours and origin is not None and origin.date >= since and _same_content(seen, copy):
                 found.append(message_id)
-        return found, lowest == 1
+        return found, lowest == anchor + 1
 
     def _outcome(self, app: App, hand: _Hand, message: Message | None, failed: list[TelegramAPIError]
                  ) -> service.Outcome:
@@ -674,6 +709,12 @@ def _checkable(due: service.Due) -> bool:
     """Whether a delivery left in flight can be checked in its chat: a supergroup's (or channel's)
     messages are numbered one by one in the chat; a private chat's are not."""
     return not due.private and due.chat_id <= -1_000_000_000_000 and due.marked_at is not None
+
+
+def digest(outgoing: Outgoing) -> str:
+    """A short digest of what a delivery sends (text, photo and buttons), kept with its mark."""
+    markup = outgoing.reply_markup.model_dump_json(exclude_none=True) if outgoing.reply_markup else ""
+    return hashlib.sha256("\x1f".join((outgoing.text, outgoing.photo or "", markup)).encode()).hexdigest()[:16]
 
 
 def _same_content(one: Message, other: Message) -> bool:

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from bot.db.models import Contact, Delivery, Lease
 from bot.services import deliveries as service
 from bot.services.broadcasts import Target, plan
-from bot.views.broadcasts import LEASE, RECHECK_DEPTH, Broadcasts
+from bot.texts import escape
+from bot.views.broadcasts import LEASE, RECHECK_DEPTH, Broadcasts, Outgoing, digest
 from tests.harness import Harness, harness
 
 
@@ -86,11 +87,21 @@ async def test_one_worker_holds_the_lease_and_another_takes_over_when_it_stops_r
         assert holder == two.holder
 
 
-async def left_in_flight(h: Harness, broadcast_id: int) -> Broadcasts:
-    """A dead worker marked the broadcast's deliveries, then was killed; this app's engine takes over."""
+async def mark_in_flight(h: Harness, broadcast_id: int, text: str) -> None:
+    """What a worker does before its request leaves: the broadcast's deliveries marked ``sending``, with
+    the newest message id it knew of in the chat and the digest of ``text``."""
     async with h.app.db.session() as session:
-        await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
-                              .values(state="sending", marked_at=h.clock.now(), attempts=1))
+        await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id,
+                                                     Delivery.state == "planned")
+                              .values(state="sending", marked_at=h.clock.now(), attempts=1,
+                                      after_id=h.app.sender.last_ids.get(h.group.id),
+                                      content=digest(Outgoing(escape(text)))))
+
+
+async def left_in_flight(h: Harness, broadcast_id: int, text: str = "") -> Broadcasts:
+    """A dead worker marked the broadcast's deliveries, then was killed; this app's engine takes over."""
+    await mark_in_flight(h, broadcast_id, text)
+    async with h.app.db.session() as session:
         await session.execute(update(Lease).where(Lease.name == LEASE).values(holder="elsewhere:1:dead"))
     engine = engine_of(h)
     engine.leading = False
@@ -118,7 +129,7 @@ async def test_a_private_message_left_in_flight_is_recorded_unconfirmed_and_neve
         await h.say(member, "/start")
         await h.say(h.owner, "/start")
         broadcast_id = await broadcast(h, "hello", [member.id])
-        engine = await left_in_flight(h, broadcast_id)
+        engine = await left_in_flight(h, broadcast_id, "hello")
         row = await delivery(h, broadcast_id, member.id)
         assert (row.state, row.reason, row.message_id) == ("sent", service.UNCONFIRMED, None)
         assert not any("hello" in t for t in texts(h, member.id))
@@ -132,9 +143,11 @@ async def test_a_group_post_left_in_flight_that_never_left_is_posted_once_after_
     async with harness(db_url) as h:
         await h.say(h.owner, "/start")  # the owner's chat is where the group's messages are looked at
         member = h.emu.create_user("Mia")
-        await h.say(member, "anyone here?", chat=h.group)  # the group's own chatter is looked past
+        await h.say(member, "hello", chat=h.group)  # the newest message the worker knew of at the mark
         broadcast_id = await group_post(h, "New arrivals today")
-        engine = await left_in_flight(h, broadcast_id)
+        await mark_in_flight(h, broadcast_id, "New arrivals today")
+        await h.say(member, "anyone here?", chat=h.group)  # the group's chatter since is looked past
+        engine = await left_in_flight(h, broadcast_id, "New arrivals today")
         row = await delivery(h, broadcast_id, h.group.id)
         assert posts(h, "New arrivals today") == [row.message_id]
         assert (row.state, row.reason) == ("sent", service.RECHECKED)
@@ -142,21 +155,19 @@ async def test_a_group_post_left_in_flight_that_never_left_is_posted_once_after_
         sent = [m for m in h.emu.sent(h.group.id) if m.shown == "New arrivals today"]
         assert len(sent) == 1  # one copy ever (the new one, silent: it is late)
         forwarded = h.emu.sent(h.owner.id, method="forwardMessage")
-        assert forwarded and all(m.deleted for m in forwarded)  # the owner's chat keeps nothing of it
+        assert len(forwarded) == 1 and forwarded[0].deleted  # "anyone here?" read; the owner's chat keeps nothing
 
 
 async def test_a_group_post_left_in_flight_that_did_arrive_keeps_the_first_copy(db_url: str) -> None:
     async with harness(db_url) as h:
         await h.say(h.owner, "/start")
         broadcast_id = await group_post(h, "New arrivals today")
-        async with h.app.db.session() as session:  # marked by the dead worker...
-            await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
-                                  .values(state="sending", marked_at=h.clock.now(), attempts=1))
+        await mark_in_flight(h, broadcast_id, "New arrivals today")  # marked by the dead worker...
         first = await h.app.sender.send_message(h.group.id, "New arrivals today")  # ...whose request arrived
         assert first is not None
         member = h.emu.create_user("Mia")
         await h.say(member, "nice!", chat=h.group)
-        engine = await left_in_flight(h, broadcast_id)
+        engine = await left_in_flight(h, broadcast_id, "New arrivals today")
         row = await delivery(h, broadcast_id, h.group.id)
         assert posts(h, "New arrivals today") == [first.message_id] == [row.message_id]  # the late copy is gone
         assert row.reason == service.RECHECKED and engine.rechecked == 1
@@ -169,7 +180,7 @@ async def test_an_older_identical_post_is_not_taken_for_the_one_in_flight(db_url
         await h.app.sender.send_message(h.group.id, "Good morning")  # yesterday's post, same words
         h.clock.advance(timedelta(days=1))
         broadcast_id = await group_post(h, "Good morning")
-        await left_in_flight(h, broadcast_id)
+        await left_in_flight(h, broadcast_id, "Good morning")
         row = await delivery(h, broadcast_id, h.group.id)
         assert len(posts(h, "Good morning")) == 2  # yesterday's and today's
         assert row.message_id == posts(h, "Good morning")[-1] and row.reason == service.RECHECKED
@@ -192,16 +203,55 @@ async def test_a_post_of_several_messages_left_in_flight_is_not_posted_again(db_
         await h.say(h.owner, "/start")
         text = "\n".join(f"line {n}: " + "tea " * 30 for n in range(60))  # over 4,096: two messages
         broadcast_id = await group_post(h, text)
-        await left_in_flight(h, broadcast_id)
+        await left_in_flight(h, broadcast_id, text)
         row = await delivery(h, broadcast_id, h.group.id)
         assert (row.state, row.reason) == ("sent", service.UNCONFIRMED)
         assert h.emu.sent(h.group.id) == []  # a new copy could not be told from the first: none
 
 
+async def test_an_old_message_forwarded_into_the_group_does_not_end_the_look_back(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        await mark_in_flight(h, broadcast_id, "New arrivals today")
+        first = await h.app.sender.send_message(h.group.id, "New arrivals today")  # the first copy arrived
+        assert first is not None
+        [old] = [m for m in h.emu.sent(h.owner.id) if not m.deleted][:1]  # from before the mark, dated then
+        h.clock.advance(timedelta(days=1))
+        forwarded = await h.app.sender.forward(h.group.id, h.owner.id, old.message_id)  # an old date, after the mark
+        assert forwarded is not None and forwarded.forward_origin is not None
+        await left_in_flight(h, broadcast_id, "New arrivals today")
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert posts(h, "New arrivals today") == [first.message_id] == [row.message_id]
+
+
+async def test_a_post_whose_item_changed_since_the_mark_is_not_posted_again(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        await left_in_flight(h, broadcast_id, "New arrivals yesterday")  # what was sent then was not this
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert (row.state, row.reason) == ("sent", service.UNCONFIRMED)
+        assert h.emu.sent(h.group.id) == []  # its first copy could not be recognised: no new one
+
+
+async def test_a_check_whose_own_copy_loses_its_answer_still_leaves_one(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        broadcast_id = await group_post(h, "New arrivals today")
+        h.emu.inject_timeout_after_success("sendMessage", chat_id=h.group.id, times=2)  # the post, then a copy
+        await settle(h)
+        row = await delivery(h, broadcast_id, h.group.id)
+        sent = [m for m in h.emu.sent(h.group.id) if m.shown == "New arrivals today"]
+        assert len(sent) == 3 and [m.deleted for m in sent] == [False, True, True]
+        assert posts(h, "New arrivals today") == [row.message_id] == [sent[0].message_id]
+        assert row.reason == service.RECHECKED
+
+
 async def test_without_an_owner_who_started_the_bot_a_group_post_in_flight_stays_unconfirmed(db_url: str) -> None:
     async with harness(db_url) as h:
         broadcast_id = await group_post(h, "New arrivals today")
-        engine = await left_in_flight(h, broadcast_id)
+        engine = await left_in_flight(h, broadcast_id, "New arrivals today")
         row = await delivery(h, broadcast_id, h.group.id)
         assert (row.state, row.reason, row.message_id) == ("sent", service.UNCONFIRMED, None)
         assert posts(h, "New arrivals today") == []  # never sent again without a way to check
@@ -212,13 +262,11 @@ async def test_a_check_that_cannot_see_far_enough_back_deletes_its_copy(db_url: 
     async with harness(db_url) as h:
         await h.say(h.owner, "/start")
         broadcast_id = await group_post(h, "New arrivals today")
-        async with h.app.db.session() as session:
-            await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
-                                  .values(state="sending", marked_at=h.clock.now(), attempts=1))
+        await mark_in_flight(h, broadcast_id, "New arrivals today")
         member = h.emu.create_user("Mia")
         for n in range(RECHECK_DEPTH + 5):  # a busy group: more since the mark than the check looks at
             await h.say(member, f"message {n}", chat=h.group)
-        await left_in_flight(h, broadcast_id)
+        await left_in_flight(h, broadcast_id, "New arrivals today")
         row = await delivery(h, broadcast_id, h.group.id)
         assert (row.state, row.reason) == ("sent", service.UNCONFIRMED)
         assert posts(h, "New arrivals today") == []  # the new copy was deleted: never twice
