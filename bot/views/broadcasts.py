@@ -10,12 +10,16 @@ On taking over, whatever the previous holder left marked ``sending`` was perhaps
 post is checked in the group itself (:meth:`Broadcasts._recheck`): the post goes out again, silently,
 then the messages just before the new copy are looked at, newest first, by forwarding each to the
 owner's private chat (silently, the copy deleted at once; ``forward_origin`` tells who sent the
-original and when) back to the moment of the mark. A supergroup numbers its messages one by one, so
-this sees every message posted since. If the first copy is there, the new one is deleted (a late
-duplicate) and the first one's id recorded; if not, the new copy is the post. Private messages (a
-bot's message ids there are not counted per chat), a group whose content is protected, and any check
-that cannot finish (no owner has started the bot, too many messages since, an error) are recorded as
-sent *unconfirmed* and never sent again: never twice comes first.
+original) down to the newest message known to be older than the mark (its id is kept with the mark:
+the newest the worker had seen in that chat, or another delivery's there). A supergroup numbers its
+messages one by one, so this sees every message posted since. If the first copy is there (the bot's,
+same content, kept as a digest with the mark), the new one is deleted (a late duplicate) and the
+first one's id recorded; if not, the new copy is the post. A connection that breaks after a request
+left is checked the same way. Private messages (a bot's message ids there are not counted per chat),
+a post of several messages, one whose content changed since (an item edited), a group whose content
+is protected, and any check that cannot finish (no owner has started the bot, more than
+``RECHECK_DEPTH`` messages to read, an error) are recorded as sent *unconfirmed* and never sent again:
+never twice comes first.
 
 For each due delivery (in order: time, broadcast, position, id) the worker decides by policy
 (:func:`games.broadcasts.decide`: skip, delay, or send), renders it, takes the chat's slot from the
