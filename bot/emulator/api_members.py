@@ -21,7 +21,8 @@ class MembersApi(StateCore):
 
     def _api_getchat(self, params: Params) -> Any:
         chat = self._target(params, posting=False)
-        return {**chat.to_dict(), "accent_color_id": abs(chat.id) % 7, "max_reaction_count": 11,
+        protected = {"has_protected_content": True} if chat.protected else {}
+        return {**chat.to_dict(), **protected, "accent_color_id": abs(chat.id) % 7, "max_reaction_count": 11,
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
                                         "premium_subscription": False, "gifts_from_channels": False}}
 

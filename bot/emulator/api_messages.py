@@ -113,7 +113,7 @@ class MessagesApi(StateCore):
         original = self._messages[source.id].get(int_param(params, "message_id"))
         if original is None or original.deleted:
             raise bad_request("message to forward not found")
-        if original.service:
+        if original.service or source.protected:
             raise bad_request("message can't be forwarded")
         chat = self._target(params)
         thread = self._thread(chat, params, None)

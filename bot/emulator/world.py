@@ -75,6 +75,8 @@ class EmuChat:
     is_forum: bool = False
     topics: dict[int, EmuTopic] = field(default_factory=dict)
     general_closed: bool = False
+    # "Restrict saving content" on: its messages cannot be forwarded or copied (getChat says so).
+    protected: bool = False
 
     @property
     def is_group(self) -> bool:

@@ -248,6 +248,17 @@ async def test_a_check_whose_own_copy_loses_its_answer_still_leaves_one(db_url: 
         assert row.reason == service.RECHECKED
 
 
+async def test_a_group_with_protected_content_cannot_be_checked_so_nothing_is_posted_again(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.say(h.owner, "/start")
+        h.group.protected = True  # "restrict saving content": its messages cannot be forwarded
+        broadcast_id = await group_post(h, "New arrivals today")
+        await left_in_flight(h, broadcast_id, "New arrivals today")
+        row = await delivery(h, broadcast_id, h.group.id)
+        assert (row.state, row.reason) == ("sent", service.UNCONFIRMED)
+        assert h.emu.sent(h.group.id) == []
+
+
 async def test_without_an_owner_who_started_the_bot_a_group_post_in_flight_stays_unconfirmed(db_url: str) -> None:
     async with harness(db_url) as h:
         broadcast_id = await group_post(h, "New arrivals today")

@@ -205,6 +205,10 @@ async def test_forwarding_keeps_who_sent_the_original_and_when(emu: BotAPIEmulat
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.forward_message(owner.id, -100123, 1)
     assert [m.method for m in emu.sent(owner.id)] == ["forwardMessage"] * 3
+    group.protected = True  # "restrict saving content"
+    assert (await bot.get_chat(group.id)).has_protected_content
+    with pytest.raises(TelegramBadRequest, match="message can't be forwarded"):
+        await bot.forward_message(owner.id, group.id, post.message_id + 1)
 
 
 async def test_photos_and_polls(emu: BotAPIEmulator, bot: Bot) -> None:
