@@ -273,7 +273,13 @@ class Broadcasts:
 
     async def _stop_worker(self) -> None:
         if self._worker is not None:
-            self._worker.cancel()
+            # Its loop ends at its next turn (it checks leading and stopping); cancelled only if stuck, as
+            # a cancel in the middle of a database read can leave an SQLite connection unclosed.
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._worker), timeout=5)
+            except TimeoutError:
+                self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
         # Deliveries not yet marked are dropped (they stay planned); marked ones finish their send.
@@ -498,7 +504,8 @@ class Broadcasts:
                                 private=due.private, args=load_args(due.args), recipient=load_args(due.recipient_args),
                                 _=Translator(app.texts, lang))
         try:
-            return await renderer(app, context)
+            # Shielded: a stop that cancels a delivery not yet marked lets its reads end cleanly.
+            return await asyncio.shield(renderer(app, context))
         except Exception:
             log.exception("broadcasts: rendering %s for delivery %s failed", due.kind, due.id)
             return Skip("render_error")
