@@ -475,8 +475,17 @@ async def recent(session: AsyncSession, limit: int = 10) -> list[BroadcastSummar
              .outerjoin(Delivery, col(Delivery.broadcast_id) == col(Broadcast.id))
              .group_by(col(Broadcast.id), col(Broadcast.kind), col(Broadcast.status), col(Broadcast.created_at))
              .order_by(col(Broadcast.id).desc()).limit(limit))
-    return [BroadcastSummary(r[0], r[1], r[2], r[3], *(int(v or 0) for v in r[4:])) for r in
-            (await session.execute(query)).all()]
+    rows = []
+    for r in (await session.execute(query)).all():
+        total, sent, planned, skipped, failed = (int(v or 0) for v in r[4:])
+        status = _shown(r[2], left=total - sent - skipped - failed)
+        rows.append(BroadcastSummary(r[0], r[1], status, r[3], total, sent, planned, skipped, failed))
+    return rows
+
+
+def _shown(status: str, *, left: int) -> str:
+    """An active broadcast with nothing left to send is shown done (the worker marks it so within seconds)."""
+    return "done" if status == "active" and left == 0 else status
 
 
 async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | None:
@@ -511,7 +520,8 @@ async def report(session: AsyncSession, broadcast_id: int) -> BroadcastReport | 
         elif state == "planned" and why:
             had = delayed.get(why)
             delayed[why] = (count, next_at) if had is None else (had[0] + count, min(had[1], next_at))
-    summary = BroadcastSummary(int(head[0] or 0), head[1], head[2], head[3], sum(by_state.values()), by_state["sent"],
+    status = _shown(head[2], left=by_state["planned"] + by_state["sending"])
+    summary = BroadcastSummary(int(head[0] or 0), head[1], status, head[3], sum(by_state.values()), by_state["sent"],
                                by_state["planned"], by_state["skipped"], by_state["failed"])
     return BroadcastReport(summary, unconfirmed, by_state["cancelled"], by_state["sending"], dict(skipped_by),
                            dict(failed_by), delayed, first, last, rechecked, without_photo)
