@@ -164,6 +164,7 @@ class Sender:
         disable_notification: bool | None = None,
         message_thread_id: int | None = None,
         failed: list[TelegramAPIError] | None = None,
+        fallback: bool = True,
     ) -> Message | None:
         """Send a photo; a caption over Telegram's 1,024 characters is cut at a line boundary and
         the rest follows as text messages (the keyboard goes with the last one).
@@ -171,12 +172,23 @@ class Sender:
         When Telegram refuses the photo itself (:func:`photo_refused`: a stored file_id that is not this
         bot's, e.g. imported from another bot) the caption goes out as a text message with the same
         keyboard, and a warning is logged; the refusal stays in ``failed`` for callers that report it.
-        Without a caption nothing is sent (None)."""
+        Without a caption nothing is sent (None); ``fallback=False``: nor then.
+        A refused photo with a long caption goes as one text (or as many as a text over 4,096 needs)."""
         if caption is not None and len(parts := _parts(caption, parse_mode, MAX_CAPTION)) > 1:
             rest = "\n".join(parts[1:])
+            tried: list[TelegramAPIError] = []
             photo_message = await self.send_photo(
                 chat_id, photo, caption=parts[0], parse_mode=parse_mode, reply_to_message_id=reply_to_message_id,
-                disable_notification=disable_notification, message_thread_id=message_thread_id, failed=failed)
+                disable_notification=disable_notification, message_thread_id=message_thread_id, failed=tried,
+                fallback=False)
+            if failed is not None:
+                failed.extend(tried)
+            if photo_message is None and tried and photo_refused(tried[-1]):
+                # The photo is refused: the whole caption goes as text (one message up to 4,096).
+                return await self.send_message(chat_id, caption, reply_markup=reply_markup, parse_mode=parse_mode,
+                                               reply_to_message_id=reply_to_message_id,
+                                               disable_notification=disable_notification,
+                                               message_thread_id=message_thread_id, failed=failed)
             if photo_message is None:
                 return None
             return await self.send_message(photo_message.chat.id, rest, reply_markup=reply_markup,
@@ -199,7 +211,7 @@ class Sender:
         first = len(failure)
         message = await self._send("sendPhoto", chat_id, message_thread_id, send, failure)
         refusal = failure[-1] if len(failure) > first else None
-        if message is not None or not photo_refused(refusal) or not caption:
+        if message is not None or not photo_refused(refusal) or not caption or not fallback:
             return message
         logger.warning("sendPhoto to chat %s: Telegram refuses the photo %.80r (%s); sending the text without it",
                        chat_id, photo if isinstance(photo, str) else type(photo).__name__,

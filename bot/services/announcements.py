@@ -417,7 +417,11 @@ async def _open_reservations(session: AsyncSession, product_id: int) -> int:
 
 async def join_waitlist(session: AsyncSession, product_id: int, user_id: int, now: datetime) -> Joined:
     """Join the line for a sold-out item, once (a second tap tells the place). Raises
-    :class:`rules.NoSuchProduct` or :class:`rules.InStock` (units are for sale and none are held)."""
+    :class:`rules.NoSuchProduct` or :class:`rules.InStock` (units are for sale and none are held).
+    On PostgreSQL the product's row is locked first: a restock under way (which updates it) ends before
+    this reads the stock, so nobody joins the line of an item already back in stock."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(PRODUCTS.c.id).where(PRODUCTS.c.id == product_id).with_for_update())
     item = await catalogue.by_id(session, product_id)
     if item is None or catalogue.is_archived(item):
         raise rules.NoSuchProduct(sku=str(product_id))

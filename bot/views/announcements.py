@@ -141,6 +141,8 @@ async def render_restock(app: App, ctx: RenderContext) -> Outgoing | Skip:
     if isinstance(product, Skip):
         return product
     _ = _translator(app, ctx)
+    if product.stock == 0:  # sold out again before the post left: offered as sold out, with Notify me
+        return _sold_out_again(app, _, product, _("an-restock-head"))
     units = ctx.args.get("units")
     reserve_s = ctx.args.get("reserve_s")
     text = lines(_("an-restock-head"), _card(app, _, product),
@@ -149,15 +151,24 @@ async def render_restock(app: App, ctx: RenderContext) -> Outgoing | Skip:
     return Outgoing(text, photo=product.photo, reply_markup=_markup(_buy_row(_, product.link)))
 
 
+def _sold_out_again(app: App, _: Translator, product: Product, head: str) -> Outgoing:
+    assert product.id is not None
+    text = lines(head, _card(app, _, product), _("an-post-sold-out"))
+    return Outgoing(text, photo=product.photo, reply_markup=notify_keyboard(_, product.id))
+
+
 # ---- private messages ---------------------------------------------------------------------------------
 
 async def render_live(app: App, ctx: RenderContext) -> Outgoing | Skip:
-    """To a member who asked to be reminded: it is live (and their launch reward, if they voted for it)."""
-    product = await _product(app, ctx)
+    """To a member who asked to be reminded: it is live (and their launch reward, if they voted for it:
+    paid, so told even if the item was archived since, as :func:`render_launch` tells it)."""
+    points = ctx.recipient.get("points")
+    product = await _product(app, ctx, archived_ok=bool(points))
     if isinstance(product, Skip):
         return product
+    if catalogue.is_archived(product):
+        return await render_launch(app, ctx)
     _ = _translator(app, ctx)
-    points = ctx.recipient.get("points")
     text = lines(_("an-live-head", name=product.name), _card(app, _, product),
                  _("an-launch-points", points=int(points)) if points else None)
     return Outgoing(text, photo=product.photo, reply_markup=_markup(_buy_row(_, product.link)))
@@ -190,6 +201,8 @@ async def render_notice(app: App, ctx: RenderContext) -> Outgoing | Skip:
         text = lines(_("an-notice-head", name=product.name),
                      _("an-notice-in-line", place=int(ctx.recipient.get("place") or 1)))
         return Outgoing(text)
+    if product.stock == 0:  # sold out again before the message left: they may join the line again
+        return _sold_out_again(app, _, product, _("an-notice-head", name=product.name))
     text = lines(_("an-notice-head", name=product.name), _card(app, _, product),
                  _("an-restock-units", units=int(units)) if units is not None else None, _("an-notice-go"))
     return Outgoing(text, reply_markup=_markup(_buy_row(_, product.link)))

@@ -283,7 +283,7 @@ class Broadcasts:
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
         # Deliveries not yet marked are dropped (they stay planned); marked ones finish their send.
-        finishing = []
+        finishing, dropped = [], []
         for hand in list(self._hands.values()):
             if hand.task is None:
                 continue
@@ -291,6 +291,9 @@ class Broadcasts:
                 finishing.append(hand.task)
             else:
                 hand.task.cancel()
+                dropped.append(hand.task)
+        if dropped:  # until they have unwound (a database read ends cleanly before the database closes)
+            await asyncio.gather(*dropped, return_exceptions=True)
         if finishing:
             # A check of a post left in flight reads up to RECHECK_DEPTH messages at 1 a second.
             await asyncio.wait(finishing, timeout=30 + RECHECK_DEPTH * 1.5)
@@ -504,8 +507,7 @@ class Broadcasts:
                                 private=due.private, args=load_args(due.args), recipient=load_args(due.recipient_args),
                                 _=Translator(app.texts, lang))
         try:
-            # Shielded: a stop that cancels a delivery not yet marked lets its reads end cleanly.
-            return await asyncio.shield(renderer(app, context))
+            return await renderer(app, context)
         except Exception:
             log.exception("broadcasts: rendering %s for delivery %s failed", due.kind, due.id)
             return Skip("render_error")

@@ -387,3 +387,32 @@ async def test_a_catalogue_import_restocks_and_the_running_bot_tells_the_waitlis
     assert "back in stock" not in out.getvalue()
     await h.states["broadcasts"].settle()
     assert h.emu.received() == after
+
+
+def _context(h: Harness, kind: str, product_id: int, *, recipient: dict[str, Any] | None = None) -> RenderContext:
+    args = {"product_id": product_id, "sku": "TEA-1", "announcement_id": 1, "units": 3}
+    return RenderContext(1, 1, kind, h.group.id, kind not in (service.POST, service.RESTOCK), args,
+                         recipient or {}, Translator(h.app.texts, "en"))
+
+
+async def test_a_paid_launch_reward_is_told_to_a_reminded_voter_even_if_the_item_was_archived(h: Harness) -> None:
+    product_id = await _product(h)
+    async with h.app.db.session() as session:
+        product = await session.get(Product, product_id)
+        assert product is not None
+        product.archived_at = h.clock.now()
+    told = await views.render_live(h.app, _context(h, service.LIVE_NOTE, product_id, recipient={"points": 50}))
+    assert isinstance(told, Outgoing) and "+50 points" in told.text
+    assert told.reply_markup is None and told.photo is None  # no Buy for an archived item
+    plain = await views.render_live(h.app, _context(h, service.LIVE_NOTE, product_id))
+    assert plain == Skip("archived")  # a reminder alone is not sent for a withdrawn item
+
+
+async def test_a_restock_that_sold_out_again_before_it_left_offers_notify_me_not_buy(h: Harness) -> None:
+    product_id = await _product(h, stock=0)
+    for kind, render in ((service.RESTOCK, views.render_restock), (service.NOTICE, views.render_notice)):
+        out = await render(h.app, _context(h, kind, product_id))
+        assert isinstance(out, Outgoing) and "Sold out for now" in out.text and "3" not in out.text.split("\n")[-1]
+        assert out.reply_markup is not None
+        [[button]] = out.reply_markup.inline_keyboard
+        assert button.callback_data == NotifyCb(id=product_id).pack()

@@ -588,6 +588,19 @@ async def test_a_photo_telegram_refuses_falls_back_to_the_text(stack: Stack) -> 
     assert not photo_refused(None)
 
 
+async def test_a_refused_photo_with_a_long_caption_goes_as_one_text(stack: Stack) -> None:
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Buy", url="https://t.me/x")]])
+    caption = "\n".join(f"line {n}: " + "tea " * 20 for n in range(20))  # about 1,800: over a caption's 1,024
+    failed: list[TelegramAPIError] = []
+    stack.session.fail_next(1, bad_request("Bad Request: wrong file identifier/HTTP URL specified"))
+    message = await stack.sender.send_photo(GROUP, "AgAC-other-bot", caption=caption, reply_markup=keyboard,
+                                            failed=failed)
+    assert message is not None and [c.api for c in stack.session.calls] == ["sendPhoto", "sendMessage"]
+    text = stack.session.calls[1].method
+    assert text.text == caption and text.reply_markup == keyboard  # the whole caption, with the keyboard
+    assert len(failed) == 1 and photo_refused(failed[0])
+
+
 async def test_forbidden_marks_chat_unavailable(stack: Stack) -> None:
     stack.session.fail_next(1, forbidden)
     assert await stack.sender.send_message(USER, "hi") is None
