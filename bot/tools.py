@@ -335,7 +335,7 @@ CATALOGUE_PROBLEMS = {
     "stock": "the stock is not a whole number from 0 to 1,000,000 (empty: not tracked)",
     "link": "the link is not an http(s) address of at most 512 characters",
     "cycle": "the cycle is not like 30d, 4w or 3m (at most 3650 days)",
-    "photo": "the photo is not a Telegram file id (letters, digits, - and _)",
+    "photo": "the photo is not a Telegram file id (letters, digits, - and _) or an http(s) link to an image",
     "archived": "archived is not yes or no (or empty)",
     "duplicate": "this SKU appears twice in the file",
     "columns": "more cells than the header names",

@@ -381,9 +381,10 @@ REQUIRED = ("sku", "name", "price")
 _YES = frozenset({"yes", "y", "true", "1", "x", "archived", "是"})
 _NO = frozenset({"", "no", "n", "false", "0", "否"})
 MAX_PHOTO = 256
-# A Telegram file id is base64url text. Only its shape can be checked offline: whether Telegram
-# accepts it (it must be one this bot was given) is known when a post with it is sent.
-FILE_ID = re.compile(r"[A-Za-z0-9_-]+")
+# A Telegram file id is base64url text, or the photo is an http(s) URL Telegram downloads. Only the
+# shape can be checked offline: whether Telegram accepts it (a file id must be one this bot was given,
+# a URL must serve an image) is known when a post with it is sent.
+FILE_ID = re.compile(r"[A-Za-z0-9_-]+|https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?")
 
 
 @dataclass(frozen=True)

@@ -96,22 +96,23 @@ def test_import_orders_counts_skus_the_catalogue_lacks(sqlite_env: Path, tmp_pat
 
 def test_catalogue_photos_are_checked_for_shape_and_the_import_says_they_belong_to_one_bot(
         sqlite_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A photo cell is a Telegram file id: base64url text. Whether Telegram accepts it (it must be one
-    this bot was given) cannot be known offline; the import says so, and a refused one is posted as text."""
+    """A photo cell is a Telegram file id (base64url text) or an http(s) link. Whether Telegram accepts
+    it (a file id must be one this bot was given) cannot be known offline; the import says so, and a
+    refused one is posted as text."""
     bad = tmp_path / "bad.csv"
-    bad.write_text("sku,name,price,photo\nTEA-01,Longjing,99,https://shop.example/tea.jpg\nTEA-02,Pu'er,1,a b\n",
+    bad.write_text("sku,name,price,photo\nTEA-01,Longjing,99,ftp://shop.example/tea.jpg\nTEA-02,Pu'er,1,a b\n",
                    encoding="utf-8")
     assert main(["catalogue", "import", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "line 2: the photo is not a Telegram file id" in err and "line 3: the photo" in err, err
     good = tmp_path / "good.csv"
-    good.write_text("sku,name,price,photo\nTEA-01,Longjing,99,AgACAgIAAxkBAAIBY2Zm_x-1\nTEA-02,Pu'er,1,\n",
-                    encoding="utf-8")
+    good.write_text("sku,name,price,photo\nTEA-01,Longjing,99,AgACAgIAAxkBAAIBY2Zm_x-1\nTEA-02,Pu'er,1,\n"
+                    "TEA-03,Oolong,5,https://shop.example/oolong.jpg\n", encoding="utf-8")
     assert main(["catalogue", "import", str(good)]) == 0
     out = capsys.readouterr().out
-    assert "imported 2 products" in out, out
-    assert "note: photos imported: 1. A photo is a Telegram file id, valid only for the bot" in out, out
+    assert "imported 3 products" in out, out
+    assert "note: photos imported: 2. A photo is a Telegram file id, valid only for the bot" in out, out
     con = sqlite3.connect(sqlite_env)
     assert con.execute("SELECT sku, photo FROM products ORDER BY sku").fetchall() == [
-        ("TEA-01", "AgACAgIAAxkBAAIBY2Zm_x-1"), ("TEA-02", None)]
+        ("TEA-01", "AgACAgIAAxkBAAIBY2Zm_x-1"), ("TEA-02", None), ("TEA-03", "https://shop.example/oolong.jpg")]
     con.close()
