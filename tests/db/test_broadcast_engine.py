@@ -111,7 +111,17 @@ async def left_in_flight(h: Harness, broadcast_id: int, text: str = "") -> Broad
     return engine
 
 
-async def group_post(h: Harness, text: str) -> int:
+async def paused(h: Harness) -> None:
+    """This app's worker stops (it would send what a test is about to leave in flight)."""
+    engine = engine_of(h)
+    engine.leading = False
+    await engine._stop_worker()
+
+
+async def group_post(h: Harness, text: str, *, worker: bool = False) -> int:
+    """Plan ``text`` to the harness's group; the worker is paused first unless ``worker``."""
+    if not worker:
+        await paused(h)
     async with h.app.db.session() as session:
         planned = await plan(session, kind="text", args={"text": text}, targets=[Target(h.group.id, False)],
                              at=h.clock.now(), now=h.clock.now())
@@ -128,6 +138,7 @@ async def test_a_private_message_left_in_flight_is_recorded_unconfirmed_and_neve
         member = h.emu.create_user("Mia")
         await h.say(member, "/start")
         await h.say(h.owner, "/start")
+        await paused(h)
         broadcast_id = await broadcast(h, "hello", [member.id])
         engine = await left_in_flight(h, broadcast_id, "hello")
         row = await delivery(h, broadcast_id, member.id)
@@ -189,7 +200,7 @@ async def test_an_older_identical_post_is_not_taken_for_the_one_in_flight(db_url
 async def test_a_group_post_whose_answer_was_lost_is_checked_in_the_group_not_left_unconfirmed(db_url: str) -> None:
     async with harness(db_url) as h:
         await h.say(h.owner, "/start")
-        broadcast_id = await group_post(h, "New arrivals today")
+        broadcast_id = await group_post(h, "New arrivals today", worker=True)
         h.emu.inject_timeout_after_success("sendMessage", chat_id=h.group.id)  # posted, then the line broke
         await settle(h)
         row = await delivery(h, broadcast_id, h.group.id)
@@ -238,7 +249,7 @@ async def test_a_post_whose_item_changed_since_the_mark_is_not_posted_again(db_u
 async def test_a_check_whose_own_copy_loses_its_answer_still_leaves_one(db_url: str) -> None:
     async with harness(db_url) as h:
         await h.say(h.owner, "/start")
-        broadcast_id = await group_post(h, "New arrivals today")
+        broadcast_id = await group_post(h, "New arrivals today", worker=True)
         h.emu.inject_timeout_after_success("sendMessage", chat_id=h.group.id, times=2)  # the post, then a copy
         await settle(h)
         row = await delivery(h, broadcast_id, h.group.id)
