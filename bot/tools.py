@@ -262,6 +262,15 @@ async def _announcements_report(session: AsyncSession, out: TextIO) -> list[str]
 OPERATOR_ID = 0  # the audit log's actor for command-line actions
 
 
+async def _read(path: Path, err: TextIO) -> bytes | None:
+    """The file's bytes; None (and why, on ``err``) when it cannot be read."""
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        print(f"regulars: cannot read {path}: {exc.strerror}", file=err)
+        return None
+
+
 async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO) -> int:
     """Import an orders CSV in one transaction; on any error, name the line and import nothing."""
     from bot.clock import SystemClock
@@ -270,10 +279,8 @@ async def import_orders(settings: Settings, file: str, out: TextIO, err: TextIO)
     from games.orders import MAX_LISTED_ERRORS, decode_csv, parse_orders_csv
 
     path = Path(file)
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        print(f"regulars: cannot read {file}: {exc.strerror}", file=err)
+    data = await _read(path, err)
+    if data is None:
         return 1
     try:
         rows = parse_orders_csv(decode_csv(data), settings.tz)
@@ -361,10 +368,8 @@ async def import_catalogue(settings: Settings, file: str, out: TextIO, err: Text
     from games.orders import decode_csv
 
     path = Path(file)
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        print(f"regulars: cannot read {file}: {exc.strerror}", file=err)
+    data = await _read(path, err)
+    if data is None:
         return 1
     try:
         rows = parse_csv(decode_csv(data), settings.shop_currency)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -419,14 +419,20 @@ class CsvRow:
     archived: bool = False
 
 
-def _rows(reader: Any) -> Iterator[list[str]]:
+def csv_rows(reader: Any, unreadable: Callable[[int], Exception]) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot read (an endless quoted cell) raises
+    ``unreadable(line)``."""
     while True:
         try:
             yield next(reader)
         except StopIteration:
             return
         except csv.Error:
-            raise CatalogueFileError([LineProblem(reader.line_num or 1, "unreadable")]) from None
+            raise unreadable(reader.line_num or 1) from None
+
+
+def _unreadable(line: int) -> Exception:
+    return CatalogueFileError([LineProblem(line, "unreadable")])
 
 
 def _header(cells: list[str]) -> dict[str, int] | LineProblem:
@@ -494,7 +500,7 @@ def parse_csv(text: str, currency: str) -> list[CsvRow]:
     problems: list[LineProblem] = []
     seen: dict[str, int] = {}
     try:
-        for cells in _rows(reader):
+        for cells in csv_rows(reader, _unreadable):
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue

@@ -14,12 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
-from typing import Any
 
-from games.catalogue import parse_skus
+from games.catalogue import csv_rows, parse_skus
 from games.errors import OrderFileError, OrderLineError
 from games.gate import normalize_check, parse_money
 from games.purchases import PAID, parse_status
@@ -81,15 +79,8 @@ def _paid_at(value: str, tz: tzinfo) -> datetime:
     return moment
 
 
-def _rows(reader: Any) -> Iterator[list[str]]:
-    """The reader's rows; a line the csv module cannot read (an endless quoted cell) is named."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            raise OrderLineError(line=reader.line_num or 1, problem="unreadable", value="") from None
+def _unreadable(line: int) -> Exception:
+    return OrderLineError(line=line, problem="unreadable", value="")
 
 
 def _row(line: int, cells: list[str], tz: tzinfo, sku_column: int = SKU_COLUMN) -> OrderRow:
@@ -139,7 +130,7 @@ def parse_orders_csv(text: str, tz: tzinfo) -> list[OrderRow]:
     first = True
     sku_column = SKU_COLUMN
     try:
-        for cells in _rows(reader):
+        for cells in csv_rows(reader, _unreadable):
             line = reader.line_num
             cells = [c.strip() for c in cells]
             if not any(cells):
